@@ -1,0 +1,107 @@
+"""The plan: inert data describing exactly which calls apply will make, in order."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+SENSITIVE = "(sensitive)"
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    RETIRE = "retire"
+    NOOP = "no-op"
+
+    @property
+    def symbol(self) -> str:
+        return {"create": "+", "update": "~", "retire": "-", "no-op": " "}[self.value]
+
+
+@dataclass
+class AttributeChange:
+    """One attribute's old and new value. Sensitive values are never held here, only SENSITIVE."""
+
+    path: str
+    before: Any
+    after: Any
+    sensitive: bool = False
+
+
+@dataclass
+class ResourceChange:
+    address: str
+    kind: str  # client_group | client | delivery_method | delivery_account
+    action: Action
+    call: str  # the one write call this change makes, e.g. "PUT /v1/delivery/{ClientUID}/accounts"
+    before: dict[str, Any] | None = None  # normalised live attributes, secrets masked
+    after: dict[str, Any] | None = None  # normalised desired attributes, secrets masked
+    changes: list[AttributeChange] = field(default_factory=list)
+    depends_on: list[str] = field(default_factory=list)
+    reason: str | None = None  # why, when not obvious: "removed from configuration"
+    remote_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["action"] = self.action.value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ResourceChange:
+        data = dict(data)
+        data["action"] = Action(data["action"])
+        data["changes"] = [AttributeChange(**c) for c in data.get("changes", [])]
+        return cls(**data)
+
+
+@dataclass
+class Plan:
+    """Ordered changes plus what the plan was made from, so a saved plan can detect staleness."""
+
+    changes: list[ResourceChange]
+    dialect: str
+    state_lineage: str
+    state_serial: int
+    live_digest: str  # digest of every live value the plan read
+    desired_digest: str  # digest of the desired values (secrets as salted hashes)
+    unobservable: list[str] = field(default_factory=list)  # notes on values LeadExec cannot read back
+
+    @property
+    def actionable(self) -> list[ResourceChange]:
+        return [c for c in self.changes if c.action is not Action.NOOP]
+
+    def counts(self) -> dict[str, int]:
+        counts = {a.value: 0 for a in Action}
+        for change in self.changes:
+            counts[change.action.value] += 1
+        return counts
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.actionable)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format_version": 1,
+            "dialect": self.dialect,
+            "state_lineage": self.state_lineage,
+            "state_serial": self.state_serial,
+            "live_digest": self.live_digest,
+            "desired_digest": self.desired_digest,
+            "unobservable": list(self.unobservable),
+            "changes": [c.to_dict() for c in self.changes],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Plan:
+        return cls(
+            changes=[ResourceChange.from_dict(c) for c in data["changes"]],
+            dialect=data["dialect"],
+            state_lineage=data["state_lineage"],
+            state_serial=data["state_serial"],
+            live_digest=data["live_digest"],
+            desired_digest=data["desired_digest"],
+            unobservable=list(data.get("unobservable", [])),
+        )
