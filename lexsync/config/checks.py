@@ -1,0 +1,129 @@
+"""Cross-reference and dialect checks that need no API: each problem is a located diagnostic."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from lexsync.config.models import Configuration
+from lexsync.errors import Diagnostic, SourceLocation
+
+Locate = Callable[[tuple], SourceLocation | None]
+
+
+def check_configuration(model: Configuration, locate: Locate) -> list[Diagnostic]:
+    """Every problem the models alone cannot see, in file order of the checks below."""
+    checks = (_groups, _methods, _accounts, _usernames, _group_descriptions, _dialect,
+              _lead_types, _schedules, _criteria)
+    return [problem for check in checks for problem in check(model, locate)]
+
+
+def _problem(summary: str, path: tuple, locate: Locate, detail: str | None = None) -> Diagnostic:
+    return Diagnostic(summary, locate(path), address=".".join(str(p) for p in path), detail=detail)
+
+
+def _groups(model: Configuration, locate: Locate) -> Iterator[Diagnostic]:
+    for key, client in model.clients.items():
+        if client.group is not None and client.group not in model.client_groups:
+            known = ", ".join(model.client_groups) or "none are defined"
+            yield _problem(f"client group '{client.group}' is not defined in client_groups "
+                           f"(known: {known})", ("clients", key, "group"), locate)
+
+
+def _methods(model: Configuration, locate: Locate) -> Iterator[Diagnostic]:
+    for key, client in model.clients.items():
+        for name, account in client.delivery_accounts.items():
+            if account.method not in client.delivery_methods:
+                known = ", ".join(client.delivery_methods) or "it has none"
+                yield _problem(f"delivery method '{account.method}' is not one of client "
+                               f"'{key}''s delivery_methods ({known})",
+                               ("clients", key, "delivery_accounts", name, "method"), locate)
+
+
+def _accounts(model: Configuration, locate: Locate) -> Iterator[Diagnostic]:
+    # The description is the account's natural key in LeadExec: it must be unique per client.
+    for key, client in model.clients.items():
+        seen: dict[str, str] = {}
+        for name, account in client.delivery_accounts.items():
+            description = account.description or name
+            if description in seen:
+                path = ("clients", key, "delivery_accounts", name)
+                if account.description is not None:
+                    path += ("description",)
+                yield _problem(f"accounts '{seen[description]}' and '{name}' of client '{key}' "
+                               f"have the same description '{description}'", path, locate)
+            else:
+                seen[description] = name
+
+
+def _usernames(model: Configuration, locate: Locate) -> Iterator[Diagnostic]:
+    seen: dict[str, str] = {}
+    for key, client in model.clients.items():
+        if client.username in seen:
+            yield _problem(f"clients '{seen[client.username]}' and '{key}' have the same "
+                           f"username '{client.username}'", ("clients", key, "username"), locate)
+        else:
+            seen[client.username] = key
+
+
+def _group_descriptions(model: Configuration, locate: Locate) -> Iterator[Diagnostic]:
+    seen: dict[str, str] = {}
+    for key, group in model.client_groups.items():
+        if group.description in seen:
+            yield _problem(f"client groups '{seen[group.description]}' and '{key}' have the same "
+                           f"description '{group.description}'",
+                           ("client_groups", key, "description"), locate)
+        else:
+            seen[group.description] = key
+
+
+def _dialect(model: Configuration, locate: Locate) -> Iterator[Diagnostic]:
+    if model.lexsync.dialect != "soap":
+        return
+    for key, client in model.clients.items():
+        if client.automation is not None:
+            yield _problem("automation needs the rest dialect: the SOAP AddEditClient has no "
+                           "automation field", ("clients", key, "automation"), locate,
+                           detail="remove it or set lexsync.dialect: rest")
+        for name, account in client.delivery_accounts.items():
+            if account.caps.week is not None:
+                yield _problem("weekly caps need the rest dialect: the SOAP AddEditClientAccount "
+                               "has no WeekMax",
+                               ("clients", key, "delivery_accounts", name, "caps", "week"), locate,
+                               detail="remove caps.week or set lexsync.dialect: rest")
+
+
+def _lead_types(model: Configuration, locate: Locate) -> Iterator[Diagnostic]:
+    if not model.lead_types:
+        return
+    for key, client in model.clients.items():
+        for name, method in client.delivery_methods.items():
+            if method.lead_type not in model.lead_types:
+                yield _problem(f"lead type '{method.lead_type}' is not in lead_types "
+                               f"({', '.join(model.lead_types)})",
+                               ("clients", key, "delivery_methods", name, "lead_type"), locate)
+
+
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _schedules(model: Configuration, locate: Locate) -> Iterator[Diagnostic]:
+    for key, client in model.clients.items():
+        for name, method in client.delivery_methods.items():
+            for index, window in enumerate(method.schedule):
+                if _minutes(window.from_) >= _minutes(window.to):
+                    yield _problem(f"schedule window starts at {window.from_}, not before its end "
+                                   f"{window.to}",
+                                   ("clients", key, "delivery_methods", name, "schedule", index, "from"),
+                                   locate)
+
+
+def _criteria(model: Configuration, locate: Locate) -> Iterator[Diagnostic]:
+    for key, client in model.clients.items():
+        for name, account in client.delivery_accounts.items():
+            for index, criterion in enumerate(account.criteria):
+                if criterion.op in ("In", "NotIn") and criterion.value in ([], ""):
+                    yield _problem(f"{criterion.op} needs a non-empty list of values",
+                                   ("clients", key, "delivery_accounts", name, "criteria", index,
+                                    "value"), locate)

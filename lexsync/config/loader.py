@@ -1,0 +1,114 @@
+"""load_configuration: files -> interpolated, merged, validated, cross-checked Configuration."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lexsync.config.checks import check_configuration
+from lexsync.config.interpolate import Sources, interpolate
+from lexsync.config.merge import Document, merge_documents
+from lexsync.config.models import Configuration
+from lexsync.config.positions import Positions
+from lexsync.config.validate import validate_configuration
+from lexsync.config.yamlio import load_yaml_file
+from lexsync.errors import ConfigError, Diagnostic, SourceLocation
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class LoadedConfig:
+    """A validated configuration and where each of its values came from."""
+
+    model: Configuration
+    root: Path
+    files: list[Path]
+    positions: Positions = field(default_factory=Positions, repr=False)
+
+    def locate(self, path: tuple[str | int, ...]) -> SourceLocation | None:
+        """The value at `path` (YAML keys and list indexes), else its nearest existing ancestor."""
+        return self.positions.locate(path)
+
+    def locate_key(self, path: tuple[str | int, ...]) -> SourceLocation | None:
+        """Like locate, but the key's position (e.g. the `acme:` line of a client)."""
+        return self.positions.locate_key(path)
+
+    def digest(self) -> str:
+        """Stable sha256 of the configuration; secrets are left out (the engine hashes those)."""
+        data = self.model.model_dump(mode="json", by_alias=True, exclude=_secret_paths(self.model))
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | None = None,
+                       allow_outside_files: bool = False) -> LoadedConfig:
+    """Load a YAML file or a directory of them; raise ConfigError with every problem found."""
+    environ = os.environ if environ is None else environ
+    root, files = _find_files(Path(path))
+    documents: list[Document] = []
+    problems: list[Diagnostic] = []
+    for file in files:
+        display = str(file)
+        try:
+            data, positions = load_yaml_file(file, display)
+        except ConfigError as exc:
+            problems.extend(exc.diagnostics)
+            continue
+        sources = Sources(environ, file.parent, root, allow_outside_files)
+        data, missing = interpolate(data, positions, sources)
+        problems.extend(missing)
+        documents.append(Document(display, data, positions))
+    merged, positions, clashes = merge_documents(documents)
+    if len(documents) < len(files) or clashes:
+        raise ConfigError(problems + clashes)  # unreadable or ambiguous: validating would mislead
+    try:
+        model = validate_configuration(merged, positions)
+    except ConfigError as exc:
+        # A value whose interpolation failed was left empty: don't report it twice.
+        unresolved = {p.location for p in problems}
+        raise ConfigError(_in_file_order(problems + [
+            d for d in exc.diagnostics if d.location not in unresolved])) from None
+    problems.extend(check_configuration(model, positions.locate))
+    if problems:
+        raise ConfigError(_in_file_order(problems))
+    return LoadedConfig(model=model, root=root, files=files, positions=positions)
+
+
+def _in_file_order(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    def key(d: Diagnostic) -> tuple:
+        loc = d.location
+        return (0, loc.file, loc.line, loc.column) if loc else (1, "", 0, 0)
+
+    return sorted(diagnostics, key=key)
+
+
+def _find_files(path: Path) -> tuple[Path, list[Path]]:
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix in YAML_SUFFIXES and p.is_file())
+        if not files:
+            raise ConfigError([Diagnostic(f"no *.yaml or *.yml files in directory {path}")])
+        return path, files
+    if not path.exists():
+        raise ConfigError([Diagnostic(f"configuration {path} does not exist")])
+    return path.parent, [path]
+
+
+def _secret_paths(model: Configuration) -> dict:
+    """A pydantic `exclude` spec for every SecretStr in the model."""
+    clients: dict = {}
+    for key, client in model.clients.items():
+        spec: dict = {}
+        if client.password is not None:
+            spec["password"] = True
+        methods = {name: {"smtp": {"password"}, "ftp": {"password"}}
+                   for name in client.delivery_methods}
+        if methods:
+            spec["delivery_methods"] = methods
+        if spec:
+            clients[key] = spec
+    return {"clients": clients} if clients else {}

@@ -1,0 +1,196 @@
+"""Validate merged YAML data against the models; pydantic errors become located diagnostics."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from typing import Any, Literal, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from lexsync.config.models import Configuration
+from lexsync.config.positions import Positions
+from lexsync.errors import ConfigError, Diagnostic
+
+_NOTHING = object()
+
+
+def validate_configuration(data: object, positions: Positions) -> Configuration:
+    """The Configuration, or ConfigError carrying one diagnostic per problem."""
+    try:
+        # by_name=False: YAML keys are the aliases only (`from`, never `from_`).
+        return Configuration.model_validate(data, by_alias=True, by_name=False)
+    except ValidationError as exc:
+        raise ConfigError(translate_errors(exc, data, positions)) from exc
+
+
+def translate_errors(exc: ValidationError, data: object, positions: Positions) -> list[Diagnostic]:
+    grouped: dict[tuple, list[dict]] = {}
+    for error in exc.errors(include_url=False):
+        path = _data_path(tuple(error["loc"]), data)
+        grouped.setdefault((path, error["type"] == "extra_forbidden"), []).append(error)
+    diagnostics = []
+    for (path, unknown_key), errors in grouped.items():
+        where = positions.locate_key(path) if unknown_key or errors[0]["type"] == "missing" else positions.locate(path)
+        diagnostics.append(Diagnostic(_summary(path, errors), where, address=_dotted(path)))
+    return diagnostics
+
+
+def _data_path(loc: tuple, data: object) -> tuple:
+    """The part of pydantic's loc that exists in the data (drops union member names like 'str')."""
+    path: list = []
+    node = data
+    for part in loc:
+        inside_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if inside_list or (isinstance(node, dict) and part in node):
+            node = node[part]
+        elif isinstance(node, dict) and len(path) == len(loc) - 1:
+            path.append(part)  # a missing or unknown key: keep it, locate falls back to the parent
+            break
+        else:
+            break
+        path.append(part)
+    return tuple(path)
+
+
+def _dotted(path: tuple) -> str:
+    return ".".join(str(p) for p in path) or "(top level)"
+
+
+def _summary(path: tuple, errors: list[dict]) -> str:
+    first = errors[0]
+    kind, value = first["type"], first.get("input", _NOTHING)
+    if kind == "extra_forbidden":
+        return _unknown_key(path)
+    if kind == "missing":
+        return f"missing required key '{path[-1]}'"
+    if kind == "literal_error":
+        return _not_one_of(value, path)
+    if len(errors) > 1 and all(e["type"].endswith("_type") or e["type"].endswith("_parsing") for e in errors):
+        wanted = sorted({_EXPECTED.get(e["type"], e["type"]) for e in errors})
+        return f"expected {' or '.join(wanted)}, got {_show(value)}"
+    if kind in _EXPECTED:
+        return f"expected {_EXPECTED[kind]}, got {_show(value)}"
+    if kind == "string_pattern_mismatch" and path and path[-1] in ("from", "to"):
+        return f"expected a time HH:MM (00:00 to 24:00), got {_show(value)}"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        return f"{first['msg'].lower()}, got {_show(value)}"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "too_short":
+        return "needs at least one item"
+    message = first["msg"]
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    return message
+
+
+_EXPECTED = {
+    "string_type": "a string",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "list_type": "a list",
+}
+
+
+def _show(value: object) -> str:
+    if value is _NOTHING:
+        return "nothing"
+    if value is None:
+        return "an empty value"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return f"{value} (quote it if it is meant as text)"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "...'"
+
+
+def _unknown_key(path: tuple) -> str:
+    key = str(path[-1])
+    allowed = _allowed_keys(path[:-1])
+    hint = ""
+    if allowed:
+        close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else f" (expected one of: {', '.join(allowed)})"
+    return f"unknown key '{key}'{hint}"
+
+
+def _not_one_of(value: object, path: tuple) -> str:
+    choices = [str(c) for c in _literal_choices(_annotation_at(path))]
+    if not choices:
+        return f"{_show(value)} is not an allowed value"
+    text = str(value)
+    close = difflib.get_close_matches(text, choices, n=1, cutoff=0.6)
+    if not close:  # case slips ("open") are the commonest mistake
+        close = [c for c in choices if c.lower() == text.lower()]
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"'{text}' is not one of {', '.join(choices)}{hint}"
+
+
+def _allowed_keys(path: tuple) -> list[str]:
+    annotation = _annotation_at(path)
+    model = _model_of(annotation)
+    if model is None:
+        return []
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
+def _annotation_at(path: tuple) -> Any:
+    """The type annotation describing the value at a data path, or None when unknown."""
+    annotation: Any = Configuration
+    for part in path:
+        annotation = _step(annotation, part)
+        if annotation is None:
+            return None
+    return annotation
+
+
+def _step(annotation: Any, part: str | int) -> Any:
+    for candidate in _members(annotation):
+        model = _model_of(candidate)
+        if model is not None and isinstance(part, str):
+            for name, info in model.model_fields.items():
+                if part in (name, info.alias):
+                    return info.annotation
+        origin = get_origin(candidate)
+        if origin is dict:
+            return get_args(candidate)[1]
+        if origin is list and isinstance(part, int):
+            return get_args(candidate)[0]
+    return None
+
+
+def _members(annotation: Any) -> list[Any]:
+    """The alternatives of a union (X | None), or the annotation itself."""
+    if get_origin(annotation) in (typing.Union, types.UnionType):
+        return [a for a in get_args(annotation) if a is not type(None)]
+    return [annotation]
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    for candidate in _members(annotation):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+def _literal_choices(annotation: Any) -> list[Any]:
+    for candidate in _members(annotation):
+        if get_origin(candidate) is Literal:
+            return list(get_args(candidate))
+    return []
+
