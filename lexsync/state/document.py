@@ -1,0 +1,174 @@
+"""The state document: which remote IDs belong to which configured resource."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from lexsync.errors import StateError
+
+STATE_VERSION = 1
+
+_RESOURCE_KEYS = {"address", "kind", "remote_id", "parent_id", "sub_ids", "attributes", "depends_on"}
+
+
+@dataclass
+class ResourceState:
+    address: str  # e.g. "client.acme.delivery_account.acme-ca"
+    kind: str  # client_group | client | delivery_method | delivery_account
+    remote_id: int
+    parent_id: int | None = None  # ClientUID for methods and accounts
+    # Sub-object IDs so parts are updated in place: {"schedule.mon": 7, "criterion.0": 55}
+    sub_ids: dict[str, int] = field(default_factory=dict)
+    # Last applied normalised values; secrets only as salted hashes.
+    attributes: dict[str, Any] = field(default_factory=dict)
+    depends_on: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StateDocument:
+    lineage: str  # uuid4 fixed at birth: two states with different lineages never mix
+    serial: int = 0
+    version: int = STATE_VERSION
+    secret_salt: str = field(default_factory=lambda: secrets.token_hex(16))
+    resources: dict[str, ResourceState] = field(default_factory=dict)
+
+    @classmethod
+    def new(cls) -> StateDocument:
+        return cls(lineage=str(uuid.uuid4()))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "lineage": self.lineage,
+            "serial": self.serial,
+            "secret_salt": self.secret_salt,
+            "resources": {addr: asdict(res) for addr, res in self.resources.items()},
+        }
+
+    def to_json(self) -> str:
+        # Sorted and indented so the file diffs cleanly and its bytes depend only on content.
+        return json.dumps(self.to_dict(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str, source: str) -> StateDocument:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise StateError(
+                f"state file {source} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
+                f"{exc.msg}); restore it from {source}.backup or fix it by hand"
+            ) from None
+        return _parse_document(data, source)
+
+    def content_digest(self) -> str:
+        """Digest of everything but the serial, so a rewrite of equal content is detectable."""
+        data = self.to_dict()
+        del data["serial"]
+        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def hash_secret(self, value: str) -> str:
+        # Salted per state so equal secrets in two states do not produce equal hashes.
+        return "sha256:" + hashlib.sha256((self.secret_salt + value).encode("utf-8")).hexdigest()
+
+
+def _parse_document(data: Any, source: str) -> StateDocument:
+    if not isinstance(data, dict):
+        raise StateError(f"state file {source} is corrupt: expected a JSON object at the top level")
+    version = _require(data, "version", int, source)
+    if version > STATE_VERSION:
+        raise StateError(
+            f"state file {source} was written by a newer lexsync (version {version}); "
+            "upgrade lexsync"
+        )
+    if version < 1:
+        raise StateError(f"state file {source} is corrupt: unknown version {version}")
+    resources_data = _require(data, "resources", dict, source)
+    resources = {}
+    for address, entry in resources_data.items():
+        resources[address] = _parse_resource(address, entry, source)
+    return StateDocument(
+        lineage=_require(data, "lineage", str, source),
+        serial=_require(data, "serial", int, source),
+        version=version,
+        secret_salt=_require(data, "secret_salt", str, source),
+        resources=resources,
+    )
+
+
+def _parse_resource(address: str, entry: Any, source: str) -> ResourceState:
+    where = f"resources.{address}"
+    if not isinstance(entry, dict):
+        raise StateError(f"state file {source} is corrupt: {where} must be an object")
+    unknown = set(entry) - _RESOURCE_KEYS
+    if unknown:
+        raise StateError(
+            f"state file {source} is corrupt: {where} has unknown keys {sorted(unknown)}"
+        )
+    if entry.get("address") != address:
+        raise StateError(
+            f"state file {source} is corrupt: {where} records address "
+            f"{entry.get('address')!r}"
+        )
+    parent_id = entry.get("parent_id")
+    if parent_id is not None and not _is_int(parent_id):
+        raise StateError(f"state file {source} is corrupt: {where}.parent_id must be an integer")
+    sub_ids = entry.get("sub_ids", {})
+    if not isinstance(sub_ids, dict) or not all(_is_int(v) for v in sub_ids.values()):
+        raise StateError(
+            f"state file {source} is corrupt: {where}.sub_ids must map names to integers"
+        )
+    attributes = entry.get("attributes", {})
+    if not isinstance(attributes, dict):
+        raise StateError(f"state file {source} is corrupt: {where}.attributes must be an object")
+    depends_on = entry.get("depends_on", [])
+    if not isinstance(depends_on, list) or not all(isinstance(d, str) for d in depends_on):
+        raise StateError(
+            f"state file {source} is corrupt: {where}.depends_on must be a list of addresses"
+        )
+    return ResourceState(
+        address=address,
+        kind=_require(entry, "kind", str, source, where),
+        remote_id=_require(entry, "remote_id", int, source, where),
+        parent_id=parent_id,
+        sub_ids=dict(sub_ids),
+        attributes=dict(attributes),
+        depends_on=list(depends_on),
+    )
+
+
+def _is_int(value: Any) -> bool:
+    # bool is an int subclass; true/false in the file is corruption, not an ID.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _require(data: dict[str, Any], key: str, kind: type, source: str, where: str = "") -> Any:
+    name = f"{where}.{key}" if where else key
+    if key not in data:
+        raise StateError(f"state file {source} is corrupt: missing {name}")
+    value = data[key]
+    ok = _is_int(value) if kind is int else isinstance(value, kind)
+    if not ok:
+        raise StateError(
+            f"state file {source} is corrupt: {name} must be {_TYPE_NAMES[kind]}, "
+            f"not {_json_type(value)}"
+        )
+    return value
+
+
+_TYPE_NAMES = {int: "an integer", str: "a string", dict: "an object"}
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return {str: "a string", list: "a list", dict: "an object"}.get(type(value), "unknown")

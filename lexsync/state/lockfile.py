@@ -1,0 +1,160 @@
+"""A lock file whose owner is whoever holds its flock, so a killed holder's lock is detectable.
+
+The file (created with O_CREAT|O_EXCL) says who holds the lock; the flock on it says whether
+that holder is still alive. The kernel drops a flock when its process dies, so a lock file
+whose flock can be taken is stale and is taken over in place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import getpass
+import json
+import os
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from lexsync.errors import StateError, StateLockedError
+
+POLL_INTERVAL = 0.1
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    id: str
+    who: str  # user@host
+    pid: int
+    command: str
+    since: str  # ISO 8601, UTC
+
+    @classmethod
+    def for_this_process(cls, command: str) -> LockInfo:
+        return cls(
+            id=str(uuid.uuid4()),
+            who=f"{_user()}@{socket.gethostname()}",
+            pid=os.getpid(),
+            command=command,
+            since=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry, e.g. an arbitrary container UID
+        return str(os.getuid())
+
+
+def read_info(path: Path) -> LockInfo | None:
+    """The lock's info, or None when there is no lock file or it is still being written."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return LockInfo(**data)
+    except (FileNotFoundError, ValueError, TypeError):
+        return None
+
+
+@contextlib.contextmanager
+def hold(path: Path, command: str, timeout: float = 0, *, state_name: str = "") -> Iterator[LockInfo]:
+    """Hold the lock at `path` for the duration of the block, waiting up to `timeout` seconds."""
+    info = LockInfo.for_this_process(command)
+    deadline = time.monotonic() + max(timeout, 0)
+    while True:
+        fd = _try_acquire(path)
+        if fd is not None:
+            break
+        if time.monotonic() >= deadline:
+            raise _locked_error(path, state_name, timeout)
+        time.sleep(POLL_INTERVAL)
+    try:
+        _write_info(fd, info)
+        yield info
+    finally:
+        _release(path, fd)
+
+
+def force_unlock(path: Path, lock_id: str) -> None:
+    """Remove the lock only when `lock_id` names it, so a newer lock is never removed by mistake."""
+    info = read_info(path)
+    if info is None:
+        if path.exists():
+            raise StateError(f"lock file {path} holds no readable lock info; remove it by hand")
+        raise StateError(f"{path} is not locked")
+    if info.id != lock_id:
+        raise StateError(f"lock ID {lock_id} does not match the current lock {info.id}")
+    path.unlink(missing_ok=True)
+
+
+def _try_acquire(path: Path) -> int | None:
+    """An fd holding the lock's flock, or None when a live process holds it."""
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+    except FileExistsError:
+        fd = _open_existing(path)
+        if fd is None:
+            return None  # vanished between the two opens; the caller retries
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        # Held by a live process (or another process took over the file we just created).
+        os.close(fd)
+        return None
+    if not _still_names(path, fd):
+        # The file was released and replaced while we waited: ours is an orphaned inode.
+        os.close(fd)
+        return None
+    return fd
+
+
+def _open_existing(path: Path) -> int | None:
+    try:
+        return os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return None
+
+
+def _still_names(path: Path, fd: int) -> bool:
+    try:
+        return os.stat(path).st_ino == os.fstat(fd).st_ino
+    except FileNotFoundError:
+        return False
+
+
+def _write_info(fd: int, info: LockInfo) -> None:
+    data = json.dumps(asdict(info), sort_keys=True, indent=2).encode("utf-8")
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, data, 0)
+    os.fsync(fd)
+
+
+def _release(path: Path, fd: int) -> None:
+    try:
+        # Unlink while still holding the flock, and only our own file: after a force-unlock
+        # the path may name someone else's lock.
+        if _still_names(path, fd):
+            path.unlink(missing_ok=True)
+    finally:
+        os.close(fd)
+
+
+def _locked_error(path: Path, state_name: str, timeout: float) -> StateLockedError:
+    info = read_info(path)
+    target = state_name or str(path)
+    waited = f" (waited {timeout:g}s)" if timeout > 0 else ""
+    if info is None:
+        return StateLockedError(f"state {target} is locked by another run{waited}; lock file {path}")
+    return StateLockedError(
+        f"state {target} is locked{waited}\n"
+        f"  Lock ID: {info.id}\n"
+        f"  Who:     {info.who} (pid {info.pid})\n"
+        f"  Command: {info.command}\n"
+        f"  Since:   {info.since}\n"
+        f"If that run is no longer running, remove the lock with: "
+        f"lexsync force-unlock {info.id}"
+    )

@@ -1,0 +1,81 @@
+"""What `lexsync state list|show|rm|mv` do to a state document (the CLI loads and saves it)."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import asdict, replace
+from typing import Any
+
+from lexsync.errors import StateError
+from lexsync.state.document import ResourceState, StateDocument
+
+_PARENTED_KINDS = ("delivery_method", "delivery_account")
+
+
+def kind_of(address: str) -> str:
+    """The resource kind an address names, e.g. "client.acme.delivery_method.post" -> delivery_method."""
+    parts = address.split(".")
+    if len(parts) == 2 and parts[0] in ("client_group", "client") and parts[1]:
+        return parts[0]
+    if len(parts) == 4 and parts[0] == "client" and parts[2] in _PARENTED_KINDS and all(parts):
+        return parts[2]
+    raise StateError(
+        f"{address!r} is not a resource address; expected client_group.NAME, client.NAME, "
+        "client.NAME.delivery_method.NAME or client.NAME.delivery_account.NAME"
+    )
+
+
+def list_addresses(doc: StateDocument, prefix: str | None = None) -> list[str]:
+    """Addresses in state, sorted; with `prefix`, only that address and those under it."""
+    return sorted(a for a in doc.resources if prefix is None or _is_under(a, prefix))
+
+
+def show(doc: StateDocument, address: str) -> dict[str, Any]:
+    return asdict(_get(doc, address))
+
+
+def remove(doc: StateDocument, address: str) -> list[str]:
+    """Forget `address` and everything under it (LeadExec is not touched); returns what went."""
+    _get(doc, address)
+    removed = list_addresses(doc, address)
+    for addr in removed:
+        del doc.resources[addr]
+    return removed
+
+
+def move(doc: StateDocument, src: str, dst: str) -> list[str]:
+    """Rename `src` and everything under it to `dst`; returns "old -> new" for each address."""
+    resource = _get(doc, src)
+    if kind_of(dst) != resource.kind:
+        raise StateError(f"cannot move {src} ({resource.kind}) to {dst} ({kind_of(dst)})")
+    if resource.kind in _PARENTED_KINDS and _client_of(src) != _client_of(dst):
+        # LeadExec ties methods and accounts to their ClientUID; moving one in state would lie.
+        raise StateError(f"cannot move {src} to another client ({_client_of(dst)})")
+    renames = {old: dst + old[len(src):] for old in list_addresses(doc, src)}
+    taken = sorted(new for new in renames.values() if new in doc.resources)
+    if taken:
+        raise StateError(f"cannot move {src} to {dst}: {', '.join(taken)} already exists in state")
+    moved = {new: replace(doc.resources.pop(old), address=new) for old, new in renames.items()}
+    doc.resources.update(moved)
+    # Keep dependency edges pointing at the renamed resources.
+    for res in doc.resources.values():
+        res.depends_on = [renames.get(dep, dep) for dep in res.depends_on]
+    return [f"{old} -> {new}" for old, new in sorted(renames.items())]
+
+
+def _get(doc: StateDocument, address: str) -> ResourceState:
+    try:
+        return doc.resources[address]
+    except KeyError:
+        hint = difflib.get_close_matches(address, list(doc.resources), n=1)
+        suggestion = f"; did you mean {hint[0]}?" if hint else ""
+        raise StateError(f"no resource {address} in state{suggestion}") from None
+
+
+def _is_under(address: str, prefix: str) -> bool:
+    # Whole segments only: "client" covers client.acme.* but not client_group.*
+    return address == prefix or address.startswith(prefix.rstrip(".") + ".")
+
+
+def _client_of(address: str) -> str:
+    return ".".join(address.split(".")[:2])

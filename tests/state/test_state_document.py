@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lexsync.errors import StateError
+from lexsync.state.document import STATE_VERSION, ResourceState, StateDocument
+
+GOLDEN = Path(__file__).parent / "golden" / "state_v1.json"
+
+
+def test_to_json_matches_golden(sample_doc: StateDocument) -> None:
+    assert sample_doc.to_json() == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_golden_round_trips(sample_doc: StateDocument) -> None:
+    text = GOLDEN.read_text(encoding="utf-8")
+    doc = StateDocument.from_json(text, "golden.json")
+    assert doc == sample_doc
+    assert doc.resources["client.acme.delivery_method.acme-post"].sub_ids["schedule.mon"] == 7
+    assert doc.to_json() == text
+
+
+def test_to_json_is_sorted_indented_and_ends_with_newline(sample_doc: StateDocument) -> None:
+    text = sample_doc.to_json()
+    assert text.endswith("}\n")
+    assert text.splitlines()[1] == '  "lineage": "3f2b1c9e-8d7a-4e6f-9a0b-1c2d3e4f5a6b",'
+    top_keys = list(json.loads(text))
+    assert top_keys == sorted(top_keys)
+
+
+def test_new_document_has_fresh_identity() -> None:
+    a, b = StateDocument.new(), StateDocument.new()
+    assert uuid.UUID(a.lineage).version == 4
+    assert a.lineage != b.lineage
+    assert re.fullmatch(r"[0-9a-f]{32}", a.secret_salt)
+    assert a.secret_salt != b.secret_salt
+    assert (a.serial, a.version, a.resources) == (0, STATE_VERSION, {})
+
+
+def test_content_digest_ignores_serial_but_not_content(sample_doc: StateDocument) -> None:
+    digest = sample_doc.content_digest()
+    sample_doc.serial += 5
+    assert sample_doc.content_digest() == digest
+    sample_doc.resources["client.acme"].attributes["status"] = "Inactive"
+    assert sample_doc.content_digest() != digest
+
+
+def test_hash_secret_is_salted(sample_doc: StateDocument) -> None:
+    hashed = sample_doc.hash_secret("hunter2")
+    assert hashed == "sha256:" + __import__("hashlib").sha256(
+        b"00112233445566778899aabbccddeeffhunter2").hexdigest()
+    assert "hunter2" not in hashed
+    other = StateDocument.new()
+    assert other.hash_secret("hunter2") != hashed
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{not json", r"state file s\.json is not valid JSON \(line 1, column 2"),
+        ("[]", "expected a JSON object at the top level"),
+        ('{"version": 1, "serial": 0, "secret_salt": "x", "resources": {}}', "missing lineage"),
+        ('{"version": 1, "lineage": "l", "serial": "3", "secret_salt": "x", "resources": {}}',
+         "serial must be an integer, not a string"),
+        ('{"version": 1, "lineage": "l", "serial": true, "secret_salt": "x", "resources": {}}',
+         "serial must be an integer, not a boolean"),
+        ('{"version": 1, "lineage": "l", "serial": 0, "secret_salt": "x", "resources": []}',
+         "resources must be an object, not a list"),
+        ('{"version": 1, "lineage": "l", "serial": 0, "secret_salt": "x", '
+         '"resources": {"client.a": {"address": "client.a", "kind": "client"}}}',
+         "missing resources.client.a.remote_id"),
+        ('{"version": 1, "lineage": "l", "serial": 0, "secret_salt": "x", '
+         '"resources": {"client.a": {"address": "client.b", "kind": "client", "remote_id": 1}}}',
+         "records address 'client.b'"),
+        ('{"version": 1, "lineage": "l", "serial": 0, "secret_salt": "x", '
+         '"resources": {"client.a": {"address": "client.a", "kind": "client", "remote_id": 1, '
+         '"sub_ids": {"x": "1"}}}}',
+         "sub_ids must map names to integers"),
+    ],
+)
+def test_corrupt_documents_raise_state_error(text: str, message: str) -> None:
+    with pytest.raises(StateError, match=message) as info:
+        StateDocument.from_json(text, "s.json")
+    assert info.value.__cause__ is None  # a clear message, not a chained parser traceback
+
+
+def test_newer_version_asks_for_upgrade(sample_doc: StateDocument) -> None:
+    data = json.loads(sample_doc.to_json())
+    data["version"] = 2
+    with pytest.raises(StateError) as info:
+        StateDocument.from_json(json.dumps(data), "prod.json")
+    assert info.value.message == (
+        "state file prod.json was written by a newer lexsync (version 2); upgrade lexsync"
+    )
+
+
+# JSON-representable attribute values: what the engine stores after normalising.
+_scalars = st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(max_size=8) | \
+    st.floats(allow_nan=False, allow_infinity=False)
+_json = st.recursive(
+    _scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)
+_ids = st.integers(min_value=0, max_value=2**31)
+_names = st.text(alphabet="abcdefghij-_0123", min_size=1, max_size=6)
+
+
+@st.composite
+def _documents(draw: st.DrawFn) -> StateDocument:
+    doc = StateDocument(
+        lineage=str(draw(st.uuids(version=4))),
+        serial=draw(st.integers(0, 10_000)),
+        secret_salt=draw(st.text(alphabet="0123456789abcdef", min_size=32, max_size=32)),
+    )
+    for name in draw(st.lists(_names, max_size=4, unique=True)):
+        address = f"client.{name}"
+        doc.resources[address] = ResourceState(
+            address=address,
+            kind=draw(st.sampled_from(["client", "client_group", "delivery_method",
+                                       "delivery_account"])),
+            remote_id=draw(_ids),
+            parent_id=draw(st.none() | _ids),
+            sub_ids=draw(st.dictionaries(st.text(max_size=10), _ids, max_size=3)),
+            attributes=draw(st.dictionaries(st.text(max_size=8), _json, max_size=4)),
+            depends_on=draw(st.lists(_names, max_size=2)),
+        )
+    return doc
+
+
+@settings(max_examples=150, deadline=None)
+@given(_documents())
+def test_from_json_inverts_to_json(doc: StateDocument) -> None:
+    text = doc.to_json()
+    again = StateDocument.from_json(text, "random.json")
+    assert again == doc
+    assert again.to_json() == text
+    assert again.content_digest() == doc.content_digest()

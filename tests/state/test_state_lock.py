@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from lexsync.errors import StateError, StateLockedError
+from lexsync.state.local import LocalBackend
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "s.json"
+
+
+def test_lock_file_holds_who_what_when_and_is_removed_after(path: Path) -> None:
+    backend = LocalBackend(path)
+    with backend.lock("apply") as info:
+        data = json.loads(backend.lock_path.read_text())
+        assert data == {"id": info.id, "who": info.who, "pid": os.getpid(),
+                        "command": "apply", "since": info.since}
+        assert "@" in info.who
+        assert info.since.endswith("+00:00")
+        assert backend.lock_info() == info
+    assert not backend.lock_path.exists()
+    assert backend.lock_info() is None
+
+
+def test_held_lock_is_refused_with_its_info(path: Path) -> None:
+    holder, other = LocalBackend(path), LocalBackend(path)
+    with holder.lock("apply") as info:
+        started = time.monotonic()
+        with pytest.raises(StateLockedError) as err, other.lock("plan"):
+            pass
+        assert time.monotonic() - started < 1  # timeout 0: no waiting
+    message = err.value.message
+    assert f"Lock ID: {info.id}" in message
+    assert f"Who:     {info.who} (pid {os.getpid()})" in message
+    assert "Command: apply" in message
+    assert f"Since:   {info.since}" in message
+    assert f"lexsync force-unlock {info.id}" in message
+    assert isinstance(err.value, StateError)
+
+
+def test_lock_waits_for_release_within_timeout(path: Path) -> None:
+    holder, waiter = LocalBackend(path), LocalBackend(path)
+    acquired = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        with holder.lock("apply"):
+            acquired.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert acquired.wait(5)
+    threading.Timer(0.3, release.set).start()
+    started = time.monotonic()
+    with waiter.lock("plan", timeout=5) as info:
+        waited = time.monotonic() - started
+        assert json.loads(path.with_name("s.json.lock").read_text())["command"] == "plan"
+        assert info.command == "plan"
+    thread.join(5)
+    assert 0.2 <= waited < 5
+
+
+def test_lock_times_out_while_held(path: Path) -> None:
+    holder, waiter = LocalBackend(path), LocalBackend(path)
+    with holder.lock("apply"):
+        started = time.monotonic()
+        with pytest.raises(StateLockedError, match=r"locked \(waited 0.3s\)"), \
+                waiter.lock("plan", timeout=0.3):
+            pass
+        assert time.monotonic() - started >= 0.3
+
+
+def test_stale_lock_without_flock_holder_is_taken_over(path: Path) -> None:
+    backend = LocalBackend(path)
+    stale = {"id": "dead-beef", "who": "ci@runner-7", "pid": 999999, "command": "apply",
+             "since": "2026-01-01T00:00:00+00:00"}
+    backend.lock_path.write_text(json.dumps(stale))
+    with backend.lock("plan") as info:
+        assert info.id != "dead-beef"
+        assert json.loads(backend.lock_path.read_text())["id"] == info.id
+    assert not backend.lock_path.exists()
+
+
+def test_lock_of_killed_process_is_taken_over(path: Path) -> None:
+    script = (
+        "import sys, time; from pathlib import Path; from lexsync.state.local import LocalBackend\n"
+        "with LocalBackend(Path(sys.argv[1])).lock('apply'):\n"
+        "    print('locked', flush=True); time.sleep(60)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", script, str(path)], stdout=subprocess.PIPE,
+                             text=True)
+    try:
+        assert child.stdout.readline().strip() == "locked"
+        backend = LocalBackend(path)
+        with pytest.raises(StateLockedError, match=f"pid {child.pid}"), backend.lock("plan"):
+            pass
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(5)
+        assert backend.lock_path.exists()  # the dead process left its lock file behind
+        with backend.lock("plan") as info:
+            assert info.pid == os.getpid()
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(5)
+        child.stdout.close()
+
+
+def test_force_unlock_needs_the_matching_id(path: Path) -> None:
+    backend = LocalBackend(path)
+    backend.lock_path.write_text(json.dumps(
+        {"id": "abc-123", "who": "ops@laptop", "pid": 1, "command": "apply",
+         "since": "2026-01-01T00:00:00+00:00"}))
+    with pytest.raises(StateError, match="lock ID wrong does not match the current lock abc-123"):
+        backend.force_unlock("wrong")
+    assert backend.lock_path.exists()
+    backend.force_unlock("abc-123")
+    assert not backend.lock_path.exists()
+    with pytest.raises(StateError, match="is not locked"):
+        backend.force_unlock("abc-123")
+
+
+def test_force_unlocked_holder_does_not_remove_the_next_lock(path: Path) -> None:
+    first, second = LocalBackend(path), LocalBackend(path)
+    with first.lock("apply") as info:
+        first.force_unlock(info.id)
+        with second.lock("plan"):
+            pass
+        third = LocalBackend(path)
+        ctx = third.lock("drift")
+        newest = ctx.__enter__()
+    # `first` released after someone else locked: their lock file must survive.
+    assert json.loads(path.with_name("s.json.lock").read_text())["id"] == newest.id
+    ctx.__exit__(None, None, None)
+    assert not path.with_name("s.json.lock").exists()
