@@ -1,0 +1,209 @@
+"""LeadExecApi: the one object the rest of lexsync uses to talk to LeadExec."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from lexsync.api import xmlcodec
+from lexsync.api.asmx import AsmxReader
+from lexsync.api.auth import TokenProvider
+from lexsync.api.redact import Redactor
+from lexsync.api.rest import RestWriter
+from lexsync.api.settings import ApiSettings
+from lexsync.api.soap import SoapWriter
+from lexsync.api.transport import Clock, Sender, Sleep
+from lexsync.api.wiretypes import (
+    CLIENT_ACCOUNT,
+    CLIENT_FIELD,
+    CLIENT_GROUP,
+    CLIENT_ITEM,
+    LEAD_FIELD,
+    LEAD_TYPE,
+    STATE,
+)
+
+# Names used in `calls` and in ApiError.call for the writes.
+CALL_CLIENT_REST = "PATCH /v1/clients"
+CALL_METHOD_REST = "PUT /v1/delivery/{ClientUID}/methods"
+CALL_ACCOUNT_REST = "PUT /v1/delivery/{ClientUID}/accounts"
+
+# REST-only account fields the SOAP AddEditClientAccount does not carry.
+SOAP_ACCOUNT_DROPPED = ("WeekMax", "AlternatePosting")
+
+
+def _new_id(obj: dict[str, Any], key: str) -> dict[str, Any]:
+    if obj.get(key) == 0:
+        obj = {**obj, key: -1}
+    return obj
+
+
+def soap_delivery(body: dict[str, Any]) -> dict[str, Any]:
+    """A v1 method body as the SOAP <delivery> element (same nested names per docs/wire.md)."""
+    out = _new_id(dict(body), "ClientDeliveryUID")
+    settings = []
+    for setting in body.get("FieldSettings") or []:
+        setting = _new_id(dict(setting), "DeliverySettingUID")
+        if "FieldMappings" in setting:
+            setting["FieldMappings"] = [_new_id(dict(m), "DeliveryMappingUID")
+                                        for m in setting["FieldMappings"] or []]
+        settings.append(setting)
+    if "FieldSettings" in body:
+        out["FieldSettings"] = settings
+    if "DeliveryDays" in body:
+        out["DeliveryDays"] = [_new_id(dict(d), "DeliveryDayUID")
+                               for d in body["DeliveryDays"] or []]
+    return out
+
+
+def soap_account(body: dict[str, Any]) -> dict[str, Any]:
+    """A v1 account body as the SOAP <account>: no WeekMax, AlternatePosting, Offer*,
+    DeliveryDetails (ignored on write)."""
+    out = {k: v for k, v in body.items()
+           if k not in SOAP_ACCOUNT_DROPPED and not k.startswith("Offer")
+           and k != "DeliveryDetails"}
+    out = _new_id(out, "ClientAccountUID")
+    if "Criteria" in out:
+        out["Criteria"] = [_new_id(dict(c), "ClientCriteriaUID") for c in out["Criteria"] or []]
+    return out
+
+
+def soap_client(body: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A v1 client body as SOAP <Client> and <FieldData> (Value -> FieldValue)."""
+    info = {k: v for k, v in (body.get("Info") or {}).items()
+            if k != "DeliveryAccountAutomationType"}
+    info = _new_id(info, "ClientUID")
+    fields = [{"ClientFieldUID": f["ClientFieldUID"], "FieldValue": f.get("Value", "")}
+              for f in body.get("FieldData") or []]
+    return info, fields
+
+
+class LeadExecApi:
+    """Async client for LeadExec: ASMX reads, REST or SOAP writes.
+
+    Use as `async with LeadExecApi(settings) as api:`. `sleep`, `clock` and `rand` are
+    injectable so tests can observe backoff without waiting.
+    """
+
+    def __init__(self, settings: ApiSettings, transport: httpx.AsyncBaseTransport | None = None,
+                 *, sleep: Sleep = asyncio.sleep, clock: Clock = time.monotonic,
+                 rand: Callable[[], float] = random.random) -> None:
+        self.settings = settings
+        self.calls: Counter[str] = Counter()
+        self._transport = transport
+        self._sleep = sleep
+        self._clock = clock
+        self._rand = rand
+        self.redact = Redactor(settings.secrets())
+        self._http: httpx.AsyncClient | None = None
+        self._sender: Sender | None = None
+
+    async def __aenter__(self) -> LeadExecApi:
+        self._http = httpx.AsyncClient(
+            transport=self._transport, timeout=httpx.Timeout(self.settings.timeout_seconds),
+            verify=True, follow_redirects=False,
+            limits=httpx.Limits(max_connections=self.settings.parallelism))
+        sender = Sender(self._http, self.settings, self.redact, self.calls, sleep=self._sleep,
+                        clock=self._clock, rand=self._rand)
+        self._sender = sender
+        self.tokens = TokenProvider(sender, self.settings, self._clock)
+        self._asmx = AsmxReader(sender, self.settings)
+        self._soap = SoapWriter(sender, self.settings)
+        self._rest = RestWriter(sender, self.settings, self.tokens)
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+        self._http = None
+        self._sender = None
+
+    def _ready(self) -> None:
+        if self._sender is None:
+            raise RuntimeError("use LeadExecApi inside 'async with'")
+
+    # --- reads ---
+
+    async def _array(self, method: str, item: Any, **params: object) -> list[dict[str, Any]]:
+        self._ready()
+        root = await self._asmx.call(method, params)
+        return xmlcodec.decode_array(method, root, item)
+
+    async def get_client_list(self) -> list[dict[str, Any]]:
+        return await self._array("GetClientList", CLIENT_ITEM)
+
+    async def get_client_data(self, client_uid: int) -> list[dict[str, Any]]:
+        return await self._array("GetClientData", CLIENT_FIELD, ClientUID=client_uid)
+
+    async def get_client_groups(self) -> list[dict[str, Any]]:
+        return await self._array("GetClientGroups", CLIENT_GROUP)
+
+    async def get_client_accounts(self, client_uid: int) -> list[dict[str, Any]]:
+        return await self._array("GetClientAccounts", CLIENT_ACCOUNT, ClientUID=client_uid)
+
+    async def get_client_account(self, client_uid: int, account_uid: int
+                                 ) -> dict[str, Any] | None:
+        self._ready()
+        method = "GetClientAccount"
+        root = await self._asmx.call(method, {"ClientUID": client_uid, "AccountUID": account_uid})
+        return xmlcodec.decode_single(method, root, CLIENT_ACCOUNT)
+
+    async def get_all_criteria_accounts(self, lead_type_uid: int, lead_field_uid: int,
+                                        value: str) -> list[dict[str, Any]]:
+        return await self._array("GetAllCriteriaAccounts", CLIENT_ACCOUNT,
+                                 LeadTypeUID=lead_type_uid, LeadFieldUID=lead_field_uid,
+                                 Value=value)
+
+    async def get_lead_types(self) -> list[dict[str, Any]]:
+        return await self._array("GetLeadTypes", LEAD_TYPE, LeadTypeUID=0)
+
+    async def get_lead_fields(self, lead_type_uid: int) -> list[dict[str, Any]]:
+        return await self._array("GetLeadFields", LEAD_FIELD, LeadTypeUID=lead_type_uid)
+
+    async def get_state_list(self) -> list[dict[str, Any]]:
+        return await self._array("GetStateList", STATE)
+
+    async def is_username_unique(self, username: str) -> bool:
+        self._ready()
+        method = "isUsernameUnique"
+        root = await self._asmx.call(method, {"Username": username})
+        return bool(xmlcodec.decode_value(method, root, "boolean", "bool"))
+
+    # --- writes: each returns the ID LeadExec saved ---
+
+    async def write_client(self, body: dict[str, Any]) -> int:
+        self._ready()
+        if self.settings.dialect == "rest":
+            return await self._rest.call(CALL_CLIENT_REST, "PATCH", "/v1/clients", body)
+        info, fields = soap_client(body)
+        return await self._soap.call("AddEditClient", [("Client", info), ("FieldData", fields)])
+
+    async def write_group(self, group: dict[str, Any]) -> int:
+        # No REST endpoint exists for groups: SOAP in both dialects.
+        self._ready()
+        return await self._soap.call("AddEditClientGroup",
+                                     [("Group", _new_id(dict(group), "ClientGroupUID"))])
+
+    async def write_method(self, client_uid: int, body: dict[str, Any]) -> int:
+        self._ready()
+        body = {**body, "ClientUID": body.get("ClientUID") or client_uid}
+        if self.settings.dialect == "rest":
+            return await self._rest.call(CALL_METHOD_REST, "PUT",
+                                         f"/v1/delivery/{int(client_uid)}/methods", body)
+        return await self._soap.call("AddEditClientDelivery", [("delivery", soap_delivery(body))])
+
+    async def write_account(self, client_uid: int, body: dict[str, Any]) -> int:
+        self._ready()
+        body = {**body, "ClientUID": body.get("ClientUID") or client_uid}
+        if self.settings.dialect == "rest":
+            return await self._rest.call(CALL_ACCOUNT_REST, "PUT",
+                                         f"/v1/delivery/{int(client_uid)}/accounts", body)
+        return await self._soap.call("AddEditClientAccount", [("account", soap_account(body))])

@@ -1,0 +1,123 @@
+"""Per-type field tables for the ASMX XML, taken from the reference (names and types exact).
+
+Int64/Int32 -> "int", Double -> "float", Boolean -> "bool", DateTime/String/enum names ->
+"str". "skip" marks obsolete Array fields we never read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Union
+
+Scalar = Literal["int", "float", "bool", "str", "skip"]
+
+
+@dataclass(frozen=True)
+class Record:
+    """An XML element type: its element name, its fields in reference order, required ones."""
+
+    tag: str
+    fields: dict[str, FieldType]
+    required: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class ListOf:
+    """A wrapper element holding one `item.tag` child per item."""
+
+    item: Record
+
+
+FieldType = Union[Scalar, Record, ListOf]  # noqa: UP007 -- forward reference needs Union
+
+I, F, B, S, SKIP = "int", "float", "bool", "str", "skip"  # noqa: E741 -- compact tables
+
+CLIENT_ITEM = Record("ClientItemType", {
+    "ClientUID": I, "AccountUID": I, "DateAdded": S, "Status": I, "InternalUID": I,
+    "UserUID": I, "TimeOffset": I, "Image": SKIP, "Notes": S, "IsLocked": B, "LockedBy": I,
+    "DateLocked": S, "LockedReason": S, "OutLookUID": S, "TimeZoneName": S, "ResellerUID": I,
+    "GroupUID": I, "AutomationType": S, "Priority": I, "DeliveryGroupUID": I, "Username": S,
+    "Password": S, "ShowLeadGrade": B, "ShowLeadSource": B, "ShowCampaign": B,
+    "AllowCalls": B, "AllowReassign": B, "UserAssigned": I, "UseDeliveryTiers": B,
+    "OverrideReassign": B,
+}, required=("ClientUID",))
+
+# The AddEditClient <Client> element: same type, but Status is sent as its name.
+CLIENT_WRITE_ORDER = (
+    "ClientUID", "DateAdded", "Status", "InternalUID", "UserUID", "TimeOffset", "Notes",
+    "IsLocked", "LockedBy", "DateLocked", "LockedReason", "OutLookUID", "TimeZoneName",
+    "ResellerUID", "GroupUID", "Username", "Password", "OverrideReassign",
+)
+
+CLIENT_FIELD = Record("ClientFieldType", {
+    "ClientFieldUID": I, "Descriptor": S, "DataType": S, "Required": B, "Status": B,
+    "Computed": B, "ComputedExpr": S, "Enumerated": B, "Enums": SKIP, "Validation": S,
+    "InvalidChars": S, "FormatError": S, "FormatString": S, "SpecialBit": S, "isState": B,
+    "FieldValue": S, "PastValues": SKIP,
+}, required=("ClientFieldUID",))
+
+CLIENT_GROUP = Record("ClientGroupType", {
+    "ClientGroupUID": I, "Description": S, "DisplayOrder": I, "ClientCount": I,
+}, required=("ClientGroupUID",))
+
+CRITERIA = Record("ClientCriteriaType", {
+    "ClientCriteriaUID": I, "LeadFieldUID": I, "Type": S, "Expression": S, "Operator": S,
+    "Value": S,
+}, required=("ClientCriteriaUID",))
+
+DELIVERY_MAPPING = Record("DeliveryMappingType", {
+    "DeliveryMappingUID": I, "Delete": B, "DeliverySettingUID": I, "DeliveryValue": S,
+    "FieldValue": S,
+}, required=("DeliveryMappingUID",))
+
+DELIVERY_SETTING = Record("DeliverySettingType", {
+    "DeliverySettingUID": I, "DeliveryUID": I, "Delete": B, "Format": S, "FieldType": I,
+    "FieldName": S, "Value": S, "LeadFieldUID": I, "Expr": S, "hasMap": B,
+    "FieldMappings": ListOf(DELIVERY_MAPPING),
+}, required=("DeliverySettingUID",))
+
+DELIVERY_DAY = Record("DeliveryDayType", {
+    "DeliveryDayUID": I, "DeliveryUID": I, "WeekDay": I, "StaticDate": S, "StartTime": S,
+    "EndTime": S, "Allow": B,
+}, required=("DeliveryDayUID",))
+
+DELIVERY = Record("DeliveryType", {
+    "ClientDeliveryUID": I, "ClientUID": I, "Type": I, "Name": S, "Status": B,
+    "DateAdded": S, "inTesting": B, "LeadTypeUID": I, "XML": S, "EmailTemplate": S,
+    "EmailSubject": S, "FTPUser": S, "FTPPassword": S, "FTPPath": S, "EmailAddress": S,
+    "useRegEx": B, "ResponseSearch": S, "DeliveryAddress": S, "SMTPServer": S, "SMTPAuth": B,
+    "SMTPUsername": S, "SMTPPassword": S, "fAddress": S, "tAddress": S, "EmailNotify": B,
+    "NotifyCC": S, "NotifyBCC": S, "NotifyEmail": S, "LeadCatUID": I, "ClientEmail": S,
+    "FieldSettings": ListOf(DELIVERY_SETTING), "DeliveryDays": ListOf(DELIVERY_DAY),
+}, required=("ClientDeliveryUID",))
+
+# Read type of accounts; the REST-only WeekMax, AlternatePosting and Offer* are absent.
+CLIENT_ACCOUNT = Record("ClientAccountType", {
+    "ClientAccountUID": I, "ClientUID": I, "DeliveryUID": I, "Price": F, "HourMax": I,
+    "DayMax": I, "MonthMax": I, "useOrder": B, "Status": I, "DeliveryDelay": I,
+    "Description": S, "RedirectURL": S, "AutomationEnabled": B, "AccountType": I,
+    "AgentName": S, "AgentPhone": S, "Criteria": ListOf(CRITERIA), "DeliveryDetails": DELIVERY,
+}, required=("ClientAccountUID",))
+
+LEAD_TYPE = Record("LeadTypeType", {
+    "LeadTypeUID": I, "AccountUID": I, "InQC": I, "Descriptor": S, "Status": B,
+    "DefaultDupSets": S, "TypeUID": I,
+}, required=("LeadTypeUID",))
+
+LEAD_FIELD = Record("LeadFieldType", {
+    "LeadFieldUID": I, "LeadTypeUID": I, "Descriptor": S, "FieldDataType": S, "Required": B,
+    "Status": B, "Computed": B, "ComputedExpr": S, "Enumerated": B, "Validation": S,
+    "InvalidChars": S, "FmtError": S, "FormatString": S, "isState": B, "FieldDescription": S,
+    "ColSpan": I, "Width": I, "Height": I, "SpecialBit": S, "FieldEnums": SKIP, "Delete": B,
+}, required=("LeadFieldUID",))
+
+STATE = Record("StateType", {"StateUID": I, "Name": S, "Abbr": S}, required=("StateUID",))
+
+# Element names of the items of each list-valued field, for encoding SOAP writes.
+LIST_ITEM_TAGS = {
+    "FieldData": CLIENT_FIELD.tag,
+    "Criteria": CRITERIA.tag,
+    "FieldSettings": DELIVERY_SETTING.tag,
+    "FieldMappings": DELIVERY_MAPPING.tag,
+    "DeliveryDays": DELIVERY_DAY.tag,
+}
