@@ -116,7 +116,8 @@ class FieldMapping(Strict):
 class ScheduleWindow(Strict):
     days: list[Weekday] = Field(min_length=1)
     from_: str = Field(alias="from", pattern=r"^([01]?\d|2[0-3]):[0-5]\d$", description="HH:MM, Pacific Time")
-    to: str = Field(pattern=r"^([01]?\d|2[0-4]):[0-5]\d$", description="HH:MM, Pacific Time")
+    # 24:00 ends a window at midnight; 24:30 is not a time.
+    to: str = Field(pattern=r"^(([01]?\d|2[0-3]):[0-5]\d|24:00)$", description="HH:MM, Pacific Time; 24:00 = midnight")
     allow: bool = True
 
     @field_validator("days")

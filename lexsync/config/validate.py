@@ -28,7 +28,8 @@ def validate_configuration(data: object, positions: Positions) -> Configuration:
 def translate_errors(exc: ValidationError, data: object, positions: Positions) -> list[Diagnostic]:
     grouped: dict[tuple, list[dict]] = {}
     for error in exc.errors(include_url=False):
-        path = _data_path(tuple(error["loc"]), data)
+        names_a_key = error["type"] in ("missing", "extra_forbidden")
+        path = _data_path(tuple(error["loc"]), data, names_a_key)
         grouped.setdefault((path, error["type"] == "extra_forbidden"), []).append(error)
     diagnostics = []
     for (path, unknown_key), errors in grouped.items():
@@ -37,7 +38,7 @@ def translate_errors(exc: ValidationError, data: object, positions: Positions) -
     return diagnostics
 
 
-def _data_path(loc: tuple, data: object) -> tuple:
+def _data_path(loc: tuple, data: object, names_a_key: bool) -> tuple:
     """The part of pydantic's loc that exists in the data (drops union member names like 'str')."""
     path: list = []
     node = data
@@ -45,7 +46,7 @@ def _data_path(loc: tuple, data: object) -> tuple:
         inside_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
         if inside_list or (isinstance(node, dict) and part in node):
             node = node[part]
-        elif isinstance(node, dict) and len(path) == len(loc) - 1:
+        elif names_a_key and isinstance(node, dict) and len(path) == len(loc) - 1:
             path.append(part)  # a missing or unknown key: keep it, locate falls back to the parent
             break
         else:
