@@ -1,0 +1,89 @@
+"""Attribute diffs between normalised desired and live values, with readable paths."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lexsync.engine.plan import SENSITIVE, AttributeChange
+
+# Collections the YAML owns whole: live entries it does not list are changes too.
+WHOLE_COLLECTIONS = ("field_mappings", "criteria")
+
+
+def criterion_text(entry: dict[str, Any]) -> str:
+    text = f"{entry['field']} {entry['op']} {entry['value']}".rstrip()
+    if entry.get("type", "FieldValue") != "FieldValue" or entry.get("expression"):
+        text += f" ({entry.get('type')}: {entry.get('expression', '')})"
+    return text
+
+
+def flatten(attrs: dict[str, Any]) -> dict[str, Any]:
+    """{'caps': {'day': 5}} → {'caps.day': 5}; keyed collections get [key] paths."""
+    flat: dict[str, Any] = {}
+    for key, value in attrs.items():
+        if key == "field_mappings" and isinstance(value, dict):
+            for name, entry in value.items():
+                for sub, sub_value in flatten(entry).items():
+                    flat[f"field_mappings[{name}].{sub}"] = sub_value
+        elif key == "criteria" and isinstance(value, list):
+            for index, entry in enumerate(value):
+                flat[f"criteria[{index}]"] = criterion_text(entry)
+        elif isinstance(value, dict):
+            for sub, sub_value in flatten(value).items():
+                flat[f"{key}.{sub}"] = sub_value
+        else:
+            flat[key] = value
+    return flat
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) \
+            and not isinstance(b, bool):
+        return round(float(a), 4) == round(float(b), 4)
+    if isinstance(a, str) and isinstance(b, str):
+        return a.strip() == b.strip()
+    if a in (None, "") and b in (None, ""):
+        return True
+    return a == b
+
+
+def is_sensitive(path: str, sensitive: frozenset[str]) -> bool:
+    return path in sensitive
+
+
+def diff(desired: dict[str, Any], live: dict[str, Any], sensitive: frozenset[str]) -> list[AttributeChange]:
+    """Changes needed to make live match desired, for the attributes desired manages."""
+    want, have = flatten(desired), flatten(live)
+    paths = list(want)
+    for collection in WHOLE_COLLECTIONS:
+        if collection in desired:
+            paths += [p for p in have if p.startswith(f"{collection}[") and p not in want]
+    changes = []
+    for path in paths:
+        before, after = have.get(path), want.get(path)
+        if _equal(before, after):
+            continue
+        secret = is_sensitive(path, sensitive)
+        changes.append(AttributeChange(
+            path=path,
+            before=SENSITIVE if secret and before is not None else before,
+            after=SENSITIVE if secret and after is not None else after,
+            sensitive=secret,
+        ))
+    return changes
+
+
+def masked(attrs: dict[str, Any] | None, sensitive: frozenset[str]) -> dict[str, Any] | None:
+    """A copy safe to print or save: sensitive attributes replaced by SENSITIVE."""
+    if attrs is None:
+        return None
+    out: dict[str, Any] = {}
+    for key, value in attrs.items():
+        nested = {s.split(".", 1)[1] for s in sensitive if s.startswith(f"{key}.")}
+        if key in sensitive:
+            out[key] = SENSITIVE
+        elif nested and isinstance(value, dict):
+            out[key] = {k: (SENSITIVE if k in nested else v) for k, v in value.items()}
+        else:
+            out[key] = value
+    return out

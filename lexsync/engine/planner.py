@@ -1,0 +1,189 @@
+"""Desired + live + state → an ordered plan, and the steps apply will execute for it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from lexsync.engine.diff import diff, flatten, masked
+from lexsync.engine.plan import Action, AttributeChange, Plan, ResourceChange
+from lexsync.errors import Diagnostic
+from lexsync.resources.base import Context, Desired, Live, ResourceKind
+from lexsync.resources.live import LiveView
+from lexsync.resources.registry import KINDS
+from lexsync.state.document import ResourceState, StateDocument
+
+
+@dataclass
+class Step:
+    """The executable side of one ResourceChange."""
+
+    change: ResourceChange
+    kind: ResourceKind
+    desired: Desired | None
+    live: Live | None
+    previous: ResourceState | None
+    parent_address: str | None = None
+
+
+@dataclass
+class PlanBundle:
+    plan: Plan
+    steps: list[Step]
+    ctx: Context
+    problems: list[Diagnostic] = field(default_factory=list)
+
+
+class AdoptionConflict(Exception):
+    """`--adopt` found more than one live object for a resource's natural key."""
+
+    def __init__(self, problems: list[Diagnostic]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def previous_as_live(record: ResourceState) -> Live:
+    return Live(record.remote_id, {}, dict(record.attributes), parent_id=record.parent_id,
+                sub_ids=dict(record.sub_ids), observable=False)
+
+
+def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, view: LiveView,
+               ctx: Context, *, adopt: bool = False, targets: tuple[str, ...] = ()) -> PlanBundle:
+    steps: list[Step] = []
+    retire_steps: list[Step] = []
+    problems: list[Diagnostic] = []
+    unobservable: list[str] = []
+    live_seen: dict[str, Any] = {}
+    desired_seen: dict[str, Any] = {}
+    claimed: set[tuple[str, int]] = set()
+
+    for kind in KINDS:
+        desired_list = desired_by_kind.get(kind.kind, [])
+        wanted = {d.address for d in desired_list}
+        for desired in desired_list:
+            record = state.resources.get(desired.address)
+            previous = previous_as_live(record) if record else None
+            live = kind.find_live(view, record.remote_id, ctx, previous, desired.client) if record else None
+            reason = None
+            if record and live is None:
+                reason = "recorded in state but not found in LeadExec"
+            if record is None and adopt:
+                live = _adopt(kind, desired, view, ctx, claimed, problems)
+                if live is not None:
+                    reason = f"adopted live object {live.remote_id} by natural key"
+            if live is not None:
+                ctx.ids[desired.address] = live.remote_id
+                claimed.add((kind.kind, live.remote_id))
+                live_seen[desired.address] = live.attrs
+                if not live.observable:
+                    unobservable.append(
+                        f"{desired.address}: no delivery account uses this method, so LeadExec cannot "
+                        "show it; compared with the last applied values")
+            desired_seen[desired.address] = desired.attrs
+            steps.append(_step_for(kind, desired, live, record, reason, ctx))
+        for address, record in state.resources.items():
+            if record.kind != kind.kind or address in wanted:
+                continue
+            ctx.ids.setdefault(address, record.remote_id)
+            client_key = address.split(".")[1] if kind.kind in ("delivery_method", "delivery_account") else None
+            live = kind.find_live(view, record.remote_id, ctx, previous_as_live(record), client_key)
+            if live is not None:
+                live_seen[address] = live.attrs
+            retire_steps.append(_retire_step(kind, address, live, record, ctx))
+
+    if ctx.dialect == "rest" and any(s.kind.kind == "delivery_account" for s in steps):
+        unobservable.append("caps.week: ASMX account reads carry no WeekMax; compared with the last applied value")
+    if problems:
+        raise AdoptionConflict(problems)
+    retire_steps.sort(key=lambda s: -s.kind.level)
+    ordered = sorted(steps, key=lambda s: s.kind.level) + retire_steps
+    if targets:
+        ordered = _targeted(ordered, targets)
+    plan = Plan(
+        changes=[s.change for s in ordered],
+        dialect=ctx.dialect,
+        state_lineage=state.lineage,
+        state_serial=state.serial,
+        live_digest=digest(live_seen),
+        desired_digest=digest(desired_seen),
+        unobservable=unobservable,
+    )
+    return PlanBundle(plan=plan, steps=ordered, ctx=ctx)
+
+
+def _adopt(kind: ResourceKind, desired: Desired, view: LiveView, ctx: Context,
+           claimed: set[tuple[str, int]], problems: list[Diagnostic]) -> Live | None:
+    key = kind.natural_key(desired.attrs)
+    matches = [c for c in kind.live_candidates(view, ctx, desired.client)
+               if kind.natural_key(c.attrs) == key and (kind.kind, c.remote_id) not in claimed]
+    if len(matches) > 1:
+        ids = ", ".join(str(m.remote_id) for m in matches)
+        problems.append(Diagnostic(
+            summary=f"{len(matches)} live objects match natural key {key!r} (IDs {ids})",
+            address=desired.address,
+            detail=f"adopt one explicitly: lexsync import {desired.address} ID"))
+        return None
+    return matches[0] if matches else None
+
+
+def _step_for(kind: ResourceKind, desired: Desired, live: Live | None, record: ResourceState | None,
+              reason: str | None, ctx: Context) -> Step:
+    call = kind.call(ctx.dialect)
+    if live is None:
+        changes = [AttributeChange(path, None, value, path in kind.sensitive)
+                   for path, value in flatten(masked(desired.attrs, kind.sensitive) or {}).items()]
+        action = Action.CREATE
+    else:
+        changes = diff(desired.attrs, live.attrs, kind.sensitive)
+        action = Action.UPDATE if changes else Action.NOOP
+    change = ResourceChange(
+        address=desired.address, kind=kind.kind, action=action, call=call,
+        before=masked(live.attrs if live else None, kind.sensitive),
+        after=masked(desired.attrs, kind.sensitive), changes=changes,
+        depends_on=list(desired.depends_on), reason=reason,
+        remote_id=live.remote_id if live else None,
+    )
+    parent = f"client.{desired.client}" if desired.client else None
+    return Step(change, kind, desired, live, record, parent)
+
+
+def _retire_step(kind: ResourceKind, address: str, live: Live | None, record: ResourceState,
+                 ctx: Context) -> Step:
+    if live is None:
+        call, reason = "none (state only)", "removed from configuration; not found in LeadExec, only forgotten"
+    elif kind.is_retired(live):
+        call, reason = "none (state only)", "removed from configuration; already retired in LeadExec"
+    elif kind.retire_body(live, ctx) is None:
+        call, reason = "none (state only)", f"removed from configuration; {kind.retire_wording()}"
+    else:
+        call, reason = kind.call(ctx.dialect), f"removed from configuration; will be {kind.retire_wording()}"
+    change = ResourceChange(
+        address=address, kind=kind.kind, action=Action.RETIRE, call=call,
+        before=masked(live.attrs if live else record.attributes, kind.sensitive), after=None,
+        reason=reason, remote_id=record.remote_id, depends_on=list(record.depends_on),
+    )
+    parent = ".".join(address.split(".")[:2]) if kind.kind in ("delivery_method", "delivery_account") else None
+    return Step(change, kind, None, live, record, parent)
+
+
+def _targeted(steps: list[Step], targets: tuple[str, ...]) -> list[Step]:
+    """Only the targeted addresses (and what is under them), plus creates they depend on."""
+    by_address = {s.change.address: s for s in steps}
+    keep: set[str] = set()
+    pending = [s.change.address for s in steps
+               if any(s.change.address == t or s.change.address.startswith(t + ".") for t in targets)]
+    while pending:
+        address = pending.pop()
+        if address in keep:
+            continue
+        keep.add(address)
+        step = by_address[address]
+        pending += [d for d in step.change.depends_on
+                    if d in by_address and by_address[d].change.action is Action.CREATE]
+    return [s for s in steps if s.change.address in keep]

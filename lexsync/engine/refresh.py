@@ -1,0 +1,44 @@
+"""Read the live objects that state or the YAML name, concurrently, each once."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from lexsync.resources.live import LiveView
+
+
+async def refresh(api: Any, *, read_groups: bool, client_uids: set[int], field_uids: set[int],
+                  on_progress: Any = None) -> LiveView:
+    """One GetClientList, GetClientGroups if groups matter, then per named client its accounts
+    (which carry the methods) and, when fields are managed, its field data."""
+    view = LiveView()
+    group_task = api.get_client_groups() if read_groups else None
+    client_rows, group_rows = await asyncio.gather(
+        api.get_client_list(), group_task if group_task is not None else _none()
+    )
+    view.clients = {int(r["ClientUID"]): r for r in client_rows}
+    view.groups = {int(r["ClientGroupUID"]): r for r in (group_rows or [])}
+    existing = sorted(uid for uid in client_uids if uid in view.clients)
+
+    async def read_client(uid: int) -> None:
+        accounts, fields = await asyncio.gather(
+            api.get_client_accounts(uid),
+            api.get_client_data(uid) if uid in field_uids else _none(),
+        )
+        view.accounts[uid] = accounts
+        if fields is not None:
+            view.client_fields[uid] = fields
+        for account in accounts:
+            details = account.get("DeliveryDetails")
+            if details and int(details.get("ClientDeliveryUID", 0)) > 0:
+                view.methods[int(details["ClientDeliveryUID"])] = details
+        if on_progress:
+            on_progress()
+
+    await asyncio.gather(*(read_client(uid) for uid in existing))
+    return view
+
+
+async def _none() -> None:
+    return None

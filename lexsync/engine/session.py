@@ -1,0 +1,197 @@
+"""One run: configuration → names → refresh → plan, and apply. The CLI drives this."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from lexsync.api.client import LeadExecApi
+from lexsync.api.settings import ApiSettings
+from lexsync.config.loader import LoadedConfig, load_configuration
+from lexsync.engine.applier import Applier, ApplyResult, StepOutcome
+from lexsync.engine.plan import Plan
+from lexsync.engine.planner import AdoptionConflict, PlanBundle, build_plan
+from lexsync.engine.refresh import refresh
+from lexsync.errors import ConfigError, Diagnostic, LexsyncError, PlanStaleError
+from lexsync.resources.base import Context, Desired, ResolutionError
+from lexsync.resources.catalog import Catalog
+from lexsync.resources.registry import KINDS
+from lexsync.state.document import StateDocument
+from lexsync.state.local import LocalBackend
+
+DEFAULT_API_URL = "https://api.leadexec.net"
+
+
+@dataclass
+class RunOptions:
+    config_path: Path
+    api_url: str | None = None  # overrides the config's lexsync.api_url
+    transport: httpx.AsyncBaseTransport | None = None  # in-process sandbox
+    default_credentials: Mapping[str, str] = field(default_factory=dict)  # used when env lacks them
+    state_path: Path | None = None
+    environ: Mapping[str, str] | None = None
+    adopt: bool = False
+    targets: tuple[str, ...] = ()
+    parallelism: int | None = None
+    on_progress: Callable[[str], None] | None = None
+
+
+class Session:
+    """Loads the configuration and state once; plans and applies against one API client."""
+
+    def __init__(self, options: RunOptions) -> None:
+        self.options = options
+        self.environ = os.environ if options.environ is None else options.environ
+        self.loaded: LoadedConfig = load_configuration(options.config_path, self.environ)
+        settings = self.loaded.model.lexsync
+        state_path = options.state_path or (self.loaded.root / settings.state.path)
+        self.backend = LocalBackend(Path(state_path))
+        self.dialect = settings.dialect
+
+    # --- plumbing ------------------------------------------------------------------------
+    def api_settings(self) -> ApiSettings:
+        settings = self.loaded.model.lexsync
+        creds = settings.credentials
+
+        def credential(env_name: str, default_key: str) -> str | None:
+            return self.environ.get(env_name) or self.options.default_credentials.get(default_key)
+
+        api_key = credential(creds.api_key_env, "api_key")
+        client_id = credential(creds.client_id_env, "client_id")
+        client_secret = credential(creds.client_secret_env, "client_secret")
+        missing = [name for name, value in ((creds.api_key_env, api_key),) if not value]
+        if settings.dialect == "rest":
+            missing += [n for n, v in ((creds.client_id_env, client_id),
+                                       (creds.client_secret_env, client_secret)) if not v]
+        if missing:
+            raise LexsyncError(
+                "missing LeadExec credentials: set " + ", ".join(missing)
+                + " in the environment (credentials are never read from the command line)")
+        return ApiSettings(
+            base_url=self.options.api_url or settings.api_url or DEFAULT_API_URL,
+            dialect=settings.dialect, api_key=api_key, client_id=client_id,
+            client_secret=client_secret, namespace=settings.soap_namespace,
+            parallelism=self.options.parallelism or settings.parallelism,
+        )
+
+    def open_api(self) -> LeadExecApi:
+        return LeadExecApi(self.api_settings(), transport=self.options.transport)
+
+    def _progress(self, text: str) -> None:
+        if self.options.on_progress:
+            self.options.on_progress(text)
+
+    # --- plan ----------------------------------------------------------------------------
+    async def make_plan(self, api: LeadExecApi, state: StateDocument) -> PlanBundle:
+        model = self.loaded.model
+        ctx = Context(catalog=Catalog(), dialect=self.dialect, hash_secret=state.hash_secret)
+        ctx.ids = {address: record.remote_id for address, record in state.resources.items()}
+        lead_types = {m.lead_type for c in model.clients.values() for m in c.delivery_methods.values()}
+        lead_types |= {str(r.attributes.get("lead_type")) for r in state.resources.values()
+                       if r.kind == "delivery_method" and r.attributes.get("lead_type")}
+        need_states = any(a.criteria for c in model.clients.values() for a in c.delivery_accounts.values()) \
+            or any(r.attributes.get("criteria") for r in state.resources.values())
+        self._progress("reading lead types, lead fields and states")
+        await ctx.catalog.load(api, lead_types, need_states)
+        desired = self._expand(ctx)
+        for method in desired.get("delivery_method", []):
+            ctx.method_lead_types[method.address] = method.attrs["lead_type"]
+        for address, record in state.resources.items():
+            if record.kind == "delivery_method" and record.attributes.get("lead_type"):
+                ctx.method_lead_types.setdefault(address, record.attributes["lead_type"])
+
+        client_uids = {r.remote_id for r in state.resources.values() if r.kind == "client"}
+        if self.options.adopt:
+            usernames = {c.username.lower() for c in model.clients.values()}
+            client_uids |= {int(r["ClientUID"]) for r in await api.get_client_list()
+                            if str(r.get("Username", "")).lower() in usernames}
+        field_uids = {state.resources[f"client.{k}"].remote_id for k, c in model.clients.items()
+                      if c.fields and f"client.{k}" in state.resources}
+        if self.options.adopt:
+            field_uids = set(client_uids)
+        read_groups = bool(model.client_groups) or any(
+            r.kind == "client_group" for r in state.resources.values())
+        self._progress(f"reading {len(client_uids)} clients")
+        view = await refresh(api, read_groups=read_groups, client_uids=client_uids,
+                             field_uids=field_uids)
+        try:
+            return build_plan(desired, state, view, ctx, adopt=self.options.adopt,
+                              targets=self.options.targets)
+        except AdoptionConflict as exc:
+            raise ConfigError(exc.problems) from None
+
+    def _expand(self, ctx: Context) -> dict[str, list[Desired]]:
+        problems: list[Diagnostic] = []
+        desired: dict[str, list[Desired]] = {}
+        for kind in KINDS:
+            try:
+                desired[kind.kind] = kind.expand(self.loaded.model, ctx)
+            except ResolutionError as exc:
+                problems.append(Diagnostic(summary=str(exc), location=self.loaded.locate(exc.path)))
+        if problems:
+            raise ConfigError(problems)
+        return desired
+
+    async def plan(self) -> tuple[PlanBundle, StateDocument]:
+        state = self.backend.load()
+        async with self.open_api() as api:
+            return await self.make_plan(api, state), state
+
+    # --- apply ---------------------------------------------------------------------------
+    async def apply(self, confirm: Callable[[Plan], bool], saved_plan: Plan | None = None,
+                    on_step: Callable[[StepOutcome], None] | None = None,
+                    lock_timeout: float = 0) -> tuple[Plan, ApplyResult | None]:
+        """Plan under the state lock; apply when `confirm` says yes. A saved plan must still match."""
+        with self.backend.lock("apply", timeout=lock_timeout):
+            state = self.backend.load()
+            async with self.open_api() as api:
+                bundle = await self.make_plan(api, state)
+                if saved_plan is not None:
+                    check_not_stale(saved_plan, bundle.plan)
+                if not bundle.plan.has_changes or not confirm(bundle.plan):
+                    return bundle.plan, None
+                applier = Applier(api, bundle, state, self.backend.write,
+                                  parallelism=self.options.parallelism or self.loaded.model.lexsync.parallelism,
+                                  on_step=on_step)
+                return bundle.plan, await applier.run()
+
+
+def check_not_stale(saved: Plan, fresh: Plan) -> None:
+    """A saved plan applies only while state and the live values it was made from are unchanged."""
+    reasons = []
+    if saved.state_lineage != fresh.state_lineage:
+        reasons.append("it was made for a different state (lineage differs)")
+    elif saved.state_serial != fresh.state_serial:
+        reasons.append(f"state changed since (serial {saved.state_serial} → {fresh.state_serial})")
+    if saved.live_digest != fresh.live_digest:
+        reasons.append("LeadExec's live values changed since")
+    if saved.desired_digest != fresh.desired_digest:
+        reasons.append("the configuration changed since")
+    if saved.dialect != fresh.dialect:
+        reasons.append(f"it was made for the {saved.dialect} dialect")
+    if reasons:
+        raise PlanStaleError("saved plan is stale: " + "; ".join(reasons) + ". Run plan again.")
+
+
+def save_plan(plan: Plan, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(plan.to_dict(), handle, indent=2, sort_keys=True)
+        handle.write("\n")
+
+
+def load_plan(path: Path) -> Plan:
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+        return Plan.from_dict(data)
+    except FileNotFoundError:
+        raise LexsyncError(f"plan file {path} does not exist") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise LexsyncError(f"plan file {path} is not a lexsync plan: {exc}") from None

@@ -1,0 +1,142 @@
+"""Names → LeadExec IDs for the read-only things YAML refers to by name.
+
+Lead types, lead fields, states and client fields are looked up once per run and cached;
+matching ignores case, spaces and underscores so `first_name`, `FirstName` and
+`First Name` are the same field.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+# The standard client fields have fixed IDs (docs/wire.md, "Client fields").
+STANDARD_CLIENT_FIELDS: dict[str, int] = {
+    "Company": 1, "First Name": 2, "Last Name": 3, "Email": 4, "Primary Phone": 5,
+    "Primary Phone Ext": 6, "Alternate Phone": 7, "Address": 8, "City": 9, "State": 10,
+    "Zip": 11, "Alternate Phone Ext": 12, "Fax Number": 13, "Comments": 14, "Job Title": 15,
+    "Web Site": 16, "Mobile Phone": 17,
+}
+
+
+def name_key(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+class CatalogReader(Protocol):
+    async def get_lead_types(self) -> list[dict]: ...
+    async def get_lead_fields(self, lead_type_uid: int) -> list[dict]: ...
+    async def get_state_list(self) -> list[dict]: ...
+
+
+class UnknownName(LookupError):
+    """A name the YAML uses that LeadExec does not know; carries close matches."""
+
+    def __init__(self, what: str, name: str, known: list[str]) -> None:
+        self.what, self.name = what, name
+        self.suggestions = difflib.get_close_matches(name, known, n=3)
+        hint = f" (did you mean {', '.join(repr(s) for s in self.suggestions)}?)" if self.suggestions else ""
+        super().__init__(f"unknown {what} {name!r}{hint}")
+
+
+@dataclass
+class LeadField:
+    uid: int
+    name: str
+    is_state: bool
+    data_type: str
+
+
+@dataclass
+class Catalog:
+    """Cached look-ups. Filled by `load`, read synchronously afterwards."""
+
+    lead_types: dict[str, tuple[int, str]] = field(default_factory=dict)  # key → (uid, name)
+    lead_fields: dict[int, dict[str, LeadField]] = field(default_factory=dict)  # type uid → key → field
+    states: dict[str, tuple[int, str]] = field(default_factory=dict)  # name/abbr key → (uid, abbr)
+    state_abbr: dict[int, str] = field(default_factory=dict)
+    client_fields: dict[str, tuple[int, str]] = field(
+        default_factory=lambda: {name_key(n): (uid, n) for n, uid in STANDARD_CLIENT_FIELDS.items()}
+    )
+
+    async def load(self, reader: CatalogReader, lead_type_names: set[str], need_states: bool) -> None:
+        """Read lead types, then the fields of every lead type named, and states if needed."""
+        for row in await reader.get_lead_types():
+            self.lead_types[name_key(row["Descriptor"])] = (int(row["LeadTypeUID"]), row["Descriptor"])
+        uids = {self.lead_types[name_key(n)][0] for n in lead_type_names if name_key(n) in self.lead_types}
+        wanted = sorted(u for u in uids if u not in self.lead_fields)
+        tasks = [reader.get_lead_fields(uid) for uid in wanted]
+        if need_states and not self.states:
+            tasks.append(reader.get_state_list())
+        results = await asyncio.gather(*tasks)
+        for uid, rows in zip(wanted, results, strict=False):
+            self.lead_fields[uid] = {
+                name_key(r["Descriptor"]): LeadField(
+                    int(r["LeadFieldUID"]), r["Descriptor"], bool(r.get("isState", False)),
+                    str(r.get("FieldDataType", "")),
+                )
+                for r in rows
+            }
+        if need_states and not self.states:
+            for row in results[-1]:
+                uid = int(row["StateUID"])
+                self.states[name_key(row["Name"])] = (uid, row["Abbr"])
+                self.states[name_key(row["Abbr"])] = (uid, row["Abbr"])
+                self.state_abbr[uid] = row["Abbr"]
+
+    def lead_type(self, name: str) -> int:
+        try:
+            return self.lead_types[name_key(name)][0]
+        except KeyError:
+            raise UnknownName("lead type", name, [n for _, n in self.lead_types.values()]) from None
+
+    def lead_type_name(self, uid: int) -> str:
+        for known_uid, name in self.lead_types.values():
+            if known_uid == uid:
+                return name
+        return f"#{uid}"
+
+    def lead_field(self, lead_type_uid: int, name: str) -> LeadField:
+        fields = self.lead_fields.get(lead_type_uid, {})
+        try:
+            return fields[name_key(name)]
+        except KeyError:
+            raise UnknownName("lead field", name, [f.name for f in fields.values()]) from None
+
+    def lead_field_by_uid(self, lead_type_uid: int, uid: int) -> LeadField | None:
+        for candidate in self.lead_fields.get(lead_type_uid, {}).values():
+            if candidate.uid == uid:
+                return candidate
+        for fields in self.lead_fields.values():
+            for candidate in fields.values():
+                if candidate.uid == uid:
+                    return candidate
+        return None
+
+    def state(self, name: str) -> tuple[int, str]:
+        try:
+            return self.states[name_key(name)]
+        except KeyError:
+            raise UnknownName("US state", name, sorted({a for _, a in self.states.values()})) from None
+
+    def client_field(self, name: str) -> int:
+        try:
+            return self.client_fields[name_key(name)][0]
+        except KeyError:
+            raise UnknownName("client field", name, [n for _, n in self.client_fields.values()]) from None
+
+    def client_field_name(self, uid: int) -> str | None:
+        for known_uid, name in self.client_fields.values():
+            if known_uid == uid:
+                return name
+        return None
+
+    def learn_client_fields(self, rows: list[dict[str, Any]]) -> None:
+        """Custom client fields show up in GetClientData; remember them by descriptor."""
+        for row in rows:
+            if "ClientFieldUID" in row and row.get("Descriptor"):
+                self.client_fields.setdefault(
+                    name_key(row["Descriptor"]), (int(row["ClientFieldUID"]), row["Descriptor"])
+                )

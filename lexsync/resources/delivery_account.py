@@ -1,0 +1,227 @@
+"""client.C.delivery_account.NAME — PUT /v1/delivery/{ClientUID}/accounts or AddEditClientAccount.
+
+Criteria are parts of the account, kept in place by their ClientCriteriaUID (matched by
+position). Weekly caps exist only in the rest dialect and cannot be read back through ASMX.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lexsync.config.models import Client, Configuration, Criterion, DeliveryAccount
+from lexsync.resources.base import Context, Desired, Live, ResolutionError, ResourceKind
+from lexsync.resources.catalog import UnknownName
+from lexsync.resources.live import LiveView
+from lexsync.resources.values import number, scalar_text, text
+
+ACCOUNT_STATUSES = {"Closed": 9, "Suspended": 10, "OnHold": 11, "Open": 12}
+STATUS_NAMES = {v: k for k, v in ACCOUNT_STATUSES.items()}
+ACCOUNT_TYPES = {"general": 0, "redirect": 1, "live_call": 2, "ivr_800": 3}
+TYPE_NAMES = {v: k for k, v in ACCOUNT_TYPES.items()}
+CAPS = {"hour": "HourMax", "day": "DayMax", "week": "WeekMax", "month": "MonthMax"}
+OPTIONAL = {"delay": "DeliveryDelay", "use_order": "useOrder", "redirect_url": "RedirectURL",
+            "automation": "AutomationEnabled", "agent_name": "AgentName", "agent_phone": "AgentPhone"}
+UNORDERED_OPERATORS = {"In", "NotIn"}
+ACCOUNT_DEFAULTS: dict[str, Any] = {
+    "ClientAccountUID": 0, "ClientUID": 0, "DeliveryUID": 0, "Price": 0.0, "HourMax": -1,
+    "DayMax": -1, "MonthMax": -1, "WeekMax": -1, "useOrder": False, "Status": 12,
+    "DeliveryDelay": 0, "Description": "", "RedirectURL": "", "AutomationEnabled": True,
+    "AlternatePosting": 0, "AccountType": 0, "AgentName": "", "AgentPhone": "",
+}
+READ_ONLY = {"DeliveryDetails"}
+
+
+def criterion_value(items: list[str], op: str) -> str:
+    return ",".join(sorted(items) if op in UNORDERED_OPERATORS else items)
+
+
+class DeliveryAccountKind(ResourceKind):
+    kind = "delivery_account"
+    level = 3
+    always_managed = frozenset({"method", "description", "price", "caps", "status"})
+
+    def call(self, dialect: str) -> str:
+        return "PUT /v1/delivery/{ClientUID}/accounts" if dialect == "rest" else "AddEditClientAccount"
+
+    def natural_key(self, attrs: dict[str, Any]) -> str:
+        return text(attrs.get("description")).lower()
+
+    # --- desired -------------------------------------------------------------------------
+    def expand(self, config: Configuration, ctx: Context) -> list[Desired]:
+        return [
+            self._desired(client_key, client, key, account, ctx)
+            for client_key, client in config.clients.items()
+            for key, account in client.delivery_accounts.items()
+        ]
+
+    def _desired(self, client_key: str, client: Client, key: str, account: DeliveryAccount,
+                 ctx: Context) -> Desired:
+        path = ("clients", client_key, "delivery_accounts", key)
+        caps = {name: (-1 if getattr(account.caps, name) is None else getattr(account.caps, name))
+                for name in CAPS if name != "week" or ctx.dialect == "rest"}
+        attrs: dict[str, Any] = {
+            "method": account.method,
+            "description": text(account.description or key),
+            "price": number(account.price),
+            "caps": caps,
+            "status": account.status,
+        }
+        chosen = account.model_fields_set
+        for name in OPTIONAL:
+            if name in chosen:
+                value = getattr(account, name)
+                attrs[name] = text(value) if isinstance(value, str) or value is None else value
+        if "account_type" in chosen:
+            attrs["account_type"] = account.account_type
+        if "criteria" in chosen:
+            method = client.delivery_methods.get(account.method)
+            lead_type_uid = ctx.catalog.lead_type(method.lead_type) if method else 0
+            attrs["criteria"] = [
+                self._criterion(c, lead_type_uid, ctx, (*path, "criteria", i))
+                for i, c in enumerate(account.criteria)
+            ]
+        return Desired(
+            address=f"client.{client_key}.delivery_account.{key}", kind=self.kind, name=key,
+            attrs=attrs, client=client_key, config_path=path, model=account,
+            depends_on=[f"client.{client_key}", f"client.{client_key}.delivery_method.{account.method}"],
+        )
+
+    def _criterion(self, c: Criterion, lead_type_uid: int, ctx: Context,
+                   path: tuple[str | int, ...]) -> dict[str, Any]:
+        try:
+            field = ctx.catalog.lead_field(lead_type_uid, c.field)
+        except UnknownName as exc:
+            raise ResolutionError(str(exc), (*path, "field")) from None
+        items = [scalar_text(v) for v in (c.value if isinstance(c.value, list) else [c.value])]
+        if field.is_state:
+            try:
+                items = [ctx.catalog.state(item)[1] for item in items if item]
+            except UnknownName as exc:
+                raise ResolutionError(str(exc), (*path, "value")) from None
+        entry: dict[str, Any] = {"field": field.name, "op": c.op, "type": c.type,
+                                 "value": criterion_value(items, c.op)}
+        if c.expression:
+            entry["expression"] = text(c.expression)
+        return entry
+
+    # --- live ----------------------------------------------------------------------------
+    def observe(self, wire: dict[str, Any], ctx: Context, previous: dict[str, Any],
+                client_key: str | None) -> dict[str, Any]:
+        details = wire.get("DeliveryDetails") or {}
+        lead_type_uid = int(details.get("LeadTypeUID") or 0)
+        method_address = ctx.address_of(f"client.{client_key}.delivery_method.", int(wire.get("DeliveryUID") or 0))
+        caps = {name: int(wire.get(key, -1)) for name, key in CAPS.items() if key in wire}
+        if ctx.dialect == "rest" and "week" not in caps:
+            # ASMX reads carry no WeekMax: the last applied value is the best knowledge there is.
+            caps["week"] = previous.get("caps", {}).get("week", -1)
+        status = int(wire.get("Status", 0))
+        attrs: dict[str, Any] = {
+            "method": method_address.rsplit(".", 1)[1] if method_address else text(details.get("Name")),
+            "description": text(wire.get("Description")),
+            "price": number(wire.get("Price", 0)),
+            "caps": caps,
+            "status": STATUS_NAMES.get(status, f"#{status}"),
+            "account_type": TYPE_NAMES.get(int(wire.get("AccountType", 0)), f"#{wire.get('AccountType')}"),
+        }
+        for name, key in OPTIONAL.items():
+            value = wire.get(key)
+            attrs[name] = text(value) if isinstance(value, str) or value is None else value
+        attrs["criteria"] = [self._observe_criterion(c, lead_type_uid, ctx)
+                             for c in wire.get("Criteria", []) or []]
+        return attrs
+
+    def _observe_criterion(self, c: dict[str, Any], lead_type_uid: int, ctx: Context) -> dict[str, Any]:
+        field = ctx.catalog.lead_field_by_uid(lead_type_uid, int(c.get("LeadFieldUID") or 0))
+        op = text(c.get("Operator")) or "Equal"
+        raw = text(c.get("Value"))
+        items = [scalar_text(i) for i in raw.split(",")] if raw else []
+        if field is not None and field.is_state:
+            items = [ctx.catalog.state_abbr.get(int(i), i) if i.isdigit() else i for i in items]
+        entry: dict[str, Any] = {"field": field.name if field else f"#{c.get('LeadFieldUID')}",
+                                 "op": op, "type": text(c.get("Type")) or "FieldValue",
+                                 "value": criterion_value(items, op)}
+        if text(c.get("Expression")):
+            entry["expression"] = text(c.get("Expression"))
+        return entry
+
+    def sub_ids(self, wire: dict[str, Any]) -> dict[str, int]:
+        return {f"criterion.{i}": int(c["ClientCriteriaUID"])
+                for i, c in enumerate(wire.get("Criteria", []) or [])}
+
+    # --- writes --------------------------------------------------------------------------
+    def build_body(self, desired: Desired, live: Live | None, ctx: Context,
+                   previous: dict[str, Any]) -> dict[str, Any]:
+        attrs = desired.attrs
+        body = dict(ACCOUNT_DEFAULTS)
+        if live is not None:
+            body.update({k: v for k, v in live.wire.items() if k not in READ_ONLY})
+        body["ClientAccountUID"] = live.remote_id if live else 0
+        body["ClientUID"] = ctx.ids[f"client.{desired.client}"]
+        body["DeliveryUID"] = ctx.ids[f"client.{desired.client}.delivery_method.{attrs['method']}"]
+        body["Description"] = attrs["description"]
+        body["Price"] = float(attrs["price"])
+        body["Status"] = ACCOUNT_STATUSES[attrs["status"]]
+        for name, value in attrs["caps"].items():
+            body[CAPS[name]] = value
+        for name, key in OPTIONAL.items():
+            if name in attrs:
+                body[key] = attrs[name]
+        if "account_type" in attrs:
+            body["AccountType"] = ACCOUNT_TYPES[attrs["account_type"]]
+        if "criteria" in attrs:
+            body["Criteria"] = self._criteria(desired, live, ctx)
+        elif live is None:
+            body["Criteria"] = []
+        return body
+
+    def _criteria(self, desired: Desired, live: Live | None, ctx: Context) -> list[dict[str, Any]]:
+        method_address = f"client.{desired.client}.delivery_method.{desired.attrs['method']}"
+        lead_type_uid = ctx.catalog.lead_type(ctx.method_lead_types[method_address])
+        sub_ids = live.sub_ids if live else {}
+        out = []
+        for i, entry in enumerate(desired.attrs["criteria"]):
+            field = ctx.catalog.lead_field(lead_type_uid, entry["field"])
+            items = entry["value"].split(",") if entry["value"] else []
+            if field.is_state:
+                items = [str(ctx.catalog.state(item)[0]) for item in items]
+            out.append({
+                "ClientCriteriaUID": sub_ids.get(f"criterion.{i}", 0),
+                "LeadFieldUID": field.uid, "Type": entry["type"],
+                "Expression": entry.get("expression", ""), "Operator": entry["op"],
+                "Value": ",".join(items),
+            })
+        return out
+
+    def retire_body(self, live: Live, ctx: Context) -> dict[str, Any] | None:
+        body = dict(ACCOUNT_DEFAULTS)
+        body.update({k: v for k, v in live.wire.items() if k not in READ_ONLY})
+        if ctx.dialect == "rest" and "week" in live.attrs.get("caps", {}):
+            body["WeekMax"] = live.attrs["caps"]["week"]
+        body["Status"] = ACCOUNT_STATUSES["Closed"]
+        return body
+
+    async def write(self, api: Any, body: dict[str, Any], parent_id: int | None) -> int:
+        assert parent_id is not None
+        return await api.write_account(parent_id, body)
+
+    def _live(self, wire: dict[str, Any], ctx: Context, previous: Live | None,
+              client_key: str | None) -> Live:
+        return Live(int(wire["ClientAccountUID"]), wire,
+                    self.observe(wire, ctx, previous.attrs if previous else {}, client_key),
+                    parent_id=int(wire.get("ClientUID", 0)), sub_ids=self.sub_ids(wire))
+
+    def find_live(self, view: LiveView, remote_id: int, ctx: Context, previous: Live | None,
+                  client_key: str | None) -> Live | None:
+        client_uid = previous.parent_id if previous and previous.parent_id else \
+            ctx.ids.get(f"client.{client_key}")
+        wire = view.account(client_uid, remote_id) if client_uid else None
+        return self._live(wire, ctx, previous, client_key) if wire is not None else None
+
+    def live_candidates(self, view: LiveView, ctx: Context, client_key: str | None) -> list[Live]:
+        client_uid = ctx.ids.get(f"client.{client_key}")
+        if client_uid is None:
+            return []
+        return [self._live(w, ctx, None, client_key) for w in view.accounts.get(client_uid, [])]
+
+    def is_retired(self, live: Live) -> bool:
+        return live.attrs.get("status") == "Closed"

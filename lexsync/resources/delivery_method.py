@@ -1,0 +1,349 @@
+"""client.C.delivery_method.NAME — PUT /v1/delivery/{ClientUID}/methods or AddEditClientDelivery.
+
+Field mappings and schedule days are parts of the method (one call carries them); they keep
+their sub-IDs (DeliverySettingUID, DeliveryMappingUID, DeliveryDayUID) so an edit updates
+them in place. LeadExec shows a method only as the DeliveryDetails of accounts using it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lexsync.config.models import (
+    MAPPING_SOURCES,
+    Client,
+    Configuration,
+    DeliveryMethod,
+    FieldMapping,
+)
+from lexsync.resources.base import Context, Desired, Live, ResolutionError, ResourceKind
+from lexsync.resources.catalog import UnknownName
+from lexsync.resources.live import LiveView
+from lexsync.resources.values import BASE_DATE, WEEKDAYS, clock, now_pacific, text, wire_clock
+
+DELIVERY_TYPES = {
+    "http_post": 0, "http_get": 1, "xml_json": 2, "salesexec": 3, "ftp": 4, "email": 5,
+    "csv_attachment": 6, "soap": 7, "internal": 8, "ping_post": 9, "batch_email": 10, "sms": 11,
+}
+TYPE_NAMES = {v: k for k, v in DELIVERY_TYPES.items()}
+SOURCE_NAMES = {v: k for k, v in MAPPING_SOURCES.items()}
+VALUE_SOURCES = {"static", "special", "client_field", "lead_source_field"}  # carried in Value
+EXPR_SOURCES = {"expr", "substring", "concat", "evaluate"}  # carried in Expr
+
+# attribute → wire key, for the flat settings; nested blocks below
+FLAT = {"in_testing": "inTesting", "url": "DeliveryAddress", "response_search": "ResponseSearch",
+        "response_regex": "useRegEx", "template": "XML"}
+BLOCKS = {
+    "email": {"to": "EmailAddress", "subject": "EmailSubject", "template": "EmailTemplate",
+              "from": "fAddress", "cc": "NotifyCC", "bcc": "NotifyBCC"},
+    "smtp": {"server": "SMTPServer", "auth": "SMTPAuth", "username": "SMTPUsername",
+             "password": "SMTPPassword"},
+    "ftp": {"user": "FTPUser", "password": "FTPPassword", "path": "FTPPath"},
+}
+BOOLEAN_WIRE = {"inTesting", "useRegEx", "SMTPAuth", "Status"}
+METHOD_DEFAULTS: dict[str, Any] = {
+    "ClientDeliveryUID": 0, "ClientUID": 0, "Type": 0, "Name": "", "Status": True, "DateAdded": "",
+    "inTesting": False, "LeadTypeUID": 0, "XML": "", "EmailTemplate": "", "EmailSubject": "",
+    "FTPUser": "", "FTPPassword": "", "FTPPath": "", "EmailAddress": "", "useRegEx": False,
+    "ResponseSearch": "", "DeliveryAddress": "", "SMTPServer": "", "SMTPAuth": False,
+    "SMTPUsername": "", "SMTPPassword": "", "fAddress": "", "tAddress": "", "EmailNotify": False,
+    "NotifyCC": "", "NotifyBCC": "", "NotifyEmail": "", "LeadCatUID": 0, "ClientEmail": "",
+}
+
+
+def schedule_entry(day: str, start: str, end: str, allow: bool) -> str:
+    return f"{day} {start}-{end}" + ("" if allow else " deny")
+
+
+def _sort_schedule(entries: list[str]) -> list[str]:
+    return sorted(entries, key=lambda e: (WEEKDAYS.index(e[:3]), e[4:]))
+
+
+class DeliveryMethodKind(ResourceKind):
+    kind = "delivery_method"
+    level = 2
+    always_managed = frozenset({"type", "lead_type", "enabled"})
+    sensitive = frozenset({"smtp.password", "ftp.password"})
+
+    def call(self, dialect: str) -> str:
+        return "PUT /v1/delivery/{ClientUID}/methods" if dialect == "rest" else "AddEditClientDelivery"
+
+    def natural_key(self, attrs: dict[str, Any]) -> str:
+        return text(attrs.get("name")).lower()
+
+    def retire_wording(self) -> str:
+        return "disabled (Status false)"
+
+    # --- desired -------------------------------------------------------------------------
+    def expand(self, config: Configuration, ctx: Context) -> list[Desired]:
+        out = []
+        for client_key, client in config.clients.items():
+            for key, method in client.delivery_methods.items():
+                out.append(self._desired(client_key, client, key, method, ctx))
+        return out
+
+    def _desired(self, client_key: str, client: Client, key: str, method: DeliveryMethod,
+                 ctx: Context) -> Desired:
+        path = ("clients", client_key, "delivery_methods", key)
+        try:
+            lead_type_uid = ctx.catalog.lead_type(method.lead_type)
+        except UnknownName as exc:
+            raise ResolutionError(str(exc), (*path, "lead_type")) from None
+        attrs: dict[str, Any] = {
+            "name": key,
+            "type": method.type,
+            "lead_type": ctx.catalog.lead_type_name(lead_type_uid),
+            "enabled": method.enabled,
+        }
+        secrets: dict[str, str] = {}
+        chosen = method.model_fields_set
+        for name in FLAT:
+            if name in chosen:
+                attrs[name] = getattr(method, name) if name in ("in_testing", "response_regex") \
+                    else text(getattr(method, name))
+        for block in BLOCKS:
+            model = getattr(method, block)
+            if model is None:
+                continue
+            values: dict[str, Any] = {}
+            for attr in BLOCKS[block]:
+                field_name = "from_" if attr == "from" else attr
+                if field_name not in model.model_fields_set:
+                    continue
+                value = getattr(model, field_name)
+                if attr == "password":
+                    plain = value.get_secret_value() if value is not None else ""
+                    secrets[f"{block}.password"] = plain
+                    values[attr] = ctx.hash_secret(plain)
+                else:
+                    values[attr] = value if isinstance(value, bool) else text(value)
+            attrs[block] = values
+        if "field_mappings" in chosen:
+            attrs["field_mappings"] = {
+                m.name: self._mapping(m, lead_type_uid, ctx, (*path, "field_mappings", i))
+                for i, m in enumerate(method.field_mappings)
+            }
+        if "schedule" in chosen:
+            attrs["schedule"] = _sort_schedule([
+                schedule_entry(day, window.from_, window.to, window.allow)
+                for window in method.schedule for day in window.days
+            ])
+        return Desired(
+            address=f"client.{client_key}.delivery_method.{key}", kind=self.kind, name=key,
+            attrs=attrs, secrets=secrets, client=client_key, config_path=path,
+            depends_on=[f"client.{client_key}"], model=method,
+        )
+
+    def _mapping(self, m: FieldMapping, lead_type_uid: int, ctx: Context,
+                 path: tuple[str | int, ...]) -> dict[str, Any]:
+        entry: dict[str, Any] = {"source": m.source}
+        if m.lead_field is not None:
+            try:
+                entry["lead_field"] = ctx.catalog.lead_field(lead_type_uid, m.lead_field).name
+            except UnknownName as exc:
+                raise ResolutionError(str(exc), (*path, "lead_field")) from None
+        if m.source != "lead_field":
+            entry["value"] = text(getattr(m, m.source))
+        if text(m.format):
+            entry["format"] = text(m.format)
+        if m.map:
+            entry["map"] = {text(k): text(v) for k, v in m.map.items()}
+        return entry
+
+    # --- live ----------------------------------------------------------------------------
+    def observe(self, wire: dict[str, Any], ctx: Context) -> dict[str, Any]:
+        lead_type_uid = int(wire.get("LeadTypeUID") or 0)
+        attrs: dict[str, Any] = {
+            "name": text(wire.get("Name")),
+            "type": TYPE_NAMES.get(int(wire.get("Type", -1)), f"#{wire.get('Type')}"),
+            "lead_type": ctx.catalog.lead_type_name(lead_type_uid),
+            "enabled": bool(wire.get("Status", False)),
+        }
+        for name, key in FLAT.items():
+            attrs[name] = bool(wire.get(key, False)) if key in BOOLEAN_WIRE else text(wire.get(key))
+        for block, keys in BLOCKS.items():
+            values: dict[str, Any] = {}
+            for attr, key in keys.items():
+                if attr == "password":
+                    values[attr] = ctx.hash_secret(text(wire.get(key)))
+                else:
+                    values[attr] = bool(wire.get(key, False)) if key in BOOLEAN_WIRE else text(wire.get(key))
+            attrs[block] = values
+        mappings: dict[str, Any] = {}
+        for setting in wire.get("FieldSettings", []) or []:
+            source = SOURCE_NAMES.get(int(setting.get("FieldType", -1)), "static")
+            entry: dict[str, Any] = {"source": source}
+            lead_field_uid = int(setting.get("LeadFieldUID") or 0)
+            if lead_field_uid > 0:
+                found = ctx.catalog.lead_field_by_uid(lead_type_uid, lead_field_uid)
+                entry["lead_field"] = found.name if found else f"#{lead_field_uid}"
+            if source in VALUE_SOURCES:
+                entry["value"] = text(setting.get("Value"))
+            elif source in EXPR_SOURCES:
+                entry["value"] = text(setting.get("Expr"))
+            if text(setting.get("Format")):
+                entry["format"] = text(setting.get("Format"))
+            value_map = {text(m.get("FieldValue")): text(m.get("DeliveryValue"))
+                         for m in setting.get("FieldMappings", []) or []}
+            if value_map:
+                entry["map"] = value_map
+            mappings[text(setting.get("FieldName"))] = entry
+        attrs["field_mappings"] = mappings
+        attrs["schedule"] = _sort_schedule([
+            schedule_entry(WEEKDAYS[int(day["WeekDay"]) % 7], clock(day["StartTime"]),
+                           clock(day["EndTime"]), bool(day.get("Allow", True)))
+            for day in wire.get("DeliveryDays", []) or []
+        ])
+        return attrs
+
+    def sub_ids(self, wire: dict[str, Any]) -> dict[str, int]:
+        ids: dict[str, int] = {}
+        for setting in wire.get("FieldSettings", []) or []:
+            name = text(setting.get("FieldName"))
+            ids[f"field_mapping.{name}"] = int(setting["DeliverySettingUID"])
+            for mapping in setting.get("FieldMappings", []) or []:
+                ids[f"field_mapping.{name}.map.{text(mapping.get('FieldValue'))}"] = int(mapping["DeliveryMappingUID"])
+        seen: dict[int, int] = {}
+        for day in wire.get("DeliveryDays", []) or []:
+            weekday = int(day["WeekDay"]) % 7
+            ids[f"schedule.{WEEKDAYS[weekday]}.{seen.get(weekday, 0)}"] = int(day["DeliveryDayUID"])
+            seen[weekday] = seen.get(weekday, 0) + 1
+        return ids
+
+    # --- writes --------------------------------------------------------------------------
+    def build_body(self, desired: Desired, live: Live | None, ctx: Context,
+                   previous: dict[str, Any]) -> dict[str, Any]:
+        attrs = desired.attrs
+        client_uid = ctx.ids[f"client.{desired.client}"]
+        lead_type_uid = ctx.catalog.lead_type(attrs["lead_type"])
+        body = dict(METHOD_DEFAULTS)
+        if live is not None and live.observable:
+            body.update({k: v for k, v in live.wire.items() if k in METHOD_DEFAULTS})
+        if live is None or not body["DateAdded"]:
+            body["DateAdded"] = now_pacific()
+        body["ClientDeliveryUID"] = live.remote_id if live else 0
+        body["ClientUID"] = client_uid
+        body["Name"] = attrs["name"]
+        body["Type"] = DELIVERY_TYPES[attrs["type"]]
+        body["LeadTypeUID"] = lead_type_uid
+        body["Status"] = attrs["enabled"]
+        for name, key in FLAT.items():
+            if name in attrs:
+                body[key] = attrs[name]
+        for block, keys in BLOCKS.items():
+            for attr, key in keys.items():
+                if attr in attrs.get(block, {}):
+                    body[key] = desired.secrets[f"{block}.password"] if attr == "password" \
+                        else attrs[block][attr]
+        sub_ids = dict(live.sub_ids) if live else {}
+        delivery_uid = live.remote_id if live else 0
+        if "field_mappings" in attrs:
+            body["FieldSettings"] = self._settings(attrs["field_mappings"], sub_ids, delivery_uid,
+                                                   lead_type_uid, ctx)
+        if "schedule" in attrs:
+            body["DeliveryDays"] = self._days(attrs["schedule"], sub_ids, delivery_uid)
+        return body
+
+    def _settings(self, wanted: dict[str, Any], sub_ids: dict[str, int], delivery_uid: int,
+                  lead_type_uid: int, ctx: Context) -> list[dict[str, Any]]:
+        settings = []
+        for name, entry in wanted.items():
+            setting_uid = sub_ids.get(f"field_mapping.{name}", 0)
+            source = entry["source"]
+            lead_field = entry.get("lead_field")
+            value_map = entry.get("map", {})
+            mappings = [
+                {"DeliveryMappingUID": sub_ids.get(f"field_mapping.{name}.map.{field_value}", 0),
+                 "Delete": False, "DeliverySettingUID": setting_uid,
+                 "DeliveryValue": delivered, "FieldValue": field_value}
+                for field_value, delivered in value_map.items()
+            ]
+            prefix = f"field_mapping.{name}.map."
+            mappings += [
+                {"DeliveryMappingUID": uid, "Delete": True, "DeliverySettingUID": setting_uid,
+                 "DeliveryValue": "", "FieldValue": key[len(prefix):]}
+                for key, uid in sorted(sub_ids.items())
+                if key.startswith(prefix) and key[len(prefix):] not in value_map
+            ]
+            settings.append({
+                "DeliverySettingUID": setting_uid, "DeliveryUID": delivery_uid, "Delete": False,
+                "Format": entry.get("format", ""), "FieldType": MAPPING_SOURCES[source],
+                "FieldName": name,
+                "Value": entry.get("value", "") if source in VALUE_SOURCES else "",
+                "LeadFieldUID": ctx.catalog.lead_field(lead_type_uid, lead_field).uid if lead_field else 0,
+                "Expr": entry.get("value", "") if source in EXPR_SOURCES else "",
+                "hasMap": bool(value_map), "FieldMappings": mappings,
+            })
+        for key, uid in sorted(sub_ids.items()):
+            parts = key.split(".")
+            if len(parts) == 2 and parts[0] == "field_mapping" and parts[1] not in wanted:
+                settings.append({
+                    "DeliverySettingUID": uid, "DeliveryUID": delivery_uid, "Delete": True,
+                    "Format": "", "FieldType": 0, "FieldName": parts[1], "Value": "",
+                    "LeadFieldUID": 0, "Expr": "", "hasMap": False, "FieldMappings": [],
+                })
+        return settings
+
+    def _days(self, schedule: list[str], sub_ids: dict[str, int], delivery_uid: int) -> list[dict[str, Any]]:
+        days = []
+        seen: dict[str, int] = {}
+        for entry in schedule:
+            day, window, *rest = entry.split(" ")
+            start, end = window.split("-")
+            index = seen.get(day, 0)
+            seen[day] = index + 1
+            days.append({
+                "DeliveryDayUID": sub_ids.get(f"schedule.{day}.{index}", 0),
+                "DeliveryUID": delivery_uid, "WeekDay": WEEKDAYS.index(day),
+                "StaticDate": f"{BASE_DATE}T00:00:00", "StartTime": wire_clock(start),
+                "EndTime": wire_clock(end), "Allow": not rest,
+            })
+        return days
+
+    def retire_body(self, live: Live, ctx: Context) -> dict[str, Any] | None:
+        body = dict(METHOD_DEFAULTS)
+        if live.observable:
+            body.update({k: v for k, v in live.wire.items() if k in METHOD_DEFAULTS})
+        else:
+            # No account shows this method: rebuild it from what was last applied.
+            attrs = live.attrs
+            body.update({"Name": attrs.get("name", ""), "DateAdded": now_pacific(),
+                         "Type": DELIVERY_TYPES.get(attrs.get("type", ""), 0),
+                         "LeadTypeUID": ctx.catalog.lead_type(attrs["lead_type"])
+                         if attrs.get("lead_type") else 0})
+            for name, key in FLAT.items():
+                if name in attrs:
+                    body[key] = attrs[name]
+        body["ClientDeliveryUID"] = live.remote_id
+        body["ClientUID"] = live.parent_id or body.get("ClientUID", 0)
+        body["Status"] = False
+        return body
+
+    async def write(self, api: Any, body: dict[str, Any], parent_id: int | None) -> int:
+        assert parent_id is not None
+        return await api.write_method(parent_id, body)
+
+    def _live(self, wire: dict[str, Any], ctx: Context) -> Live:
+        uid = int(wire["ClientDeliveryUID"])
+        return Live(uid, wire, self.observe(wire, ctx), parent_id=int(wire.get("ClientUID", 0)),
+                    sub_ids=self.sub_ids(wire))
+
+    def find_live(self, view: LiveView, remote_id: int, ctx: Context, previous: Live | None,
+                  client_key: str | None) -> Live | None:
+        wire = view.methods.get(remote_id)
+        if wire is not None:
+            return self._live(wire, ctx)
+        if previous is not None:
+            # No account shows it: what was last applied is all there is to know.
+            return Live(remote_id, {}, dict(previous.attrs), parent_id=previous.parent_id,
+                        sub_ids=dict(previous.sub_ids), observable=False)
+        return None
+
+    def live_candidates(self, view: LiveView, ctx: Context, client_key: str | None) -> list[Live]:
+        client_uid = ctx.ids.get(f"client.{client_key}")
+        if client_uid is None:
+            return []
+        return [self._live(wire, ctx) for wire in view.methods_of(client_uid)]
+
+    def is_retired(self, live: Live) -> bool:
+        return live.observable and live.attrs.get("enabled") is False

@@ -1,0 +1,24 @@
+"""What one refresh read from LeadExec, indexed for look-ups by remote ID."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class LiveView:
+    groups: dict[int, dict[str, Any]] = field(default_factory=dict)
+    clients: dict[int, dict[str, Any]] = field(default_factory=dict)
+    client_fields: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    accounts: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # by ClientUID
+    methods: dict[int, dict[str, Any]] = field(default_factory=dict)  # DeliveryDetails by ClientDeliveryUID
+
+    def account(self, client_uid: int, account_uid: int) -> dict[str, Any] | None:
+        for row in self.accounts.get(client_uid, []):
+            if int(row.get("ClientAccountUID", 0)) == account_uid:
+                return row
+        return None
+
+    def methods_of(self, client_uid: int) -> list[dict[str, Any]]:
+        return [m for m in self.methods.values() if int(m.get("ClientUID", 0)) == client_uid]

@@ -1,0 +1,55 @@
+"""Normalisation shared by the resource kinds, so spelling never causes a diff."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+PACIFIC = ZoneInfo("America/Los_Angeles")
+WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+BASE_DATE = "1900-01-01"
+
+
+def text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def number(value: Any) -> float | int:
+    """25, 25.0 and '25.00' are the same number; integral values print without decimals."""
+    as_float = round(float(value), 4)
+    return int(as_float) if as_float.is_integer() else as_float
+
+
+def scalar_text(value: Any) -> str:
+    """A criterion value item as LeadExec stores it (a string)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(number(value))
+    stripped = text(value)
+    try:
+        return str(number(stripped)) if stripped and stripped.lstrip("-").replace(".", "", 1).isdigit() else stripped
+    except ValueError:
+        return stripped
+
+
+def clock(value: str) -> str:
+    """A delivery-day date-time → HH:MM in Pacific Time; 23:59:59 is the end of the day, 24:00."""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(PACIFIC)
+    if (moment.hour, moment.minute, moment.second) == (23, 59, 59):
+        return "24:00"
+    return f"{moment.hour:02d}:{moment.minute:02d}"
+
+
+def wire_clock(hhmm: str) -> str:
+    hours, minutes = hhmm.split(":")
+    if hhmm == "24:00":
+        return f"{BASE_DATE}T23:59:59"
+    return f"{BASE_DATE}T{int(hours):02d}:{int(minutes):02d}:00"
+
+
+def now_pacific() -> str:
+    return datetime.now(PACIFIC).replace(tzinfo=None).isoformat(timespec="seconds")
