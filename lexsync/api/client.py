@@ -39,6 +39,24 @@ CALL_ACCOUNT_REST = "PUT /v1/delivery/{ClientUID}/accounts"
 SOAP_ACCOUNT_DROPPED = ("WeekMax", "AlternatePosting")
 
 
+SECRET_FIELDS = frozenset({"Password", "FTPPassword", "SMTPPassword"})
+
+
+def secret_values(value: Any) -> list[str]:
+    """Values of password fields anywhere in a write body (masked if LeadExec echoes them)."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in SECRET_FIELDS and isinstance(item, str) and item:
+                found.append(item)
+            else:
+                found.extend(secret_values(item))
+    elif isinstance(value, list):
+        for item in value:
+            found.extend(secret_values(item))
+    return found
+
+
 def _new_id(obj: dict[str, Any], key: str) -> dict[str, Any]:
     if obj.get(key) == 0:
         obj = {**obj, key: -1}
@@ -126,9 +144,11 @@ class LeadExecApi:
         self._http = None
         self._sender = None
 
-    def _ready(self) -> None:
+    def _ready(self, body: Any = None) -> None:
         if self._sender is None:
             raise RuntimeError("use LeadExecApi inside 'async with'")
+        for secret in secret_values(body):
+            self.redact.add(secret)
 
     # --- reads ---
 
@@ -180,7 +200,7 @@ class LeadExecApi:
     # --- writes: each returns the ID LeadExec saved ---
 
     async def write_client(self, body: dict[str, Any]) -> int:
-        self._ready()
+        self._ready(body)
         if self.settings.dialect == "rest":
             return await self._rest.call(CALL_CLIENT_REST, "PATCH", "/v1/clients", body)
         info, fields = soap_client(body)
@@ -193,7 +213,7 @@ class LeadExecApi:
                                      [("Group", _new_id(dict(group), "ClientGroupUID"))])
 
     async def write_method(self, client_uid: int, body: dict[str, Any]) -> int:
-        self._ready()
+        self._ready(body)
         body = {**body, "ClientUID": body.get("ClientUID") or client_uid}
         if self.settings.dialect == "rest":
             return await self._rest.call(CALL_METHOD_REST, "PUT",
@@ -201,7 +221,7 @@ class LeadExecApi:
         return await self._soap.call("AddEditClientDelivery", [("delivery", soap_delivery(body))])
 
     async def write_account(self, client_uid: int, body: dict[str, Any]) -> int:
-        self._ready()
+        self._ready(body)
         body = {**body, "ClientUID": body.get("ClientUID") or client_uid}
         if self.settings.dialect == "rest":
             return await self._rest.call(CALL_ACCOUNT_REST, "PUT",
