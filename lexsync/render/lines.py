@@ -1,0 +1,130 @@
+"""One resource change as Terraform-style lines, shared by the text and markdown renderers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from lexsync.engine.plan import SENSITIVE, Action, AttributeChange, Plan, ResourceChange
+from lexsync.render import values
+
+# Column layout copied from Terraform so the output looks familiar.
+_HEADER = "  "
+_ATTR = "      "
+_CLOSE = "    "
+_HIDDEN = "        "
+
+# How each kind is retired: LeadExec never deletes, it closes or disables.
+_RETIRE_PHRASES = {
+    "client": "will be retired (status Closed)",
+    "delivery_account": "will be retired (status Closed)",
+    "delivery_method": "will be disabled (Status false)",
+}
+
+
+@dataclass(frozen=True)
+class Line:
+    """`prefix` + `symbol` + `body`; `action` says how to colour the symbol, `comment` dims it."""
+
+    prefix: str
+    symbol: str = ""
+    body: str = ""
+    action: Action | None = None
+    comment: bool = False
+
+    @property
+    def text(self) -> str:
+        return f"{self.prefix}{self.symbol}{self.body}".rstrip()
+
+
+def describe(change: ResourceChange) -> str:
+    """What will happen to the resource, e.g. "will be updated in place"."""
+    if change.action is Action.CREATE:
+        return "will be created"
+    if change.action is Action.UPDATE:
+        return "will be updated in place"
+    if change.action is Action.RETIRE:
+        return _RETIRE_PHRASES.get(change.kind, "will be retired")
+    return "is up to date"
+
+
+def change_lines(change: ResourceChange) -> list[Line]:
+    lines = [Line(_HEADER, "# ", f"{change.address} {describe(change)}", comment=True)]
+    if change.reason:
+        lines.append(Line(_HEADER, "# ", f"({change.reason})", comment=True))
+    if change.action is Action.NOOP:
+        return lines
+    symbol = change.action.symbol + " "
+    title = f"{change.kind} {values.scalar(change.address.rsplit('.', 1)[-1])}"
+    body = _body_lines(change)
+    if not body:
+        return [*lines, Line(_HEADER, symbol, title + " {}", change.action)]
+    return [*lines, Line(_HEADER, symbol, title + " {", change.action), *body, Line(_CLOSE, body="}")]
+
+
+def _body_lines(change: ResourceChange) -> list[Line]:
+    if change.action is Action.CREATE:
+        return _attribute_lines(change.after or {}, change.action)
+    lines = _change_lines(change.changes)
+    hidden = _hidden_count(change)
+    if hidden:
+        noun = "attribute" if hidden == 1 else "attributes"
+        lines.append(Line(_HIDDEN, body=f"({hidden} unchanged {noun} hidden)", comment=True))
+    if change.action is Action.RETIRE and change.remote_id is not None:
+        # Retiring keeps the record in LeadExec; say which one so it can be found there.
+        lines.append(Line(_HIDDEN, body=f"(LeadExec ID {change.remote_id} is kept)", comment=True))
+    return lines
+
+
+def summary(plan: Plan) -> str:
+    if not plan.has_changes:
+        return "No changes. LeadExec matches the configuration."
+    counts = plan.counts()
+    return (
+        f"Plan: {counts['create']} to create, {counts['update']} to update, "
+        f"{counts['retire']} to retire."
+    )
+
+
+def _attribute_lines(attributes: dict[str, Any], action: Action) -> list[Line]:
+    if not attributes:
+        return []
+    width = max(len(values.key(k)) for k in attributes)
+    symbol = action.symbol + " "
+    lines = []
+    for name, value in attributes.items():
+        rendered = values.block(value)
+        lines.append(Line(_ATTR, symbol, f"{values.key(name).ljust(width)} = {rendered[0]}", action))
+        lines.extend(_continuation(rendered[1:]))
+    return lines
+
+
+def _change_lines(changes: list[AttributeChange]) -> list[Line]:
+    if not changes:
+        return []
+    # Paths come from the engine already readable ("field_mappings[st].map.California").
+    width = max(len(c.path) for c in changes)
+    lines = []
+    for change in changes:
+        head = f"{change.path.ljust(width)} = "
+        if change.sensitive:
+            # Never print either side, even if an engine bug let a real value through.
+            lines.append(Line(_ATTR, "~ ", head + SENSITIVE, Action.UPDATE))
+            continue
+        before, after = values.block(change.before), values.block(change.after)
+        # Multi-line values join Terraform-style: "] -> [" where the old one ends.
+        joined = [*before[:-1], f"{before[-1]} -> {after[0]}", *after[1:]]
+        lines.append(Line(_ATTR, "~ ", head + joined[0], Action.UPDATE))
+        lines.extend(_continuation(joined[1:]))
+    return lines
+
+
+def _continuation(rendered: list[str]) -> list[Line]:
+    return [Line(_ATTR + "  ", body=text) for text in rendered]
+
+
+def _hidden_count(change: ResourceChange) -> int:
+    names = set(change.before or {}) | set(change.after or {})
+    touched = {re.split(r"[.\[]", c.path, maxsplit=1)[0] for c in change.changes}
+    return len(names - touched)

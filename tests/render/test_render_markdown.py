@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from lexsync.engine.plan import Plan
+from lexsync.render.markdown import render_markdown
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def _check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("LEXSYNC_UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+
+
+def test_full_plan_matches_golden(full_plan: Plan) -> None:
+    _check_golden("plan_full.md", render_markdown(full_plan))
+
+
+def test_summary_table_and_retire_warning(full_plan: Plan) -> None:
+    text = render_markdown(full_plan)
+    assert "| Create | 1 |\n| Update | 1 |\n| Retire | 1 |" in text
+    assert "**Plan: 1 to create, 1 to update, 1 to retire.**" in text
+    assert ("> [!WARNING]\n> This plan retires 1 resource(s):\n"
+            "> - `client.acme.delivery_account.acme-tx` will be retired (status Closed)"
+            " (removed from configuration)") in text
+
+
+def test_changes_sit_in_details_blocks_with_diff_symbols(full_plan: Plan) -> None:
+    text = render_markdown(full_plan)
+    assert text.count("<details") == 3  # the no-op is not listed
+    assert ("<details open><summary><code>-</code> "
+            "<code>client.acme.delivery_account.acme-tx</code>") in text
+    assert '+       password     = (sensitive)' in text
+    assert '!       field_mappings[st].map.California = "CA" -> "Calif"' in text
+    assert '-   delivery_account "acme-tx" {' in text
+
+
+def test_empty_plan(empty_plan: Plan) -> None:
+    assert render_markdown(empty_plan) == (
+        "## lexsync plan\n\nNo changes. LeadExec matches the configuration.\n")

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from lexsync.engine.plan import Action, AttributeChange, Plan, ResourceChange
+from lexsync.render.text import render_plan
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def _render(plan: Plan, **kwargs) -> str:
+    console = Console(record=True, width=100, color_system=None, file=open(os.devnull, "w"))  # noqa: SIM115
+    render_plan(plan, console, **kwargs)
+    return console.export_text()
+
+
+def _check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("LEXSYNC_UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+
+
+def test_full_plan_matches_golden(full_plan: Plan) -> None:
+    _check_golden("plan_full.txt", _render(full_plan))
+
+
+def test_empty_plan_matches_golden(empty_plan: Plan) -> None:
+    text = _render(empty_plan)
+    _check_golden("plan_empty.txt", text)
+    assert text == "No changes. LeadExec matches the configuration.\n"
+
+
+def test_update_shows_only_changed_paths_and_hides_the_rest(full_plan: Plan) -> None:
+    lines = _render(full_plan).splitlines()
+    assert '      ~ field_mappings[st].map.California = "CA" -> "Calif"' in lines
+    assert '      ~ schedule[mon].to                  = "08:00" -> "20:00"' in lines
+    assert "      ~ password                          = (sensitive)" in lines
+    # url, field_mappings, schedule, password changed; response_search alone is unchanged.
+    assert "        (1 unchanged attribute hidden)" in lines
+    assert not any("response_search" in line for line in lines)
+
+
+def test_create_lists_every_attribute_with_null_and_nested_values(full_plan: Plan) -> None:
+    lines = _render(full_plan).splitlines()
+    assert "  # client.acme will be created" in lines
+    assert '  + client "acme" {' in lines
+    assert "      + credit_limit = null" in lines
+    assert "      + password     = (sensitive)" in lines
+    assert '      + fields       = { Company = "Acme Insurance", Email = "ops@acme.example" }' in lines
+
+
+def test_retire_says_how_and_why(full_plan: Plan) -> None:
+    text = _render(full_plan)
+    assert ("  # client.acme.delivery_account.acme-tx will be retired (status Closed)\n"
+            "  # (removed from configuration)\n"
+            '  - delivery_account "acme-tx" {\n') in text
+    assert "Plan: 1 to create, 1 to update, 1 to retire.\n" in text
+
+
+def test_retiring_a_method_disables_it() -> None:
+    plan = Plan(changes=[ResourceChange(
+        address="client.acme.delivery_method.old", kind="delivery_method", action=Action.RETIRE,
+        call="PUT", reason="removed from configuration")], dialect="soap", state_lineage="l",
+        state_serial=1, live_digest="a", desired_digest="b")
+    text = _render(plan)
+    assert "  # client.acme.delivery_method.old will be disabled (Status false)\n" in text
+    assert '  - delivery_method "old" {}\n' in text
+    assert "Plan: 0 to create, 0 to update, 1 to retire." in text
+
+
+def test_noop_hidden_unless_asked(full_plan: Plan) -> None:
+    assert "client_group.premium" not in _render(full_plan)
+    assert "  # client_group.premium is up to date\n" in _render(full_plan, show_noop=True)
+
+
+def test_unobservable_values_are_noted(full_plan: Plan, empty_plan: Plan) -> None:
+    text = _render(full_plan)
+    assert "Note: LeadExec cannot read these values back" in text
+    assert "  - client.acme password: LeadExec never returns portal passwords\n" in text
+    assert "Note:" not in _render(empty_plan)
+
+
+@pytest.mark.parametrize("secret", ["hunter2-real-secret"])
+def test_a_leaked_secret_in_a_sensitive_change_is_never_printed(secret: str) -> None:
+    # The engine must never put a real secret in a sensitive change; if it ever did,
+    # the renderer still prints only the marker.
+    change = ResourceChange(
+        address="client.acme", kind="client", action=Action.UPDATE, call="POST",
+        before={"password": "x"}, after={"password": "y"},
+        changes=[AttributeChange("password", "old-" + secret, secret, sensitive=True)])
+    plan = Plan(changes=[change], dialect="rest", state_lineage="l", state_serial=1,
+                live_digest="a", desired_digest="b")
+    text = _render(plan)
+    assert secret not in text
+    assert "      ~ password = (sensitive)\n" in text
+
+
+def test_colours_by_action_and_markup_characters_survive() -> None:
+    change = ResourceChange(
+        address="client.acme.delivery_method.post", kind="delivery_method",
+        action=Action.UPDATE, call="PUT", before={}, after={},
+        changes=[AttributeChange("field_mappings[st].map.California", "[bold]CA", "Calif")])
+    plan = Plan(changes=[change], dialect="rest", state_lineage="l", state_serial=1,
+                live_digest="a", desired_digest="b")
+    console = Console(record=True, width=100, force_terminal=True, color_system="standard",
+                      file=open(os.devnull, "w"))  # noqa: SIM115
+    render_plan(plan, console)
+    styled = console.export_text(styles=True, clear=False)
+    assert "\x1b[1;33m~ \x1b[0m" in styled  # yellow update symbol
+    assert 'field_mappings[st].map.California = "[bold]CA" -> "Calif"' in console.export_text()
