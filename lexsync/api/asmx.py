@@ -29,10 +29,15 @@ class AsmxReader:
 
     def _check(self, call: str) -> Check:
         def check(response: httpx.Response) -> None:
-            # A refused key answers 500; it must not be retried like a server fault.
-            if not response.is_success and key_refused(response.text):
+            # A refused key or an unknown method answers 500; neither may be retried like
+            # a server fault.
+            if response.is_success:
+                return
+            if key_refused(response.text):
                 raise AuthError(call, "LeadExec refused the API key: "
-                                + self._sender.answer_text(response))
+                                + self._sender.answer_text(response), response.status_code)
+            if "method name is not valid" in response.text:
+                raise ApiError(call, self._sender.answer_text(response), response.status_code)
         return check
 
     async def call(self, method: str, params: Mapping[str, object] | None = None) -> Element:

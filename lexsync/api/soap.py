@@ -109,7 +109,8 @@ class SoapWriter:
             if fault is None:
                 if key_refused(text):
                     raise AuthError(method, "LeadExec refused the API key: "
-                                    + self._sender.answer_text(response))
+                                    + self._sender.answer_text(response),
+                                    response.status_code)
                 return  # not a SOAP answer: the retry policy decides
             code, message = fault
             message = self._sender.redact(message) or "(empty faultstring)"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from apitest_helpers import (
@@ -19,7 +21,10 @@ from apitest_helpers import (
     run,
     xml_response,
 )
+from hypothesis import given
+from hypothesis import strategies as st
 
+from lexsync.api.xmlcodec import decode_scalar, encode_scalar
 from lexsync.errors import ApiError, AuthError
 
 ANSWERS = {
@@ -214,3 +219,51 @@ def _read_with_handler(handler) -> object:  # noqa: ANN001
         async with make_api(handler) as api:
             return await api.get_client_list()
     return run(go())
+
+
+def test_unknown_method_is_not_retried() -> None:
+    seen: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(1)
+        return httpx.Response(500, text="System.InvalidOperationException: GetClientList "
+                                        "Web Service method name is not valid.")
+    with pytest.raises(ApiError, match="method name is not valid"):
+        _read_with_handler(handler)
+    assert len(seen) == 1
+
+
+def test_concurrency_is_bounded_by_parallelism() -> None:
+    active, peak = 0, 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal active, peak
+        active += 1
+        peak = max(peak, active)
+        await asyncio.sleep(0.01)
+        active -= 1
+        return xml_response(CLIENT_GROUPS_XML)
+
+    async def go() -> None:
+        async with make_api(handler, parallelism=3) as api:  # type: ignore[arg-type]
+            await asyncio.gather(*(api.get_client_groups() for _ in range(12)))
+    run(go())
+    assert peak == 3
+
+
+@given(st.integers(min_value=-(2**63), max_value=2**63 - 1))
+def test_int_round_trip(value: int) -> None:
+    assert decode_scalar("int", encode_scalar(value)) == value
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_float_round_trip(value: float) -> None:
+    assert decode_scalar("float", encode_scalar(value)) == value
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"))))
+def test_string_escaping_round_trip(value: str) -> None:
+    from defusedxml.ElementTree import fromstring
+
+    from lexsync.api.xmlcodec import encode_element
+    assert (fromstring(encode_element("Notes", value, {})).text or "") == value
