@@ -48,8 +48,9 @@ def parse_id(call: str, response: httpx.Response) -> int:
     try:
         return int(text)
     except ValueError:
+        # The write succeeded (2xx) but we cannot tell what it saved: read back.
         raise ApiError(call, f"{call} answered {text[:100]!r} where an ID was expected",
-                       response.status_code) from None
+                       response.status_code, maybe_committed=True) from None
 
 
 class RestWriter:

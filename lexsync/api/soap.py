@@ -143,4 +143,14 @@ class SoapWriter:
             write=True, check=self._check(method))
         if not response.is_success:
             raise ApiError(method, self._sender.answer_text(response), response.status_code)
-        return parse_result(method, xmlcodec.parse(method, response.content))
+        try:
+            root = xmlcodec.parse(method, response.content)
+            fault = find_fault(root)
+            if fault is None:
+                return parse_result(method, root)
+        except ApiError as exc:
+            # A 2xx whose ID we cannot read: the write may well be saved, so read back.
+            raise ApiError(method, exc.answer, response.status_code,
+                           maybe_committed=True) from None
+        raise ApiError(method, self._sender.redact(fault[1]) or "(empty faultstring)",
+                       response.status_code)
