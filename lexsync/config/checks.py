@@ -2,44 +2,45 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from lexsync.config.models import Configuration
-from lexsync.errors import Diagnostic, SourceLocation
+from lexsync.config.positions import Positions
+from lexsync.errors import Diagnostic
 
-Locate = Callable[[tuple], SourceLocation | None]
 
-
-def check_configuration(model: Configuration, locate: Locate) -> list[Diagnostic]:
+def check_configuration(model: Configuration, positions: Positions) -> list[Diagnostic]:
     """Every problem the models alone cannot see, in file order of the checks below."""
     checks = (_groups, _methods, _accounts, _usernames, _group_descriptions, _dialect,
               _lead_types, _schedules, _criteria)
-    return [problem for check in checks for problem in check(model, locate)]
+    return [problem for check in checks for problem in check(model, positions)]
 
 
-def _problem(summary: str, path: tuple, locate: Locate, detail: str | None = None) -> Diagnostic:
-    return Diagnostic(summary, locate(path), address=".".join(str(p) for p in path), detail=detail)
+def _problem(summary: str, path: tuple, positions: Positions, detail: str | None = None,
+             at_key: bool = False) -> Diagnostic:
+    where = positions.locate_key(path) if at_key else positions.locate(path)
+    return Diagnostic(summary, where, address=".".join(str(p) for p in path), detail=detail)
 
 
-def _groups(model: Configuration, locate: Locate) -> Iterator[Diagnostic]:
+def _groups(model: Configuration, positions: Positions) -> Iterator[Diagnostic]:
     for key, client in model.clients.items():
         if client.group is not None and client.group not in model.client_groups:
             known = ", ".join(model.client_groups) or "none are defined"
             yield _problem(f"client group '{client.group}' is not defined in client_groups "
-                           f"(known: {known})", ("clients", key, "group"), locate)
+                           f"(known: {known})", ("clients", key, "group"), positions)
 
 
-def _methods(model: Configuration, locate: Locate) -> Iterator[Diagnostic]:
+def _methods(model: Configuration, positions: Positions) -> Iterator[Diagnostic]:
     for key, client in model.clients.items():
         for name, account in client.delivery_accounts.items():
             if account.method not in client.delivery_methods:
                 known = ", ".join(client.delivery_methods) or "it has none"
                 yield _problem(f"delivery method '{account.method}' is not one of client "
                                f"'{key}''s delivery_methods ({known})",
-                               ("clients", key, "delivery_accounts", name, "method"), locate)
+                               ("clients", key, "delivery_accounts", name, "method"), positions)
 
 
-def _accounts(model: Configuration, locate: Locate) -> Iterator[Diagnostic]:
+def _accounts(model: Configuration, positions: Positions) -> Iterator[Diagnostic]:
     # The description is the account's natural key in LeadExec: it must be unique per client.
     for key, client in model.clients.items():
         seen: dict[str, str] = {}
@@ -50,49 +51,50 @@ def _accounts(model: Configuration, locate: Locate) -> Iterator[Diagnostic]:
                 if account.description is not None:
                     path += ("description",)
                 yield _problem(f"accounts '{seen[description]}' and '{name}' of client '{key}' "
-                               f"have the same description '{description}'", path, locate)
+                               f"have the same description '{description}'", path, positions,
+                               at_key=account.description is None)
             else:
                 seen[description] = name
 
 
-def _usernames(model: Configuration, locate: Locate) -> Iterator[Diagnostic]:
+def _usernames(model: Configuration, positions: Positions) -> Iterator[Diagnostic]:
     seen: dict[str, str] = {}
     for key, client in model.clients.items():
         if client.username in seen:
             yield _problem(f"clients '{seen[client.username]}' and '{key}' have the same "
-                           f"username '{client.username}'", ("clients", key, "username"), locate)
+                           f"username '{client.username}'", ("clients", key, "username"), positions)
         else:
             seen[client.username] = key
 
 
-def _group_descriptions(model: Configuration, locate: Locate) -> Iterator[Diagnostic]:
+def _group_descriptions(model: Configuration, positions: Positions) -> Iterator[Diagnostic]:
     seen: dict[str, str] = {}
     for key, group in model.client_groups.items():
         if group.description in seen:
             yield _problem(f"client groups '{seen[group.description]}' and '{key}' have the same "
                            f"description '{group.description}'",
-                           ("client_groups", key, "description"), locate)
+                           ("client_groups", key, "description"), positions)
         else:
             seen[group.description] = key
 
 
-def _dialect(model: Configuration, locate: Locate) -> Iterator[Diagnostic]:
+def _dialect(model: Configuration, positions: Positions) -> Iterator[Diagnostic]:
     if model.lexsync.dialect != "soap":
         return
     for key, client in model.clients.items():
         if client.automation is not None:
             yield _problem("automation needs the rest dialect: the SOAP AddEditClient has no "
-                           "automation field", ("clients", key, "automation"), locate,
+                           "automation field", ("clients", key, "automation"), positions,
                            detail="remove it or set lexsync.dialect: rest")
         for name, account in client.delivery_accounts.items():
             if account.caps.week is not None:
                 yield _problem("weekly caps need the rest dialect: the SOAP AddEditClientAccount "
                                "has no WeekMax",
-                               ("clients", key, "delivery_accounts", name, "caps", "week"), locate,
+                               ("clients", key, "delivery_accounts", name, "caps", "week"), positions,
                                detail="remove caps.week or set lexsync.dialect: rest")
 
 
-def _lead_types(model: Configuration, locate: Locate) -> Iterator[Diagnostic]:
+def _lead_types(model: Configuration, positions: Positions) -> Iterator[Diagnostic]:
     if not model.lead_types:
         return
     for key, client in model.clients.items():
@@ -100,7 +102,7 @@ def _lead_types(model: Configuration, locate: Locate) -> Iterator[Diagnostic]:
             if method.lead_type not in model.lead_types:
                 yield _problem(f"lead type '{method.lead_type}' is not in lead_types "
                                f"({', '.join(model.lead_types)})",
-                               ("clients", key, "delivery_methods", name, "lead_type"), locate)
+                               ("clients", key, "delivery_methods", name, "lead_type"), positions)
 
 
 def _minutes(hhmm: str) -> int:
@@ -108,7 +110,7 @@ def _minutes(hhmm: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
-def _schedules(model: Configuration, locate: Locate) -> Iterator[Diagnostic]:
+def _schedules(model: Configuration, positions: Positions) -> Iterator[Diagnostic]:
     for key, client in model.clients.items():
         for name, method in client.delivery_methods.items():
             for index, window in enumerate(method.schedule):
@@ -116,14 +118,14 @@ def _schedules(model: Configuration, locate: Locate) -> Iterator[Diagnostic]:
                     yield _problem(f"schedule window starts at {window.from_}, not before its end "
                                    f"{window.to}",
                                    ("clients", key, "delivery_methods", name, "schedule", index, "from"),
-                                   locate)
+                                   positions)
 
 
-def _criteria(model: Configuration, locate: Locate) -> Iterator[Diagnostic]:
+def _criteria(model: Configuration, positions: Positions) -> Iterator[Diagnostic]:
     for key, client in model.clients.items():
         for name, account in client.delivery_accounts.items():
             for index, criterion in enumerate(account.criteria):
                 if criterion.op in ("In", "NotIn") and criterion.value in ([], ""):
                     yield _problem(f"{criterion.op} needs a non-empty list of values",
                                    ("clients", key, "delivery_accounts", name, "criteria", index,
-                                    "value"), locate)
+                                    "value"), positions)

@@ -73,7 +73,7 @@ def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | Non
         unresolved = {p.location for p in problems}
         raise ConfigError(_in_file_order(problems + [
             d for d in exc.diagnostics if d.location not in unresolved])) from None
-    problems.extend(check_configuration(model, positions.locate))
+    problems.extend(check_configuration(model, positions))
     if problems:
         raise ConfigError(_in_file_order(problems))
     return LoadedConfig(model=model, root=root, files=files, positions=positions)

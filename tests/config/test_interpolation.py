@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from .conftest import BASE, load_text, problems, write
+
+
+def password(tmp_path: Path, value: str, environ: dict | None = None, **kwargs) -> str:
+    loaded = load_text(tmp_path, BASE.replace("hunter2", value), environ, **kwargs)
+    return loaded.model.clients["acme"].password.get_secret_value()
+
+
+def test_env_whole_value(tmp_path: Path) -> None:
+    assert password(tmp_path, "${env:PW}", {"PW": "s3cret"}) == "s3cret"
+
+
+def test_env_embedded_and_repeated(tmp_path: Path) -> None:
+    assert password(tmp_path, "a-${env:X}-${env:Y}-${env:X}", {"X": "1", "Y": "2"}) == "a-1-2-1"
+
+
+def test_interpolated_number_is_validated_as_number(tmp_path: Path) -> None:
+    loaded = load_text(tmp_path, BASE.replace("price: 25", "price: ${env:PRICE}"), {"PRICE": "12.5"})
+    assert loaded.model.clients["acme"].delivery_accounts["acme-ca"].price == 12.5
+
+
+def test_escape(tmp_path: Path) -> None:
+    assert password(tmp_path, "'$${env:PW} and $$x'", {"PW": "no"}) == "${env:PW} and $$x"
+
+
+def test_file_relative_to_the_config_file_trailing_newline_stripped(tmp_path: Path) -> None:
+    write(tmp_path, "secrets/acme.txt", "line1\nline2\n\n")
+    assert password(tmp_path, "${file:secrets/acme.txt}") == "line1\nline2\n"
+
+
+def test_file_in_directory_config_is_relative_to_that_file(tmp_path: Path) -> None:
+    write(tmp_path, "pw.txt", "from-file\n")
+    write(tmp_path, "conf.yaml", BASE.replace("hunter2", "${file:pw.txt}"))
+    from lexsync.config import load_configuration
+
+    loaded = load_configuration(tmp_path, {})
+    assert loaded.model.clients["acme"].password.get_secret_value() == "from-file"
+
+
+def test_missing_env_is_located(tmp_path: Path) -> None:
+    assert problems(tmp_path, BASE.replace("hunter2", "${env:NOPE}")) == [
+        "8:15: environment variable NOPE is not set (referenced as ${env:NOPE})"]
+
+
+def test_missing_env_does_not_hide_other_problems(tmp_path: Path) -> None:
+    text = BASE.replace("hunter2", "${env:NOPE}").replace("price: 25", "price: x")
+    found = problems(tmp_path, text)
+    assert [f.split(": ")[0] for f in found] == ["8:15", "21:16"]
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    [problem] = problems(tmp_path, BASE.replace("hunter2", "${file:nope.txt}"))
+    assert problem.startswith("8:15: file nope.txt not found (referenced as ${file:nope.txt}")
+
+
+def test_file_outside_the_root_is_refused(tmp_path: Path) -> None:
+    config_dir = tmp_path / "config"
+    write(tmp_path, "outside.txt", "leaked")
+    text = BASE.replace("hunter2", "${file:../outside.txt}")
+    [problem] = problems(config_dir, text)
+    assert problem.startswith("8:15: ${file:../outside.txt} points outside the configuration directory")
+
+
+def test_file_outside_the_root_when_allowed(tmp_path: Path) -> None:
+    write(tmp_path, "outside.txt", "allowed\n")
+    text = BASE.replace("hunter2", "${file:../outside.txt}")
+    loaded = load_text(tmp_path / "config", text, allow_outside_files=True)
+    assert loaded.model.clients["acme"].password.get_secret_value() == "allowed"
+
+
+def test_symlink_escaping_the_root_is_refused(tmp_path: Path) -> None:
+    write(tmp_path, "outside.txt", "leaked")
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "link.txt").symlink_to(tmp_path / "outside.txt")
+    [problem] = problems(tmp_path / "config", BASE.replace("hunter2", "${file:link.txt}"))
+    assert "points outside the configuration directory" in problem
+
+
+def test_unknown_kind(tmp_path: Path) -> None:
+    [problem] = problems(tmp_path, BASE.replace("hunter2", "${vault:x}"))
+    assert problem.startswith("8:15: cannot interpolate '${vault:x}'")
+
+
+def test_keys_are_not_interpolated(tmp_path: Path) -> None:
+    loaded = load_text(tmp_path, BASE.replace("Company", "x").replace(
+        "    delivery_methods:", "    fields: {'${env:K}': v}\n    delivery_methods:", 1), {"K": "no"})
+    assert loaded.model.clients["acme"].fields == {"${env:K}": "v"}

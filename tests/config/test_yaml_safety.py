@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lexsync.config import load_configuration
+from lexsync.config.yamlio import MAX_DEPTH, MAX_FILE_BYTES
+from lexsync.errors import ConfigError
+
+from .conftest import problems
+
+
+def test_syntax_error_has_location(tmp_path: Path) -> None:
+    [problem] = problems(tmp_path, "clients:\n  acme: {username: x\n  beta: 1\n")
+    assert problem.startswith("3:7: YAML syntax error:")
+
+
+def test_bad_indentation(tmp_path: Path) -> None:
+    [problem] = problems(tmp_path, "clients:\n  acme:\n    username: a\n   status: Active\n")
+    assert problem.startswith("4:4: YAML syntax error:")
+
+
+def test_python_tag_is_refused(tmp_path: Path) -> None:
+    assert problems(tmp_path, "clients:\n  x: !!python/object:os.system {}\n") == [
+        "2:6: tag 'tag:yaml.org,2002:python/object:os.system' is not allowed (only plain YAML values are)"]
+
+
+def test_unknown_local_tag_is_refused(tmp_path: Path) -> None:
+    assert problems(tmp_path, "lead_types: [!secret x]\n") == [
+        "1:14: tag '!secret' is not allowed (only plain YAML values are)"]
+
+
+def test_core_tags_are_fine(tmp_path: Path) -> None:
+    text = "clients:\n  a: {username: !!str 123, time_offset: !!int '-8'}\n"
+    from .conftest import load_text
+
+    client = load_text(tmp_path, text).model.clients["a"]
+    assert (client.username, client.time_offset) == ("123", -8)
+
+
+def test_duplicate_key(tmp_path: Path) -> None:
+    assert problems(tmp_path, "clients: {}\nlead_types: []\nclients: {}\n") == [
+        "3:1: duplicate key 'clients' (first defined at " + str(tmp_path / "lexsync.yaml") + ":1:1)"]
+
+
+def test_merge_key_is_refused(tmp_path: Path) -> None:
+    text = "base: &b {status: Active}\nclients:\n  a:\n    <<: *b\n    username: x\n"
+    assert "4:5: merge keys (<<) are not supported" in problems(tmp_path, text)
+
+
+def test_depth_limit(tmp_path: Path) -> None:
+    deep = "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)
+    assert problems(tmp_path, f"lead_types: {deep}\n") == [
+        f"1:{12 + MAX_DEPTH}: nesting deeper than {MAX_DEPTH} levels"]
+
+
+def test_very_deep_nesting_does_not_crash(tmp_path: Path) -> None:
+    [problem] = problems(tmp_path, "x: " + "[" * 100_000 + "\n")
+    assert "nesting deeper than" in problem
+
+
+def test_size_limit(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text("# " + "x" * MAX_FILE_BYTES + "\n")
+    with pytest.raises(ConfigError, match="the limit is 5242880"):
+        load_configuration(path, {})
+
+
+def test_alias_bomb_is_refused(tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 7)]
+    [problem] = problems(tmp_path, "\n".join(lines) + "\n")
+    assert "aliases expanding" in problem
+
+
+def test_invalid_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(b"clients:\n  a\xff: {}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_configuration(path, {})
+    assert str(caught.value) == f"{path}:2:4: file is not valid UTF-8"
+
+
+def test_several_documents(tmp_path: Path) -> None:
+    [problem] = problems(tmp_path, "clients: {}\n---\nclients: {}\n")
+    assert problem.startswith("2:1: YAML syntax error:")
+
+
+@settings(max_examples=int(os.environ.get("LEXSYNC_FUZZ_EXAMPLES", "300")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=300) | st.binary(max_size=300))
+def test_arbitrary_input_only_raises_config_error(tmp_path: Path, content: str | bytes) -> None:
+    path = tmp_path / "fuzz.yaml"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8", "surrogatepass"))
+    try:
+        load_configuration(path, {})
+    except ConfigError as exc:
+        assert exc.diagnostics and all(d.summary for d in exc.diagnostics)
+
+
+yaml_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
+yaml_keys = st.sampled_from(["clients", "client_groups", "lead_types", "lexsync", "username",
+                             "delivery_accounts", "caps", "price", "method", "x"]) | st.text(max_size=5)
+yaml_trees = st.recursive(yaml_scalars, lambda children: st.lists(children, max_size=4)
+                          | st.dictionaries(yaml_keys, children, max_size=4), max_leaves=20)
+
+
+@settings(max_examples=int(os.environ.get("LEXSYNC_FUZZ_EXAMPLES", "300")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(yaml_trees)
+def test_arbitrary_yaml_structures_only_raise_config_error(tmp_path: Path, tree: object) -> None:
+    import json
+
+    path = tmp_path / "fuzz.yaml"
+    path.write_text(json.dumps(tree, allow_nan=True))  # JSON is YAML (flow style)
+    try:
+        load_configuration(path, {})
+    except ConfigError as exc:
+        assert exc.diagnostics
