@@ -64,6 +64,7 @@ def read_info(path: Path) -> LockInfo | None:
 def hold(path: Path, command: str, timeout: float = 0, *, state_name: str = "") -> Iterator[LockInfo]:
     """Hold the lock at `path` for the duration of the block, waiting up to `timeout` seconds."""
     info = LockInfo.for_this_process(command)
+    path.parent.mkdir(parents=True, exist_ok=True)  # a first apply locks before any state exists
     deadline = time.monotonic() + max(timeout, 0)
     while True:
         fd = _try_acquire(path)

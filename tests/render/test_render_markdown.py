@@ -42,3 +42,17 @@ def test_changes_sit_in_details_blocks_with_diff_symbols(full_plan: Plan) -> Non
 def test_empty_plan(empty_plan: Plan) -> None:
     assert render_markdown(empty_plan) == (
         "## lexsync plan\n\nNo changes. LeadExec matches the configuration.\n")
+
+
+def test_a_leaked_secret_in_a_sensitive_change_is_never_shown() -> None:
+    from lexsync.engine.plan import Action, AttributeChange, ResourceChange
+
+    change = ResourceChange(
+        "client.acme", "client", Action.UPDATE, "POST", before={"password": "a"},
+        after={"password": "b"},
+        changes=[AttributeChange("password", "old-hunter2", "hunter2", sensitive=True)])
+    plan = Plan(changes=[change], dialect="rest", state_lineage="l", state_serial=1,
+                live_digest="a", desired_digest="b")
+    text = render_markdown(plan)
+    assert "hunter2" not in text
+    assert "!       password = (sensitive)" in text

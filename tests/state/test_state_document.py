@@ -135,7 +135,7 @@ def _documents(draw: st.DrawFn) -> StateDocument:
     return doc
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(_documents())
 def test_from_json_inverts_to_json(doc: StateDocument) -> None:
     text = doc.to_json()

@@ -145,3 +145,12 @@ def test_force_unlocked_holder_does_not_remove_the_next_lock(path: Path) -> None
     assert json.loads(path.with_name("s.json.lock").read_text())["id"] == newest.id
     ctx.__exit__(None, None, None)
     assert not path.with_name("s.json.lock").exists()
+
+
+def test_lock_creates_the_state_directory(tmp_path: Path) -> None:
+    backend = LocalBackend(tmp_path / ".lexsync" / "state.json")
+    with backend.lock("apply"):
+        doc = backend.load()
+        backend.write(doc)
+    assert backend.path.exists()
+    assert not backend.lock_path.exists()
