@@ -40,6 +40,7 @@ class RunOptions:
     targets: tuple[str, ...] = ()
     parallelism: int | None = None
     on_progress: Callable[[str], None] | None = None
+    api_factory: Callable[[], Any] | None = None  # replaces the HTTP client (engine unit tests)
 
 
 class Session:
@@ -80,7 +81,9 @@ class Session:
             parallelism=self.options.parallelism or settings.parallelism,
         )
 
-    def open_api(self) -> LeadExecApi:
+    def open_api(self) -> Any:
+        if self.options.api_factory is not None:
+            return self.options.api_factory()
         return LeadExecApi(self.api_settings(), transport=self.options.transport)
 
     def _progress(self, text: str) -> None:
@@ -88,7 +91,7 @@ class Session:
             self.options.on_progress(text)
 
     # --- plan ----------------------------------------------------------------------------
-    async def make_plan(self, api: LeadExecApi, state: StateDocument) -> PlanBundle:
+    async def make_plan(self, api: Any, state: StateDocument) -> PlanBundle:
         model = self.loaded.model
         ctx = Context(catalog=Catalog(), dialect=self.dialect, hash_secret=state.hash_secret)
         ctx.ids = {address: record.remote_id for address, record in state.resources.items()}
