@@ -28,7 +28,11 @@ Clock = Callable[[], float]
 
 READ_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Raised before a single byte of the request left: safe to repeat even a create.
-NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout,
+                   ConnectionRefusedError)
+# In-process transports (httpx.ASGITransport against the sandbox) surface a dropped
+# connection as a bare ConnectionError/OSError instead of an httpx error.
+EXCHANGE_ERRORS = (httpx.TransportError, OSError)
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ def classify(*, write: bool, status: int | None = None, error: BaseException | N
             return Verdict(retry=True)
         if isinstance(error, httpx.UnsupportedProtocol | httpx.ProxyError):
             return Verdict(retry=False)
-        if isinstance(error, httpx.TransportError):
+        if isinstance(error, EXCHANGE_ERRORS):
             return Verdict(retry=not write, maybe_committed=write)
         return Verdict(retry=False)
     if status is None or status < 400:
@@ -139,7 +143,7 @@ class Sender:
             try:
                 async with self._slots:
                     response = await self.client.send(request)
-            except httpx.TransportError as exc:
+            except EXCHANGE_ERRORS as exc:
                 log.debug("%s %s -> %s after %.0f ms (%s, attempt %d)", request.method,
                           request.url.path, type(exc).__name__, (self._clock() - t0) * 1000,
                           call, attempt)

@@ -51,6 +51,8 @@ def test_policy_503_with_retry_after_means_not_processed() -> None:
     (httpx.ReadError("reset", request=REQ), Verdict(True), Verdict(False, True)),
     (httpx.RemoteProtocolError("dropped", request=REQ), Verdict(True), Verdict(False, True)),
     (httpx.WriteError("broken pipe", request=REQ), Verdict(True), Verdict(False, True)),
+    (ConnectionResetError("dropped"), Verdict(True), Verdict(False, True)),
+    (ConnectionRefusedError("refused"), Verdict(True), Verdict(True)),
 ])
 def test_policy_errors(error: Exception, read: Verdict, write: Verdict) -> None:
     assert classify(write=False, error=error) == read
@@ -173,6 +175,7 @@ def rest(write_answer):  # noqa: ANN001, ANN201
     lambda r: (_ for _ in ()).throw(httpx.ReadTimeout("timed out", request=r)),
     lambda r: (_ for _ in ()).throw(httpx.RemoteProtocolError("Server disconnected", request=r)),
     lambda r: (_ for _ in ()).throw(httpx.ReadError("connection reset", request=r)),
+    lambda r: (_ for _ in ()).throw(ConnectionError("in-process transport dropped it")),
 ])
 def test_write_not_retried_and_flagged_maybe_committed(failure) -> None:  # noqa: ANN001
     go, counts = _write(rest(failure))
