@@ -108,7 +108,7 @@ def _change_lines(changes: list[AttributeChange]) -> list[Line]:
     lines = []
     for change in changes:
         head = f"{change.path.ljust(width)} = "
-        if change.sensitive:
+        if change.sensitive or change.before == change.after == SENSITIVE:
             # Never print either side, even if an engine bug let a real value through.
             lines.append(Line(_ATTR, "~ ", head + SENSITIVE, Action.UPDATE))
             continue

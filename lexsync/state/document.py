@@ -110,7 +110,7 @@ def _parse_resource(address: str, entry: Any, source: str) -> ResourceState:
         raise StateError(
             f"state file {source} is corrupt: {where} has unknown keys {sorted(unknown)}"
         )
-    if entry.get("address") != address:
+    if _require(entry, "address", str, source, where) != address:
         raise StateError(
             f"state file {source} is corrupt: {where} records address "
             f"{entry.get('address')!r}"

@@ -113,3 +113,18 @@ def test_colours_by_action_and_markup_characters_survive() -> None:
     styled = console.export_text(styles=True, clear=False)
     assert "\x1b[1;33m~ \x1b[0m" in styled  # yellow update symbol
     assert 'field_mappings[st].map.California = "[bold]CA" -> "Calif"' in console.export_text()
+
+
+def test_sensitive_marker_values_print_bare() -> None:
+    change = ResourceChange(
+        address="client.acme", kind="client", action=Action.UPDATE, call="POST",
+        before={"password": "(sensitive)", "api_key": None},
+        after={"password": "(sensitive)", "api_key": "(sensitive)"},
+        changes=[AttributeChange("password", "(sensitive)", "(sensitive)"),
+                 AttributeChange("api_key", None, "(sensitive)")])
+    plan = Plan(changes=[change], dialect="rest", state_lineage="l", state_serial=1,
+                live_digest="a", desired_digest="b")
+    lines = _render(plan).splitlines()
+    assert "      ~ password = (sensitive)" in lines
+    assert "      ~ api_key  = null -> (sensitive)" in lines
+    assert '"(sensitive)"' not in _render(plan)

@@ -5,8 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -31,55 +29,6 @@ def test_lock_file_holds_who_what_when_and_is_removed_after(path: Path) -> None:
         assert backend.lock_info() == info
     assert not backend.lock_path.exists()
     assert backend.lock_info() is None
-
-
-def test_held_lock_is_refused_with_its_info(path: Path) -> None:
-    holder, other = LocalBackend(path), LocalBackend(path)
-    with holder.lock("apply") as info:
-        started = time.monotonic()
-        with pytest.raises(StateLockedError) as err, other.lock("plan"):
-            pass
-        assert time.monotonic() - started < 1  # timeout 0: no waiting
-    message = err.value.message
-    assert f"Lock ID: {info.id}" in message
-    assert f"Who:     {info.who} (pid {os.getpid()})" in message
-    assert "Command: apply" in message
-    assert f"Since:   {info.since}" in message
-    assert f"lexsync force-unlock {info.id}" in message
-    assert isinstance(err.value, StateError)
-
-
-def test_lock_waits_for_release_within_timeout(path: Path) -> None:
-    holder, waiter = LocalBackend(path), LocalBackend(path)
-    acquired = threading.Event()
-    release = threading.Event()
-
-    def hold() -> None:
-        with holder.lock("apply"):
-            acquired.set()
-            release.wait(5)
-
-    thread = threading.Thread(target=hold)
-    thread.start()
-    assert acquired.wait(5)
-    threading.Timer(0.3, release.set).start()
-    started = time.monotonic()
-    with waiter.lock("plan", timeout=5) as info:
-        waited = time.monotonic() - started
-        assert json.loads(path.with_name("s.json.lock").read_text())["command"] == "plan"
-        assert info.command == "plan"
-    thread.join(5)
-    assert 0.2 <= waited < 5
-
-
-def test_lock_times_out_while_held(path: Path) -> None:
-    holder, waiter = LocalBackend(path), LocalBackend(path)
-    with holder.lock("apply"):
-        started = time.monotonic()
-        with pytest.raises(StateLockedError, match=r"locked \(waited 0.3s\)"), \
-                waiter.lock("plan", timeout=0.3):
-            pass
-        assert time.monotonic() - started >= 0.3
 
 
 def test_stale_lock_without_flock_holder_is_taken_over(path: Path) -> None:

@@ -1,0 +1,27 @@
+"""What every state backend offers, so the engine and CLI never depend on where state lives."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+from lexsync.state.document import StateDocument
+from lexsync.state.lockfile import LockInfo
+
+
+class StateBackend(Protocol):
+    def load(self) -> StateDocument:
+        """The stored document, or a new one when nothing is stored yet."""
+        ...
+
+    def write(self, doc: StateDocument) -> StateDocument:
+        """Store `doc`; raise StateError when the stored serial is not the one `doc` was read at."""
+        ...
+
+    def lock(self, command: str, timeout: float = 0) -> AbstractContextManager[LockInfo]:
+        """Hold the state lock; raise StateLockedError when another run still holds it."""
+        ...
+
+    def force_unlock(self, lock_id: str) -> None:
+        """Remove the lock named `lock_id`, and only that one."""
+        ...
