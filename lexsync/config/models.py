@@ -45,46 +45,49 @@ class Strict(BaseModel):
 class Credentials(Strict):
     """Names of the environment variables holding credentials; values never live in YAML."""
 
-    api_key_env: str = "LEADEXEC_API_KEY"
-    client_id_env: str = "LEADEXEC_CLIENT_ID"
-    client_secret_env: str = "LEADEXEC_CLIENT_SECRET"
+    api_key_env: str = Field(default="LEADEXEC_API_KEY",
+                             description="Variable holding the API key (ASMX reads, SOAP writes)")
+    client_id_env: str = Field(default="LEADEXEC_CLIENT_ID", description="Variable holding the v1 client_id")
+    client_secret_env: str = Field(default="LEADEXEC_CLIENT_SECRET",
+                                   description="Variable holding the v1 client_secret")
 
 
 class StateSettings(Strict):
     backend: Literal["local"] = "local"
-    path: str = ".lexsync/state.json"
+    path: str = Field(default=".lexsync/state.json", description="State file, relative to the working directory")
 
 
 class Settings(Strict):
     """The `lexsync:` block: how to reach LeadExec and where state lives."""
 
-    dialect: Literal["rest", "soap"] = "rest"
+    dialect: Literal["rest", "soap"] = Field(
+        default="rest", description="Writes: rest = v1 PATCH/PUT with a bearer token; soap = AddEdit* SOAP calls")
     api_url: str | None = Field(default=None, description="Base URL; default https://api.leadexec.net")
-    soap_namespace: str = "http://tempuri.org/"
+    soap_namespace: str = Field(default="http://tempuri.org/", description="SOAP namespace of service.asmx")
     credentials: Credentials = Field(default_factory=Credentials)
     state: StateSettings = Field(default_factory=StateSettings)
-    parallelism: int = Field(default=16, ge=1, le=64)
+    parallelism: int = Field(default=16, ge=1, le=64, description="Concurrent API calls")
 
 
 class ClientGroup(Strict):
     description: str = Field(min_length=1, description="Shown in LeadExec; the group's natural key")
-    display_order: int = 0
+    display_order: int = Field(default=0, description="DisplayOrder")
 
 
 class FieldMapping(Strict):
     """One outbound field: exactly one source key (static, lead_field, special, expr, ...)."""
 
     name: str = Field(min_length=1, description="Outbound field name (FieldName)")
-    static: str | None = None
-    lead_field: str | None = Field(default=None, description="Lead field by name")
-    special: str | None = None
-    expr: str | None = None
-    substring: str | None = Field(default=None, description="Sub-string expression, with lead_field")
-    concat: str | None = None
-    client_field: str | None = None
-    lead_source_field: str | None = None
-    evaluate: str | None = None
-    format: str | None = None
+    static: str | None = Field(default=None, description="Static value (FieldType 0, Value)")
+    lead_field: str | None = Field(default=None, description="Lead field by name (FieldType 1, LeadFieldUID)")
+    special: str | None = Field(default=None, description="Special field (FieldType 2, Value)")
+    expr: str | None = Field(default=None, description="Custom expression (FieldType 3, Expr)")
+    substring: str | None = Field(default=None, description="Sub-string expression, with lead_field (FieldType 4, Expr)")
+    concat: str | None = Field(default=None, description="String concatenation (FieldType 5, Expr)")
+    client_field: str | None = Field(default=None, description="Client field (FieldType 6, Value)")
+    lead_source_field: str | None = Field(default=None, description="Lead source field (FieldType 7, Value)")
+    evaluate: str | None = Field(default=None, description="Evaluate function (FieldType 8, Expr)")
+    format: str | None = Field(default=None, description="Value format string (Format)")
     map: dict[str, str] | None = Field(default=None, description="Value map: lead value -> delivered value")
 
     @model_validator(mode="after")
@@ -114,11 +117,11 @@ class FieldMapping(Strict):
 
 
 class ScheduleWindow(Strict):
-    days: list[Weekday] = Field(min_length=1)
+    days: list[Weekday] = Field(min_length=1, description="WeekDay: sun=0 ... sat=6")
     from_: str = Field(alias="from", pattern=r"^([01]?\d|2[0-3]):[0-5]\d$", description="HH:MM, Pacific Time")
     # 24:00 ends a window at midnight; 24:30 is not a time.
     to: str = Field(pattern=r"^(([01]?\d|2[0-3]):[0-5]\d|24:00)$", description="HH:MM, Pacific Time; 24:00 = midnight")
-    allow: bool = True
+    allow: bool = Field(default=True, description="Allow; false = a blackout window")
 
     @field_validator("days")
     @classmethod
@@ -129,35 +132,35 @@ class ScheduleWindow(Strict):
 
 
 class EmailSettings(Strict):
-    to: str | None = None
-    subject: str | None = None
-    template: str | None = None
-    from_: str | None = Field(default=None, alias="from")
-    cc: str | None = None
-    bcc: str | None = None
+    to: str | None = Field(default=None, description="EmailAddress")
+    subject: str | None = Field(default=None, description="EmailSubject")
+    template: str | None = Field(default=None, description="EmailTemplate")
+    from_: str | None = Field(default=None, alias="from", description="fAddress")
+    cc: str | None = Field(default=None, description="NotifyCC")
+    bcc: str | None = Field(default=None, description="NotifyBCC")
 
 
 class SmtpSettings(Strict):
-    server: str
-    auth: bool = False
-    username: str | None = None
-    password: SecretStr | None = None
+    server: str = Field(description="SMTPServer")
+    auth: bool = Field(default=False, description="SMTPAuth")
+    username: str | None = Field(default=None, description="SMTPUsername")
+    password: SecretStr | None = Field(default=None, description="SMTPPassword (use ${env:...})")
 
 
 class FtpSettings(Strict):
-    user: str | None = None
-    password: SecretStr | None = None
-    path: str | None = None
+    user: str | None = Field(default=None, description="FTPUser")
+    password: SecretStr | None = Field(default=None, description="FTPPassword (use ${env:...})")
+    path: str | None = Field(default=None, description="FTPPath")
 
 
 class DeliveryMethod(Strict):
-    type: DeliveryTypeName
+    type: DeliveryTypeName = Field(description="Type: http_post=0 ... sms=11")
     lead_type: str = Field(description="Lead type by name")
-    enabled: bool = True
-    in_testing: bool = False
-    url: str | None = None
-    response_search: str | None = None
-    response_regex: bool = False
+    enabled: bool = Field(default=True, description="Status")
+    in_testing: bool = Field(default=False, description="inTesting")
+    url: str | None = Field(default=None, description="DeliveryAddress")
+    response_search: str | None = Field(default=None, description="ResponseSearch")
+    response_regex: bool = Field(default=False, description="useRegEx")
     template: str | None = Field(default=None, description="XML or JSON body template (XML)")
     email: EmailSettings | None = None
     smtp: SmtpSettings | None = None
@@ -179,18 +182,18 @@ class DeliveryMethod(Strict):
 class Caps(Strict):
     """Lead caps; an omitted cap is unlimited (-1 on the wire)."""
 
-    hour: int | None = Field(default=None, ge=0)
-    day: int | None = Field(default=None, ge=0)
-    week: int | None = Field(default=None, ge=0, description="rest dialect only")
-    month: int | None = Field(default=None, ge=0)
+    hour: int | None = Field(default=None, ge=0, description="HourMax")
+    day: int | None = Field(default=None, ge=0, description="DayMax")
+    week: int | None = Field(default=None, ge=0, description="WeekMax; rest dialect only")
+    month: int | None = Field(default=None, ge=0, description="MonthMax")
 
 
 class Criterion(Strict):
     field: str = Field(description="Lead field by name")
-    op: CriteriaOperator = "Equal"
-    value: Scalar | list[Scalar] = ""
-    type: CriteriaType = "FieldValue"
-    expression: str | None = None
+    op: CriteriaOperator = Field(default="Equal", description="Operator")
+    value: Scalar | list[Scalar] = Field(default="", description="Value; a list is joined with ','")
+    type: CriteriaType = Field(default="FieldValue", description="Type")
+    expression: str | None = Field(default=None, description="Expression")
 
     @model_validator(mode="after")
     def _between_has_two(self) -> Criterion:
@@ -202,29 +205,30 @@ class Criterion(Strict):
 class DeliveryAccount(Strict):
     method: str = Field(description="Delivery method of the same client, by name")
     description: str | None = Field(default=None, description="Defaults to the account's key")
-    price: float = Field(default=0.0, ge=0)
+    price: float = Field(default=0.0, ge=0, description="Price")
     caps: Caps = Field(default_factory=Caps)
-    status: AccountStatus = "Open"
+    status: AccountStatus = Field(default="Open", description="Status: Open=12, OnHold=11, Suspended=10, Closed=9")
     delay: int = Field(default=0, ge=0, description="DeliveryDelay, seconds")
-    use_order: bool = False
-    redirect_url: str | None = None
-    automation: bool = True
-    account_type: AccountType = "general"
-    agent_name: str | None = None
-    agent_phone: str | None = None
+    use_order: bool = Field(default=False, description="useOrder: an open order is required")
+    redirect_url: str | None = Field(default=None, description="RedirectURL")
+    automation: bool = Field(default=True, description="AutomationEnabled")
+    account_type: AccountType = Field(default="general", description="AccountType 0-3")
+    agent_name: str | None = Field(default=None, description="AgentName")
+    agent_phone: str | None = Field(default=None, description="AgentPhone")
     criteria: list[Criterion] = Field(default_factory=list)
 
 
 class Client(Strict):
-    status: ClientStatus = "Active"
+    status: ClientStatus = Field(default="Active", description="Info.Status")
     group: str | None = Field(default=None, description="Client group by key")
     username: str = Field(min_length=1, description="Portal username; the client's natural key")
-    password: SecretStr | None = None
-    automation: AutomationType | None = None
-    time_zone: str | None = None
-    time_offset: int | None = None
-    notes: str | None = None
-    override_reassign: bool | None = None
+    password: SecretStr | None = Field(default=None, description="Portal password (use ${env:...})")
+    automation: AutomationType | None = Field(
+        default=None, description="DeliveryAccountAutomationType; rest dialect only")
+    time_zone: str | None = Field(default=None, description="TimeZoneName")
+    time_offset: int | None = Field(default=None, description="TimeOffset, hours from UTC")
+    notes: str | None = Field(default=None, description="Notes")
+    override_reassign: bool | None = Field(default=None, description="OverrideReassign")
     fields: dict[str, str] = Field(default_factory=dict, description="Client fields by name")
     delivery_methods: dict[str, DeliveryMethod] = Field(default_factory=dict)
     delivery_accounts: dict[str, DeliveryAccount] = Field(default_factory=dict)
@@ -241,6 +245,6 @@ class Configuration(Strict):
     """A whole configuration: one file or the merge of a directory of files."""
 
     lexsync: Settings = Field(default_factory=Settings)
-    lead_types: list[str] = Field(default_factory=list)
+    lead_types: list[str] = Field(default_factory=list, description="Lead types used, by name (read-only)")
     client_groups: dict[str, ClientGroup] = Field(default_factory=dict)
     clients: dict[str, Client] = Field(default_factory=dict)
