@@ -1,0 +1,118 @@
+"""service.asmx reads over HTTP GET / form POST, answering bare XML like ASMX does."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from lexsync.sandbox import seed, views, xmlio
+from lexsync.sandbox.context import SandboxContext
+from lexsync.sandbox.store import Tx
+
+XML_MEDIA = "text/xml; charset=utf-8"
+_INT_RE = re.compile(r"^\s*[-+]?\d+\s*$")
+
+
+def asmx_error(message: str) -> Response:
+    """ASMX's answer to an exception on the HTTP GET/POST protocol: 500, plain text."""
+    return PlainTextResponse(message, status_code=500)
+
+
+@dataclass(frozen=True)
+class Read:
+    params: tuple[tuple[str, str], ...]  # (name, "int" | "str")
+    answer: Callable[[Tx, dict[str, Any], str], bytes]
+
+
+def _array(type_name: str, build: Callable[[Tx, dict[str, Any]], list[dict[str, Any]]]):
+    return lambda tx, args, ns: xmlio.array_document(type_name, build(tx, args), ns)
+
+
+def _single_account(tx: Tx, args: dict[str, Any], ns: str) -> bytes:
+    account = tx.get("accounts", args["AccountUID"])
+    if account is None or account.get("ClientUID") != args["ClientUID"]:
+        return xmlio.object_document("ClientAccountType", None, ns)
+    return xmlio.object_document("ClientAccountType", views.account_view(tx, account), ns)
+
+
+READS: dict[str, Read] = {
+    "GetClientList": Read((), _array("ClientItemType", lambda tx, a: views.client_list(tx))),
+    "GetClientData": Read(
+        (("ClientUID", "int"),),
+        _array("ClientFieldType", lambda tx, a: views.client_data(tx, a["ClientUID"])),
+    ),
+    "GetClientAccounts": Read(
+        (("ClientUID", "int"),),
+        _array("ClientAccountType", lambda tx, a: views.client_accounts(tx, a["ClientUID"])),
+    ),
+    "GetClientAccount": Read((("ClientUID", "int"), ("AccountUID", "int")), _single_account),
+    "GetClientGroups": Read((), _array("ClientGroupType", lambda tx, a: views.client_groups(tx))),
+    "GetLeadTypes": Read(
+        (("LeadTypeUID", "int"),),
+        _array("LeadTypeType", lambda tx, a: views.lead_types(a["LeadTypeUID"])),
+    ),
+    "GetLeadFields": Read(
+        (("LeadTypeUID", "int"),),
+        _array("LeadFieldType", lambda tx, a: views.lead_fields(a["LeadTypeUID"])),
+    ),
+    "GetStateList": Read((), _array("StateType", lambda tx, a: [dict(s) for s in seed.STATES])),
+    "GetAllCriteriaAccounts": Read(
+        (("LeadTypeUID", "int"), ("LeadFieldUID", "int"), ("Value", "str")),
+        _array(
+            "ClientAccountType",
+            lambda tx, a: views.criteria_accounts(
+                tx, a["LeadTypeUID"], a["LeadFieldUID"], a["Value"]
+            ),
+        ),
+    ),
+    "isUsernameUnique": Read(
+        (("Username", "str"),),
+        lambda tx, a, ns: xmlio.scalar_document(
+            "boolean", views.is_username_unique(tx, a["Username"]), ns
+        ),
+    ),
+}
+
+
+async def read(request: Request) -> Response:
+    ctx: SandboxContext = request.app.state.sandbox
+    method = request.path_params["method"]
+    spec = READS.get(method)
+    if spec is None:
+        return asmx_error(
+            f"System.InvalidOperationException: {method} Web Service method name is not valid."
+        )
+    # ASP.NET reads parameters from a NameValueCollection: names are case-insensitive.
+    raw: dict[str, str] = {}
+    for key, value in request.query_params.multi_items():
+        raw.setdefault(key.lower(), value)
+    if request.method == "POST":
+        form = await request.form()
+        for key, value in form.multi_items():
+            if isinstance(value, str):
+                raw.setdefault(key.lower(), value)
+    if raw.get("key") != ctx.config.api_key:
+        return asmx_error("System.InvalidOperationException: Invalid API key.")
+    args: dict[str, Any] = {}
+    for name, kind in spec.params:
+        if name.lower() not in raw:
+            return asmx_error(f"System.InvalidOperationException: Missing parameter: {name}.")
+        value = raw[name.lower()]
+        if kind == "int":
+            if not _INT_RE.match(value):
+                return asmx_error(
+                    f"System.ArgumentException: Cannot convert {value} to System.Int64.\r\n"
+                    "Parameter name: type ---> System.FormatException: "
+                    "Input string was not in a correct format."
+                )
+            args[name] = int(value)
+        else:
+            args[name] = value
+    with ctx.store.reading() as tx:
+        body = spec.answer(tx, args, ctx.config.namespace)
+    return Response(body, media_type=XML_MEDIA)

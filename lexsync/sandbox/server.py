@@ -1,0 +1,46 @@
+"""Running the sandbox under uvicorn: blocking `serve`, or `running_sandbox` in a thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import uvicorn
+
+from lexsync.sandbox.app import SandboxConfig, create_app
+
+
+def serve(config: SandboxConfig, host: str = "127.0.0.1", port: int = 8765) -> None:
+    """Serve until interrupted (Ctrl-C)."""
+    uvicorn.run(create_app(config), host=host, port=port, log_level="info")
+
+
+@contextmanager
+def running_sandbox(config: SandboxConfig | None = None) -> Iterator[str]:
+    """Start the sandbox on a free loopback port in a background thread; yield its base URL."""
+    # Port 0: the OS picks a free port at bind time, so parallel test runs never collide.
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(config),
+            host="127.0.0.1",
+            port=0,
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the sandbox server did not start")
+            time.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

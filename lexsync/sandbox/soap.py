@@ -1,0 +1,131 @@
+"""service.asmx writes as SOAP 1.1: AddEditClient, AddEditClientGroup,
+AddEditClientDelivery, AddEditClientAccount. Errors are SOAP faults with HTTP 500."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from lexsync.sandbox import schemas, writes, xmlio
+from lexsync.sandbox.context import SandboxContext
+from lexsync.sandbox.store import Tx
+from lexsync.sandbox.validation import (
+    Field,
+    Schema,
+    ValidationError,
+    local_name,
+    validate,
+    xml_to_data,
+)
+
+SOAP_EXCEPTION = "System.Web.Services.Protocols.SoapException: "
+
+
+def fault(message: str, code: str = "soap:Client") -> Response:
+    return Response(
+        xmlio.soap_fault(code, SOAP_EXCEPTION + message),
+        status_code=500,
+        media_type="text/xml; charset=utf-8",
+    )
+
+
+@dataclass(frozen=True)
+class Write:
+    schema: Schema
+    save: Callable[[Tx, dict[str, Any]], int]
+
+
+def _params(name: str, *fields: Field) -> Schema:
+    return Schema(name, (Field("Key", "str", True), *fields))
+
+
+WRITES: dict[str, Write] = {
+    "AddEditClient": Write(
+        _params(
+            "AddEditClient",
+            Field("Client", "object", True, item=schemas.SOAP_CLIENT),
+            schemas.SOAP_FIELD_DATA_LIST,
+        ),
+        lambda tx, d: writes.save_client(
+            tx, d["Client"], d.get("FieldData"), info_prefix="Client", value_key="FieldValue"
+        ),
+    ),
+    "AddEditClientGroup": Write(
+        _params("AddEditClientGroup", Field("Group", "object", True, item=schemas.SOAP_GROUP)),
+        lambda tx, d: writes.save_group(tx, d["Group"], prefix="Group"),
+    ),
+    "AddEditClientDelivery": Write(
+        _params(
+            "AddEditClientDelivery", Field("delivery", "object", True, item=schemas.SOAP_METHOD)
+        ),
+        lambda tx, d: writes.save_method(tx, d["delivery"], path_client=None, prefix="delivery"),
+    ),
+    "AddEditClientAccount": Write(
+        _params(
+            "AddEditClientAccount", Field("account", "object", True, item=schemas.SOAP_ACCOUNT)
+        ),
+        lambda tx, d: writes.save_account(tx, d["account"], path_client=None, prefix="account"),
+    ),
+}
+
+
+def action_method(soap_action: str | None, namespace: str) -> str | None:
+    """The method a SOAPAction header names (quotes optional), if it is in our namespace."""
+    if soap_action is None:
+        return None
+    action = soap_action.strip().strip('"')
+    if not action.startswith(namespace):
+        return None
+    return action[len(namespace) :]
+
+
+async def endpoint(request: Request) -> Response:
+    ctx: SandboxContext = request.app.state.sandbox
+    ns = ctx.config.namespace
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("text/xml"):
+        return PlainTextResponse(
+            f"System.InvalidOperationException: Request format is invalid: {content_type}.",
+            status_code=500,
+        )
+    raw_action = request.headers.get("soapaction")
+    method = action_method(raw_action, ns)
+    if method not in WRITES:
+        return fault(
+            "Server did not recognize the value of HTTP Header SOAPAction: "
+            f"{(raw_action or '').strip(chr(34))}."
+        )
+    try:
+        envelope = xmlio.parse(await request.body())
+    except xmlio.XmlSyntaxError as exc:
+        return fault(f"Server was unable to read request. ---> {exc}")
+    if envelope.tag != f"{{{xmlio.SOAP_ENV}}}Envelope":
+        return fault(
+            "Server was unable to read request. ---> Root element is not a SOAP 1.1 Envelope."
+        )
+    body = envelope.find(f"{{{xmlio.SOAP_ENV}}}Body")
+    if body is None or len(body) != 1:
+        return fault(
+            "Server was unable to read request. ---> The Body must hold exactly one element."
+        )
+    call = body[0]
+    if call.tag != f"{{{ns}}}{method}":
+        return fault(
+            f"Unable to handle request: body element '{local_name(call.tag)}' does not match "
+            f"SOAPAction '{method}' in namespace '{ns}'."
+        )
+    key = call.find(f"{{{ns}}}Key")
+    if key is None or (key.text or "") != ctx.config.api_key:
+        return fault("Invalid API key.")
+    write = WRITES[method]
+    try:
+        data = validate(xml_to_data(call, write.schema, "", ns), write.schema, "", xml=True)
+        with ctx.store.transaction() as tx:
+            saved = write.save(tx, data)
+    except ValidationError as exc:
+        return fault(f"{exc.path}: {exc.message}")
+    return Response(xmlio.soap_response(method, saved, ns), media_type="text/xml; charset=utf-8")

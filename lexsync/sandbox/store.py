@@ -1,0 +1,145 @@
+"""SQLite storage: one connection, one lock, every write in one transaction.
+
+Each writable object is a row (id, parent, JSON data). Keeping the attributes as JSON
+lets the admin `mutate` endpoint change any attribute for drift tests without a schema
+migration per field, while SQLite still gives atomic multi-row writes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    id_field: str
+    first_id: int  # distinct ranges per table, so an ID used for the wrong kind never resolves
+
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table("groups", "ClientGroupUID", 101),
+        Table("clients", "ClientUID", 1001),
+        Table("methods", "ClientDeliveryUID", 2001),
+        Table("settings", "DeliverySettingUID", 3001),
+        Table("mappings", "DeliveryMappingUID", 4001),
+        Table("days", "DeliveryDayUID", 5001),
+        Table("accounts", "ClientAccountUID", 6001),
+        Table("criteria", "ClientCriteriaUID", 7001),
+    )
+}
+
+
+class Tx:
+    """Row access inside a held lock (and, for writes, an open transaction)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def _row(self, table: str, row: tuple[int, int | None, str]) -> dict[str, Any]:
+        data = json.loads(row[2])
+        return {TABLES[table].id_field: row[0], **data}
+
+    def get(self, table: str, obj_id: int) -> dict[str, Any] | None:
+        row = self._conn.execute(
+            f"SELECT id, parent, data FROM {table} WHERE id = ?", (obj_id,)
+        ).fetchone()
+        return self._row(table, row) if row else None
+
+    def parent_of(self, table: str, obj_id: int) -> int | None:
+        row = self._conn.execute(f"SELECT parent FROM {table} WHERE id = ?", (obj_id,)).fetchone()
+        return row[0] if row else None
+
+    def all(self, table: str) -> list[dict[str, Any]]:
+        rows = self._conn.execute(f"SELECT id, parent, data FROM {table} ORDER BY id").fetchall()
+        return [self._row(table, r) for r in rows]
+
+    def children(self, table: str, parent: int) -> list[dict[str, Any]]:
+        rows = self._conn.execute(
+            f"SELECT id, parent, data FROM {table} WHERE parent = ? ORDER BY id", (parent,)
+        ).fetchall()
+        return [self._row(table, r) for r in rows]
+
+    def insert(self, table: str, parent: int | None, data: dict[str, Any]) -> int:
+        body = {k: v for k, v in data.items() if k != TABLES[table].id_field}
+        cur = self._conn.execute(
+            f"INSERT INTO {table} (parent, data) VALUES (?, ?)", (parent, json.dumps(body))
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def update(self, table: str, obj_id: int, data: dict[str, Any]) -> None:
+        body = {k: v for k, v in data.items() if k != TABLES[table].id_field}
+        self._conn.execute(f"UPDATE {table} SET data = ? WHERE id = ?", (json.dumps(body), obj_id))
+
+    def delete(self, table: str, obj_id: int) -> None:
+        self._conn.execute(f"DELETE FROM {table} WHERE id = ?", (obj_id,))
+
+    def delete_children(self, table: str, parent: int) -> None:
+        self._conn.execute(f"DELETE FROM {table} WHERE parent = ?", (parent,))
+
+
+class Store:
+    def __init__(self, db_path: str = ":memory:") -> None:
+        self._lock = threading.RLock()
+        # One shared connection guarded by the lock: simplest way to be safe from any thread.
+        self._conn = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
+        if db_path != ":memory:":
+            self._conn.execute("PRAGMA journal_mode=WAL")
+        with self.transaction():
+            self._create()
+
+    def _create(self) -> None:
+        for table in TABLES.values():
+            self._conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {table.name} ("
+                "id INTEGER PRIMARY KEY AUTOINCREMENT, parent INTEGER, data TEXT NOT NULL)"
+            )
+            self._conn.execute(
+                f"CREATE INDEX IF NOT EXISTS {table.name}_parent ON {table.name}(parent)"
+            )
+            known = self._conn.execute(
+                "SELECT 1 FROM sqlite_sequence WHERE name = ?", (table.name,)
+            ).fetchone()
+            if not known:
+                self._conn.execute(
+                    "INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)",
+                    (table.name, table.first_id - 1),
+                )
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """Hold the lock for a whole write: validation + all rows commit or none do."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Tx(self._conn)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    @contextmanager
+    def reading(self) -> Iterator[Tx]:
+        with self._lock:
+            yield Tx(self._conn)
+
+    def reset(self) -> None:
+        """Back to seed data: empty every table and restart every ID counter."""
+        with self.transaction():
+            for table in TABLES.values():
+                self._conn.execute(f"DELETE FROM {table.name}")
+                self._conn.execute("DELETE FROM sqlite_sequence WHERE name = ?", (table.name,))
+            self._create()
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()

@@ -1,0 +1,240 @@
+"""Read shapes: what GetClientList & co. answer, and the admin dump, built from the store.
+
+Values are returned as ordered dicts in the element order of the reference's read types;
+xmlio turns them into XML, the admin dump into JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lexsync.sandbox import seed
+from lexsync.sandbox.store import Tx
+
+_CLIENT_LIST_ORDER = (
+    "ClientUID", "AccountUID", "DateAdded", "Status", "UserUID", "TimeOffset", "Notes",
+    "TimeZoneName", "ResellerUID", "GroupUID", "AutomationType", "Priority",
+    "DeliveryGroupUID", "Username", "Password", "ShowLeadGrade", "ShowLeadSource",
+    "ShowCampaign", "AllowCalls", "AllowReassign", "UserAssigned", "UseDeliveryTiers",
+    "OverrideReassign",
+)  # fmt: skip
+_ACCOUNT_ORDER = (
+    "ClientAccountUID", "ClientUID", "DeliveryUID", "Price", "HourMax", "DayMax", "MonthMax",
+    "useOrder", "Status", "DeliveryDelay", "Description", "RedirectURL", "AutomationEnabled",
+    "AccountType", "AgentName", "AgentPhone",
+)  # fmt: skip
+_METHOD_ORDER = (
+    "ClientDeliveryUID", "ClientUID", "Type", "Name", "Status", "DateAdded", "inTesting",
+    "LeadTypeUID", "XML", "EmailTemplate", "EmailSubject", "FTPUser", "FTPPassword", "FTPPath",
+    "EmailAddress", "useRegEx", "ResponseSearch", "DeliveryAddress", "SMTPServer", "SMTPAuth",
+    "SMTPUsername", "SMTPPassword", "fAddress", "tAddress", "EmailNotify", "NotifyCC",
+    "NotifyBCC", "NotifyEmail", "LeadCatUID", "ClientEmail",
+)  # fmt: skip
+_SETTING_ORDER = (
+    "DeliverySettingUID", "DeliveryUID", "Format", "FieldType", "FieldName", "Value",
+    "LeadFieldUID", "Expr", "hasMap",
+)  # fmt: skip
+_MAPPING_ORDER = ("DeliveryMappingUID", "DeliverySettingUID", "DeliveryValue", "FieldValue")
+_DAY_ORDER = (
+    "DeliveryDayUID",
+    "DeliveryUID",
+    "WeekDay",
+    "StaticDate",
+    "StartTime",
+    "EndTime",
+    "Allow",
+)
+_CRITERIA_ORDER = ("ClientCriteriaUID", "LeadFieldUID", "Type", "Expression", "Operator", "Value")
+
+
+def _pick(obj: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    # Absent values stay absent: the wire omits the element (e.g. after an admin mutate).
+    return {k: obj[k] for k in order if k in obj}
+
+
+def client_list_item(client: dict[str, Any]) -> dict[str, Any]:
+    status = client.get("Status")
+    full = {
+        **client,
+        "AccountUID": seed.ACCOUNT_UID,
+        "Status": seed.CLIENT_STATUSES.index(status) if status in seed.CLIENT_STATUSES else status,
+        "AutomationType": client.get("DeliveryAccountAutomationType"),
+        "Priority": 0,
+        "DeliveryGroupUID": 0,
+        "ShowLeadGrade": False,
+        "ShowLeadSource": False,
+        "ShowCampaign": False,
+        "AllowCalls": False,
+        "AllowReassign": False,
+        "UserAssigned": client.get("UserUID", 0),
+        "UseDeliveryTiers": False,
+    }
+    return {k: v for k, v in _pick(full, _CLIENT_LIST_ORDER).items() if v is not None}
+
+
+def client_list(tx: Tx) -> list[dict[str, Any]]:
+    return [client_list_item(c) for c in tx.all("clients")]
+
+
+def client_data(tx: Tx, client_uid: int) -> list[dict[str, Any]]:
+    client = tx.get("clients", client_uid)
+    if client is None:
+        return []
+    values: dict[str, str] = client.get("FieldData", {})
+    return [
+        {
+            "ClientFieldUID": f["ClientFieldUID"],
+            "Descriptor": f["Descriptor"],
+            "DataType": f["DataType"],
+            "Required": False,
+            "Status": True,
+            "Computed": False,
+            "Enumerated": False,
+            "SpecialBit": f["SpecialBit"],
+            "isState": f["isState"],
+            "FieldValue": values.get(str(f["ClientFieldUID"]), ""),
+        }
+        for f in seed.CLIENT_FIELDS
+    ]
+
+
+def client_groups(tx: Tx) -> list[dict[str, Any]]:
+    clients = tx.all("clients")
+    return [
+        {
+            "ClientGroupUID": g["ClientGroupUID"],
+            "Description": g.get("Description"),
+            "DisplayOrder": g.get("DisplayOrder"),
+            "ClientCount": sum(1 for c in clients if c.get("GroupUID") == g["ClientGroupUID"]),
+        }
+        for g in tx.all("groups")
+    ]
+
+
+def method_view(tx: Tx, method: dict[str, Any]) -> dict[str, Any]:
+    settings = []
+    for s in tx.children("settings", method["ClientDeliveryUID"]):
+        mappings = [
+            _pick(m, _MAPPING_ORDER) for m in tx.children("mappings", s["DeliverySettingUID"])
+        ]
+        settings.append({**_pick(s, _SETTING_ORDER), "FieldMappings": mappings})
+    days = [_pick(d, _DAY_ORDER) for d in tx.children("days", method["ClientDeliveryUID"])]
+    return {**_pick(method, _METHOD_ORDER), "FieldSettings": settings, "DeliveryDays": days}
+
+
+def account_view(tx: Tx, account: dict[str, Any]) -> dict[str, Any]:
+    """The ASMX ClientAccountType: no WeekMax, AlternatePosting or Offer* (wire.md)."""
+    view = _pick(account, _ACCOUNT_ORDER)
+    view["Criteria"] = [
+        _pick(c, _CRITERIA_ORDER) for c in tx.children("criteria", account["ClientAccountUID"])
+    ]
+    method = tx.get("methods", account.get("DeliveryUID", 0))
+    if method is not None:
+        view["DeliveryDetails"] = method_view(tx, method)
+    return view
+
+
+def client_accounts(tx: Tx, client_uid: int) -> list[dict[str, Any]]:
+    return [account_view(tx, a) for a in tx.children("accounts", client_uid)]
+
+
+def criteria_accounts(tx: Tx, lead_type: int, lead_field: int, value: str) -> list[dict[str, Any]]:
+    found = []
+    for account in tx.all("accounts"):
+        method = tx.get("methods", account.get("DeliveryUID", 0))
+        if lead_type and (method is None or method.get("LeadTypeUID") != lead_type):
+            continue
+        for c in tx.children("criteria", account["ClientAccountUID"]):
+            if c.get("LeadFieldUID") == lead_field and (value == "" or c.get("Value") == value):
+                found.append(account_view(tx, account))
+                break
+    return found
+
+
+def lead_types(type_uid: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "LeadTypeUID": t["LeadTypeUID"],
+            "AccountUID": seed.ACCOUNT_UID,
+            "InQC": 0,
+            "Descriptor": t["Descriptor"],
+            "Status": True,
+            "DefaultDupSets": "",
+            "TypeUID": t["TypeUID"],
+        }
+        for t in seed.LEAD_TYPES
+        if type_uid in (0, t["LeadTypeUID"])
+    ]
+
+
+def lead_fields(type_uid: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "LeadFieldUID": f["LeadFieldUID"],
+            "LeadTypeUID": f["LeadTypeUID"],
+            "Descriptor": f["Descriptor"],
+            "FieldDataType": f["FieldDataType"],
+            "Required": f["Required"],
+            "Status": True,
+            "Computed": False,
+            "ComputedExpr": "",
+            "Enumerated": False,
+            "Validation": "",
+            "InvalidChars": "",
+            "FmtError": "",
+            "FormatString": "",
+            "isState": f["isState"],
+            "FieldDescription": f["Descriptor"],
+            "ColSpan": 1,
+            "Width": 200,
+            "Height": 20,
+            "SpecialBit": f["SpecialBit"],
+            "Delete": False,
+        }
+        for f in seed.LEAD_FIELDS
+        if f["LeadTypeUID"] == type_uid
+    ]
+
+
+def is_username_unique(tx: Tx, username: str) -> bool:
+    wanted = username.lower()
+    return all(str(c.get("Username", "")).lower() != wanted for c in tx.all("clients"))
+
+
+def dump(tx: Tx) -> dict[str, Any]:
+    """The whole store as JSON, every attribute (including REST-only ones) included."""
+    clients = []
+    for c in tx.all("clients"):
+        fields = c.get("FieldData", {})
+        clients.append(
+            {
+                **{k: v for k, v in c.items() if k != "FieldData"},
+                "FieldData": [
+                    {"ClientFieldUID": int(k), "Value": v}
+                    for k, v in sorted(fields.items(), key=lambda kv: int(kv[0]))
+                ],
+            }
+        )
+    methods = []
+    for m in tx.all("methods"):
+        settings = [
+            {**s, "FieldMappings": tx.children("mappings", s["DeliverySettingUID"])}
+            for s in tx.children("settings", m["ClientDeliveryUID"])
+        ]
+        methods.append(
+            {
+                **m,
+                "FieldSettings": settings,
+                "DeliveryDays": tx.children("days", m["ClientDeliveryUID"]),
+            }
+        )
+    accounts = [
+        {**a, "Criteria": tx.children("criteria", a["ClientAccountUID"])}
+        for a in tx.all("accounts")
+    ]
+    return {
+        "groups": tx.all("groups"),
+        "clients": clients,
+        "methods": methods,
+        "accounts": accounts,
+    }

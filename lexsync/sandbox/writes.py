@@ -1,0 +1,349 @@
+"""The write semantics shared by the REST and SOAP dialects (docs/wire.md "Semantics").
+
+Each function takes an already type-checked dict, checks references against the store,
+and writes inside the caller's transaction: any ValidationError rolls everything back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lexsync.sandbox import seed
+from lexsync.sandbox.schemas import METHOD_SCALAR_NAMES
+from lexsync.sandbox.store import Tx
+from lexsync.sandbox.validation import ValidationError, join
+
+NEW_IDS = (0, -1)  # REST sends 0, SOAP sends -1; both mean "create"
+
+_CLIENT_DEFAULTS: dict[str, Any] = {
+    "UserUID": 0,
+    "TimeOffset": 0,
+    "TimeZoneName": "",
+    "Notes": "",
+    "ResellerUID": 0,
+    "GroupUID": 0,
+    "Username": "",
+    "Password": "",
+    "OverrideReassign": False,
+    "DeliveryAccountAutomationType": "Price",
+}
+_ACCOUNT_DEFAULTS: dict[str, Any] = {"WeekMax": -1, "AlternatePosting": 0}
+_STATE_LIST_OPERATORS = ("Equal", "NotEqual", "In", "NotIn")
+
+
+def _client_or_fail(tx: Tx, client_uid: int, path: str) -> dict[str, Any]:
+    client = tx.get("clients", client_uid)
+    if client is None:
+        raise ValidationError(path, f"Client {client_uid} does not exist.")
+    return client
+
+
+def save_client(
+    tx: Tx,
+    info: dict[str, Any],
+    field_data: list[dict[str, Any]] | None,
+    *,
+    info_prefix: str,
+    value_key: str,
+) -> int:
+    """Create or update a client; FieldData entries not sent keep their stored values."""
+    uid = info["ClientUID"]
+    new = uid in NEW_IDS
+    existing: dict[str, Any] = {}
+    if not new:
+        existing = _client_or_fail(tx, uid, join(info_prefix, "ClientUID"))
+    if new:
+        for key in ("Username", "Password"):
+            if not info.get(key):
+                raise ValidationError(join(info_prefix, key), f"The {key} field is required.")
+    username = info.get("Username")
+    if username:
+        for other in tx.all("clients"):
+            if other["ClientUID"] != uid and other["Username"].lower() == username.lower():
+                raise ValidationError(
+                    join(info_prefix, "Username"), f"Username '{username}' is already in use."
+                )
+    group = info.get("GroupUID", 0)
+    if group != 0 and tx.get("groups", group) is None:
+        raise ValidationError(
+            join(info_prefix, "GroupUID"), f"Client group {group} does not exist."
+        )
+    values: dict[str, str] = dict(existing.get("FieldData", {}))
+    seen: set[int] = set()
+    for i, item in enumerate(field_data or []):
+        field_uid = item["ClientFieldUID"]
+        path = f"FieldData[{i}].ClientFieldUID"
+        if field_uid not in seed.CLIENT_FIELD_UIDS:
+            raise ValidationError(path, f"Client field {field_uid} does not exist.")
+        if field_uid in seen:
+            raise ValidationError(path, f"Client field {field_uid} is sent twice.")
+        seen.add(field_uid)
+        values[str(field_uid)] = item[value_key]
+    record = {**_CLIENT_DEFAULTS, **existing, **info, "FieldData": values}
+    record.pop("ClientUID", None)
+    if new:
+        return tx.insert("clients", None, record)
+    tx.update("clients", uid, record)
+    return uid
+
+
+def save_group(tx: Tx, group: dict[str, Any], *, prefix: str) -> int:
+    uid = group["ClientGroupUID"]
+    record = {"Description": group["Description"], "DisplayOrder": group["DisplayOrder"]}
+    if uid in NEW_IDS:
+        return tx.insert("groups", None, record)
+    if tx.get("groups", uid) is None:
+        raise ValidationError(join(prefix, "ClientGroupUID"), f"Client group {uid} does not exist.")
+    tx.update("groups", uid, record)
+    return uid
+
+
+def _check_path_client(body_client: int, path_client: int | None, prefix: str) -> None:
+    if path_client is not None and path_client != body_client:
+        raise ValidationError(
+            join(prefix, "ClientUID"),
+            f"ClientUID {body_client} in the body differs from ClientUID {path_client} in the URL.",
+        )
+
+
+def _check_parent_ref(value: int, parent_id: int, path: str, what: str) -> None:
+    if value not in NEW_IDS and value != parent_id:
+        raise ValidationError(path, f"{what} {value} does not match the parent ({parent_id}).")
+
+
+def save_method(tx: Tx, method: dict[str, Any], *, path_client: int | None, prefix: str) -> int:
+    """Create or update a delivery method with its field settings, mappings and days."""
+    client_uid = method["ClientUID"]
+    _check_path_client(client_uid, path_client, prefix)
+    _client_or_fail(tx, client_uid, join(prefix, "ClientUID"))
+    uid = method["ClientDeliveryUID"]
+    new = uid in NEW_IDS
+    if not new:
+        existing = tx.get("methods", uid)
+        if existing is None or existing["ClientUID"] != client_uid:
+            raise ValidationError(
+                join(prefix, "ClientDeliveryUID"),
+                f"Delivery method {uid} does not exist for client {client_uid}.",
+            )
+    lead_type = method["LeadTypeUID"]
+    if lead_type not in seed.LEAD_TYPE_UIDS:
+        raise ValidationError(join(prefix, "LeadTypeUID"), f"Lead type {lead_type} does not exist.")
+    record = {k: method[k] for k in METHOD_SCALAR_NAMES if k != "ClientDeliveryUID"}
+    if new:
+        uid = tx.insert("methods", client_uid, record)
+    else:
+        tx.update("methods", uid, record)
+    if "FieldSettings" in method:
+        _save_settings(tx, uid, lead_type, method["FieldSettings"], join(prefix, "FieldSettings"))
+    if "DeliveryDays" in method:
+        _save_days(tx, uid, method["DeliveryDays"], join(prefix, "DeliveryDays"))
+    return uid
+
+
+def _save_settings(
+    tx: Tx, method_id: int, lead_type: int, settings: list[dict[str, Any]], prefix: str
+) -> None:
+    seen: set[int] = set()
+    for i, setting in enumerate(settings):
+        path = f"{prefix}[{i}]"
+        sid = setting["DeliverySettingUID"]
+        _check_parent_ref(setting["DeliveryUID"], method_id, f"{path}.DeliveryUID", "DeliveryUID")
+        if sid not in NEW_IDS:
+            if tx.parent_of("settings", sid) != method_id:
+                raise ValidationError(
+                    f"{path}.DeliverySettingUID",
+                    f"Field setting {sid} does not exist on delivery method {method_id}.",
+                )
+            if sid in seen:
+                raise ValidationError(
+                    f"{path}.DeliverySettingUID", f"Field setting {sid} is sent twice."
+                )
+            seen.add(sid)
+        if setting.get("Delete", False):
+            if sid not in NEW_IDS:
+                tx.delete_children("mappings", sid)
+                tx.delete("settings", sid)
+            continue
+        lead_field = setting["LeadFieldUID"]
+        if lead_field not in NEW_IDS:
+            known = seed.LEAD_FIELDS_BY_UID.get(lead_field)
+            if known is None or known["LeadTypeUID"] != lead_type:
+                raise ValidationError(
+                    f"{path}.LeadFieldUID",
+                    f"Lead field {lead_field} does not exist for lead type {lead_type}.",
+                )
+        record = {
+            "DeliveryUID": method_id,
+            **{
+                k: setting[k]
+                for k in (
+                    "Format",
+                    "FieldType",
+                    "FieldName",
+                    "Value",
+                    "LeadFieldUID",
+                    "Expr",
+                    "hasMap",
+                )
+            },
+        }
+        if sid in NEW_IDS:
+            sid = tx.insert("settings", method_id, record)
+        else:
+            tx.update("settings", sid, record)
+        if "FieldMappings" in setting:
+            _save_mappings(tx, sid, setting["FieldMappings"], f"{path}.FieldMappings")
+
+
+def _save_mappings(tx: Tx, setting_id: int, mappings: list[dict[str, Any]], prefix: str) -> None:
+    seen: set[int] = set()
+    for j, mapping in enumerate(mappings):
+        path = f"{prefix}[{j}]"
+        mid = mapping["DeliveryMappingUID"]
+        _check_parent_ref(
+            mapping["DeliverySettingUID"],
+            setting_id,
+            f"{path}.DeliverySettingUID",
+            "DeliverySettingUID",
+        )
+        if mid not in NEW_IDS:
+            if tx.parent_of("mappings", mid) != setting_id:
+                raise ValidationError(
+                    f"{path}.DeliveryMappingUID",
+                    f"Value mapping {mid} does not exist on field setting {setting_id}.",
+                )
+            if mid in seen:
+                raise ValidationError(
+                    f"{path}.DeliveryMappingUID", f"Value mapping {mid} is sent twice."
+                )
+            seen.add(mid)
+        if mapping.get("Delete", False):
+            if mid not in NEW_IDS:
+                tx.delete("mappings", mid)
+            continue
+        record = {
+            "DeliverySettingUID": setting_id,
+            "DeliveryValue": mapping["DeliveryValue"],
+            "FieldValue": mapping["FieldValue"],
+        }
+        if mid in NEW_IDS:
+            tx.insert("mappings", setting_id, record)
+        else:
+            tx.update("mappings", mid, record)
+
+
+def _save_days(tx: Tx, method_id: int, days: list[dict[str, Any]], prefix: str) -> None:
+    """Days become exactly the list sent; days naming a stored DeliveryDayUID keep it."""
+    keep: set[int] = set()
+    for i, day in enumerate(days):
+        path = f"{prefix}[{i}]"
+        did = day["DeliveryDayUID"]
+        _check_parent_ref(day["DeliveryUID"], method_id, f"{path}.DeliveryUID", "DeliveryUID")
+        record = {
+            "DeliveryUID": method_id,
+            **{k: day[k] for k in ("WeekDay", "StaticDate", "StartTime", "EndTime", "Allow")},
+        }
+        if did in NEW_IDS:
+            keep.add(tx.insert("days", method_id, record))
+            continue
+        if tx.parent_of("days", did) != method_id:
+            raise ValidationError(
+                f"{path}.DeliveryDayUID",
+                f"Delivery day {did} does not exist on delivery method {method_id}.",
+            )
+        if did in keep:
+            raise ValidationError(f"{path}.DeliveryDayUID", f"Delivery day {did} is sent twice.")
+        keep.add(did)
+        tx.update("days", did, record)
+    for stored in tx.children("days", method_id):
+        if stored["DeliveryDayUID"] not in keep:
+            tx.delete("days", stored["DeliveryDayUID"])
+
+
+def save_account(tx: Tx, account: dict[str, Any], *, path_client: int | None, prefix: str) -> int:
+    """Create or update a delivery account; its criteria become exactly the list sent."""
+    client_uid = account["ClientUID"]
+    _check_path_client(client_uid, path_client, prefix)
+    _client_or_fail(tx, client_uid, join(prefix, "ClientUID"))
+    uid = account["ClientAccountUID"]
+    new = uid in NEW_IDS
+    existing: dict[str, Any] = {}
+    if not new:
+        found = tx.get("accounts", uid)
+        if found is None or found["ClientUID"] != client_uid:
+            raise ValidationError(
+                join(prefix, "ClientAccountUID"),
+                f"Delivery account {uid} does not exist for client {client_uid}.",
+            )
+        existing = found
+    delivery_uid = account["DeliveryUID"]
+    method = tx.get("methods", delivery_uid)
+    if method is None or method["ClientUID"] != client_uid:
+        raise ValidationError(
+            join(prefix, "DeliveryUID"),
+            f"Delivery method {delivery_uid} does not exist for client {client_uid}.",
+        )
+    alternate = account.get("AlternatePosting", 0)
+    if alternate != 0:
+        alt = tx.get("methods", alternate)
+        if alt is None or alt["ClientUID"] != client_uid:
+            raise ValidationError(
+                join(prefix, "AlternatePosting"),
+                f"Delivery method {alternate} does not exist for client {client_uid}.",
+            )
+    record = {**_ACCOUNT_DEFAULTS, **existing, **account}
+    for key in ("ClientAccountUID", "Criteria"):
+        record.pop(key, None)
+    if new:
+        uid = tx.insert("accounts", client_uid, record)
+    else:
+        tx.update("accounts", uid, record)
+    if "Criteria" in account:
+        _save_criteria(
+            tx, uid, method["LeadTypeUID"], account["Criteria"], join(prefix, "Criteria")
+        )
+    return uid
+
+
+def _check_state_value(criterion: dict[str, Any], path: str) -> None:
+    # On an isState field, FieldValue criteria compare StateUIDs (joined with ',' for lists).
+    if criterion["Type"] != "FieldValue" or criterion["Operator"] not in _STATE_LIST_OPERATORS:
+        return
+    for item in criterion["Value"].split(","):
+        text = item.strip()
+        if not text.isdigit() or int(text) not in seed.STATE_UIDS:
+            raise ValidationError(f"{path}.Value", f"'{text}' is not a StateUID.")
+
+
+def _save_criteria(
+    tx: Tx, account_id: int, lead_type: int, criteria: list[dict[str, Any]], prefix: str
+) -> None:
+    keep: set[int] = set()
+    for i, criterion in enumerate(criteria):
+        path = f"{prefix}[{i}]"
+        field_uid = criterion["LeadFieldUID"]
+        field = seed.LEAD_FIELDS_BY_UID.get(field_uid)
+        if field is None or field["LeadTypeUID"] != lead_type:
+            raise ValidationError(
+                f"{path}.LeadFieldUID",
+                f"Lead field {field_uid} does not exist for lead type {lead_type}.",
+            )
+        if field["isState"]:
+            _check_state_value(criterion, path)
+        record = {k: v for k, v in criterion.items() if k != "ClientCriteriaUID"}
+        cid = criterion["ClientCriteriaUID"]
+        if cid in NEW_IDS:
+            keep.add(tx.insert("criteria", account_id, record))
+            continue
+        if tx.parent_of("criteria", cid) != account_id:
+            raise ValidationError(
+                f"{path}.ClientCriteriaUID",
+                f"Criterion {cid} does not exist on delivery account {account_id}.",
+            )
+        if cid in keep:
+            raise ValidationError(f"{path}.ClientCriteriaUID", f"Criterion {cid} is sent twice.")
+        keep.add(cid)
+        tx.update("criteria", cid, record)
+    for stored in tx.children("criteria", account_id):
+        if stored["ClientCriteriaUID"] not in keep:
+            tx.delete("criteria", stored["ClientCriteriaUID"])
