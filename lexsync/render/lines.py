@@ -49,10 +49,18 @@ def describe(change: ResourceChange) -> str:
     return "is up to date"
 
 
+def reason(change: ResourceChange) -> str | None:
+    """The change's reason without repeating what `describe` already says."""
+    parts = [p.strip() for p in (change.reason or "").split(";")]
+    kept = [p for p in parts if p and p != describe(change)]
+    return "; ".join(kept) or None
+
+
 def change_lines(change: ResourceChange) -> list[Line]:
     lines = [Line(_HEADER, "# ", f"{change.address} {describe(change)}", comment=True)]
-    if change.reason:
-        lines.append(Line(_HEADER, "# ", f"({change.reason})", comment=True))
+    why = reason(change)
+    if why:
+        lines.append(Line(_HEADER, "# ", f"({why})", comment=True))
     if change.action is Action.NOOP:
         return lines
     symbol = change.action.symbol + " "
@@ -67,7 +75,8 @@ def _body_lines(change: ResourceChange) -> list[Line]:
     if change.action is Action.CREATE:
         return _attribute_lines(change.after or {}, change.action)
     lines = _change_lines(change.changes)
-    hidden = _hidden_count(change)
+    # A retirement without attribute changes leaves everything as is: no count to report.
+    hidden = _hidden_count(change) if change.changes or change.action is Action.UPDATE else 0
     if hidden:
         noun = "attribute" if hidden == 1 else "attributes"
         lines.append(Line(_HIDDEN, body=f"({hidden} unchanged {noun} hidden)", comment=True))

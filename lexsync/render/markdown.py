@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from lexsync.engine.plan import Action, Plan
-from lexsync.render.lines import change_lines, describe, summary
+from lexsync.render.lines import change_lines, describe, reason, summary
 
 _TITLES = {Action.CREATE: "Create", Action.UPDATE: "Update", Action.RETIRE: "Retire"}
 
@@ -22,7 +22,7 @@ def render_markdown(plan: Plan) -> str:
         retiring = [c for c in plan.actionable if c.action is Action.RETIRE]
         if retiring:
             out += ["> [!WARNING]", f"> This plan retires {len(retiring)} resource(s):"]
-            out += [f"> - `{c.address}` {describe(c)}" + (f" ({c.reason})" if c.reason else "")
+            out += [f"> - `{c.address}` {describe(c)}" + (f" ({why})" if (why := reason(c)) else "")
                     for c in retiring]
             out.append("")
         for change in plan.actionable:

@@ -128,3 +128,21 @@ def test_sensitive_marker_values_print_bare() -> None:
     assert "      ~ password = (sensitive)" in lines
     assert "      ~ api_key  = null -> (sensitive)" in lines
     assert '"(sensitive)"' not in _render(plan)
+
+
+def test_retire_without_changes_repeats_nothing() -> None:
+    change = ResourceChange(
+        address="client.acme.delivery_account.ca", kind="delivery_account", action=Action.RETIRE,
+        call="PUT", before={"price": 25, "status": "Open", "description": "ca"},
+        reason="removed from configuration; will be retired (status Closed)", remote_id=9)
+    plan = Plan(changes=[change], dialect="rest", state_lineage="l", state_serial=1,
+                live_digest="a", desired_digest="b")
+    assert _render(plan) == (
+        "lexsync will perform the following actions:\n\n"
+        "  # client.acme.delivery_account.ca will be retired (status Closed)\n"
+        "  # (removed from configuration)\n"
+        '  - delivery_account "ca" {\n'
+        "        (LeadExec ID 9 is kept)\n"
+        "    }\n\n"
+        "Plan: 0 to create, 0 to update, 1 to retire.\n"
+    )
