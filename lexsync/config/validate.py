@@ -71,12 +71,15 @@ def _summary(path: tuple, errors: list[dict]) -> str:
     if len(errors) > 1 and all(e["type"].endswith("_type") or e["type"].endswith("_parsing") for e in errors):
         wanted = sorted({_EXPECTED.get(e["type"], e["type"]) for e in errors})
         return f"expected {' or '.join(wanted)}, got {_show(value)}"
+    if kind == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
+        return f"expected a string, got {_show(value)} (quote it if it is meant as text)"
     if kind in _EXPECTED:
         return f"expected {_EXPECTED[kind]}, got {_show(value)}"
     if kind == "string_pattern_mismatch" and path and path[-1] in ("from", "to"):
         return f"expected a time HH:MM (00:00 to 24:00), got {_show(value)}"
-    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        return f"{first['msg'].lower()}, got {_show(value)}"
+    if kind in _BOUNDS:
+        words, bound_key = _BOUNDS[kind]
+        return f"must be {words} {first.get('ctx', {}).get(bound_key)}, got {_show(value)}"
     if kind == "string_too_short":
         return "must not be empty"
     if kind == "too_short":
@@ -86,6 +89,13 @@ def _summary(path: tuple, errors: list[dict]) -> str:
         message = message.removeprefix(prefix)
     return message
 
+
+_BOUNDS = {
+    "greater_than_equal": ("at least", "ge"),
+    "greater_than": ("more than", "gt"),
+    "less_than_equal": ("at most", "le"),
+    "less_than": ("less than", "lt"),
+}
 
 _EXPECTED = {
     "string_type": "a string",
@@ -115,7 +125,7 @@ def _show(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
-        return f"{value} (quote it if it is meant as text)"
+        return str(value)
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "...'"
 

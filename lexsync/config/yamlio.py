@@ -139,7 +139,10 @@ class _Builder:
                 first = self.positions.locate_key(path + (key,))
                 self.diagnostics.append(Diagnostic(f"duplicate key {key!r} (first defined at {first})", key_loc))
                 continue
-            self.positions.add(path + (key,), Spot(_loc(self.display, value_node.start_mark), key_loc))
+            value_loc = _loc(self.display, value_node.start_mark)
+            if isinstance(value_node, ScalarNode) and value_node.value == "" and not value_node.style:
+                value_loc = key_loc  # an empty value "starts" at the next token: point at its key
+            self.positions.add(path + (key,), Spot(value_loc, key_loc))
             result[key] = self.build(value_node, path + (key,))
         return result
 

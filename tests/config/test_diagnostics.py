@@ -74,7 +74,20 @@ def test_number_where_text_expected(tmp_path: Path) -> None:
 
 def test_negative_cap(tmp_path: Path) -> None:
     assert problems(tmp_path, BASE.replace("hour: 10", "hour: -1")) == [
-        "22:22: input should be greater than or equal to 0, got -1 (quote it if it is meant as text)"]
+        "22:22: must be at least 0, got -1"]
+
+
+def test_parallelism_bound(tmp_path: Path) -> None:
+    assert problems(tmp_path, "lexsync: {parallelism: 100}\n") == ["1:24: must be at most 64, got 100"]
+
+
+def test_mapping_expected(tmp_path: Path) -> None:
+    assert problems(tmp_path, BASE.replace("caps: {hour: 10, week: 400}", "caps: 5")) == [
+        "22:15: expected a mapping, got 5"]
+
+
+def test_empty_value_where_mapping_expected(tmp_path: Path) -> None:
+    assert problems(tmp_path, "clients:\n  acme:\n") == ["2:3: expected a mapping, got an empty value"]
 
 
 def test_model_rule_is_reported_at_the_item(tmp_path: Path) -> None:
