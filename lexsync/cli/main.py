@@ -149,7 +149,7 @@ def plan(config: str | None, api: str | None, state_path: str | None, as_json: b
     console = _console()
     session = session_for(config, api, state_path, targets=targets, adopt=adopt,
                           on_progress=_progress_printer(as_json))
-    bundle, _state = asyncio.run(session.plan())
+    bundle, _state = asyncio.run(session.plan(saving=bool(out)))
     if as_json:
         click.echo(json.dumps(plan_to_json(bundle.plan), indent=2, sort_keys=True))
     else:

@@ -141,8 +141,12 @@ class Session:
             raise ConfigError(problems)
         return desired
 
-    async def plan(self) -> tuple[PlanBundle, StateDocument]:
+    async def plan(self, saving: bool = False) -> tuple[PlanBundle, StateDocument]:
+        """Plan without the lock. A plan being saved needs a state with a fixed lineage and
+        salt to be checked against later, so a missing state file is created first."""
         state = self.backend.load()
+        if saving and not self.backend.path.exists():
+            state = self.backend.write(state)
         async with self.open_api() as api:
             return await self.make_plan(api, state), state
 
