@@ -89,3 +89,16 @@ def test_keys_are_not_interpolated(tmp_path: Path) -> None:
     loaded = load_text(tmp_path, BASE.replace("Company", "x").replace(
         "    delivery_methods:", "    fields: {'${env:K}': v}\n    delivery_methods:", 1), {"K": "no"})
     assert loaded.model.clients["acme"].fields == {"${env:K}": "v"}
+
+
+def test_interpolation_is_single_pass(tmp_path: Path) -> None:
+    assert password(tmp_path, "${env:A}", {"A": "${env:B}", "B": "no"}) == "${env:B}"
+
+
+def test_secret_from_file_in_method_settings(tmp_path: Path) -> None:
+    write(tmp_path, "smtp.txt", "mail-pw\n")
+    text = BASE.replace("        url: https://acme.example/leads",
+                        "        url: https://acme.example/leads\n"
+                        "        smtp: {server: smtp.example, password: '${file:smtp.txt}'}")
+    method = load_text(tmp_path, text).model.clients["acme"].delivery_methods["acme-post"]
+    assert method.smtp.password.get_secret_value() == "mail-pw"

@@ -115,3 +115,22 @@ class TestDirectory:
     def test_empty_directory(self, tmp_path: Path) -> None:
         with pytest.raises(ConfigError, match=r"no \*\.yaml or \*\.yml files"):
             load_configuration(tmp_path, {})
+
+
+def test_digest_ignores_method_secrets(tmp_path: Path) -> None:
+    def with_smtp(pw: str) -> str:
+        return BASE.replace("        url: https://acme.example/leads",
+                            f"        url: https://acme.example/leads\n        smtp: {{server: s, password: {pw}}}")
+
+    assert load_text(tmp_path, with_smtp("a")).digest() == load_text(tmp_path, with_smtp("b")).digest()
+
+
+def test_config_package_imports_only_errors_from_lexsync() -> None:
+    import ast
+
+    package = Path(__file__).resolve().parents[2] / "lexsync" / "config"
+    for source in package.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("lexsync"):
+                assert node.module == "lexsync.errors" or node.module.startswith("lexsync.config"), (
+                    f"{source.name} imports {node.module}")
