@@ -49,6 +49,11 @@ def merge_documents(documents: list[Document]) -> tuple[dict, Positions, list[Di
                 if section:
                     shifts.update({(key, i): (key, len(section) + i) for i in range(len(value))})
                 section.extend(value)
+            elif key in merged and key in KEYED_SECTIONS + LIST_SECTIONS:
+                shape = "a mapping" if key in KEYED_SECTIONS else "a list"
+                problems.append(Diagnostic(f"'{key}' must be {shape} in every file to be merged",
+                                           doc.positions.locate((key,))))
+                continue
             elif key in merged:
                 first = owner[(key,)].positions.locate_key((key,))
                 problems.append(Diagnostic(

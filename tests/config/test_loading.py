@@ -134,3 +134,12 @@ def test_config_package_imports_only_errors_from_lexsync() -> None:
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("lexsync"):
                 assert node.module == "lexsync.errors" or node.module.startswith("lexsync.config"), (
                     f"{source.name} imports {node.module}")
+
+
+def test_sections_of_the_wrong_shape_are_not_merged(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "clients: {}\n")
+    write(tmp_path, "b.yaml", "clients: [x]\n")
+    with pytest.raises(ConfigError) as caught:
+        load_configuration(tmp_path, {})
+    assert [str(d) for d in caught.value.diagnostics] == [
+        f"{tmp_path / 'b.yaml'}:1:10: 'clients' must be a mapping in every file to be merged"]
