@@ -82,7 +82,7 @@ class Applier:
     async def _run_step(self, step: Step) -> StepOutcome:
         change = step.change
         blocked = [d for d in change.depends_on if d in self.failed_addresses]
-        if step.parent_address in self.failed_addresses:
+        if step.parent_address in self.failed_addresses and step.parent_address not in blocked:
             blocked.append(step.parent_address)
         if blocked:
             self.failed_addresses.add(change.address)

@@ -36,8 +36,8 @@ class PlanBundle:
     problems: list[Diagnostic] = field(default_factory=list)
 
 
-class AdoptionConflict(Exception):
-    """`--adopt` found more than one live object for a resource's natural key."""
+class PlanProblems(Exception):
+    """Problems found while planning (ambiguous adoption, creates LeadExec would refuse)."""
 
     def __init__(self, problems: list[Diagnostic]) -> None:
         super().__init__("\n".join(str(p) for p in problems))
@@ -86,6 +86,9 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
                         f"{desired.address}: no delivery account uses this method, so LeadExec cannot "
                         "show it; compared with the last applied values")
             desired_seen[desired.address] = desired.attrs
+            if live is None:
+                problems += [Diagnostic(summary=text, address=desired.address)
+                             for text in kind.create_problems(desired)]
             steps.append(_step_for(kind, desired, live, record, reason, ctx))
         for address, record in state.resources.items():
             if record.kind != kind.kind or address in wanted:
@@ -100,7 +103,7 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
     if ctx.dialect == "rest" and any(s.kind.kind == "delivery_account" for s in steps):
         unobservable.append("caps.week: ASMX account reads carry no WeekMax; compared with the last applied value")
     if problems:
-        raise AdoptionConflict(problems)
+        raise PlanProblems(problems)
     retire_steps.sort(key=lambda s: -s.kind.level)
     ordered = sorted(steps, key=lambda s: s.kind.level) + retire_steps
     if targets:

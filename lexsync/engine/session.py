@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from lexsync.api.settings import ApiSettings
 from lexsync.config.loader import LoadedConfig, load_configuration
 from lexsync.engine.applier import Applier, ApplyResult, StepOutcome
 from lexsync.engine.plan import Plan
-from lexsync.engine.planner import AdoptionConflict, PlanBundle, build_plan
+from lexsync.engine.planner import PlanBundle, PlanProblems, build_plan
 from lexsync.engine.refresh import refresh
 from lexsync.errors import ConfigError, Diagnostic, LexsyncError, PlanStaleError
 from lexsync.resources.base import Context, Desired, ResolutionError
@@ -126,8 +126,22 @@ class Session:
         try:
             return build_plan(desired, state, view, ctx, adopt=self.options.adopt,
                               targets=self.options.targets)
-        except AdoptionConflict as exc:
-            raise ConfigError(exc.problems) from None
+        except PlanProblems as exc:
+            raise ConfigError([
+                replace(p, location=self._locate_address(p.address.split(".") if p.address else []))
+                for p in exc.problems
+            ]) from None
+
+    def _locate_address(self, parts: list[str]) -> Any:
+        """client.acme.delivery_account.x → the YAML key clients.acme.delivery_accounts.x."""
+        if not parts:
+            return None
+        if parts[0] == "client_group":
+            return self.loaded.locate_key(("client_groups", *parts[1:2]))
+        path: tuple[str, ...] = ("clients", parts[1])
+        if len(parts) >= 4:
+            path += (parts[2] + "s", parts[3])
+        return self.loaded.locate_key(path)
 
     def _expand(self, ctx: Context) -> dict[str, list[Desired]]:
         problems: list[Diagnostic] = []

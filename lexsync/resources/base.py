@@ -103,5 +103,9 @@ class ResourceKind(ABC):
     def is_retired(self, live: Live) -> bool:
         return False
 
+    def create_problems(self, desired: Desired) -> list[str]:
+        """What LeadExec would refuse when creating this object, known before any call."""
+        return []
+
     def retire_wording(self) -> str:
         return "retired (status Closed)"

@@ -169,3 +169,9 @@ class ClientKind(ResourceKind):
 
     def is_retired(self, live: Live) -> bool:
         return live.attrs.get("status") == "Closed"
+
+    def create_problems(self, desired: Desired) -> list[str]:
+        if not desired.secrets.get("password"):
+            return ["a new client needs a portal password: LeadExec requires Info.Password on create "
+                    "(set `password: ${env:NAME}`)"]
+        return []

@@ -185,3 +185,19 @@ def test_lost_create_answer_is_resolved_by_natural_key_without_duplicate(harness
     assert len(harness.api.clients) == 1
     harness.api.write_client = original  # type: ignore[method-assign]
     assert not harness.plan().has_changes
+
+
+def test_creating_a_client_without_password_is_refused_at_plan_time(harness: Harness) -> None:
+    harness.write(BASE_CONFIG.replace("    password: ${env:PW}\n", ""))
+    with pytest.raises(ConfigError) as caught:
+        harness.plan()
+    [problem] = caught.value.diagnostics
+    assert problem.address == "client.acme" and "portal password" in problem.summary
+    assert problem.location is not None and problem.location.line == 6
+    assert harness.api.writes() == 0
+
+
+def test_an_adopted_client_needs_no_password(harness: Harness) -> None:
+    harness.apply()
+    harness.write(BASE_CONFIG.replace("    password: ${env:PW}\n", ""))
+    assert not harness.plan().has_changes
