@@ -180,7 +180,11 @@ def to_xml(tag: str, obj: dict[str, Any], items: dict[str, str] | None = None) -
     parts = []
     for key, value in obj.items():
         if isinstance(value, list):
-            inner = "".join(to_xml(items[key], v, items) for v in value)
+            tag = items.get(key, "item")
+            inner = "".join(
+                to_xml(tag, v, items) if isinstance(v, dict) else f"<{tag}>{v}</{tag}>"
+                for v in value
+            )
             parts.append(f"<{key}>{inner}</{key}>")
         elif isinstance(value, dict):
             parts.append(to_xml(key, value, items))
