@@ -180,9 +180,9 @@ def to_xml(tag: str, obj: dict[str, Any], items: dict[str, str] | None = None) -
     parts = []
     for key, value in obj.items():
         if isinstance(value, list):
-            tag = items.get(key, "item")
+            item = items.get(key, "item")
             inner = "".join(
-                to_xml(tag, v, items) if isinstance(v, dict) else f"<{tag}>{v}</{tag}>"
+                to_xml(item, v, items) if isinstance(v, dict) else f"<{item}>{v}</{item}>"
                 for v in value
             )
             parts.append(f"<{key}>{inner}</{key}>")
