@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -80,8 +81,32 @@ def _error_response(dialect: str, status: int, retry_after: int) -> Response:
     return PlainTextResponse("System.Exception: An error has occurred.", status_code=500)
 
 
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    # A sandbox bug must still look like the real service's 500, not Starlette's.
+    return _error_response(_dialect(request.scope), 500, 0)
+
+
 class SandboxApp(Starlette):
     """Starlette plus an outer layer that sees uvicorn's own `send` (needed to drop sockets)."""
+
+    async def _held(self, scope: Scope, receive: Receive, send: Send, mode: str) -> None:
+        """The write picked by `hold_write`: processed, then its answer held back ("after"),
+        or held before anything is done ("before"); a killed client never learns the result."""
+        ctx: SandboxContext = self.state.sandbox
+        if mode == "before":
+            # Never processed: the client is meant to be killed while it waits.
+            await _hold(ctx)
+            await _error_response(_dialect(scope), 500, 0)(scope, receive, send)
+            return
+        answer: list[Any] = []
+
+        async def keep(message: Any) -> None:
+            answer.append(message)
+
+        await super().__call__(scope, receive, keep)
+        await _hold(ctx)
+        for message in answer:
+            await send(message)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -96,6 +121,10 @@ class SandboxApp(Starlette):
         delay = ctx.faults.delay_seconds()
         if delay > 0:
             await asyncio.sleep(delay)
+        hold = ctx.faults.take_hold() if is_write(name) else None
+        if hold is not None:
+            await self._held(scope, receive, send, hold)
+            return
         fault = ctx.faults.next_fault()
         if fault is None:
             await super().__call__(scope, receive, send)
@@ -120,6 +149,15 @@ class SandboxApp(Starlette):
                 await _error_response(dialect, 500, retry_after)(scope, receive, send)
 
 
+def is_write(name: str) -> bool:
+    return name != "token" and not name.startswith(("Get", "is"))
+
+
+async def _hold(ctx: SandboxContext) -> None:
+    ctx.faults.hold_started()
+    await asyncio.sleep(ctx.faults.hold_seconds)
+
+
 def create_app(config: SandboxConfig | None = None) -> Starlette:
     """A fresh sandbox (own store, tokens, counters, faults) as an ASGI app."""
     config = config or SandboxConfig()
@@ -134,6 +172,6 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
         Route("/service.asmx/{method}", asmx.read, methods=["GET", "POST"]),
         *admin.ROUTES,
     ]
-    app = SandboxApp(routes=routes)
+    app = SandboxApp(routes=routes, exception_handlers={Exception: _unexpected_error})
     app.state.sandbox = SandboxContext(config)
     return app

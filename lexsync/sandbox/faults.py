@@ -31,6 +31,13 @@ class FaultController:
         self.seed = config.seed
         self._rng = random.Random(config.seed)
         self._forced: deque[str] = deque()
+        # Crash testing: hold the answer to the Nth write from now ("after" it is committed,
+        # or "before" it is processed) so a test can kill the client while it waits.
+        self.hold_write: int | None = None
+        self.hold_mode = "after"
+        self.hold_seconds = 60.0
+        self._writes_seen = 0
+        self.holds_started = 0  # a test waits for this to rise, then kills the client
 
     def describe(self) -> dict[str, Any]:
         with self._lock:
@@ -43,6 +50,9 @@ class FaultController:
                 "retry_after_seconds": self.retry_after_seconds,
                 "lost_answer_mode": self.lost_answer_mode,
                 "forced": list(self._forced),
+                "hold_write": self.hold_write,
+                "hold_mode": self.hold_mode,
+                "holds_started": self.holds_started,
             }
 
     def configure(self, payload: dict[str, Any]) -> None:
@@ -50,6 +60,7 @@ class FaultController:
         allowed = {
             "latency_ms", "latency_jitter_ms", "fault_rate", "fault_kinds", "seed",
             "retry_after_seconds", "lost_answer_mode", "next", "clear_forced",
+            "hold_write", "hold_mode", "hold_seconds",
         }  # fmt: skip
         unknown = set(payload) - allowed
         if unknown:
@@ -85,10 +96,27 @@ class FaultController:
             or (isinstance(payload["seed"], int) and not isinstance(payload["seed"], bool))
         ):
             raise ValueError("seed must be an integer or null")
+        if "hold_write" in payload:
+            hold = payload["hold_write"]
+            if hold is not None and (isinstance(hold, bool) or not isinstance(hold, int) or hold < 1):
+                raise ValueError("hold_write must be a positive integer or null")
+            updates["hold_write"] = hold
+        if "hold_mode" in payload:
+            if payload["hold_mode"] not in ("after", "before"):
+                raise ValueError("hold_mode must be 'after' or 'before'")
+            updates["hold_mode"] = payload["hold_mode"]
+        if "hold_seconds" in payload:
+            seconds = payload["hold_seconds"]
+            if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+                raise ValueError("hold_seconds must be a non-negative number")
+            updates["hold_seconds"] = float(seconds)
         forced = self._parse_next(payload.get("next"))
         with self._lock:
             for key, value in updates.items():
                 setattr(self, key, value)
+            if "hold_write" in updates:
+                self._writes_seen = 0
+                self.holds_started = 0
             if "seed" in payload:
                 self.seed = payload["seed"]
                 self._rng = random.Random(self.seed)
@@ -131,6 +159,20 @@ class FaultController:
             if self.lost_answer_mode == "random":
                 return self._rng.choice(("500", "drop"))
             return self.lost_answer_mode
+
+    def take_hold(self) -> str | None:
+        """Count one write; the hold mode if it is the one to hold, else None."""
+        with self._lock:
+            if self.hold_write is None:
+                return None
+            self._writes_seen += 1
+            if self._writes_seen != self.hold_write:
+                return None
+            return self.hold_mode
+
+    def hold_started(self) -> None:
+        with self._lock:
+            self.holds_started += 1
 
     def clear_forced(self) -> None:
         with self._lock:

@@ -155,3 +155,30 @@ async def _in_process() -> None:
             },
         )
         assert r.status_code == 200
+
+
+def test_unexpected_error_keeps_dialect_shape(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lexsync.sandbox import writes
+
+    def boom(*args: object, **kwargs: object) -> int:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(writes, "save_group", boom)
+
+    async def run() -> httpx.Response:
+        transport = httpx.ASGITransport(app=create_app(), raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
+            return await client.post(
+                "/service.asmx",
+                content=envelope(
+                    "AddEditClientGroup",
+                    to_xml("Group", {"ClientGroupUID": -1, "Description": "G", "DisplayOrder": 0}),
+                ),
+                headers={
+                    "Content-Type": "text/xml; charset=utf-8",
+                    "SOAPAction": f"{NS}AddEditClientGroup",
+                },
+            )
+
+    r = asyncio.run(run())
+    assert r.status_code == 500 and "<faultcode>soap:Server</faultcode>" in r.text
