@@ -105,7 +105,8 @@ def main() -> None:
 @click.argument("directory", default=".", type=click.Path(file_okay=False))
 @handle_errors
 def init(directory: str) -> None:
-    """Write a starter lexsync.yaml into DIRECTORY."""
+    """Write a starter lexsync.yaml (and the schema editors validate it with) into DIRECTORY."""
+    from lexsync.config.schema import render_schema
     from lexsync.config.starter import STARTER_CONFIG
 
     target = Path(directory) / "lexsync.yaml"
@@ -113,7 +114,9 @@ def init(directory: str) -> None:
         raise LexsyncError(f"{target} already exists; not overwriting it")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(STARTER_CONFIG, encoding="utf-8")
-    click.echo(f"Wrote {target}. Next: lexsync validate -c {target}, then lexsync plan -c {target}")
+    (target.parent / "lexsync.schema.json").write_text(render_schema(), encoding="utf-8")
+    click.echo(f"Wrote {target} and lexsync.schema.json. Next: lexsync validate -c {target}, "
+               f"then lexsync plan -c {target} --api sandbox")
 
 
 @main.command()
@@ -294,6 +297,27 @@ def state_rm(config: str | None, state_path: str | None, address: str) -> None:
         backend.write(doc)
     for item in removed:
         click.echo(f"Removed {item}")
+
+
+@state.command("resolve")
+@state_options
+@click.argument("address")
+@click.option("--id", "remote_id", type=int, help="The ID LeadExec shows for it.")
+@click.option("--absent", is_flag=True, help="LeadExec does not have it: create it on the next apply.")
+@handle_errors
+def state_resolve(config: str | None, state_path: str | None, address: str,
+                  remote_id: int | None, absent: bool) -> None:
+    """Settle a create whose answer was lost (a delivery method LeadExec cannot show)."""
+    from lexsync.state.ops import resolve_pending
+
+    if (remote_id is None) == (not absent):
+        raise LexsyncError("give exactly one of --id ID and --absent")
+    backend = _backend(config, state_path)
+    with backend.lock("state resolve"):
+        doc = backend.load()
+        message = resolve_pending(doc, address, remote_id)
+        backend.write(doc)
+    click.echo(message)
 
 
 @state.command("mv")

@@ -1,7 +1,7 @@
 """The commented starter configuration that `lexsync init` writes."""
 
 STARTER_CONFIG = """\
-# yaml-language-server: $schema=https://lexsync.dev/schemas/lexsync.schema.json
+# yaml-language-server: $schema=./lexsync.schema.json
 # lexsync configuration. Reference: docs/configuration.md
 # Names are the YAML keys; LeadExec IDs never appear here (lexsync keeps them in its state).
 
