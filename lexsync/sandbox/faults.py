@@ -38,6 +38,7 @@ class FaultController:
         self.hold_seconds = 60.0
         self._writes_seen = 0
         self.holds_started = 0  # a test waits for this to rise, then kills the client
+        self.injected: dict[str, int] = {}  # faults served per kind, for test reports
 
     def describe(self) -> dict[str, Any]:
         with self._lock:
@@ -53,6 +54,7 @@ class FaultController:
                 "hold_write": self.hold_write,
                 "hold_mode": self.hold_mode,
                 "holds_started": self.holds_started,
+                "injected": dict(self.injected),
             }
 
     def configure(self, payload: dict[str, Any]) -> None:
@@ -147,11 +149,14 @@ class FaultController:
 
     def next_fault(self) -> str | None:
         with self._lock:
+            fault = None
             if self._forced:
-                return self._forced.popleft()
-            if self.fault_rate and self.fault_kinds and self._rng.random() < self.fault_rate:
-                return self._rng.choice(self.fault_kinds)
-            return None
+                fault = self._forced.popleft()
+            elif self.fault_rate and self.fault_kinds and self._rng.random() < self.fault_rate:
+                fault = self._rng.choice(self.fault_kinds)
+            if fault is not None:
+                self.injected[fault] = self.injected.get(fault, 0) + 1
+            return fault
 
     def lost_answer_as(self) -> str:
         """How the client learns nothing of a committed write: '500' or 'drop'."""

@@ -182,3 +182,23 @@ def test_unexpected_error_keeps_dialect_shape(monkeypatch: pytest.MonkeyPatch) -
 
     r = asyncio.run(run())
     assert r.status_code == 500 and "<faultcode>soap:Server</faultcode>" in r.text
+
+
+def test_hold_write_after_commits_then_answers_late(sb: Sandbox) -> None:
+    headers = sb.auth()
+    sb.faults(hold_write=1, hold_mode="after", hold_seconds=0.3)
+    start = time.perf_counter()
+    r = sb.http.patch("/v1/clients", json=client_body(), headers=headers)
+    assert r.status_code == 200 and time.perf_counter() - start >= 0.25
+    state = sb.http.get("/_sandbox/faults").json()
+    assert state["holds_started"] == 1
+    assert len(sb.dump()["clients"]) == 1
+    sb.faults(hold_write=None)
+
+
+def test_injected_counts_per_kind(sb: Sandbox) -> None:
+    sb.faults(next=[{"kind": "error_500", "count": 2}, {"kind": "rate_limit_429"}])
+    for _ in range(4):
+        sb.asmx("GetStateList")
+    injected = sb.http.get("/_sandbox/faults").json()["injected"]
+    assert injected["error_500"] >= 2 and injected["rate_limit_429"] >= 1
