@@ -386,5 +386,15 @@ def sandbox_serve(host: str, port: int, db: str, latency_ms: int, latency_jitter
                         fault_rate=fault_rate, seed=seed), host=host, port=port)
 
 
+# Commands kept in their own modules import this one for its helpers, so they register from
+# the importable copy; `python -m lexsync.cli.main` runs that copy's group.
+if __name__ != "__main__":
+    from lexsync.cli.adopt import drift, import_command
+
+    main.add_command(import_command)
+    main.add_command(drift)
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    from lexsync.cli.main import main as registered_main
+
+    registered_main()

@@ -15,12 +15,14 @@ from lexsync.api.client import LeadExecApi
 from lexsync.api.settings import ApiSettings
 from lexsync.config.loader import LoadedConfig, load_configuration
 from lexsync.engine.applier import Applier, ApplyResult, StepOutcome
+from lexsync.engine.importer import record_adopted
 from lexsync.engine.plan import Plan
 from lexsync.engine.planner import PlanBundle, PlanProblems, build_plan
 from lexsync.engine.refresh import refresh
 from lexsync.errors import ConfigError, Diagnostic, LexsyncError, PlanStaleError
 from lexsync.resources.base import Context, Desired, ResolutionError
 from lexsync.resources.catalog import Catalog
+from lexsync.resources.live import LiveView
 from lexsync.resources.registry import KINDS
 from lexsync.state.document import StateDocument
 from lexsync.state.local import LocalBackend
@@ -54,6 +56,8 @@ class Session:
         state_path = options.state_path or (self.loaded.root / settings.state.path)
         self.backend = LocalBackend(Path(state_path))
         self.dialect = settings.dialect
+        self.last_view: LiveView | None = None
+        self.adopted: list[str] = []
 
     # --- plumbing ------------------------------------------------------------------------
     def api_settings(self) -> ApiSettings:
@@ -123,6 +127,7 @@ class Session:
         self._progress(f"reading {len(client_uids)} clients")
         view = await refresh(api, read_groups=read_groups, client_uids=client_uids,
                              field_uids=field_uids)
+        self.last_view = view  # drift lists the live objects nothing claims
         try:
             return build_plan(desired, state, view, ctx, adopt=self.options.adopt,
                               targets=self.options.targets)
@@ -175,12 +180,24 @@ class Session:
                 bundle = await self.make_plan(api, state)
                 if saved_plan is not None:
                     check_not_stale(saved_plan, bundle.plan)
-                if not bundle.plan.has_changes or not confirm(bundle.plan):
+                if not bundle.plan.has_changes:
+                    self._record_adopted(bundle, state)
+                    return bundle.plan, None
+                if not confirm(bundle.plan):
                     return bundle.plan, None
                 applier = Applier(api, bundle, state, self.backend.write,
                                   parallelism=self.options.parallelism or self.loaded.model.lexsync.parallelism,
                                   on_step=on_step)
-                return bundle.plan, await applier.run()
+                result = await applier.run()
+                self._record_adopted(bundle, state)
+                return bundle.plan, result
+
+    def _record_adopted(self, bundle: PlanBundle, state: StateDocument) -> None:
+        """`--adopt`: objects matched by natural key that needed no write still go into state."""
+        if self.options.adopt:
+            self.adopted = record_adopted(bundle, state)
+            if self.adopted:
+                self.backend.write(state)
 
 
 def check_not_stale(saved: Plan, fresh: Plan) -> None:

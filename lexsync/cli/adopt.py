@@ -1,0 +1,154 @@
+"""`lexsync import` (adopt an existing account or one object) and `lexsync drift`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from lexsync.cli.main import EXIT_CHANGES, _console, config_option, handle_errors, session_for
+from lexsync.errors import LexsyncError
+
+EXIT_DRIFT = EXIT_CHANGES
+
+
+def _api_opener(settings: Any, api: str | None, root: Path) -> Any:
+    """How to reach LeadExec for `import --out`, which has no loaded configuration to ask."""
+    from lexsync.api.client import LeadExecApi
+    from lexsync.api.settings import ApiSettings
+    from lexsync.engine.session import DEFAULT_API_URL
+
+    transport, url, defaults = None, api, {}
+    if api == "sandbox":
+        from lexsync.cli.sandbox_mode import in_process_sandbox
+
+        transport, url, defaults = in_process_sandbox(root)
+    creds = settings.credentials
+    values = {key: os.environ.get(env) or defaults.get(key)
+              for key, env in (("api_key", creds.api_key_env), ("client_id", creds.client_id_env),
+                               ("client_secret", creds.client_secret_env))}
+    needed = ["api_key"] + (["client_id", "client_secret"] if settings.dialect == "rest" else [])
+    missing = [getattr(creds, f"{key}_env") for key in needed if not values[key]]
+    if missing:
+        raise LexsyncError("missing LeadExec credentials: set " + ", ".join(missing)
+                           + " in the environment (credentials are never read from the command line)")
+    api_settings = ApiSettings(
+        base_url=url or settings.api_url or DEFAULT_API_URL, dialect=settings.dialect,
+        api_key=values["api_key"], client_id=values["client_id"], client_secret=values["client_secret"],
+        namespace=settings.soap_namespace, parallelism=settings.parallelism)
+    return lambda: LeadExecApi(api_settings, transport=transport)
+
+
+@click.command("import")
+@config_option
+@click.argument("target", nargs=-1, metavar="[ADDRESS ID]")
+@click.option("--out", "out", type=click.Path(file_okay=False), metavar="DIR",
+              help="Write one YAML file per client, plus state, into DIR.")
+@click.option("--client", "clients", multiple=True, metavar="NAME_OR_ID",
+              help="Import this client: username, company, YAML key or ClientUID (repeatable).")
+@click.option("--all", "everything", is_flag=True, help="Import every client and client group.")
+@click.option("--dialect", type=click.Choice(["rest", "soap"]), default=None,
+              help="Write dialect for a new lexsync.yaml (default rest; an existing one wins).")
+@handle_errors
+def import_command(config: str | None, api: str | None, state_path: str | None,
+                   target: tuple[str, ...], out: str | None, clients: tuple[str, ...],
+                   everything: bool, dialect: str | None) -> None:
+    """Adopt what LeadExec already holds.
+
+    \b
+    lexsync import --out DIR --all            every client: YAML + state, next plan is empty
+    lexsync import --out DIR --client acme    only these clients (repeatable)
+    lexsync import ADDRESS ID                 one live object, for a resource already in the YAML
+    """
+    if target:
+        if len(target) != 2 or not target[1].isdigit():
+            raise LexsyncError("usage: lexsync import ADDRESS ID (for example: "
+                               "lexsync import client.acme 1001)")
+        if out or clients or everything:
+            raise LexsyncError("lexsync import ADDRESS ID takes no --out, --client or --all")
+        _adopt_one(config, api, state_path, target[0], int(target[1]))
+        return
+    if not out:
+        raise LexsyncError("lexsync import needs --out DIR (or ADDRESS ID to adopt one object)")
+    _import_account(Path(out), api, state_path, clients, everything, dialect)
+
+
+def _adopt_one(config: str | None, api: str | None, state_path: str | None, address: str,
+               remote_id: int) -> None:
+    from lexsync.engine.importer import adopt_one
+
+    session = session_for(config, api, state_path)
+    record = asyncio.run(adopt_one(session.loaded, session.backend, session.open_api, address, remote_id))
+    click.echo(f"Imported {address} (ID {record.remote_id}) into state. "
+               "Run lexsync plan to see how the YAML differs from it.")
+
+
+def _import_account(out: Path, api: str | None, state_path: str | None, clients: tuple[str, ...],
+                    everything: bool, dialect: str | None) -> None:
+    from lexsync.engine.importer import run_import, settings_in
+    from lexsync.state.local import LocalBackend
+
+    settings, _has_settings = settings_in(out, dialect)
+    backend = LocalBackend(Path(state_path) if state_path else out / settings.state.path)
+    opener = _api_opener(settings, api, out)
+    result = asyncio.run(run_import(out, settings, backend, opener, clients=clients,
+                                    everything=everything, write_settings=True,
+                                    environ=os.environ))
+    console = _console()
+    counts = result.counts
+    console.print(f"Imported {counts['client']} clients, {counts['client_group']} client groups, "
+                  f"{counts['delivery_method']} delivery methods, {counts['delivery_account']} delivery "
+                  f"accounts into {out}.")
+    for path in sorted(result.files):
+        console.print(f"  wrote {path}")
+    if result.unchanged:
+        console.print(f"  {len(result.unchanged)} file(s) unchanged")
+    console.print(f"  state: {backend.path}")
+    if result.env_vars:
+        console.print("\nSecrets were not written into the YAML. Set these variables before plan or apply:")
+        for name, what in sorted(result.env_vars.items()):
+            console.print(f"  {name}  ({what})")
+    for note in result.notes:
+        console.print(f"\nNote: {note}")
+    if result.residual:
+        console.print("\n[yellow]Warning:[/] LeadExec holds values the YAML cannot express; the next "
+                      "plan will show:", markup=True)
+        for line in result.residual:
+            console.print(f"  {line}")
+    console.print(f"\nNext: set the variables above, then lexsync plan -c {out}")
+
+
+@click.command("drift")
+@config_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the report to FILE (the one-line summary still goes to stdout).")
+@click.option("--fail-on-unmanaged", is_flag=True,
+              help="Also exit 2 when LeadExec holds objects neither the YAML nor state knows.")
+@handle_errors
+def drift(config: str | None, api: str | None, state_path: str | None, fmt: str, out: str | None,
+          fail_on_unmanaged: bool) -> None:
+    """Compare LeadExec with the YAML and the last apply; never writes, never locks.
+
+    Exit 0 no drift, 2 drift, 1 error.
+    """
+    from lexsync.engine.drift import drift_report
+    from lexsync.render.drift import RENDERERS, headline
+
+    session = session_for(config, api, state_path)
+    bundle, state = asyncio.run(session.plan(saving=False))
+    report = drift_report(bundle, state, session.last_view)
+    text = RENDERERS[fmt](report)
+    if out:
+        target = Path(out)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        click.echo(headline(report))
+    else:
+        click.echo(text, nl=False)
+    if report.has_drift or (fail_on_unmanaged and report.unmanaged):
+        raise SystemExit(EXIT_DRIFT)

@@ -1,0 +1,161 @@
+"""Adopting a hand-made account end to end: the real CLI against the sandbox on a socket."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import Cli, Sandbox
+from tests.import_drift.populate import Populated, populate
+
+pytestmark = pytest.mark.e2e
+
+
+def secret_env(out: Path, populated: Populated) -> dict[str, str]:
+    """The variables import asked for, set to the live values (as the user would)."""
+    state = json.loads((out / ".lexsync" / "state.json").read_text())
+    env = {}
+    for address, record in state["resources"].items():
+        if record["kind"] == "client" and record["remote_id"] in populated.passwords:
+            key = address.split(".")[1]
+            env["LEXSYNC_PW_" + key.upper().replace("-", "_")] = populated.passwords[record["remote_id"]]
+        if record["kind"] == "delivery_method" and record["remote_id"] in populated.ftp_passwords:
+            _, client, _, method = address.split(".")
+            name = f"LEXSYNC_FTP_PW_{client}_{method}".upper().replace("-", "_")
+            env[name] = populated.ftp_passwords[record["remote_id"]]
+    return env
+
+
+def run(cli: Cli, *args: str, env: dict[str, str] | None = None, ok: tuple[int, ...] = (0,)):
+    result = cli(*args, "--api", cli.url, env=env)
+    assert result.returncode in ok, result.stdout + result.stderr
+    return result
+
+
+@pytest.fixture
+def imported(cli: Cli, sandbox: Sandbox) -> tuple[Populated, Path, dict[str, str]]:
+    populated = populate(sandbox.url, count=22)
+    out = cli.directory / "account"
+    result = run(cli, "import", "--out", str(out), "--all")
+    assert "Imported 22 clients, 3 client groups" in result.stdout
+    assert "Warning" not in result.stdout, result.stdout
+    env = secret_env(out, populated)
+    assert set(env) <= set(result.stdout.split()), "every secret variable is listed"
+    return populated, out, env
+
+
+def test_import_then_plan_is_empty_and_secrets_stay_out(cli: Cli, sandbox: Sandbox, imported) -> None:
+    populated, out, env = imported
+    assert len(list(out.glob("client-*.yaml"))) == 22
+    text = "".join(p.read_text() for p in out.glob("*.yaml"))
+    assert not any(pw in text for pw in populated.passwords.values())
+    assert not any(pw in text for pw in populated.ftp_passwords.values())
+    assert "week" not in text
+    state_text = (out / ".lexsync" / "state.json").read_text()
+    assert not any(pw in state_text for pw in populated.passwords.values())
+    sandbox.reset_requests()
+    result = run(cli, "plan", "--detailed-exitcode", "-c", str(out), env=env)
+    assert "No changes" in result.stdout
+    assert sandbox.writes() == {}
+    # Without the variables the configuration names what is missing.
+    missing = cli("plan", "-c", str(out), "--api", cli.url)
+    assert missing.returncode == 1 and "LEXSYNC_PW_" in missing.stderr
+
+
+def test_three_changes_by_hand_are_reported_as_drift_and_apply_restores(
+        cli: Cli, sandbox: Sandbox, imported) -> None:
+    populated, out, env = imported
+    assert run(cli, "drift", "-c", str(out), env=env).stdout.startswith("No drift")
+    dump = sandbox.dump()
+    account = next(a for a in dump["accounts"] if a["ClientAccountUID"] == populated.account_ids[1])
+    method = next(m for m in dump["methods"] if m["ClientDeliveryUID"] == populated.method_ids[0])
+    sandbox.mutate("accounts", account["ClientAccountUID"], Price=99.5)
+    sandbox.mutate("methods", method["ClientDeliveryUID"], DeliveryAddress="https://hijacked.example")
+    sandbox.mutate("clients", populated.client_ids[3], Notes="edited in the UI")
+    sandbox.reset_requests()
+    before = (out / ".lexsync" / "state.json").read_bytes()
+
+    result = run(cli, "drift", "-c", str(out), "--format", "json", env=env, ok=(2,))
+    report = json.loads(result.stdout)
+    changed = sorted((r["address"].split(".")[-2] if r["kind"] != "client" else "client", a["path"], a["live"],
+                      a["origin"]) for r in report["resources"] for a in r["attributes"])
+    assert changed == [("client", "notes", "edited in the UI", "outside"),
+                       ("delivery_account", "price", 99.5, "outside"),
+                       ("delivery_method", "url", "https://hijacked.example", "outside")]
+    assert sandbox.writes() == {}
+    assert (out / ".lexsync" / "state.json").read_bytes() == before  # drift never writes state
+    assert not (out / ".lexsync" / "state.json.lock").exists()
+
+    text = run(cli, "drift", "-c", str(out), env=env, ok=(2,)).stdout
+    assert "price: yaml 10" not in text and "changed outside lexsync" in text
+    markdown = out.parent / "drift.md"
+    run(cli, "drift", "-c", str(out), "--format", "markdown", "--out", str(markdown), env=env, ok=(2,))
+    assert "| `price` |" in markdown.read_text()
+
+    result = run(cli, "apply", "--auto-approve", "-c", str(out), env=env)
+    assert "0 created, 3 updated, 0 retired" in result.stdout
+    assert run(cli, "drift", "-c", str(out), env=env).stdout.startswith("No drift")
+
+
+def test_state_lost_then_adopt_matches_everything_and_creates_nothing(
+        cli: Cli, sandbox: Sandbox, imported) -> None:
+    _, out, env = imported
+    shutil.rmtree(out / ".lexsync")
+    plan = run(cli, "plan", "--adopt", "--json", "-c", str(out), env=env).stdout
+    actions = {c["change"]["actions"][0] for c in json.loads(plan)["resource_changes"]}
+    assert actions == {"no-op"}
+    sandbox.reset_requests()
+    run(cli, "apply", "--adopt", "--auto-approve", "-c", str(out), env=env)
+    assert sandbox.writes() == {}
+    state = json.loads((out / ".lexsync" / "state.json").read_text())
+    assert len([r for r in state["resources"].values() if r["kind"] == "client"]) == 22
+    # Recorded: a plain plan now knows every object without --adopt.
+    assert "No changes" in run(cli, "plan", "--detailed-exitcode", "-c", str(out), env=env).stdout
+
+
+def test_import_is_deterministic_and_reimport_keeps_user_edits(cli: Cli, sandbox: Sandbox, imported) -> None:
+    populated, out, env = imported
+    again = cli.directory / "again"
+    run(cli, "import", "--out", str(again), "--all")
+    names = sorted(p.name for p in out.glob("*.yaml"))
+    assert names == sorted(p.name for p in again.glob("*.yaml"))
+    for name in names:
+        assert (out / name).read_bytes() == (again / name).read_bytes(), name
+
+    target = next(out.glob("client-acme-insurance.yaml"))
+    text = target.read_text()
+    edited = text.replace("    status: Active\n", "    # our best buyer\n    status: Active\n", 1)
+    target.write_text(edited)
+    account_id = populated.account_ids[0]
+    sandbox.mutate("accounts", account_id, Price=42)
+    run(cli, "import", "--out", str(out), "--client", "buyer00@example.com")
+    updated = target.read_text()
+    assert "# our best buyer" in updated
+    assert updated == edited.replace("price: 10\n", "price: 42\n", 1)
+    assert "No changes" in run(cli, "plan", "--detailed-exitcode", "-c", str(out), env=env).stdout
+
+
+def test_import_one_object_into_state(cli: Cli, sandbox: Sandbox) -> None:
+    populated = populate(sandbox.url, count=2)
+    cli.write("""lexsync: {dialect: rest}
+lead_types: [Auto Insurance]
+clients:
+  first:
+    username: buyer00@example.com
+    status: Active
+    notes: managed now
+""")
+    result = run(cli, "import", "client.first", str(populated.client_ids[0]))
+    assert f"Imported client.first (ID {populated.client_ids[0]})" in result.stdout
+    plan = json.loads(run(cli, "plan", "--json").stdout)
+    [change] = plan["resource_changes"]
+    assert change["change"]["actions"] == ["update"]
+    code = run(cli, "drift", ok=(2,)).stdout
+    assert "notes" in code and "YAML change not applied" in code
+    again = cli("import", "client.first", str(populated.client_ids[0]), "--api", cli.url)
+    assert again.returncode == 1 and "already in state" in again.stderr
+    wrong = cli("import", "client.first", "999999", "--api", cli.url)
+    assert wrong.returncode == 1
