@@ -15,6 +15,7 @@ import click
 from rich.console import Console
 
 from lexsync import __version__
+from lexsync.cli.gitops import DEFAULT_MAX_CHANGE, DEFAULT_MAX_RETIRE, THRESHOLD, Threshold
 from lexsync.errors import ConfigError, LexsyncError
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
@@ -136,30 +137,39 @@ def validate(config: str | None, api: str | None, state_path: str | None) -> Non
 
 @main.command()
 @config_option
-@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (Terraform's plan shape).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]), default=None,
+              help="text (default), json (Terraform's plan shape) or markdown (a pull-request comment).")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option("--out", "out", type=click.Path(dir_okay=False), help="Save the plan for `apply FILE`.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 for no changes, 2 for changes, 1 for errors.")
 @click.option("--target", "targets", multiple=True, metavar="ADDRESS", help="Plan only this resource (repeatable).")
 @click.option("--adopt", is_flag=True, help="Match resources missing from state to live objects by natural key.")
 @handle_errors
-def plan(config: str | None, api: str | None, state_path: str | None, as_json: bool,
-         out: str | None, detailed_exitcode: bool, targets: tuple[str, ...], adopt: bool) -> None:
+def plan(config: str | None, api: str | None, state_path: str | None, output_format: str | None,
+         as_json: bool, out: str | None, detailed_exitcode: bool, targets: tuple[str, ...],
+         adopt: bool) -> None:
     """Show what apply would change in LeadExec."""
     from lexsync.engine.session import save_plan
     from lexsync.render.json import plan_to_json
+    from lexsync.render.markdown import render_markdown
     from lexsync.render.text import render_plan
 
+    if as_json and output_format not in (None, "json"):
+        raise LexsyncError(f"--json contradicts --format {output_format}; pass only one")
+    output_format = "json" if as_json else (output_format or "text")
     console = _console()
     session = session_for(config, api, state_path, targets=targets, adopt=adopt,
-                          on_progress=_progress_printer(as_json))
+                          on_progress=_progress_printer(output_format != "text"))
     bundle, _state = asyncio.run(session.plan(saving=bool(out)))
-    if as_json:
+    if output_format == "json":
         click.echo(json.dumps(plan_to_json(bundle.plan), indent=2, sort_keys=True))
+    elif output_format == "markdown":
+        click.echo(render_markdown(bundle.plan), nl=False)
     else:
         render_plan(bundle.plan, console)
     if out:
         save_plan(bundle.plan, Path(out))
-        if not as_json:
+        if output_format == "text":
             console.print(f"\nSaved the plan to {out}. Apply exactly it with: lexsync apply {out}")
     if detailed_exitcode and bundle.plan.has_changes:
         raise SystemExit(EXIT_CHANGES)
@@ -172,10 +182,18 @@ def plan(config: str | None, api: str | None, state_path: str | None, as_json: b
 @click.option("--target", "targets", multiple=True, metavar="ADDRESS")
 @click.option("--adopt", is_flag=True, help="Match resources missing from state to live objects by natural key.")
 @click.option("--lock-timeout", default=0.0, type=float, help="Seconds to wait for the state lock.")
+@click.option("--max-retire", default=DEFAULT_MAX_RETIRE, type=THRESHOLD, show_default=True,
+              help="Refuse to retire more than N resources or N% of the managed ones.")
+@click.option("--max-change", default=DEFAULT_MAX_CHANGE, type=THRESHOLD, show_default=True,
+              help="Refuse to update or retire more than N resources or N% of the managed ones.")
+@click.option("--force", is_flag=True, help="Apply even when --max-retire or --max-change is exceeded.")
+@click.option("--allow-retire", is_flag=True, help="Allow retiring clients in a non-interactive run.")
 @handle_errors
 def apply(config: str | None, api: str | None, state_path: str | None, plan_file: str | None,
-          auto_approve: bool, targets: tuple[str, ...], adopt: bool, lock_timeout: float) -> None:
+          auto_approve: bool, targets: tuple[str, ...], adopt: bool, lock_timeout: float,
+          max_retire: Threshold, max_change: Threshold, force: bool, allow_retire: bool) -> None:
     """Apply the changes. With PLAN_FILE, apply exactly that saved plan (refused if stale)."""
+    from lexsync.cli.gitops import announce_wait, check_thresholds
     from lexsync.engine.session import load_plan
     from lexsync.render.text import render_plan
 
@@ -186,9 +204,14 @@ def apply(config: str | None, api: str | None, state_path: str | None, plan_file
         raise LexsyncError("apply needs --auto-approve (or a saved plan file) when not run interactively")
 
     def confirm(plan: Any) -> bool:
+        guard = functools.partial(check_thresholds, plan, max_retire=max_retire,
+                                  max_change=max_change, force=force, allow_retire=allow_retire,
+                                  interactive=interactive and saved is None and not auto_approve)
         if saved is not None:
+            guard()
             return True
         render_plan(plan, console)
+        guard()
         if auto_approve:
             return True
         retiring = plan.counts().get("retire", 0)
@@ -207,6 +230,7 @@ def apply(config: str | None, api: str | None, state_path: str | None, plan_file
 
     session = session_for(config, api, state_path, targets=targets, adopt=adopt,
                           on_progress=_progress_printer(False))
+    announce_wait(session.backend, lock_timeout)
     plan_obj, result = asyncio.run(session.apply(confirm, saved_plan=saved, on_step=on_step,
                                                  lock_timeout=lock_timeout))
     if not plan_obj.has_changes:
@@ -245,12 +269,19 @@ def state() -> None:
 
 def _backend(config: str | None, state_path: str | None):
     from lexsync.config.loader import load_configuration
+    from lexsync.state.factory import STATE_URL_ENV, open_backend
     from lexsync.state.local import LocalBackend
 
     if state_path:
         return LocalBackend(Path(state_path))
+    if os.environ.get(STATE_URL_ENV) and not config and not any(
+            Path(n).exists() for n in DEFAULT_CONFIG_NAMES):
+        # A pipeline step (e.g. force-unlock) may run where no configuration is checked out.
+        from lexsync.config.models import StateSettings
+
+        return open_backend(StateSettings(), Path("."), os.environ)
     loaded = load_configuration(resolve_config_path(config))
-    return LocalBackend(loaded.root / loaded.model.lexsync.state.path)
+    return open_backend(loaded.model.lexsync.state, loaded.root, os.environ)
 
 
 def state_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -393,6 +424,11 @@ if __name__ != "__main__":
 
     main.add_command(import_command)
     main.add_command(drift)
+
+if __name__ != "__main__":
+    from lexsync.cli.gitops import register as register_gitops
+
+    register_gitops(state, _backend, handle_errors, state_options)
 
 if __name__ == "__main__":  # pragma: no cover
     from lexsync.cli.main import main as registered_main

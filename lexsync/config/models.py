@@ -53,8 +53,18 @@ class Credentials(Strict):
 
 
 class StateSettings(Strict):
-    backend: Literal["local"] = "local"
+    """Where state lives. LEXSYNC_STATE_URL, when set, selects postgres with that URL."""
+
+    backend: Literal["local", "postgres"] = Field(
+        default="local", description="local = one JSON file; postgres = shared, locked, with history")
     path: str = Field(default=".lexsync/state.json", description="State file, relative to the working directory")
+    url: str | None = Field(
+        default=None, description="postgres: database URL; keep the password out of YAML with "
+                                  "${env:LEXSYNC_STATE_URL}")
+    workspace: str = Field(default="default", min_length=1, max_length=200,
+                           description="postgres: one state per workspace in the same database")
+    history: int = Field(default=20, ge=1, le=1000,
+                         description="postgres: previous versions kept for state rollback")
 
 
 class Settings(Strict):

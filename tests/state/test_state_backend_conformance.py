@@ -13,6 +13,7 @@ from lexsync.errors import StateError, StateLockedError
 from lexsync.state.backend import StateBackend
 from lexsync.state.document import ResourceState, StateDocument
 from lexsync.state.local import LocalBackend
+from tests.state.postgres_server import Workspaces, postgres_url
 
 # Each factory returns a function making independent backend objects on one shared store,
 # as two separate lexsync runs would.
@@ -23,9 +24,17 @@ def _local(tmp_path: Path) -> Factory:
     return lambda: LocalBackend(tmp_path / "state.json")
 
 
-@pytest.fixture(params=[_local], ids=["local"])
+def _postgres(request: pytest.FixtureRequest) -> Factory:
+    made = Workspaces(postgres_url())
+    request.addfinalizer(made.close)
+    return made
+
+
+@pytest.fixture(params=["local", "postgres"])
 def make(request: pytest.FixtureRequest, tmp_path: Path) -> Factory:
-    return request.param(tmp_path)
+    if request.param == "postgres":
+        return _postgres(request)
+    return _local(tmp_path)
 
 
 def _add(doc: StateDocument, address: str, remote_id: int) -> None:
