@@ -14,6 +14,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import CollectionStartEvent, NodeEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from lexsync.config import fastyaml
 from lexsync.config.positions import Positions, Spot
 from lexsync.errors import ConfigError, Diagnostic, SourceLocation
 
@@ -62,6 +63,10 @@ def load_yaml_file(path: Path, display: str) -> tuple[object, Positions]:
 
 
 def parse_yaml(text: str, display: str) -> tuple[object, Positions]:
+    # Plain documents go through libyaml (fastyaml); anything else, and every error, here.
+    fast = fastyaml.parse_plain(text, display, MAX_DEPTH, MAX_VALUES)
+    if fast is not None:
+        return fast
     yaml = YAML(typ="rt")
     try:
         _check_events(yaml, text, display)

@@ -47,7 +47,8 @@ class ApplyResult:
 class Applier:
     def __init__(self, api: Any, bundle: PlanBundle, state: StateDocument,
                  save_state: Callable[[StateDocument], None], parallelism: int = 16,
-                 on_step: Callable[[StepOutcome], None] | None = None) -> None:
+                 on_step: Callable[[StepOutcome], None] | None = None,
+                 checkpoint: Callable[[], None] | None = None) -> None:
         self.api = api
         self.bundle = bundle
         self.ctx: Context = bundle.ctx
@@ -56,6 +57,8 @@ class Applier:
         self.semaphore = asyncio.Semaphore(parallelism)
         self.state_lock = asyncio.Lock()
         self.on_step = on_step
+        # Called between waves: what a wave recorded is durable before its dependants are sent.
+        self.checkpoint = checkpoint
         self.failed_addresses: set[str] = set()
 
     async def run(self) -> ApplyResult:
@@ -63,6 +66,8 @@ class Applier:
         for wave in self._waves():
             outcomes = await asyncio.gather(*(self._run_step(step) for step in wave))
             result.outcomes += outcomes
+            if self.checkpoint is not None:
+                self.checkpoint()
         touched = [o for o in result.succeeded if o.action in (Action.CREATE, Action.UPDATE)]
         if touched:
             result.verify_problems = await self._verify({o.address for o in touched})

@@ -25,6 +25,7 @@ from lexsync.resources.catalog import Catalog
 from lexsync.resources.live import LiveView
 from lexsync.resources.registry import KINDS
 from lexsync.state.document import StateDocument
+from lexsync.state.journal import JournalWriter, journal_path
 from lexsync.state.local import LocalBackend
 
 DEFAULT_API_URL = "https://api.leadexec.net"
@@ -122,6 +123,13 @@ class Session:
                       if c.fields and f"client.{k}" in state.resources}
         if self.options.adopt:
             field_uids = set(client_uids)
+        if self.options.targets and not self.options.adopt:
+            # A targeted plan reads only the clients its targets name (or sit under).
+            named = {f"client.{t.split('.')[1]}" for t in self.options.targets
+                     if t.startswith("client.")}
+            wanted = {ctx.ids[a] for a in named if a in ctx.ids}
+            client_uids &= wanted
+            field_uids &= wanted
         read_groups = bool(model.client_groups) or any(
             r.kind == "client_group" for r in state.resources.values())
         self._progress(f"reading {len(client_uids)} clients")
@@ -185,10 +193,18 @@ class Session:
                     return bundle.plan, None
                 if not confirm(bundle.plan):
                     return bundle.plan, None
-                applier = Applier(api, bundle, state, self.backend.write,
+                # Each result goes to an append-only journal, folded into the state at the end
+                # (docs/performance.md): rewriting the whole file per call is quadratic.
+                journal = JournalWriter(journal_path(self.backend.path), state, self.backend.write) \
+                    if isinstance(self.backend, LocalBackend) else None
+                applier = Applier(api, bundle, state, journal.save if journal else self.backend.write,
                                   parallelism=self.options.parallelism or self.loaded.model.lexsync.parallelism,
-                                  on_step=on_step)
-                result = await applier.run()
+                                  on_step=on_step, checkpoint=journal.checkpoint if journal else None)
+                try:
+                    result = await applier.run()
+                finally:
+                    if journal is not None:
+                        journal.close()
                 self._record_adopted(bundle, state)
                 return bundle.plan, result
 

@@ -46,6 +46,54 @@ class Live:
     observable: bool = True  # False when LeadExec offers no read for it (a method no account uses)
 
 
+class IdMap(dict[str, int]):
+    """address → remote ID, with a reverse index so finding the address of an observed ID
+    costs O(1) instead of a scan over every resource (a scan per object is quadratic)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+        self._by_id: dict[int, list[str]] = {}
+        self.update(*args, **kwargs)
+
+    def __setitem__(self, address: str, remote_id: int) -> None:
+        old = self.get(address)
+        if old is not None and old != remote_id:
+            self._by_id[old].remove(address)
+        if old != remote_id or address not in self:
+            self._by_id.setdefault(remote_id, []).append(address)
+        super().__setitem__(address, remote_id)
+
+    def __delitem__(self, address: str) -> None:
+        self._by_id[self[address]].remove(address)
+        super().__delitem__(address)
+
+    def pop(self, address: str, *default: Any) -> Any:
+        if address in self:
+            self._by_id[self[address]].remove(address)
+        return super().pop(address, *default)
+
+    def setdefault(self, address: str, remote_id: int) -> int:  # type: ignore[override]
+        if address not in self:
+            self[address] = remote_id
+        return self[address]
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for address, remote_id in dict(*args, **kwargs).items():
+            self[address] = remote_id
+
+    def clear(self) -> None:
+        self._by_id.clear()
+        super().clear()
+
+    def popitem(self) -> tuple[str, int]:
+        address, remote_id = super().popitem()
+        self._by_id[remote_id].remove(address)
+        return address, remote_id
+
+    def addresses_of(self, remote_id: int) -> list[str]:
+        return self._by_id.get(remote_id, [])
+
+
 @dataclass
 class Context:
     """What a kind needs to translate between names and IDs during a run."""
@@ -53,12 +101,19 @@ class Context:
     catalog: Catalog
     dialect: str
     hash_secret: Callable[[str], str]
-    ids: dict[str, int] = field(default_factory=dict)  # address → remote ID, grows as creates land
+    ids: dict[str, int] = field(default_factory=IdMap)  # address → remote ID, grows as creates land
     method_lead_types: dict[str, str] = field(default_factory=dict)  # method address → lead type name
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # `ctx.ids = {...}` keeps the reverse index.
+        if name == "ids" and not isinstance(value, IdMap):
+            value = IdMap(value)
+        super().__setattr__(name, value)
+
     def address_of(self, prefix: str, remote_id: int) -> str | None:
-        for address, known in self.ids.items():
-            if known == remote_id and address.startswith(prefix):
+        assert isinstance(self.ids, IdMap)
+        for address in self.ids.addresses_of(remote_id):
+            if address.startswith(prefix):
                 return address
         return None
 

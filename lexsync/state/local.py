@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from lexsync.errors import StateError
-from lexsync.state import lockfile
+from lexsync.state import journal, lockfile
 from lexsync.state.document import StateDocument
 from lexsync.state.lockfile import LockInfo
 
@@ -28,6 +28,9 @@ class LocalBackend:
     def load(self) -> StateDocument:
         text = self._read_text()
         doc = StateDocument.new() if text is None else StateDocument.from_json(text, str(self.path))
+        if text is not None:
+            # A run killed during apply left its last results in the journal.
+            journal.replay(journal.journal_path(self.path), doc)
         self._loaded_serial = doc.serial
         return doc
 

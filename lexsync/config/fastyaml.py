@@ -1,0 +1,159 @@
+"""The fast path of the YAML reader: libyaml's C parser for plain documents.
+
+ruamel's pure-Python parser needs ~75 µs per event, so a 1,000-buyer configuration (~650,000
+events) took minutes to read. libyaml (through PyYAML, when built with it) produces the same
+events in C; this module builds the same values and positions from them.
+
+Only plain documents take this path: one document, no tags, anchors, aliases, merge keys,
+%YAML directives, duplicate keys or folded (`>`) scalars, nesting within MAX_DEPTH. For anything else — and for
+any syntax error — `parse_plain` answers None and the full ruamel reader in `yamlio` runs,
+so its checks and diagnostics stay the only ones. Plain scalars are resolved with ruamel's
+YAML 1.2 resolver and constructor, exactly as the full reader does (`no` stays a string).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError as RuamelError
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.resolver import VersionedResolver
+
+from lexsync.config.positions import Positions, Spot
+from lexsync.errors import SourceLocation
+
+try:
+    import yaml as _pyyaml
+
+    _LOADER: Any = _pyyaml.CBaseLoader  # AttributeError without libyaml
+except (ImportError, AttributeError):  # pragma: no cover - depends on the installation
+    _pyyaml = None
+    _LOADER = None
+
+_CORE = "tag:yaml.org,2002:"
+_AS_TEXT = {_CORE + "str", _CORE + "timestamp"}  # a date stays text, as in yamlio
+
+
+class _Unsupported(Exception):
+    """The document needs the full reader."""
+
+
+class _Scalars:
+    """Plain scalar text → value, resolved as ruamel resolves YAML 1.2 (memoised: a large
+    configuration repeats the same few values)."""
+
+    def __init__(self) -> None:
+        self.resolver = VersionedResolver()
+        self.constructor = YAML(typ="safe", pure=True).constructor
+        self.memo: dict[str, Any] = {}
+
+    def plain(self, text: str) -> Any:
+        try:
+            return self.memo[text]
+        except KeyError:
+            pass
+        tag = str(self.resolver.resolve(ScalarNode, text, (True, False)))
+        if tag in _AS_TEXT:
+            value: Any = text
+        else:
+            try:
+                value = self.constructor.construct_object(ScalarNode(tag, text), deep=True)
+            except (RuamelError, ValueError, TypeError, OverflowError):
+                value = text
+        self.memo[text] = value
+        return value
+
+
+def available() -> bool:
+    return _LOADER is not None
+
+
+def parse_plain(text: str, display: str, max_depth: int, max_values: int
+                ) -> tuple[object, Positions] | None:
+    """Values and positions of a plain document, or None when the full reader must run."""
+    if _pyyaml is None or _LOADER is None:
+        return None
+    try:
+        return _build(_pyyaml.parse(text, Loader=_LOADER), display, max_depth, max_values)
+    except (_Unsupported, _pyyaml.YAMLError):
+        return None
+
+
+def _build(events: Any, display: str, max_depth: int, max_values: int) -> tuple[object, Positions]:
+    pyyaml = _pyyaml
+    assert pyyaml is not None
+    scalar_event, mapping_start, sequence_start = (
+        pyyaml.ScalarEvent, pyyaml.MappingStartEvent, pyyaml.SequenceStartEvent)
+    end_events = (pyyaml.MappingEndEvent, pyyaml.SequenceEndEvent)
+    positions = Positions()
+    spots = positions.spots
+    scalars = _Scalars()
+    # Frames: [container, path, pending key (mappings), its location]
+    stack: list[list[Any]] = []
+    root: object = {}
+    documents = 0
+    count = 0
+
+    def loc(mark: Any) -> SourceLocation:
+        return SourceLocation(display, mark.line + 1, mark.column + 1)
+
+    for event in events:
+        kind = type(event)
+        if kind is scalar_event or kind is mapping_start or kind is sequence_start:
+            if event.anchor is not None or event.tag is not None:
+                raise _Unsupported
+            count += 1
+            if count > max_values:
+                raise _Unsupported
+            if kind is scalar_event:
+                if event.style == ">":
+                    # ruamel keeps a fold marker (\x07) in folded text; keep its reading.
+                    raise _Unsupported
+                value: Any = scalars.plain(event.value) if event.style == "" else event.value
+            elif kind is mapping_start:
+                value = {}
+            else:
+                value = []
+            if not stack:
+                spots[()] = Spot(loc(event.start_mark))
+                root = value
+                path: tuple[Any, ...] = ()
+            else:
+                frame = stack[-1]
+                container = frame[0]
+                if type(container) is list:
+                    path = (*frame[1], len(container))
+                    spots.setdefault(path, Spot(loc(event.start_mark)))
+                    container.append(value)
+                elif frame[2] is _NO_KEY:
+                    # A key: plain values only, no merge keys, no duplicates.
+                    if kind is not scalar_event or (event.style == "" and event.value == "<<"):
+                        raise _Unsupported
+                    if value in container:
+                        raise _Unsupported
+                    frame[2], frame[3] = value, loc(event.start_mark)
+                    continue
+                else:
+                    key, key_loc = frame[2], frame[3]
+                    frame[2] = _NO_KEY
+                    path = (*frame[1], key)
+                    empty = kind is scalar_event and event.value == "" and event.style == ""
+                    spots.setdefault(path, Spot(key_loc if empty else loc(event.start_mark), key_loc))
+                    container[key] = value
+            if kind is not scalar_event:
+                if len(stack) >= max_depth:
+                    raise _Unsupported
+                stack.append([value, path, _NO_KEY, None])
+        elif kind in end_events:
+            stack.pop()
+        elif kind is pyyaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1 or event.version is not None or event.tags:
+                raise _Unsupported
+        elif kind is pyyaml.AliasEvent:
+            raise _Unsupported
+    return root, positions
+
+
+_NO_KEY = object()
