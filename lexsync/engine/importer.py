@@ -52,6 +52,21 @@ def slug(text: str, fallback: str) -> str:
     return out or fallback
 
 
+class SecretRef(str):
+    """A `${env:...}` reference import wrote on purpose: the one kind of value not escaped."""
+
+
+def escaped(value: Any) -> Any:
+    """Live text containing `${` would be interpolated on load: write it as `$${`."""
+    if isinstance(value, dict):
+        return {k: escaped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [escaped(v) for v in value]
+    if isinstance(value, str) and not isinstance(value, SecretRef) and "${" in value:
+        return value.replace("${", "$${")
+    return value
+
+
 def env_name(*parts: str) -> str:
     return "_".join(re.sub(r"[^A-Z0-9]", "_", p.upper()) for p in parts)
 
@@ -228,19 +243,35 @@ _FLOW_KEYS = {"caps", "fields", "map"}
 _FLOW_LISTS = {"field_mappings", "schedule", "criteria", "days", "value", "lead_types"}
 
 
-def styled(value: Any, key: str | None = None) -> Any:
+_PLAIN_TEXT = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _./@+-]*(?<! )")
+
+
+def _flow_safe(value: Any) -> Any:
+    # ruamel writes some plain scalars into flow collections that it cannot read back
+    # (`{format: ?0}`): anything beyond plain words is double-quoted there.
+    if isinstance(value, str) and not isinstance(value, DoubleQuotedScalarString) \
+            and not _PLAIN_TEXT.fullmatch(value):
+        return DoubleQuotedScalarString(value)
+    return value
+
+
+def styled(value: Any, key: str | None = None, in_flow: bool = False) -> Any:
     """Plain data → ruamel containers, small leaf collections in flow style for readability."""
     if isinstance(value, dict):
-        out = CommentedMap((k, styled(v, k)) for k, v in value.items())
-        if key in _FLOW_KEYS or key == "__item__":
+        flow = in_flow or key in _FLOW_KEYS or key == "__item__"
+        out = CommentedMap((_flow_safe(k) if flow else k, styled(v, k, flow)) for k, v in value.items())
+        if flow:
             out.fa.set_flow_style()
         return out
     if isinstance(value, list):
-        seq = CommentedSeq(styled(v, "__item__" if key in _FLOW_LISTS else None) for v in value)
-        if key in ("days", "value", "lead_types"):
+        flow = in_flow or key in ("days", "value", "lead_types")
+        seq = CommentedSeq(styled(v, "__item__" if key in _FLOW_LISTS else None, flow) for v in value)
+        if flow:
             seq.fa.set_flow_style()
         return seq
-    return value
+    if isinstance(value, SecretRef):
+        return str(value)
+    return _flow_safe(value) if in_flow else value
 
 
 def dump(yaml: YAML, data: Any) -> str:
@@ -457,7 +488,8 @@ def plan_import(view: LiveView, catalog: Catalog, state: StateDocument, settings
         password_ref = None
         raw_password = str(view.clients[uid].get("Password") or "")
         if raw_password:
-            password_ref = existing.secret_refs.get((key, "password")) or f"${{env:{env_name('LEXSYNC_PW', key)}}}"
+            password_ref = SecretRef(existing.secret_refs.get((key, "password"))
+                                     or f"${{env:{env_name('LEXSYNC_PW', key)}}}")
             _note_secret(password_ref, raw_password, f"portal password of client.{key}", env_vars, secret_env)
         body = client_yaml(live.attrs, dialect, password_ref)
         if str(live.attrs.get("group") or "").startswith("#"):
@@ -484,8 +516,8 @@ def plan_import(view: LiveView, catalog: Catalog, state: StateDocument, settings
             for block, wire_key in (("smtp", "SMTPPassword"), ("ftp", "FTPPassword")):
                 raw = str(wire.get(wire_key) or "")
                 if raw:
-                    ref = existing.secret_refs.get((key, mkey, f"{block}.password")) or \
-                        f"${{env:{env_name(f'LEXSYNC_{block.upper()}_PW', key, mkey)}}}"
+                    ref = SecretRef(existing.secret_refs.get((key, mkey, f"{block}.password"))
+                                    or f"${{env:{env_name(f'LEXSYNC_{block.upper()}_PW', key, mkey)}}}")
                     refs[f"{block}.password"] = ref
                     _note_secret(ref, raw, f"{block.upper()} password of client.{key}.delivery_method.{mkey}",
                                  env_vars, secret_env)
@@ -511,12 +543,12 @@ def plan_import(view: LiveView, catalog: Catalog, state: StateDocument, settings
             body["delivery_methods"] = methods_yaml
         if accounts_yaml:
             body["delivery_accounts"] = accounts_yaml
-        clients_yaml[key] = body
+        clients_yaml[key] = escaped(body)
         counts["client"] += 1
         counts["delivery_method"] += len(methods_yaml)
         counts["delivery_account"] += len(accounts_yaml)
 
-    groups_yaml = {group_keys[u]: group_yaml(BY_NAME["client_group"].observe(view.groups[u]))
+    groups_yaml = {group_keys[u]: escaped(group_yaml(BY_NAME["client_group"].observe(view.groups[u])))
                    for u in group_uids}
     files, unchanged = _render_files(out, existing, clients_yaml, groups_yaml, sorted(lead_types),
                                      settings, write_settings and not existing.has_settings)

@@ -165,7 +165,8 @@ class DeliveryMethodKind(ResourceKind):
             values: dict[str, Any] = {}
             for attr, key in keys.items():
                 if attr == "password":
-                    values[attr] = ctx.hash_secret(text(wire.get(key)))
+                    # Unstripped, like expand: a password's spaces are part of it.
+                    values[attr] = ctx.hash_secret(str(wire.get(key) or ""))
                 else:
                     values[attr] = bool(wire.get(key, False)) if key in BOOLEAN_WIRE else text(wire.get(key))
             attrs[block] = values
