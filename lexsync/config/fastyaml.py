@@ -69,18 +69,21 @@ def available() -> bool:
     return _LOADER is not None
 
 
-def parse_plain(text: str, display: str, max_depth: int, max_values: int
-                ) -> tuple[object, Positions] | None:
-    """Values and positions of a plain document, or None when the full reader must run."""
+def parse_plain(text: str, display: str, max_depth: int) -> tuple[object, Positions] | None:
+    """Values and positions of a plain document, or None when the full reader must run.
+
+    There is no cap on the number of values here: the full reader's cap guards against
+    aliases expanding a small file, and without aliases the file size limit bounds it
+    (a 1,000-buyer network has ~320,000 values)."""
     if _pyyaml is None or _LOADER is None:
         return None
     try:
-        return _build(_pyyaml.parse(text, Loader=_LOADER), display, max_depth, max_values)
+        return _build(_pyyaml.parse(text, Loader=_LOADER), display, max_depth)
     except (_Unsupported, _pyyaml.YAMLError):
         return None
 
 
-def _build(events: Any, display: str, max_depth: int, max_values: int) -> tuple[object, Positions]:
+def _build(events: Any, display: str, max_depth: int) -> tuple[object, Positions]:
     pyyaml = _pyyaml
     assert pyyaml is not None
     scalar_event, mapping_start, sequence_start = (
@@ -93,7 +96,6 @@ def _build(events: Any, display: str, max_depth: int, max_values: int) -> tuple[
     stack: list[list[Any]] = []
     root: object = {}
     documents = 0
-    count = 0
 
     def loc(mark: Any) -> SourceLocation:
         return SourceLocation(display, mark.line + 1, mark.column + 1)
@@ -102,9 +104,6 @@ def _build(events: Any, display: str, max_depth: int, max_values: int) -> tuple[
         kind = type(event)
         if kind is scalar_event or kind is mapping_start or kind is sequence_start:
             if event.anchor is not None or event.tag is not None:
-                raise _Unsupported
-            count += 1
-            if count > max_values:
                 raise _Unsupported
             if kind is scalar_event:
                 if event.style == ">":

@@ -64,7 +64,7 @@ def load_yaml_file(path: Path, display: str) -> tuple[object, Positions]:
 
 def parse_yaml(text: str, display: str) -> tuple[object, Positions]:
     # Plain documents go through libyaml (fastyaml); anything else, and every error, here.
-    fast = fastyaml.parse_plain(text, display, MAX_DEPTH, MAX_VALUES)
+    fast = fastyaml.parse_plain(text, display, MAX_DEPTH)
     if fast is not None:
         return fast
     yaml = YAML(typ="rt")

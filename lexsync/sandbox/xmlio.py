@@ -62,6 +62,43 @@ def _fill(parent: Element, obj: dict[str, Any]) -> None:
             child.text = scalar_text(value)
 
 
+def _escape(text: str) -> str:
+    # What ElementTree escapes in element text.
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+def _write(out: list[str], obj: dict[str, Any]) -> None:
+    """`_fill` + `tostring` straight to text: a 35 KB account list took ~12 ms through
+    ElementTree, which made the sandbox slower than the latency it simulates."""
+    for key, value in obj.items():
+        if value is None:
+            continue
+        if isinstance(value, dict):
+            inner: list[str] = []
+            _write(inner, value)
+            out.append(f"<{key}>{''.join(inner)}</{key}>" if inner else f"<{key} />")
+        elif isinstance(value, list):
+            if not value:
+                out.append(f"<{key} />")
+                continue
+            item_tag = LIST_ITEM_TAGS[key]
+            out.append(f"<{key}>")
+            for item in value:
+                inner = []
+                _write(inner, item)
+                out.append(f"<{item_tag}>{''.join(inner)}</{item_tag}>" if inner else f"<{item_tag} />")
+            out.append(f"</{key}>")
+        else:
+            text = scalar_text(value)
+            out.append(f"<{key}>{_escape(text)}</{key}>" if text else f"<{key} />")
+
+
 def _root(tag: str, namespace: str) -> Element:
     return Element(tag, {"xmlns:xsi": XSI, "xmlns:xsd": XSD, "xmlns": namespace})
 
@@ -72,9 +109,16 @@ def _serialize(root: Element) -> bytes:
 
 def array_document(type_name: str, items: list[dict[str, Any]], namespace: str) -> bytes:
     root = _root(f"ArrayOf{type_name}", namespace)
+    if not items:
+        return _serialize(root)
+    head = tostring(root, encoding="unicode").removesuffix(" />")
+    out = [_DECLARATION, head, ">"]
     for item in items:
-        _fill(SubElement(root, type_name), item)
-    return _serialize(root)
+        inner: list[str] = []
+        _write(inner, item)
+        out.append(f"<{type_name}>{''.join(inner)}</{type_name}>" if inner else f"<{type_name} />")
+    out.append(f"</ArrayOf{type_name}>")
+    return "".join(out).encode("utf-8")
 
 
 def object_document(type_name: str, obj: dict[str, Any] | None, namespace: str) -> bytes:

@@ -33,7 +33,7 @@ def _full(text: str) -> tuple[object, Positions]:
 
 @pytest.mark.parametrize("text", SAMPLES)
 def test_same_values_and_positions_as_the_full_reader(text: str) -> None:
-    fast = fastyaml.parse_plain(text, "f.yaml", yamlio.MAX_DEPTH, yamlio.MAX_VALUES)
+    fast = fastyaml.parse_plain(text, "f.yaml", yamlio.MAX_DEPTH)
     assert fast is not None
     value, positions = _full(text)
     assert fast[0] == value
@@ -52,4 +52,10 @@ def test_same_values_and_positions_as_the_full_reader(text: str) -> None:
     "a: >\n  folded\n  text\n",         # folded scalars (ruamel keeps a fold marker)
 ])
 def test_anything_unusual_goes_to_the_full_reader(text: str) -> None:
-    assert fastyaml.parse_plain(text, "f.yaml", yamlio.MAX_DEPTH, yamlio.MAX_VALUES) is None
+    assert fastyaml.parse_plain(text, "f.yaml", yamlio.MAX_DEPTH) is None
+
+
+def test_a_large_network_without_aliases_is_not_capped() -> None:
+    text = "values:\n" + "".join(f"- {i}\n" for i in range(yamlio.MAX_VALUES + 10))
+    value, _positions = yamlio.parse_yaml(text, "f.yaml")
+    assert isinstance(value, dict) and len(value["values"]) == yamlio.MAX_VALUES + 10
