@@ -25,6 +25,7 @@ from lexsync.resources.catalog import Catalog
 from lexsync.resources.live import LiveView
 from lexsync.resources.registry import KINDS
 from lexsync.state.document import StateDocument
+from lexsync.state.factory import open_backend, state_exists
 from lexsync.state.journal import JournalWriter, journal_path
 from lexsync.state.local import LocalBackend
 
@@ -54,8 +55,8 @@ class Session:
         self.environ = os.environ if options.environ is None else options.environ
         self.loaded: LoadedConfig = load_configuration(options.config_path, self.environ)
         settings = self.loaded.model.lexsync
-        state_path = options.state_path or (self.loaded.root / settings.state.path)
-        self.backend = LocalBackend(Path(state_path))
+        self.backend = open_backend(settings.state, self.loaded.root, self.environ,
+                                    options.state_path)
         self.dialect = settings.dialect
         self.last_view: LiveView | None = None
         self.adopted: list[str] = []
@@ -172,7 +173,7 @@ class Session:
         """Plan without the lock. A plan being saved needs a state with a fixed lineage and
         salt to be checked against later, so a missing state file is created first."""
         state = self.backend.load()
-        if saving and not self.backend.path.exists():
+        if saving and not state_exists(self.backend):
             state = self.backend.write(state)
         async with self.open_api() as api:
             return await self.make_plan(api, state), state
