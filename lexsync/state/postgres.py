@@ -115,7 +115,7 @@ class PostgresBackend:
         try:
             conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT,
                                    application_name="lexsync",
-                                   # Detect a dead peer, so a lock is never held by a ghost.
+                                   # Notice a vanished server instead of hanging.
                                    keepalives=1, keepalives_idle=30, keepalives_interval=10,
                                    keepalives_count=3)
         except psycopg.Error as exc:
