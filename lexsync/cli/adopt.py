@@ -89,10 +89,11 @@ def _adopt_one(config: str | None, api: str | None, state_path: str | None, addr
 def _import_account(out: Path, api: str | None, state_path: str | None, clients: tuple[str, ...],
                     everything: bool, dialect: str | None) -> None:
     from lexsync.engine.importer import run_import, settings_in
-    from lexsync.state.local import LocalBackend
+    from lexsync.state.factory import open_backend
 
-    settings, _has_settings = settings_in(out, dialect)
-    backend = LocalBackend(Path(state_path) if state_path else out / settings.state.path)
+    settings, _has_settings = settings_in(out, dialect, os.environ)
+    # The same backend plan and apply will use: a local file, or postgres for a team.
+    backend = open_backend(settings.state, out, os.environ, Path(state_path) if state_path else None)
     opener = _api_opener(settings, api, out)
     result = asyncio.run(run_import(out, settings, backend, opener, clients=clients,
                                     everything=everything, write_settings=True,
@@ -106,7 +107,8 @@ def _import_account(out: Path, api: str | None, state_path: str | None, clients:
         console.print(f"  wrote {path}")
     if result.unchanged:
         console.print(f"  {len(result.unchanged)} file(s) unchanged")
-    console.print(f"  state: {backend.path}")
+    where = getattr(backend, "path", None) or type(backend).__name__
+    console.print(f"  state: {where}")
     if result.env_vars:
         console.print("\nSecrets were not written into the YAML. Set these variables before plan or apply:")
         for name, what in sorted(result.env_vars.items()):

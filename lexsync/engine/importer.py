@@ -21,8 +21,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from lexsync.config.interpolate import Sources, interpolate
 from lexsync.config.loader import LoadedConfig, load_configuration
 from lexsync.config.models import Settings
+from lexsync.config.positions import Positions
 from lexsync.engine.plan import Action
 from lexsync.engine.planner import build_plan
 from lexsync.engine.refresh import refresh
@@ -41,7 +43,7 @@ LIST_OPERATORS = {"In", "NotIn", "Between"}
 _ENV_REF = re.compile(r"^\$\{(env|file):[^}]+\}$")
 
 
-class ImportError_(LexsyncError):
+class ImportFailed(LexsyncError):
     """Import could not read or reconcile the account; nothing was written."""
 
 
@@ -369,7 +371,7 @@ def read_existing(out: Path) -> _Existing:
         try:
             data = yaml.load(path.read_text(encoding="utf-8"))
         except Exception as exc:  # ruamel raises many types; the loader gives the located message
-            raise ImportError_(f"cannot read {path} to update it: {exc}") from None
+            raise ImportFailed(f"cannot read {path} to update it: {exc}") from None
         found.docs[path] = data
         if not isinstance(data, CommentedMap):
             continue
@@ -419,13 +421,13 @@ def select_clients(view: LiveView, catalog: Catalog, wanted: tuple[str, ...], ev
                    or name == keys_by_uid.get(uid)
                    or name_key(name) == name_key(_company(view, catalog, uid) or "\0")]
         if len(matches) > 1:
-            raise ImportError_(f"--client {name!r} matches {len(matches)} clients (IDs "
+            raise ImportFailed(f"--client {name!r} matches {len(matches)} clients (IDs "
                                f"{', '.join(map(str, sorted(matches)))}); pass the ID")
         if not matches:
             unknown.append(name)
         chosen += matches
     if unknown:
-        raise ImportError_("no live client matches " + ", ".join(repr(u) for u in unknown)
+        raise ImportFailed("no live client matches " + ", ".join(repr(u) for u in unknown)
                            + " (give a username, company, YAML key or ClientUID)")
     return sorted(set(chosen))
 
@@ -662,10 +664,10 @@ def _reconcile(result: ImportResult, out: Path, view: LiveView, catalog: Catalog
         try:
             loaded = load_configuration(root, environ)
         except ConfigError as exc:
-            raise ImportError_("the generated configuration does not load; nothing was written:\n"
+            raise ImportFailed("the generated configuration does not load; nothing was written:\n"
                                + "\n".join(f"  {d}" for d in exc.diagnostics)) from None
     if loaded.model.lexsync.dialect != dialect:
-        raise ImportError_(f"the configuration in {out} uses the {loaded.model.lexsync.dialect} dialect")
+        raise ImportFailed(f"the configuration in {out} uses the {loaded.model.lexsync.dialect} dialect")
     ctx = Context(catalog=catalog, dialect=dialect, hash_secret=state.hash_secret)
     ctx.ids = {a: r.remote_id for a, r in state.resources.items()}
     ctx.ids.update({a: i for a, (i, _) in origin.items()})
@@ -706,18 +708,22 @@ WEEK_NOTE = ("weekly caps (WeekMax) cannot be read through LeadExec's read API, 
              "was written: add it by hand where an account has one")
 
 
-def settings_in(out: Path, dialect: str | None) -> tuple[Settings, bool]:
+def settings_in(out: Path, dialect: str | None, environ: Mapping[str, str]) -> tuple[Settings, bool]:
     """The `lexsync:` block of the output directory, or a new one; and whether one exists."""
     existing = read_existing(out)
-    for data in existing.docs.values():
+    for path, data in existing.docs.items():
         if isinstance(data, dict) and "lexsync" in data:
+            # Interpolated like the loader does, e.g. state.url: ${env:LEXSYNC_STATE_URL}.
+            block, missing = interpolate(_plain(data["lexsync"]), Positions(), Sources(environ, out, out))
+            if missing:
+                raise ImportFailed(f"{path}: " + "; ".join(d.summary for d in missing))
             try:
-                settings = Settings.model_validate(_plain(data["lexsync"]))
+                settings = Settings.model_validate(block)
             except ValueError as exc:
-                raise ImportError_(f"the lexsync: settings in {out} are invalid ({exc}); "
+                raise ImportFailed(f"the lexsync: settings in {out} are invalid ({exc}); "
                                    "run lexsync validate") from None
             if dialect and dialect != settings.dialect:
-                raise ImportError_(f"--dialect {dialect} differs from the {settings.dialect} dialect "
+                raise ImportFailed(f"--dialect {dialect} differs from the {settings.dialect} dialect "
                                    f"configured in {out}")
             return settings, True
     return Settings(dialect=dialect or "rest"), False  # type: ignore[arg-type]
@@ -739,7 +745,7 @@ async def run_import(out: Path, settings: Settings, backend: Any, open_api: Any,
     """Read the whole account, then write the YAML files and the state; nothing is written
     unless every read and the round-trip check succeeded."""
     if not clients and not everything:
-        raise ImportError_("say what to import: --all, or --client NAME_OR_ID (repeatable)")
+        raise ImportFailed("say what to import: --all, or --client NAME_OR_ID (repeatable)")
     with backend.lock("import"):
         state = backend.load()
         catalog = Catalog()
@@ -779,17 +785,17 @@ async def adopt_one(loaded: LoadedConfig, backend: Any, open_api: Any, address: 
     try:
         kind = kind_of_address(address)
     except (KeyError, IndexError):
-        raise ImportError_(f"{address!r} is not a resource address (client_group.NAME, client.NAME, "
+        raise ImportFailed(f"{address!r} is not a resource address (client_group.NAME, client.NAME, "
                            "client.NAME.delivery_method.NAME, client.NAME.delivery_account.NAME)") from None
     dialect = loaded.model.lexsync.dialect
     with backend.lock("import"):
         state = backend.load()
         if address in state.resources:
-            raise ImportError_(f"{address} is already in state (ID {state.resources[address].remote_id}); "
+            raise ImportFailed(f"{address} is already in state (ID {state.resources[address].remote_id}); "
                                f"run `lexsync state rm {address}` first to adopt another object")
         for other, record in state.resources.items():
             if record.kind == kind.kind and record.remote_id == remote_id:
-                raise ImportError_(f"{kind.kind} {remote_id} is already managed as {other}")
+                raise ImportFailed(f"{kind.kind} {remote_id} is already managed as {other}")
         ctx = Context(catalog=Catalog(), dialect=dialect, hash_secret=state.hash_secret)
         ctx.ids = {a: r.remote_id for a, r in state.resources.items()}
         model = loaded.model
@@ -799,7 +805,7 @@ async def adopt_one(loaded: LoadedConfig, backend: Any, open_api: Any, address: 
             desired = {d.address: d for items in expand_all(loaded, ctx).values() for d in items}
             wanted = desired.get(address)
             if wanted is None:
-                raise ImportError_(f"{address} is not in the configuration; add it to the YAML first")
+                raise ImportFailed(f"{address} is not in the configuration; add it to the YAML first")
             if kind.kind == "client_group":
                 view = await refresh(api, read_groups=True, client_uids=set(), field_uids=set())
             elif kind.kind == "client":
@@ -808,7 +814,7 @@ async def adopt_one(loaded: LoadedConfig, backend: Any, open_api: Any, address: 
             else:
                 parent = ctx.ids.get(f"client.{wanted.client}")
                 if parent is None:
-                    raise ImportError_(f"client.{wanted.client} is not in state: import it first "
+                    raise ImportFailed(f"client.{wanted.client} is not in state: import it first "
                                        f"(lexsync import client.{wanted.client} CLIENT_ID)")
                 view = await refresh(api, read_groups=False, client_uids={parent}, field_uids=set())
         live = kind.find_live(view, remote_id, ctx, None, wanted.client)
@@ -816,7 +822,7 @@ async def adopt_one(loaded: LoadedConfig, backend: Any, open_api: Any, address: 
             where = f" under client.{wanted.client}" if wanted.client else ""
             hint = (" (LeadExec shows a delivery method only through an account that uses it)"
                     if kind.kind == "delivery_method" else "")
-            raise ImportError_(f"LeadExec has no {kind.kind} with ID {remote_id}{where}{hint}")
+            raise ImportFailed(f"LeadExec has no {kind.kind} with ID {remote_id}{where}{hint}")
         record = ResourceState(
             address=address, kind=kind.kind, remote_id=remote_id, parent_id=live.parent_id,
             sub_ids=dict(live.sub_ids),
