@@ -9,11 +9,15 @@ from typing import Any
 
 from lexsync.engine.diff import diff
 from lexsync.engine.plan import Action
-from lexsync.engine.planner import PlanBundle, Step
+from lexsync.engine.planner import PlanBundle, Step, previous_as_live
 from lexsync.engine.refresh import refresh
 from lexsync.errors import ApiError
 from lexsync.resources.base import Context, Live
 from lexsync.state.document import ResourceState, StateDocument
+
+# LeadExec shows a delivery method only through the accounts that use it, so a new one
+# cannot be found by reading (docs/architecture.md, "What LeadExec cannot show").
+UNREADABLE_ALONE = frozenset({"delivery_method"})
 
 
 @dataclass
@@ -117,25 +121,113 @@ class Applier:
             if body is not None and change.call.startswith("none"):
                 body = None
             if body is not None:
-                await kind.write(self.api, body, parent_id or (step.live.parent_id if step.live else None))
+                target = parent_id or (step.live.parent_id if step.live else None)
+                try:
+                    await kind.write(self.api, body, target)
+                except ApiError as exc:
+                    # A retirement only sets a status on an existing object: sending it again
+                    # after a lost answer leaves the same result.
+                    if not exc.maybe_committed:
+                        raise
+                    await kind.write(self.api, body, target)
             await self._forget(change.address)
             return StepOutcome(change.address, change.action, True, change.remote_id)
 
         assert step.desired is not None
         body = kind.build_body(step.desired, step.live, ctx,
                                step.previous.attributes if step.previous else {})
-        try:
-            remote_id = await kind.write(self.api, body, parent_id)
-        except ApiError as exc:
-            if not (exc.maybe_committed and change.action is Action.CREATE):
-                raise
-            # The create may have been saved although its answer was lost: look before retrying.
-            remote_id = await self._find_created(step)
-            if remote_id is None:
-                remote_id = await kind.write(self.api, body, parent_id)
+        if change.action is Action.CREATE:
+            remote_id = await self._create(step, body, parent_id)
+        else:
+            remote_id = await self._update(step, body, parent_id)
         ctx.ids[change.address] = remote_id
         await self._record(step, remote_id, parent_id)
         return StepOutcome(change.address, change.action, True, remote_id)
+
+    async def _create(self, step: Step, body: dict[str, Any], parent_id: int | None) -> int:
+        """Create once: a create whose answer was lost (or whose run was killed) is looked
+        for by natural key before anything is sent again, so no buyer is ever duplicated."""
+        kind, address = step.kind, step.change.address
+        if address in self.state.pending:
+            # An earlier run sent this create and never recorded the answer.
+            found = await self._find_created(step)
+            if found is not None:
+                return found
+            if kind.kind in UNREADABLE_ALONE:
+                raise self._unconfirmed(step, "an earlier run sent this create and was interrupted "
+                                              "before recording LeadExec's answer")
+        await self._mark_pending(step, parent_id)
+        try:
+            return await kind.write(self.api, body, parent_id)
+        except ApiError as exc:
+            if not exc.maybe_committed:
+                await self._unmark_pending(address)
+                raise
+        # The create may have been saved although its answer was lost: look before retrying.
+        found = await self._find_created(step)
+        if found is not None:
+            return found
+        if kind.kind in UNREADABLE_ALONE:
+            raise self._unconfirmed(step, "the answer to this create was lost")
+        return await kind.write(self.api, body, parent_id)
+
+    def _unconfirmed(self, step: Step, why: str) -> ApiError:
+        assert step.desired is not None
+        name = step.kind.natural_key(step.desired.attrs)
+        return ApiError(
+            step.change.call, f"{why}, so LeadExec may have saved it. A delivery method that no "
+            f"account uses cannot be read back, so lexsync will not send it again and risk a "
+            f"duplicate. Look in LeadExec for {name!r}, then run `lexsync state resolve "
+            f"{step.change.address} --id ID` if it is there or `--absent` if it is not",
+            maybe_committed=True)
+
+    async def _update(self, step: Step, body: dict[str, Any], parent_id: int | None) -> int:
+        """Send an update; after a lost answer, read the object again and send once more.
+
+        An update is a whole object naming its ID and sub-IDs (read-modify-write), so sending
+        it twice leaves what sending it once does -- except for new sub-objects (a field
+        mapping with ID 0), which a second send would add again. Rebuilding the body from a
+        fresh read picks up the IDs the first send may have created."""
+        try:
+            return await step.kind.write(self.api, body, parent_id)
+        except ApiError as exc:
+            if not exc.maybe_committed:
+                raise
+            first = exc
+        assert step.desired is not None and step.change.remote_id is not None
+        live = await self._reread(step)
+        if live is not None and live.observable:
+            body = step.kind.build_body(step.desired, live, self.ctx,
+                                        step.previous.attributes if step.previous else {})
+        elif _adds_parts(body):
+            raise first
+        return await step.kind.write(self.api, body, parent_id)
+
+    async def _reread(self, step: Step) -> Live | None:
+        assert step.change.remote_id is not None
+        view = await refresh(self.api, read_groups=step.kind.kind == "client_group",
+                             client_uids=self._client_uids_for(step) | (
+                                 {step.change.remote_id} if step.kind.kind == "client" else set()),
+                             field_uids=({step.change.remote_id} if step.kind.kind == "client"
+                                         else set()))
+        previous = step.live or (previous_as_live(step.previous) if step.previous else None)
+        return step.kind.find_live(view, step.change.remote_id, self.ctx, previous,
+                                   step.desired.client if step.desired else None)
+
+    async def _mark_pending(self, step: Step, parent_id: int | None) -> None:
+        async with self.state_lock:
+            assert step.desired is not None
+            # What is being sent, so `lexsync state resolve --id` can record it as applied.
+            self.state.pending[step.change.address] = {
+                "kind": step.kind.kind, "parent_id": parent_id,
+                "attributes": dict(step.desired.attrs), "depends_on": list(step.desired.depends_on)}
+            self.save_state(self.state)
+
+    async def _unmark_pending(self, address: str) -> None:
+        async with self.state_lock:
+            if address in self.state.pending:
+                del self.state.pending[address]
+                self.save_state(self.state)
 
     async def _find_created(self, step: Step) -> int | None:
         assert step.desired is not None
@@ -163,6 +255,8 @@ class Applier:
                 parent_id=parent_id, sub_ids=sub_ids, attributes=dict(step.desired.attrs),
                 depends_on=list(step.desired.depends_on),
             )
+            if step.change.address in self.state.pending:  # del, not pop: journals see it
+                del self.state.pending[step.change.address]
             self.save_state(self.state)
 
     async def _forget(self, address: str) -> None:
@@ -202,3 +296,14 @@ class Applier:
                                     f"after apply, expected {change.after!r}")
             self.save_state(self.state)
         return problems
+
+
+def _adds_parts(body: Any) -> bool:
+    """Whether a write body creates sub-objects that accumulate when sent twice."""
+    if isinstance(body, dict):
+        if any(body.get(key) in (0, -1) for key in ("DeliverySettingUID", "DeliveryMappingUID")):
+            return True
+        return any(_adds_parts(v) for v in body.values())
+    if isinstance(body, list):
+        return any(_adds_parts(v) for v in body)
+    return False

@@ -36,6 +36,9 @@ class StateDocument:
     version: int = STATE_VERSION
     secret_salt: str = field(default_factory=lambda: secrets.token_hex(16))
     resources: dict[str, ResourceState] = field(default_factory=dict)
+    # Creates sent (or about to be) whose answer has not been recorded: address -> {"kind",
+    # "parent_id"}. A later run looks for these by natural key before creating them again.
+    pending: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def new(cls) -> StateDocument:
@@ -48,6 +51,8 @@ class StateDocument:
             "serial": self.serial,
             "secret_salt": self.secret_salt,
             "resources": {addr: asdict(res) for addr, res in self.resources.items()},
+            # Only when present, so a state without interrupted creates keeps its old shape.
+            **({"pending": {a: dict(p) for a, p in self.pending.items()}} if self.pending else {}),
         }
 
     def to_json(self) -> str:
@@ -92,12 +97,17 @@ def _parse_document(data: Any, source: str) -> StateDocument:
     resources = {}
     for address, entry in resources_data.items():
         resources[address] = _parse_resource(address, entry, source)
+    pending = data.get("pending", {})
+    if not isinstance(pending, dict) or not all(
+            isinstance(p, dict) and isinstance(p.get("kind"), str) for p in pending.values()):
+        raise StateError(f"state file {source} is corrupt: pending must map addresses to objects")
     return StateDocument(
         lineage=_require(data, "lineage", str, source),
         serial=_require(data, "serial", int, source),
         version=version,
         secret_salt=_require(data, "secret_salt", str, source),
         resources=resources,
+        pending={str(a): dict(p) for a, p in pending.items()},
     )
 
 

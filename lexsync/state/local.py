@@ -66,6 +66,7 @@ class LocalBackend:
             version=doc.version,
             secret_salt=doc.secret_salt,
             resources=doc.resources,
+            pending=doc.pending,
         )
         if text is not None:
             _atomic_write(self.backup_path, text)

@@ -79,3 +79,28 @@ def _is_under(address: str, prefix: str) -> bool:
 
 def _client_of(address: str) -> str:
     return ".".join(address.split(".")[:2])
+
+
+def resolve_pending(doc: StateDocument, address: str, remote_id: int | None) -> str:
+    """Settle a create whose answer was lost: record the ID found in LeadExec, or (None) say
+    it is not there so the next apply creates it. Returns what was done."""
+    marker = doc.pending.get(address)
+    if marker is None:
+        pending = ", ".join(sorted(doc.pending)) or "none"
+        raise StateError(f"{address} has no unconfirmed create (unconfirmed: {pending})")
+    if remote_id is None:
+        del doc.pending[address]
+        return f"{address}: recorded as not created; the next apply creates it"
+    if address in doc.resources:
+        raise StateError(f"{address} is already in state with ID {doc.resources[address].remote_id}")
+    parent_id = marker.get("parent_id")
+    attributes = marker.get("attributes")
+    depends_on = marker.get("depends_on")
+    # The lost create sent exactly these values, so they are what LeadExec holds.
+    doc.resources[address] = ResourceState(
+        address=address, kind=str(marker["kind"]), remote_id=remote_id,
+        parent_id=parent_id if isinstance(parent_id, int) else None,
+        attributes=dict(attributes) if isinstance(attributes, dict) else {},
+        depends_on=[str(d) for d in depends_on] if isinstance(depends_on, list) else [])
+    del doc.pending[address]
+    return f"{address}: recorded with ID {remote_id}"

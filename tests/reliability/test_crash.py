@@ -1,0 +1,98 @@
+"""SIGKILL `lexsync apply` at every write boundary; the next apply finishes the job.
+
+The sandbox holds the answer to its Nth write ("after": committed, answer not yet sent;
+"before": not processed at all) and the test kills the CLI while it waits. The state file
+must still load, and the next apply must converge with no duplicate and no orphan.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.reliability.conftest import Box
+from tests.reliability.harness import (
+    MAX_RUNS,
+    assert_converged,
+    cli_env,
+    command,
+    copy_example,
+    load_state,
+    report,
+    resolve_unconfirmed,
+    run,
+)
+
+QUICKSTART_WRITES = 4  # group, client, method, account: checked by the first test
+# A spread over the 47 writes of insurance-network: first, each kind's first, mid, last.
+NETWORK_SAMPLE = (1, 3, 12, 30, 47)
+
+
+def test_quickstart_write_count(box: Box, tmp_path: Path) -> None:
+    config = copy_example("quickstart", tmp_path)
+    assert run(box.url, config, "apply", "--auto-approve").returncode == 0
+    assert box.writes() == QUICKSTART_WRITES
+
+
+def kill_at_write(box: Box, config: Path, n: int, mode: str) -> bool:
+    """Run apply and SIGKILL it while the sandbox holds write `n`; False if it never got there."""
+    box.faults(hold_write=n, hold_mode=mode, hold_seconds=30)
+    proc = subprocess.Popen(command(box.url, config, "apply", "--auto-approve"), env=cli_env(),
+                            cwd=config.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while box.faults()["holds_started"] == 0:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        return True
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        box.faults(hold_write=None)
+
+
+def finish(box: Box, config: Path) -> int:
+    """Apply again until clean, doing what any error message asks; returns resolutions made."""
+    resolved = 0
+    for _ in range(MAX_RUNS):
+        result = run(box.url, config, "apply", "--auto-approve")
+        output = result.stdout + result.stderr
+        assert "Traceback" not in output and "internal error" not in output, output
+        if result.returncode == 0:
+            return resolved
+        found = resolve_unconfirmed(box.url, config, output, box.dump())
+        assert found, output  # the only acceptable failure after a crash is an unconfirmed method
+        resolved += found
+    pytest.fail(f"no clean apply after the crash:\n{output}")
+
+
+CASES = [("quickstart", n, mode) for n in range(1, QUICKSTART_WRITES + 1) for mode in ("after", "before")]
+CASES += [("insurance-network", n, "after") for n in NETWORK_SAMPLE]
+FIGURES = {"kills": 0, "resolutions": 0}
+
+
+@pytest.mark.parametrize("example,n,mode", CASES)
+def test_killed_apply_converges(box: Box, tmp_path: Path, example: str, n: int, mode: str) -> None:
+    config = copy_example(example, tmp_path)
+    assert kill_at_write(box, config, n, mode), f"apply never reached write {n}"
+    FIGURES["kills"] += 1
+    state = load_state(config)  # loads, or raises: a torn state file fails here
+    if mode == "after":
+        assert state.pending, "the write in flight must be marked pending before it is sent"
+    FIGURES["resolutions"] += finish(box, config)
+    assert_converged(box.url, config, box.dump(), example)
+
+
+def test_report_crash_figures() -> None:
+    if FIGURES["kills"]:
+        report("crash", FIGURES)
