@@ -3,8 +3,11 @@ migrate, history and rollback, the markdown plan and apply's safety thresholds."
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
@@ -203,3 +206,25 @@ def test_percentage_thresholds() -> None:
     _check(_plan(noop=3, retire=2))  # too few managed resources for a share to mean much
     with pytest.raises(LexsyncError, match=r"limit --max-retire 1\)"):
         _check(_plan(noop=3, retire=2), retire="1")
+
+
+def test_killed_apply_releases_the_lock_and_the_next_apply_finishes(pg_cli: Cli, sandbox: Sandbox) -> None:
+    pg_cli.write(config_text("rest"))
+    sandbox.faults(latency_ms=300)
+    try:
+        victim = _start(pg_cli, "apply", "--auto-approve")
+        deadline = time.monotonic() + 60
+        while not sandbox.writes() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sandbox.writes(), "the apply never reached its first write"
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.communicate(timeout=10)
+    finally:
+        sandbox.faults(latency_ms=0)
+    # PostgreSQL ended the killed run's session, so its lock is gone; the state it left is
+    # valid and the next apply finishes the work without duplicates.
+    finished = pg_cli("apply", "--auto-approve", "--lock-timeout", "10")
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert "is locked" not in finished.stderr
+    assert pg_cli("plan", "--detailed-exitcode").returncode == 0
+    assert (_count(sandbox, "clients"), _count(sandbox, "accounts")) == (1, 2)
