@@ -36,12 +36,16 @@ def _add(doc: StateDocument, address: str, remote_id: int) -> None:
 
 # A run as a separate process: lock, read, pretend to work, write one resource.
 _RUN = textwrap.dedent("""
-    import sys, time
+    import os, sys, time
     from lexsync.errors import StateLockedError
     from lexsync.state.document import ResourceState
     from lexsync.state.postgres import PostgresBackend
-    url, workspace, name, timeout, hold = sys.argv[1:6]
+    url, workspace, name, timeout, hold, go = sys.argv[1:7]
     backend = PostgresBackend(url, workspace)
+    backend.load()  # connected and ready: what follows is only the race for the lock
+    print("ready", flush=True)
+    while go and not os.path.exists(go):
+        time.sleep(0.005)
     try:
         with backend.lock("apply " + name, timeout=float(timeout)):
             print("locked", flush=True)
@@ -56,15 +60,26 @@ _RUN = textwrap.dedent("""
 """)
 
 
-def _run(made: Workspaces, name: str, timeout: float = 0, hold: float = 1.0) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-c", _RUN, made.url, made.workspace, name, str(timeout), str(hold)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def _run(made: Workspaces, name: str, timeout: float = 0, hold: float = 1.0,
+         go: Path | None = None) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", _RUN, made.url, made.workspace, name, str(timeout), str(hold),
+         str(go or "")], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+    return process
 
 
-def test_two_runs_started_together_one_is_refused_never_both_write(made: Workspaces) -> None:
-    first, second = _run(made, "a"), _run(made, "b")
-    outputs = [p.communicate(timeout=60)[0] for p in (first, second)]
+def _race(made: Workspaces, tmp_path: Path, timeout: float) -> list[str]:
+    """Two runs that go for the lock at the same moment; their outputs."""
+    go = tmp_path / "go"
+    runs = [_run(made, name, timeout=timeout, go=go) for name in ("a", "b")]
+    go.touch()
+    return [p.communicate(timeout=60)[0] for p in runs]
+
+
+def test_two_runs_started_together_one_is_refused_never_both_write(made: Workspaces,
+                                                                   tmp_path: Path) -> None:
+    outputs = _race(made, tmp_path, timeout=0)
     wrote = [o for o in outputs if "wrote" in o]
     refused = [o for o in outputs if o.startswith("refused")]
     assert len(wrote) == 1 and len(refused) == 1, outputs
@@ -75,9 +90,9 @@ def test_two_runs_started_together_one_is_refused_never_both_write(made: Workspa
     assert doc.serial == 1 and len(doc.resources) == 1
 
 
-def test_two_runs_with_lock_timeout_take_turns_and_keep_both_writes(made: Workspaces) -> None:
-    first, second = _run(made, "a", timeout=30), _run(made, "b", timeout=30)
-    outputs = [p.communicate(timeout=60)[0] for p in (first, second)]
+def test_two_runs_with_lock_timeout_take_turns_and_keep_both_writes(made: Workspaces,
+                                                                    tmp_path: Path) -> None:
+    outputs = _race(made, tmp_path, timeout=30)
     assert all("wrote" in o for o in outputs), outputs
     serials = sorted(int(o.split("wrote")[1].split()[0]) for o in outputs)
     assert serials == [1, 2]  # the second read what the first wrote
