@@ -43,3 +43,19 @@ def test_workload_plans_against_the_sandbox(tmp_path: Path) -> None:
     bundle, _state = asyncio.run(Session(options).plan())
     creates = [c for c in bundle.plan.changes if c.action is Action.CREATE]
     assert len(creates) == shape.writes
+
+
+def test_an_apply_folds_its_journal_into_the_state(tmp_path: Path) -> None:
+    shape = Shape(2)
+    options = RunOptions(config_path=write(tmp_path, shape), api_url="http://127.0.0.1",
+                         transport=httpx.ASGITransport(app=create_app(SandboxConfig())),
+                         environ={**CREDENTIALS, **ENVIRONMENT})
+    session = Session(options)
+    _plan, result = asyncio.run(session.apply(lambda _plan: True))
+    assert result is not None and not result.failed and not result.verify_problems
+    path = session.backend.path
+    assert not path.with_name(path.name + ".journal").exists()
+    state = session.backend.load()
+    assert len(state.resources) == shape.resources
+    # Saved through the journal, so the file was written at the start and at the end only.
+    assert state.serial <= 2
