@@ -157,10 +157,13 @@ def plan(config: str | None, api: str | None, state_path: str | None, output_for
     if as_json and output_format not in (None, "json"):
         raise LexsyncError(f"--json contradicts --format {output_format}; pass only one")
     output_format = "json" if as_json else (output_format or "text")
+    from lexsync.cli.progress import RefreshSpinner
+
     console = _console()
-    session = session_for(config, api, state_path, targets=targets, adopt=adopt,
-                          on_progress=_progress_printer(output_format != "text"))
-    bundle, _state = asyncio.run(session.plan(saving=bool(out)))
+    with RefreshSpinner(enabled=output_format == "text") as spinner:
+        session = session_for(config, api, state_path, targets=targets, adopt=adopt,
+                              on_progress=spinner.update)
+        bundle, _state = asyncio.run(session.plan(saving=bool(out)))
     if output_format == "json":
         click.echo(json.dumps(plan_to_json(bundle.plan), indent=2, sort_keys=True))
     elif output_format == "markdown":
@@ -194,6 +197,7 @@ def apply(config: str | None, api: str | None, state_path: str | None, plan_file
           max_retire: Threshold, max_change: Threshold, force: bool, allow_retire: bool) -> None:
     """Apply the changes. With PLAN_FILE, apply exactly that saved plan (refused if stale)."""
     from lexsync.cli.gitops import announce_wait, check_thresholds
+    from lexsync.cli.progress import RefreshSpinner, StepCounter
     from lexsync.engine.session import load_plan
     from lexsync.render.text import render_plan
 
@@ -203,7 +207,12 @@ def apply(config: str | None, api: str | None, state_path: str | None, plan_file
     if saved is None and not auto_approve and not interactive:
         raise LexsyncError("apply needs --auto-approve (or a saved plan file) when not run interactively")
 
+    spinner = RefreshSpinner()
+    counter = StepCounter()
+
     def confirm(plan: Any) -> bool:
+        spinner.stop()
+        counter.total = len(plan.actionable)
         guard = functools.partial(check_thresholds, plan, max_retire=max_retire,
                                   max_change=max_change, force=force, allow_retire=allow_retire,
                                   interactive=interactive and saved is None and not auto_approve)
@@ -222,17 +231,19 @@ def apply(config: str | None, api: str | None, state_path: str | None, plan_file
 
     def on_step(outcome: Any) -> None:
         verb = {"create": "created", "update": "updated", "retire": "retired"}[outcome.action.value]
+        prefix = counter.prefix() if sys.stdout.isatty() else ""
         if outcome.ok:
             suffix = f" (id {outcome.remote_id})" if outcome.remote_id is not None else ""
-            console.print(f"{outcome.address}: {verb}{suffix}")
+            console.print(f"{prefix}{outcome.address}: {verb}{suffix}")
         else:
-            console.print(f"[red]{outcome.address}: {outcome.error}[/]")
+            console.print(f"{prefix}[red]{outcome.address}: {outcome.error}[/]")
 
     session = session_for(config, api, state_path, targets=targets, adopt=adopt,
-                          on_progress=_progress_printer(False))
+                          on_progress=spinner.update)
     announce_wait(session.backend, lock_timeout)
-    plan_obj, result = asyncio.run(session.apply(confirm, saved_plan=saved, on_step=on_step,
-                                                 lock_timeout=lock_timeout))
+    with spinner:
+        plan_obj, result = asyncio.run(session.apply(confirm, saved_plan=saved, on_step=on_step,
+                                                     lock_timeout=lock_timeout))
     if not plan_obj.has_changes:
         if saved is None:
             render_plan(plan_obj, console)
@@ -253,13 +264,6 @@ def apply(config: str | None, api: str | None, state_path: str | None, plan_file
     if problems:
         fail("apply did not finish cleanly; state records every call that succeeded, and the next "
              "plan shows only what remains:\n" + "\n".join(f"  {p}" for p in problems))
-
-
-def _progress_printer(quiet: bool) -> Callable[[str], None] | None:
-    if quiet or not sys.stderr.isatty():
-        return None
-    err = _console(stderr=True)
-    return lambda text: err.print(f"[dim]… {text}[/]")
 
 
 @main.group()
