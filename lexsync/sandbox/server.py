@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
+from starlette.applications import Starlette
 
 from lexsync.sandbox.app import SandboxConfig, create_app
 
@@ -20,17 +21,19 @@ def serve(config: SandboxConfig, host: str = "127.0.0.1", port: int = 8765) -> N
 @contextmanager
 def running_sandbox(config: SandboxConfig | None = None) -> Iterator[str]:
     """Start the sandbox on a free loopback port in a background thread; yield its base URL."""
+    with serving_in_thread(create_app(config)) as url:
+        yield url
+
+
+@contextmanager
+def serving_in_thread(app: Starlette, *, force_exit: bool = False) -> Iterator[str]:
+    """Serve `app` on a free loopback port in a background thread; yield its base URL.
+
+    `force_exit` stops without waiting for answers still held for clients that are gone.
+    """
     # Port 0: the OS picks a free port at bind time, so parallel test runs never collide.
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(config),
-            host="127.0.0.1",
-            port=0,
-            log_level="warning",
-            lifespan="off",
-            access_log=False,
-        )
-    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
+                                           lifespan="off", access_log=False))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
@@ -43,4 +46,5 @@ def running_sandbox(config: SandboxConfig | None = None) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
+        server.force_exit = force_exit
         thread.join(timeout=10)

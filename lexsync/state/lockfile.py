@@ -145,11 +145,15 @@ def _release(path: Path, fd: int) -> None:
 
 
 def _locked_error(path: Path, state_name: str, timeout: float) -> StateLockedError:
-    info = read_info(path)
-    target = state_name or str(path)
+    return locked_error(state_name or str(path), read_info(path), timeout, f"; lock file {path}")
+
+
+def locked_error(target: str, info: LockInfo | None, timeout: float,
+                 unknown_holder_hint: str = "") -> StateLockedError:
+    """The refusal every backend gives: who holds the lock, since when, and how to remove it."""
     waited = f" (waited {timeout:g}s)" if timeout > 0 else ""
     if info is None:
-        return StateLockedError(f"state {target} is locked by another run{waited}; lock file {path}")
+        return StateLockedError(f"state {target} is locked by another run{waited}{unknown_holder_hint}")
     return StateLockedError(
         f"state {target} is locked{waited}\n"
         f"  Lock ID: {info.id}\n"

@@ -21,7 +21,7 @@ from typing import Any
 
 from lexsync.errors import StateError, StateLockedError
 from lexsync.state.document import StateDocument
-from lexsync.state.lockfile import POLL_INTERVAL, LockInfo
+from lexsync.state.lockfile import POLL_INTERVAL, LockInfo, locked_error
 
 DEFAULT_WORKSPACE = "default"
 DEFAULT_HISTORY = 20
@@ -385,19 +385,7 @@ class PostgresBackend:
         return None if row is None else row[0]
 
     def _locked_error(self, timeout: float) -> StateLockedError:
-        info = self.lock_info()
-        waited = f" (waited {timeout:g}s)" if timeout > 0 else ""
-        if info is None:
-            return StateLockedError(f"state {self.name} is locked by another run{waited}")
-        return StateLockedError(
-            f"state {self.name} is locked{waited}\n"
-            f"  Lock ID: {info.id}\n"
-            f"  Who:     {info.who} (pid {info.pid})\n"
-            f"  Command: {info.command}\n"
-            f"  Since:   {info.since}\n"
-            f"If that run is no longer running, remove the lock with: "
-            f"lexsync force-unlock {info.id}"
-        )
+        return locked_error(self.name, self.lock_info(), timeout)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -9,16 +9,13 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import uvicorn
-
 from lexsync.sandbox.app import SandboxConfig, create_app
+from lexsync.sandbox.server import serving_in_thread
 from lexsync.state.document import StateDocument
 from lexsync.state.local import LocalBackend
 
@@ -34,25 +31,11 @@ MAX_RUNS = 6
 
 @contextmanager
 def socket_sandbox(config: SandboxConfig) -> Iterator[tuple[str, Any]]:
-    """Like lexsync.sandbox.server.running_sandbox, but also yields the app (to read the
-    bearer tokens it issued)."""
+    """Like running_sandbox, but also yields the app (to read the bearer tokens it issued)."""
     app = create_app(config)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical",
-                                           lifespan="off", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the sandbox server did not start")
-            time.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://127.0.0.1:{port}", app
-    finally:
-        server.should_exit = True
-        server.force_exit = True  # do not wait out answers held for a client already killed
-        thread.join(timeout=10)
+    # force_exit: do not wait out answers held for a client already killed
+    with serving_in_thread(app, force_exit=True) as url:
+        yield url, app
 
 
 def copy_example(name: str, dest: Path) -> Path:
