@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from lexsync.resources.live import LiveView
 
 
 async def refresh(api: Any, *, read_groups: bool, client_uids: set[int], field_uids: set[int],
-                  on_progress: Any = None) -> LiveView:
+                  on_progress: Any = None,
+                  also_read: Callable[[dict[str, Any]], bool] | None = None) -> LiveView:
     """One GetClientList, GetClientGroups if groups matter, then per named client its accounts
-    (which carry the methods) and, when fields are managed, its field data."""
+    (which carry the methods) and, when fields are managed, its field data. `also_read` picks
+    further clients, with their field data, from the client list (adoption by username)."""
     view = LiveView()
     group_task = api.get_client_groups() if read_groups else None
     client_rows, group_rows = await asyncio.gather(
@@ -19,6 +22,9 @@ async def refresh(api: Any, *, read_groups: bool, client_uids: set[int], field_u
     )
     view.clients = {int(r["ClientUID"]): r for r in client_rows}
     view.groups = {int(r["ClientGroupUID"]): r for r in (group_rows or [])}
+    if also_read is not None:
+        extra = {uid for uid, row in view.clients.items() if also_read(row)}
+        client_uids, field_uids = client_uids | extra, field_uids | extra
     existing = sorted(uid for uid in client_uids if uid in view.clients)
 
     async def read_client(uid: int) -> None:

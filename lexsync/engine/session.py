@@ -116,14 +116,16 @@ class Session:
                 ctx.method_lead_types.setdefault(address, record.attributes["lead_type"])
 
         client_uids = {r.remote_id for r in state.resources.values() if r.kind == "client"}
-        if self.options.adopt:
-            usernames = {c.username.lower() for c in model.clients.values()}
-            client_uids |= {int(r["ClientUID"]) for r in await api.get_client_list()
-                            if str(r.get("Username", "")).lower() in usernames}
         field_uids = {state.resources[f"client.{k}"].remote_id for k, c in model.clients.items()
                       if c.fields and f"client.{k}" in state.resources}
+        adoptable = None
         if self.options.adopt:
+            # Live clients whose username the YAML names are read whole, to be matched.
+            usernames = {c.username.lower() for c in model.clients.values()}
             field_uids = set(client_uids)
+
+            def adoptable(row: dict[str, Any]) -> bool:
+                return str(row.get("Username", "")).lower() in usernames
         if self.options.targets and not self.options.adopt:
             # A targeted plan reads only the clients its targets name (or sit under).
             named = {f"client.{t.split('.')[1]}" for t in self.options.targets
@@ -135,7 +137,7 @@ class Session:
             r.kind == "client_group" for r in state.resources.values())
         self._progress(f"reading {len(client_uids)} clients")
         view = await refresh(api, read_groups=read_groups, client_uids=client_uids,
-                             field_uids=field_uids)
+                             field_uids=field_uids, also_read=adoptable)
         self.last_view = view  # drift lists the live objects nothing claims
         try:
             return build_plan(desired, state, view, ctx, adopt=self.options.adopt,
