@@ -234,30 +234,38 @@ def _save_mappings(tx: Tx, setting_id: int, mappings: list[dict[str, Any]], pref
 
 def _save_days(tx: Tx, method_id: int, days: list[dict[str, Any]], prefix: str) -> None:
     """Days become exactly the list sent; days naming a stored DeliveryDayUID keep it."""
-    keep: set[int] = set()
+    sent = []
     for i, day in enumerate(days):
         path = f"{prefix}[{i}]"
-        did = day["DeliveryDayUID"]
         _check_parent_ref(day["DeliveryUID"], method_id, f"{path}.DeliveryUID", "DeliveryUID")
         record = {
             "DeliveryUID": method_id,
             **{k: day[k] for k in ("WeekDay", "StaticDate", "StartTime", "EndTime", "Allow")},
         }
-        if did in NEW_IDS:
-            keep.add(tx.insert("days", method_id, record))
+        sent.append((f"{path}.DeliveryDayUID", day["DeliveryDayUID"], record))
+    _replace_children(tx, "days", method_id, sent, "DeliveryDayUID",
+                      "Delivery day", "delivery method")
+
+
+def _replace_children(tx: Tx, table: str, parent_id: int,
+                      sent: list[tuple[str, int, dict[str, Any]]], id_key: str,
+                      noun: str, parent_noun: str) -> None:
+    """Make `table`'s children of `parent_id` exactly `sent` (path, id, record): new IDs are
+    inserted, stored IDs updated in place, and children not sent are deleted."""
+    keep: set[int] = set()
+    for path, child_id, record in sent:
+        if child_id in NEW_IDS:
+            keep.add(tx.insert(table, parent_id, record))
             continue
-        if tx.parent_of("days", did) != method_id:
-            raise ValidationError(
-                f"{path}.DeliveryDayUID",
-                f"Delivery day {did} does not exist on delivery method {method_id}.",
-            )
-        if did in keep:
-            raise ValidationError(f"{path}.DeliveryDayUID", f"Delivery day {did} is sent twice.")
-        keep.add(did)
-        tx.update("days", did, record)
-    for stored in tx.children("days", method_id):
-        if stored["DeliveryDayUID"] not in keep:
-            tx.delete("days", stored["DeliveryDayUID"])
+        if tx.parent_of(table, child_id) != parent_id:
+            raise ValidationError(path, f"{noun} {child_id} does not exist on {parent_noun} {parent_id}.")
+        if child_id in keep:
+            raise ValidationError(path, f"{noun} {child_id} is sent twice.")
+        keep.add(child_id)
+        tx.update(table, child_id, record)
+    for stored in tx.children(table, parent_id):
+        if stored[id_key] not in keep:
+            tx.delete(table, stored[id_key])
 
 
 def save_account(tx: Tx, account: dict[str, Any], *, path_client: int | None, prefix: str) -> int:
@@ -318,7 +326,7 @@ def _check_state_value(criterion: dict[str, Any], path: str) -> None:
 def _save_criteria(
     tx: Tx, account_id: int, lead_type: int, criteria: list[dict[str, Any]], prefix: str
 ) -> None:
-    keep: set[int] = set()
+    sent = []
     for i, criterion in enumerate(criteria):
         path = f"{prefix}[{i}]"
         field_uid = criterion["LeadFieldUID"]
@@ -331,19 +339,6 @@ def _save_criteria(
         if field["isState"]:
             _check_state_value(criterion, path)
         record = {k: v for k, v in criterion.items() if k != "ClientCriteriaUID"}
-        cid = criterion["ClientCriteriaUID"]
-        if cid in NEW_IDS:
-            keep.add(tx.insert("criteria", account_id, record))
-            continue
-        if tx.parent_of("criteria", cid) != account_id:
-            raise ValidationError(
-                f"{path}.ClientCriteriaUID",
-                f"Criterion {cid} does not exist on delivery account {account_id}.",
-            )
-        if cid in keep:
-            raise ValidationError(f"{path}.ClientCriteriaUID", f"Criterion {cid} is sent twice.")
-        keep.add(cid)
-        tx.update("criteria", cid, record)
-    for stored in tx.children("criteria", account_id):
-        if stored["ClientCriteriaUID"] not in keep:
-            tx.delete("criteria", stored["ClientCriteriaUID"])
+        sent.append((f"{path}.ClientCriteriaUID", criterion["ClientCriteriaUID"], record))
+    _replace_children(tx, "criteria", account_id, sent, "ClientCriteriaUID",
+                      "Criterion", "delivery account")
