@@ -1,23 +1,12 @@
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from lexsync.engine.plan import Plan
 from lexsync.render.markdown import render_markdown
-
-GOLDEN = Path(__file__).parent / "golden"
-
-
-def _check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("LEXSYNC_UPDATE_GOLDEN"):
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
+from tests.render.golden import check_golden
 
 
 def test_full_plan_matches_golden(full_plan: Plan) -> None:
-    _check_golden("plan_full.md", render_markdown(full_plan))
+    check_golden("plan_full.md", render_markdown(full_plan))
 
 
 def test_summary_table_and_retire_warning(full_plan: Plan) -> None:

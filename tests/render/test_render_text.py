@@ -1,15 +1,13 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 from rich.console import Console
 
 from lexsync.engine.plan import Action, AttributeChange, Plan, ResourceChange
 from lexsync.render.text import render_plan
-
-GOLDEN = Path(__file__).parent / "golden"
+from tests.render.golden import check_golden
 
 
 def _render(plan: Plan, **kwargs) -> str:
@@ -18,20 +16,14 @@ def _render(plan: Plan, **kwargs) -> str:
     return console.export_text()
 
 
-def _check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("LEXSYNC_UPDATE_GOLDEN"):
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
-
 
 def test_full_plan_matches_golden(full_plan: Plan) -> None:
-    _check_golden("plan_full.txt", _render(full_plan))
+    check_golden("plan_full.txt", _render(full_plan))
 
 
 def test_empty_plan_matches_golden(empty_plan: Plan) -> None:
     text = _render(empty_plan)
-    _check_golden("plan_empty.txt", text)
+    check_golden("plan_empty.txt", text)
     assert text == "No changes. LeadExec matches the configuration.\n"
 
 
