@@ -7,7 +7,6 @@ Run by `run.py`; usable alone: python -m benchmarks.scenario plan DIR URL [--tar
 from __future__ import annotations
 
 import argparse
-import asyncio
 import io
 import json
 import resource
@@ -20,6 +19,7 @@ from typing import Any
 from rich.console import Console
 
 from benchmarks.workload import ENVIRONMENT
+from lexsync.engine import aio
 from lexsync.engine import session as session_module
 from lexsync.engine.session import RunOptions, Session
 from lexsync.render.text import render_plan
@@ -60,10 +60,10 @@ def run(kind: str, directory: Path, url: str, targets: tuple[str, ...], parallel
     load_cpu = time.process_time() - cpu0
     out: dict[str, Any] = {}
     if kind == "plan":
-        bundle, _state = asyncio.run(session.plan())
+        bundle, _state = aio.run(session.plan())
         plan = bundle.plan
     else:
-        plan, result = asyncio.run(session.apply(lambda _plan: True))
+        plan, result = aio.run(session.apply(lambda _plan: True))
         if result is not None:
             out["failed"] = [o.error for o in result.failed][:3]
             out["verify_problems"] = result.verify_problems[:3]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import click
 
 from lexsync.cli.main import EXIT_CHANGES, _console, config_option, handle_errors, session_for
+from lexsync.engine import aio
 from lexsync.errors import LexsyncError
 
 EXIT_DRIFT = EXIT_CHANGES
@@ -81,7 +81,7 @@ def _adopt_one(config: str | None, api: str | None, state_path: str | None, addr
     from lexsync.engine.importer import adopt_one
 
     session = session_for(config, api, state_path)
-    record = asyncio.run(adopt_one(session.loaded, session.backend, session.open_api, address, remote_id))
+    record = aio.run(adopt_one(session.loaded, session.backend, session.open_api, address, remote_id))
     click.echo(f"Imported {address} (ID {record.remote_id}) into state. "
                "Run lexsync plan to see how the YAML differs from it.")
 
@@ -95,7 +95,7 @@ def _import_account(out: Path, api: str | None, state_path: str | None, clients:
     # The same backend plan and apply will use: a local file, or postgres for a team.
     backend = open_backend(settings.state, out, os.environ, Path(state_path) if state_path else None)
     opener = _api_opener(settings, api, out)
-    result = asyncio.run(run_import(out, settings, backend, opener, clients=clients,
+    result = aio.run(run_import(out, settings, backend, opener, clients=clients,
                                     everything=everything, write_settings=True,
                                     environ=os.environ))
     console = _console()
@@ -142,7 +142,7 @@ def drift(config: str | None, api: str | None, state_path: str | None, fmt: str,
     from lexsync.render.drift import RENDERERS, headline
 
     session = session_for(config, api, state_path)
-    bundle, state = asyncio.run(session.plan(saving=False))
+    bundle, state = aio.run(session.plan(saving=False))
     report = drift_report(bundle, state, session.last_view)
     text = RENDERERS[fmt](report)
     if out:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import os
@@ -16,6 +15,7 @@ from rich.console import Console
 
 from lexsync import __version__
 from lexsync.cli.gitops import DEFAULT_MAX_CHANGE, DEFAULT_MAX_RETIRE, THRESHOLD, Threshold
+from lexsync.engine import aio
 from lexsync.errors import ConfigError, LexsyncError
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
@@ -163,7 +163,7 @@ def plan(config: str | None, api: str | None, state_path: str | None, output_for
     with RefreshSpinner(enabled=output_format == "text") as spinner:
         session = session_for(config, api, state_path, targets=targets, adopt=adopt,
                               on_progress=spinner.update)
-        bundle, _state = asyncio.run(session.plan(saving=bool(out)))
+        bundle, _state = aio.run(session.plan(saving=bool(out)))
     if output_format == "json":
         click.echo(json.dumps(plan_to_json(bundle.plan), indent=2, sort_keys=True))
     elif output_format == "markdown":
@@ -242,7 +242,7 @@ def apply(config: str | None, api: str | None, state_path: str | None, plan_file
                           on_progress=spinner.update)
     announce_wait(session.backend, lock_timeout)
     with spinner:
-        plan_obj, result = asyncio.run(session.apply(confirm, saved_plan=saved, on_step=on_step,
+        plan_obj, result = aio.run(session.apply(confirm, saved_plan=saved, on_step=on_step,
                                                      lock_timeout=lock_timeout))
     if not plan_obj.has_changes:
         if saved is None:
