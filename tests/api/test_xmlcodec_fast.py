@@ -1,0 +1,422 @@
+"""The XML codec against a reference copy of the straightforward decoder it replaced.
+
+`ref_parse` / `ref_decode_*` below are the original implementation (defusedxml for every
+answer, one generic loop per element). The codec must give the same dicts (same key order,
+same types) and the same error messages for any answer, hostile or not.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+from xml.etree.ElementTree import Element, ParseError
+
+import pytest
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as defused_fromstring
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lexsync.api import wiretypes, xmlcodec
+from lexsync.api.wiretypes import CLIENT_ACCOUNT, FieldType, ListOf, Record
+from lexsync.errors import ApiError
+from lexsync.sandbox.xmlio import array_document
+
+NS = "http://tempuri.org/"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+XSI_NIL = f"{{{XSI}}}nil"
+
+# --- the reference: the decoder as it was before the per-record tables -------------------
+
+
+def ref_local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def ref_parse(call: str, text: str | bytes) -> Element:
+    try:
+        return defused_fromstring(text)
+    except (ParseError, DefusedXmlException, ValueError) as exc:
+        raise ApiError(call, f"{call} answered malformed XML: {exc}", 200) from None
+
+
+def ref_is_nil(element: Element) -> bool:
+    return element.get(XSI_NIL, "").strip().lower() in ("true", "1")
+
+
+def ref_decode_scalar(kind: str, text: str) -> Any:
+    text_s = text.strip()
+    if kind == "str":
+        return text
+    if kind == "int":
+        try:
+            return int(text_s)
+        except ValueError:
+            raise xmlcodec.DecodeError(f"{text_s!r} is not an integer") from None
+    if kind == "float":
+        try:
+            value = float(text_s)
+        except ValueError:
+            raise xmlcodec.DecodeError(f"{text_s!r} is not a number") from None
+        if not math.isfinite(value):
+            raise xmlcodec.DecodeError(f"{text_s!r} is not a finite number")
+        return value
+    if kind == "bool":
+        if text_s in ("true", "1"):
+            return True
+        if text_s in ("false", "0"):
+            return False
+        raise xmlcodec.DecodeError(f"{text_s!r} is not a boolean")
+    raise AssertionError(kind)
+
+
+def ref_decode_record(element: Element, record: Record, path: str = "") -> dict[str, Any]:
+    where = path or record.tag
+    out: dict[str, Any] = {}
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        name = ref_local(child.tag)
+        kind: FieldType | None = record.fields.get(name)
+        if kind == "skip" or ref_is_nil(child):
+            continue
+        child_path = f"{where}.{name}"
+        if kind is None:
+            if len(child) == 0:
+                out[name] = child.text or ""
+            continue
+        if isinstance(kind, ListOf):
+            out[name] = ref_decode_items(child, kind.item, child_path)
+        elif isinstance(kind, Record):
+            out[name] = ref_decode_record(child, kind, child_path)
+        else:
+            if len(child) != 0:
+                raise xmlcodec.DecodeError(
+                    f"{child_path} has child elements where a value was expected")
+            try:
+                out[name] = ref_decode_scalar(kind, child.text or "")
+            except xmlcodec.DecodeError as exc:
+                raise xmlcodec.DecodeError(f"{child_path}: {exc}") from None
+    for name, kind in record.fields.items():
+        if isinstance(kind, ListOf) and name not in out:
+            out[name] = []
+    missing = [name for name in record.required if name not in out]
+    if missing:
+        raise xmlcodec.DecodeError(f"{where} lacks required element(s) {', '.join(missing)}")
+    return out
+
+
+def ref_decode_items(element: Element, item: Record, path: str) -> list[dict[str, Any]]:
+    items = []
+    for index, child in enumerate(c for c in element if isinstance(c.tag, str)):
+        if ref_local(child.tag) != item.tag:
+            raise xmlcodec.DecodeError(
+                f"{path} holds <{ref_local(child.tag)}> where <{item.tag}> was expected")
+        items.append(ref_decode_record(child, item, f"{path}[{index}]"))
+    return items
+
+
+def ref_decode_array(call: str, root: Element, item: Record) -> list[dict[str, Any]]:
+    if ref_local(root.tag) != f"ArrayOf{item.tag}":
+        raise ApiError(call, f"{call} answered <{ref_local(root.tag)}> where "
+                       f"<ArrayOf{item.tag}> was expected", 200)
+    try:
+        return ref_decode_items(root, item, f"ArrayOf{item.tag}")
+    except xmlcodec.DecodeError as exc:
+        raise ApiError(call, f"{call} answered XML that does not match the reference: {exc}",
+                       200) from None
+
+
+# --- comparing outcomes ------------------------------------------------------------------
+
+def outcome(fn: Any, *args: Any) -> tuple[str, str]:
+    """What a call gave, as text that tells 1 from True from 1.0 and keeps key order."""
+    try:
+        return "ok", repr(fn(*args))
+    except (ApiError, xmlcodec.DecodeError) as exc:
+        return type(exc).__name__, str(exc)
+
+
+def tree(element: Element) -> Any:
+    return (element.tag, dict(element.attrib), element.text, element.tail,
+            [tree(child) for child in element])
+
+
+def parsed(parse: Any, text: str | bytes) -> tuple[str, Any]:
+    try:
+        return "ok", tree(parse("GetX", text))
+    except ApiError as exc:
+        return "error", str(exc)
+
+
+RECORDS = sorted((value for value in vars(wiretypes).values() if isinstance(value, Record)),
+                 key=lambda record: record.tag)
+
+# --- answers like a GetClientAccounts of the benchmark ----------------------------------
+
+
+def account(n: int) -> dict[str, Any]:
+    delivery = 3000 + n
+    return {
+        "ClientAccountUID": 8000 + n, "ClientUID": 1500, "DeliveryUID": delivery,
+        "Price": 20.5 + n, "HourMax": 10, "DayMax": 100, "MonthMax": 1500, "useOrder": False,
+        "Status": 12, "DeliveryDelay": 0, "Description": f"  account {n} ",
+        "RedirectURL": "", "AutomationEnabled": True, "AccountType": 0, "AgentName": "",
+        "AgentPhone": "",
+        "Criteria": [{"ClientCriteriaUID": 16000 + 10 * n + i, "LeadFieldUID": 107 + i,
+                      "Type": "FieldValue", "Expression": "", "Operator": "In",
+                      "Value": "36,44"} for i in range(4)],
+        "DeliveryDetails": {
+            "ClientDeliveryUID": delivery, "ClientUID": 1500, "Type": 0, "Name": f"m{n}",
+            "Status": True, "DateAdded": "2024-01-01T00:00:00", "inTesting": False,
+            "LeadTypeUID": 1, "XML": "<lead>&amp;</lead>", "useRegEx": False,
+            "ResponseSearch": "OK", "DeliveryAddress": "https://crm.example/leads",
+            "SMTPAuth": False, "EmailNotify": False, "LeadCatUID": 0,
+            "FieldSettings": [
+                {"DeliverySettingUID": 70000 + 100 * n + i, "DeliveryUID": delivery,
+                 "Delete": False, "Format": "", "FieldType": 1, "FieldName": f"f{i}",
+                 "Value": "", "LeadFieldUID": 100 + i, "Expr": "", "hasMap": i % 3 == 0,
+                 "FieldMappings": [{"DeliveryMappingUID": 9000 + i, "Delete": False,
+                                    "DeliverySettingUID": 70000 + 100 * n + i,
+                                    "DeliveryValue": "CA", "FieldValue": "5"}]
+                 if i % 3 == 0 else []}
+                for i in range(12)],
+            "DeliveryDays": [{"DeliveryDayUID": 600 + 10 * n + d, "DeliveryUID": delivery,
+                              "WeekDay": d, "StaticDate": "1900-01-01T00:00:00",
+                              "StartTime": "08:00", "EndTime": "18:00", "Allow": True}
+                             for d in range(1, 6)],
+        },
+        "Unknown": "kept",
+    }
+
+
+ACCOUNTS = array_document("ClientAccountType", [account(n) for n in range(5)], NS)
+
+
+def test_accounts_answer_decodes_as_the_reference_did() -> None:
+    root = xmlcodec.parse("GetClientAccounts", ACCOUNTS)
+    decoded = xmlcodec.decode_array("GetClientAccounts", root, CLIENT_ACCOUNT)
+    reference = ref_decode_array("GetClientAccounts",
+                                 ref_parse("GetClientAccounts", ACCOUNTS), CLIENT_ACCOUNT)
+    assert repr(decoded) == repr(reference)
+    first = decoded[0]
+    assert first["Price"] == 20.5 and type(first["Price"]) is float
+    assert first["useOrder"] is False and first["Description"] == "  account 0 "
+    assert first["Unknown"] == "kept" and first["RedirectURL"] == ""
+    assert len(first["DeliveryDetails"]["FieldSettings"]) == 12
+    assert first["DeliveryDetails"]["FieldSettings"][1]["FieldMappings"] == []
+    assert first["DeliveryDetails"]["XML"] == "<lead>&amp;</lead>"
+
+
+# --- generated records: values, whitespace, nil, unknown elements, bad scalars ----------
+
+XML_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from(
+    " \t\n\r"), max_size=12)
+BAD = st.sampled_from(["", " ", "abc", "1.5", "1e309", "NaN", "inf", "-0", "1_000", "+7",
+                       "\u0663", " 12\n", "\u00a012", "True", "yes", " true ", "0x1F",
+                       "9" * 5000, "-9223372036854775809"])
+VALUE = {
+    "int": st.integers(-2**63, 2**63).map(str) | BAD,
+    "float": st.floats(allow_nan=False).map(repr) | st.integers(-10**6, 10**6).map(str) | BAD,
+    "bool": st.sampled_from(["true", "false", "1", "0"]) | BAD,
+    "str": XML_TEXT | BAD,
+    "skip": XML_TEXT,
+}
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace(
+        "\r", "&#13;")
+
+
+@st.composite
+def tag_for(draw: st.DrawFn, name: str) -> tuple[str, str]:
+    """(opening, closing) tag for `name` in the answer's default namespace or another one."""
+    style = draw(st.sampled_from(["default"] * 8 + ["other", "empty"]))
+    if style == "other":
+        return f'<o:{name} xmlns:o="urn:other">', f"</o:{name}>"
+    if style == "empty":
+        return f'<{name} xmlns="">', f"</{name}>"
+    return f"<{name}>", f"</{name}>"
+
+
+@st.composite
+def field_xml(draw: st.DrawFn, name: str, kind: FieldType, depth: int) -> str:
+    opening, closing = draw(tag_for(name))
+    form = draw(st.sampled_from(["value"] * 12 + ["nil", "nil_value", "attr", "empty",
+                                                  "child", "comment"]))
+    if form == "nil":
+        nil = draw(st.sampled_from(["true", " True ", "1", "false", "0", ""]))
+        return opening[:-1] + f' xsi:nil="{nil}" />'
+    if form == "attr":
+        opening = opening[:-1] + ' other="x">'
+    if form == "empty":
+        return opening[:-1] + " />"
+    if form == "child":
+        return f"{opening}<Extra>1</Extra>{closing}"
+    if isinstance(kind, ListOf):
+        items = draw(st.lists(record_xml(kind.item, depth + 1), max_size=2 if depth < 3 else 0))
+        if draw(st.integers(0, 15)) == 0:
+            items.append("<Stray>1</Stray>")
+        return opening + "".join(items) + closing
+    if isinstance(kind, Record):
+        return opening + draw(record_body(kind, depth + 1)) + closing
+    text = escape(draw(VALUE.get(kind, XML_TEXT)))
+    if form == "comment" and len(text) > 1:
+        text = text[:1] + "<!-- c --><?pi x?>" + text[1:]
+    if form == "nil_value":
+        opening = opening[:-1] + ' xsi:nil="false">'
+    return opening + text + closing
+
+
+@st.composite
+def record_body(draw: st.DrawFn, record: Record, depth: int) -> str:
+    # A few fields per record keeps examples small; required ones are usually there.
+    chosen = draw(st.lists(st.sampled_from(list(record.fields)), max_size=6, unique=True))
+    if draw(st.integers(0, 5)):
+        chosen = [name for name in record.required if name not in chosen] + chosen
+    parts = [draw(field_xml(name, record.fields[name], depth)) for name in chosen]
+    for _ in range(draw(st.integers(0, 2))):
+        unknown = draw(st.sampled_from(["NewField", "Other", "Name", "Image"]))
+        at = draw(st.integers(0, len(parts)))
+        body = draw(st.sampled_from(["v", " spaced ", "", "<Inner>1</Inner>"]))
+        parts.insert(at, f"<{unknown}>{body}</{unknown}>")
+    if parts and draw(st.integers(0, 5)) == 0:
+        parts.append(parts[draw(st.integers(0, len(parts) - 1))])  # duplicated element
+    if draw(st.integers(0, 5)) == 0:
+        parts.insert(0, "<!-- comment -->")
+    separator = draw(st.sampled_from(["", "\n  "]))
+    return separator.join(parts)
+
+
+@st.composite
+def record_xml(draw: st.DrawFn, record: Record, depth: int = 0) -> str:
+    opening, closing = draw(tag_for(record.tag))
+    return opening + draw(record_body(record, depth)) + closing
+
+
+@st.composite
+def array_answer(draw: st.DrawFn) -> tuple[Record, bytes]:
+    record = draw(st.sampled_from(RECORDS))
+    items = draw(st.lists(record_xml(record), max_size=3))
+    namespace = draw(st.sampled_from([f' xmlns="{NS}"', "", ' xmlns="urn:x"']))
+    body = (f'<?xml version="1.0" encoding="utf-8"?>\n<ArrayOf{record.tag} '
+            f'xmlns:xsi="{XSI}"{namespace}>' + "".join(items) + f"</ArrayOf{record.tag}>")
+    return record, body.encode()
+
+
+CASES = settings(max_examples=200, deadline=None,
+                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@CASES
+@given(array_answer())
+def test_generated_answers_decode_as_the_reference_did(answer: tuple[Record, bytes]) -> None:
+    record, body = answer
+    reference = outcome(lambda: ref_decode_array("GetX", ref_parse("GetX", body), record))
+    assert outcome(lambda: xmlcodec.decode_array("GetX", xmlcodec.parse("GetX", body),
+                                                 record)) == reference
+
+
+@CASES
+@given(st.sampled_from(RECORDS).flatmap(
+    lambda record: st.tuples(st.just(record), record_xml(record), st.sampled_from(["", "p"]))))
+def test_generated_records_decode_as_the_reference_did(
+        case: tuple[Record, str, str]) -> None:
+    record, text, path = case
+    element = ref_parse("GetX", f'<w xmlns:xsi="{XSI}" xmlns="{NS}">{text}</w>')[0]
+    assert outcome(xmlcodec.decode_record, element, record, path) == outcome(
+        ref_decode_record, element, record, path)
+    wrapper = ref_parse("GetX", f'<w xmlns:xsi="{XSI}">{text}{text}</w>')
+    assert outcome(xmlcodec.decode_items, wrapper, record, path) == outcome(
+        ref_decode_items, wrapper, record, path)
+
+
+@given(kind=st.sampled_from(["int", "float", "bool", "str"]),
+       text=st.one_of(XML_TEXT, BAD, st.integers().map(str)))
+def test_scalars_decode_as_the_reference_did(kind: str, text: str) -> None:
+    assert outcome(xmlcodec.decode_scalar, kind, text) == outcome(ref_decode_scalar, kind, text)
+
+
+def test_comments_and_processing_instructions_in_the_tree_are_ignored() -> None:
+    # A tree built by hand (or by a parser that keeps comments) holds non-element children.
+    from xml.etree.ElementTree import Comment, ProcessingInstruction, SubElement
+
+    root = Element(f"{{{NS}}}ArrayOfStateType")
+    root.append(Comment("c"))
+    item = SubElement(root, f"{{{NS}}}StateType")
+    item.append(ProcessingInstruction("pi", "x"))
+    SubElement(item, f"{{{NS}}}StateUID").text = " 5 "
+    SubElement(item, "Name").text = " Ohio "
+    assert outcome(xmlcodec.decode_array, "GetStateList", root, wiretypes.STATE) == outcome(
+        ref_decode_array, "GetStateList", root, wiretypes.STATE)
+    assert xmlcodec.decode_array("GetStateList", root, wiretypes.STATE) == [
+        {"StateUID": 5, "Name": " Ohio "}]
+
+
+# --- parsing: same trees and same errors as defusedxml, DTDs refused ---------------------
+
+BOMB = ('<?xml version="1.0"?><!DOCTYPE a [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;'
+        '&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;">]><ArrayOfStateType>&c;'
+        "</ArrayOfStateType>")
+XXE = ('<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+       f'<ArrayOfStateType xmlns="{NS}"><StateType><StateUID>&x;</StateUID></StateType>'
+       "</ArrayOfStateType>")
+PLAIN = f'<ArrayOfStateType xmlns="{NS}"><StateType><StateUID>1</StateUID></StateType>' \
+        "</ArrayOfStateType>"
+
+HOSTILE = [
+    BOMB.encode(), XXE.encode(), BOMB, XXE,
+    BOMB.encode("utf-16"), XXE.encode("utf-16"),                  # with a BOM
+    BOMB.encode("utf-16-le"), XXE.encode("utf-16-be"),            # without one
+    BOMB.replace('"1.0"', '"1.0" encoding="utf-16"').encode(),    # declared utf-16, utf-8 bytes
+    XXE.replace('"1.0"', '"1.0" encoding="UTF-16"').encode(),
+    XXE.replace('"1.0"', '"1.0" encoding="iso-8859-1"').encode("latin-1"),
+    ("\ufeff" + XXE).encode(),
+    "<!DOCTYPE a [<!ENTITY x 'y'>]><a>&x;</a>",
+]
+
+
+@pytest.mark.parametrize("answer", HOSTILE)
+def test_answers_with_entity_declarations_are_refused_as_before(answer: str | bytes) -> None:
+    with pytest.raises(ApiError) as caught:
+        xmlcodec.parse("GetStateList", answer)
+    assert "malformed XML" in str(caught.value)
+    assert parsed(xmlcodec.parse, answer) == parsed(ref_parse, answer)
+
+
+ODD = [
+    PLAIN.encode(), PLAIN, ("\ufeff" + PLAIN).encode(), b"", "", b"null", b"<a/>", b"<a>",
+    b"<?xml version='1.0'?>", b"\xff\xfe<\x00a\x00/\x00>\x00", PLAIN.encode("utf-16"),
+    PLAIN.encode("utf-16-le"), PLAIN.encode("utf-16-be"),
+    ('<?xml version="1.0" encoding="utf-16"?>' + PLAIN).encode(),
+    ('<?xml version="1.0" encoding="utf-16"?>' + PLAIN).encode("utf-16"),
+    ('<?xml version="1.0" encoding="iso-8859-1"?><a>caf\u00e9</a>').encode(),
+    ('<?xml version="1.0" encoding="iso-8859-1"?><a>caf\u00e9</a>').encode("latin-1"),
+    ("<?xml version='1.0' encoding = 'UTF-8' ?><a>caf\u00e9</a>").encode(),
+    ('<?xml version="1.0" encoding="us-ascii"?><a>caf\u00e9</a>').encode(),
+    b'<?xml version="1.0" encoding="utf8"?><a>x</a>',
+    (' <?xml version="1.0" encoding="latin-1"?><a>caf\u00e9</a>').encode(),
+    b"<a>caf\xe9</a>", b"<a>\x00</a>", "<a>\x00</a>", b"<a>1</a><b/>", b"<a>&nbsp;</a>",
+    b"<a>&amp;&#0;</a>", b"<!doctype a><a/>", b"<!DOCTYPE a><a/>", b"<!DOCTYPE a SYSTEM 'x'><a/>",
+    "<a>\ud800</a>", "<a>\u00e9\r\n</a>", b"<a>\xf0\x9f\x98\x80</a>", b"<a><!-- <!DOCTYPE --></a>",
+    b"<a><![CDATA[<!ENTITY x>]]></a>", b"<p:a xmlns:p='u'/>", b"<p:a/>",
+]
+
+
+@pytest.mark.parametrize("answer", ODD)
+def test_odd_answers_parse_as_before(answer: str | bytes) -> None:
+    assert parsed(xmlcodec.parse, answer) == parsed(ref_parse, answer)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_mutated_answers_parse_as_before(data: st.DataObject) -> None:
+    source = bytearray(ACCOUNTS[: data.draw(st.integers(200, 2000))] + b"</x>")
+    for _ in range(data.draw(st.integers(0, 3))):
+        at = data.draw(st.integers(0, len(source) - 1))
+        source[at:at + 1] = data.draw(st.binary(min_size=0, max_size=3))
+    answer: bytes | str = bytes(source)
+    if data.draw(st.booleans()):
+        answer = bytes(source).decode("utf-8", "replace")
+    assert parsed(xmlcodec.parse, answer) == parsed(ref_parse, answer)
