@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
+from math import isfinite
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 from xml.sax.saxutils import escape
@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from lexsync.api.wiretypes import FieldType, ListOf, Record
+from lexsync.api.wiretypes import ListOf, Record
 from lexsync.errors import ApiError
 
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
@@ -52,7 +52,7 @@ def decode_scalar(kind: str, text: str) -> Any:
             value = float(text_s)
         except ValueError:
             raise DecodeError(f"{text_s!r} is not a number") from None
-        if not math.isfinite(value):
+        if not isfinite(value):
             raise DecodeError(f"{text_s!r} is not a finite number")
         return value
     if kind == "bool":
@@ -64,53 +64,192 @@ def decode_scalar(kind: str, text: str) -> Any:
     raise AssertionError(kind)
 
 
+# Field codes of a tag table; scalars first so `code <= _BOOL` means "a value".
+_STR, _INT, _FLOAT, _BOOL, _LIST, _RECORD, _SKIP, _UNKNOWN = range(8)
+_SCALAR_CODES = {"str": _STR, "int": _INT, "float": _FLOAT, "bool": _BOOL, "skip": _SKIP}
+_BOOLS = {"true": True, "1": True, "false": False, "0": False}
+_NIL_TRUE = ("true", "1")
+# LeadExec answers in this namespace; the bare names cover un-namespaced answers.
+_NAMESPACE = "{http://tempuri.org/}"
+# Tags of other namespaces are learned as they are met, up to this many per record, so a
+# hostile answer full of invented tags cannot grow a table without bound.
+_LEARNED_MAX = 256
+
+_Entry = tuple[str, int, "_Table | None"]
+
+
+class _Table:
+    """A Record as a dict from full element tag to (wire name, code, nested table).
+
+    Built once per Record: decoding then costs one dict lookup per element instead of a
+    namespace split, a field lookup and isinstance tests.
+    """
+
+    __slots__ = ("record", "tag", "by_tag", "by_name", "item_tags", "lists", "required",
+                 "learned")
+
+    def __init__(self, record: Record) -> None:
+        self.record = record
+        self.tag = record.tag
+        self.by_tag: dict[Any, _Entry] = {}
+        self.by_name: dict[str, _Entry] = {}
+        self.item_tags = frozenset((_NAMESPACE + record.tag, record.tag))
+        self.lists = tuple(name for name, kind in record.fields.items()
+                           if isinstance(kind, ListOf))
+        self.required = record.required
+        self.learned = 0
+
+    def fill(self) -> None:
+        for name, kind in self.record.fields.items():
+            entry: _Entry
+            if isinstance(kind, ListOf):
+                entry = (name, _LIST, _table(kind.item))
+            elif isinstance(kind, Record):
+                entry = (name, _RECORD, _table(kind))
+            else:
+                entry = (name, _SCALAR_CODES[kind], None)
+            self.by_name[name] = entry
+            self.by_tag[_NAMESPACE + name] = entry
+            self.by_tag[name] = entry
+
+    def other(self, tag: Any) -> _Entry | None:
+        """The entry of a tag outside the table (another namespace, an unknown element);
+        None for comments and processing instructions."""
+        if not isinstance(tag, str):
+            return None
+        name = local(tag)
+        entry = self.by_name.get(name) or (name, _UNKNOWN, None)
+        if self.learned < _LEARNED_MAX:
+            self.learned += 1
+            self.by_tag[tag] = entry
+        return entry
+
+
+# Keyed by id(): Records hold dicts, so they cannot be hashed. The table keeps its Record
+# alive, so an id is never reused while its entry exists.
+_TABLES: dict[int, _Table] = {}
+
+
+def _table(record: Record) -> _Table:
+    table = _TABLES.get(id(record))
+    if table is None or table.record is not record:
+        table = _Table(record)
+        _TABLES[id(record)] = table  # before fill(): a Record may (indirectly) hold itself
+        table.fill()
+    return table
+
+
+class _Fault(Exception):
+    """A decoding error on its way out; the path is assembled only when one happens."""
+
+    def __init__(self, suffix: str, step: str = "") -> None:
+        super().__init__(suffix)
+        self.suffix = suffix
+        self.steps = [step] if step else []  # innermost first
+
+    def message(self, base: str) -> str:
+        return base + "".join(reversed(self.steps)) + self.suffix
+
+
+def _decode_record(element: Element, table: _Table) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    by_tag = table.by_tag
+    for child in element:
+        entry = by_tag.get(child.tag)
+        if entry is None:
+            entry = table.other(child.tag)
+            if entry is None:
+                continue  # comments, processing instructions
+        name, code, sub = entry
+        if code == _SKIP:
+            continue
+        nil = child.get(XSI_NIL)
+        if nil is not None and nil.strip().lower() in _NIL_TRUE:
+            continue
+        if code <= _BOOL:
+            if len(child):
+                raise _Fault(" has child elements where a value was expected", f".{name}")
+            if code == _STR:
+                out[name] = child.text or ""  # keep whitespace: it is the value
+                continue
+            text = (child.text or "").strip()
+            if code == _INT:
+                try:
+                    out[name] = int(text)
+                except ValueError:
+                    raise _Fault(f": {text!r} is not an integer", f".{name}") from None
+            elif code == _BOOL:
+                value = _BOOLS.get(text)
+                if value is None:
+                    raise _Fault(f": {text!r} is not a boolean", f".{name}")
+                out[name] = value
+            else:
+                try:
+                    number = float(text)
+                except ValueError:
+                    raise _Fault(f": {text!r} is not a number", f".{name}") from None
+                if not isfinite(number):
+                    raise _Fault(f": {text!r} is not a finite number", f".{name}")
+                out[name] = number
+        elif code == _LIST:
+            try:
+                out[name] = _decode_items(child, sub)  # type: ignore[arg-type]
+            except _Fault as fault:
+                fault.steps.append(f".{name}")
+                raise
+        elif code == _RECORD:
+            try:
+                out[name] = _decode_record(child, sub)  # type: ignore[arg-type]
+            except _Fault as fault:
+                fault.steps.append(f".{name}")
+                raise
+        elif not len(child):
+            out[name] = child.text or ""  # unknown leaf: keep it, LeadExec added a field
+    for name in table.lists:
+        if name not in out:
+            out[name] = []
+    for name in table.required:
+        if name not in out:
+            missing = [name for name in table.required if name not in out]
+            raise _Fault(f" lacks required element(s) {', '.join(missing)}")
+    return out
+
+
+def _decode_items(element: Element, table: _Table) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    item_tags = table.item_tags
+    for child in element:
+        tag = child.tag
+        if tag not in item_tags:
+            if not isinstance(tag, str):
+                continue  # comments, processing instructions
+            if local(tag) != table.tag:
+                raise _Fault(f" holds <{local(tag)}> where <{table.tag}> was expected")
+        try:
+            items.append(_decode_record(child, table))
+        except _Fault as fault:
+            fault.steps.append(f"[{len(items)}]")  # items decoded so far = this one's index
+            raise
+    return items
+
+
 def decode_record(element: Element, record: Record, path: str = "") -> dict[str, Any]:
     """One element of type `record` -> dict keyed by wire names; absent elements stay absent.
 
     List fields absent from the answer decode as [] (XmlSerializer omits null arrays).
     Unknown leaf elements are kept as strings so new LeadExec fields are not lost.
     """
-    where = path or record.tag
-    out: dict[str, Any] = {}
-    for child in element:
-        if not isinstance(child.tag, str):
-            continue  # comments, processing instructions
-        name = local(child.tag)
-        kind: FieldType | None = record.fields.get(name)
-        if kind == "skip" or is_nil(child):
-            continue
-        child_path = f"{where}.{name}"
-        if kind is None:
-            if len(child) == 0:
-                out[name] = child.text or ""
-            continue
-        if isinstance(kind, ListOf):
-            out[name] = decode_items(child, kind.item, child_path)
-        elif isinstance(kind, Record):
-            out[name] = decode_record(child, kind, child_path)
-        else:
-            if len(child) != 0:
-                raise DecodeError(f"{child_path} has child elements where a value was expected")
-            try:
-                out[name] = decode_scalar(kind, child.text or "")
-            except DecodeError as exc:
-                raise DecodeError(f"{child_path}: {exc}") from None
-    for name, kind in record.fields.items():
-        if isinstance(kind, ListOf) and name not in out:
-            out[name] = []
-    missing = [name for name in record.required if name not in out]
-    if missing:
-        raise DecodeError(f"{where} lacks required element(s) {', '.join(missing)}")
-    return out
+    try:
+        return _decode_record(element, _table(record))
+    except _Fault as fault:
+        raise DecodeError(fault.message(path or record.tag)) from None
 
 
 def decode_items(element: Element, item: Record, path: str) -> list[dict[str, Any]]:
-    items = []
-    for index, child in enumerate(c for c in element if isinstance(c.tag, str)):
-        if local(child.tag) != item.tag:
-            raise DecodeError(f"{path} holds <{local(child.tag)}> where <{item.tag}> was expected")
-        items.append(decode_record(child, item, f"{path}[{index}]"))
-    return items
+    try:
+        return _decode_items(element, _table(item))
+    except _Fault as fault:
+        raise DecodeError(fault.message(path)) from None
 
 
 def expect_root(call: str, root: Element, tag: str) -> None:
@@ -158,7 +297,7 @@ def encode_scalar(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if not math.isfinite(value):
+        if not isfinite(value):
             raise ValueError(f"cannot send non-finite number {value!r}")
         return repr(value)  # invariant culture, round-trips exactly
     return str(value)

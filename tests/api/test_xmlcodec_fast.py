@@ -420,3 +420,16 @@ def test_mutated_answers_parse_as_before(data: st.DataObject) -> None:
     if data.draw(st.booleans()):
         answer = bytes(source).decode("utf-8", "replace")
     assert parsed(xmlcodec.parse, answer) == parsed(ref_parse, answer)
+
+
+def test_tags_of_other_namespaces_are_learned_within_a_bound() -> None:
+    record = Record("ThingType", {"ThingUID": "int", "Name": "str"}, required=("ThingUID",))
+    unknown = "".join(f"<N{i}>{i}</N{i}>" for i in range(1000))
+    text = (f'<ArrayOfThingType xmlns="urn:elsewhere"><ThingType><ThingUID>7</ThingUID>'
+            f"<Name> x </Name>{unknown}</ThingType></ArrayOfThingType>")
+    for _ in range(2):  # the second time through the learned entries
+        root = xmlcodec.parse("GetThings", text)
+        assert outcome(xmlcodec.decode_array, "GetThings", root, record) == outcome(
+            ref_decode_array, "GetThings", root, record)
+    table = xmlcodec._table(record)
+    assert len(table.by_tag) <= 2 * len(record.fields) + xmlcodec._LEARNED_MAX
