@@ -63,10 +63,25 @@ def load_yaml_file(path: Path, display: str) -> tuple[object, Positions]:
 
 
 def parse_yaml(text: str, display: str) -> tuple[object, Positions]:
+    """Values and the position of every key and value."""
     # Plain documents go through libyaml (fastyaml); anything else, and every error, here.
     fast = fastyaml.parse_plain(text, display, MAX_DEPTH)
     if fast is not None:
         return fast
+    return _parse_full(text, display)
+
+
+def parse_values(text: str, display: str) -> tuple[object, Positions | None]:
+    """The values, and their positions only when the full reader had to run anyway (it
+    records them as it goes); otherwise None: `parse_yaml` on the same text gives them."""
+    fast = fastyaml.parse_values(text, MAX_DEPTH)
+    if fast is not None:
+        return fast, None
+    return _parse_full(text, display)
+
+
+def _parse_full(text: str, display: str) -> tuple[object, Positions]:
+    """ruamel's reader: every check, and the only source of YAML error messages."""
     yaml = YAML(typ="rt")
     try:
         _check_events(yaml, text, display)
