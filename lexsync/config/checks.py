@@ -5,24 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lexsync.config.models import Configuration
-from lexsync.config.positions import Positions
+from lexsync.config.positions import Locator
 from lexsync.errors import Diagnostic
 
 
-def check_configuration(model: Configuration, positions: Positions) -> list[Diagnostic]:
+def check_configuration(model: Configuration, positions: Locator) -> list[Diagnostic]:
     """Every problem the models alone cannot see, in file order of the checks below."""
     checks = (_groups, _methods, _accounts, _usernames, _group_descriptions, _dialect,
               _lead_types, _schedules, _criteria)
     return [problem for check in checks for problem in check(model, positions)]
 
 
-def _problem(summary: str, path: tuple, positions: Positions, detail: str | None = None,
+def _problem(summary: str, path: tuple, positions: Locator, detail: str | None = None,
              at_key: bool = False) -> Diagnostic:
     where = positions.locate_key(path) if at_key else positions.locate(path)
     return Diagnostic(summary, where, address=".".join(str(p) for p in path), detail=detail)
 
 
-def _groups(model: Configuration, positions: Positions) -> Iterator[Diagnostic]:
+def _groups(model: Configuration, positions: Locator) -> Iterator[Diagnostic]:
     for key, client in model.clients.items():
         if client.group is not None and client.group not in model.client_groups:
             known = ", ".join(model.client_groups) or "none are defined"
@@ -30,7 +30,7 @@ def _groups(model: Configuration, positions: Positions) -> Iterator[Diagnostic]:
                            f"(known: {known})", ("clients", key, "group"), positions)
 
 
-def _methods(model: Configuration, positions: Positions) -> Iterator[Diagnostic]:
+def _methods(model: Configuration, positions: Locator) -> Iterator[Diagnostic]:
     for key, client in model.clients.items():
         for name, account in client.delivery_accounts.items():
             if account.method not in client.delivery_methods:
@@ -40,7 +40,7 @@ def _methods(model: Configuration, positions: Positions) -> Iterator[Diagnostic]
                                ("clients", key, "delivery_accounts", name, "method"), positions)
 
 
-def _accounts(model: Configuration, positions: Positions) -> Iterator[Diagnostic]:
+def _accounts(model: Configuration, positions: Locator) -> Iterator[Diagnostic]:
     # The description is the account's natural key in LeadExec: it must be unique per client.
     for key, client in model.clients.items():
         seen: dict[str, str] = {}
@@ -57,7 +57,7 @@ def _accounts(model: Configuration, positions: Positions) -> Iterator[Diagnostic
                 seen[description] = name
 
 
-def _usernames(model: Configuration, positions: Positions) -> Iterator[Diagnostic]:
+def _usernames(model: Configuration, positions: Locator) -> Iterator[Diagnostic]:
     seen: dict[str, str] = {}
     for key, client in model.clients.items():
         if client.username in seen:
@@ -67,7 +67,7 @@ def _usernames(model: Configuration, positions: Positions) -> Iterator[Diagnosti
             seen[client.username] = key
 
 
-def _group_descriptions(model: Configuration, positions: Positions) -> Iterator[Diagnostic]:
+def _group_descriptions(model: Configuration, positions: Locator) -> Iterator[Diagnostic]:
     seen: dict[str, str] = {}
     for key, group in model.client_groups.items():
         if group.description in seen:
@@ -78,7 +78,7 @@ def _group_descriptions(model: Configuration, positions: Positions) -> Iterator[
             seen[group.description] = key
 
 
-def _dialect(model: Configuration, positions: Positions) -> Iterator[Diagnostic]:
+def _dialect(model: Configuration, positions: Locator) -> Iterator[Diagnostic]:
     if model.lexsync.dialect != "soap":
         return
     for key, client in model.clients.items():
@@ -94,7 +94,7 @@ def _dialect(model: Configuration, positions: Positions) -> Iterator[Diagnostic]
                                detail="remove caps.week or set lexsync.dialect: rest")
 
 
-def _lead_types(model: Configuration, positions: Positions) -> Iterator[Diagnostic]:
+def _lead_types(model: Configuration, positions: Locator) -> Iterator[Diagnostic]:
     if not model.lead_types:
         return
     for key, client in model.clients.items():
@@ -110,7 +110,7 @@ def _minutes(hhmm: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
-def _schedules(model: Configuration, positions: Positions) -> Iterator[Diagnostic]:
+def _schedules(model: Configuration, positions: Locator) -> Iterator[Diagnostic]:
     for key, client in model.clients.items():
         for name, method in client.delivery_methods.items():
             for index, window in enumerate(method.schedule):
@@ -121,7 +121,7 @@ def _schedules(model: Configuration, positions: Positions) -> Iterator[Diagnosti
                                    positions)
 
 
-def _criteria(model: Configuration, positions: Positions) -> Iterator[Diagnostic]:
+def _criteria(model: Configuration, positions: Locator) -> Iterator[Diagnostic]:
     for key, client in model.clients.items():
         for name, account in client.delivery_accounts.items():
             for index, criterion in enumerate(account.criteria):

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from lexsync.config.positions import Positions
+from lexsync.config.positions import Locator
 from lexsync.errors import Diagnostic
 
 _TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}")
@@ -24,20 +24,15 @@ class Sources:
     allow_outside_files: bool = False  # ... unless this is set
 
 
-def interpolate(data: object, positions: Positions, sources: Sources) -> tuple[object, list[Diagnostic]]:
-    """A copy of `data` with every string value interpolated, and the problems found."""
+def interpolate(data: object, positions: Locator, sources: Sources) -> tuple[object, list[Diagnostic]]:
+    """`data` with every string value interpolated, and the problems found.
+
+    Containers are changed in place (the reader builds fresh ones for every path, aliases
+    included): copying every container of a large network cost more than the few values
+    that mention `${`."""
     problems: list[Diagnostic] = []
 
-    def walk(value: object, path: tuple) -> object:
-        if isinstance(value, dict):
-            return {k: walk(v, path + (k,)) for k, v in value.items()}
-        if isinstance(value, list):
-            return [walk(v, path + (i,)) for i, v in enumerate(value)]
-        if isinstance(value, str) and "${" in value:
-            return _expand(value, path)
-        return value
-
-    def _expand(text: str, path: tuple) -> str:
+    def expand(text: str, path: tuple) -> str:
         def replace(match: re.Match[str]) -> str:
             if match.group(0) == "$${":
                 return "${"
@@ -48,7 +43,20 @@ def interpolate(data: object, positions: Positions, sources: Sources) -> tuple[o
 
         return _TOKEN.sub(replace, text)
 
-    return walk(data, ()), problems
+    def walk(container: dict | list, path: tuple) -> None:
+        items = container.items() if isinstance(container, dict) else enumerate(container)
+        for key, value in items:
+            if isinstance(value, str):
+                if "${" in value:
+                    container[key] = expand(value, (*path, key))  # type: ignore[index]
+            elif isinstance(value, (dict, list)):
+                walk(value, (*path, key))
+
+    if isinstance(data, str):
+        return (expand(data, ()) if "${" in data else data), problems
+    if isinstance(data, (dict, list)):
+        walk(data, ())
+    return data, problems
 
 
 def _resolve(reference: str, sources: Sources) -> tuple[str, str | None]:

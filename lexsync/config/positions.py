@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from lexsync.errors import SourceLocation
 
@@ -54,6 +55,39 @@ class Positions:
         """Take `other`'s spots, renaming path prefixes (used to shift concatenated lists)."""
         for path, spot in other.spots.items():
             self.add(_rename(path, prefix_map or {}), spot)
+
+
+class Locator(Protocol):
+    """Answers where a path came from: `Positions`, or `LazyPositions` until first asked."""
+
+    def locate(self, path: Iterable[str | int]) -> SourceLocation | None: ...
+
+    def locate_key(self, path: Iterable[str | int]) -> SourceLocation | None: ...
+
+
+class LazyPositions:
+    """Positions computed on the first question.
+
+    A configuration that loads without a problem is never asked where a value came from, and
+    recording every value's position (hundreds of thousands for a large network) cost more
+    time and memory than the parse; `compute` reads the files again, with positions."""
+
+    def __init__(self, compute: Callable[[], Positions]) -> None:
+        self._compute: Callable[[], Positions] | None = compute
+        self._positions: Positions | None = None
+
+    @property
+    def positions(self) -> Positions:
+        if self._positions is None:
+            assert self._compute is not None
+            self._positions, self._compute = self._compute(), None
+        return self._positions
+
+    def locate(self, path: Iterable[str | int]) -> SourceLocation | None:
+        return self.positions.locate(path)
+
+    def locate_key(self, path: Iterable[str | int]) -> SourceLocation | None:
+        return self.positions.locate_key(path)
 
 
 def _rename(path: Path, prefix_map: dict[Path, Path]) -> Path:

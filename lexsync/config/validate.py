@@ -10,13 +10,13 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from lexsync.config.models import Configuration
-from lexsync.config.positions import Positions
+from lexsync.config.positions import Locator
 from lexsync.errors import ConfigError, Diagnostic
 
 _NOTHING = object()
 
 
-def validate_configuration(data: object, positions: Positions) -> Configuration:
+def validate_configuration(data: object, positions: Locator) -> Configuration:
     """The Configuration, or ConfigError carrying one diagnostic per problem."""
     try:
         # by_name=False: YAML keys are the aliases only (`from`, never `from_`).
@@ -25,7 +25,7 @@ def validate_configuration(data: object, positions: Positions) -> Configuration:
         raise ConfigError(translate_errors(exc, data, positions)) from exc
 
 
-def translate_errors(exc: ValidationError, data: object, positions: Positions) -> list[Diagnostic]:
+def translate_errors(exc: ValidationError, data: object, positions: Locator) -> list[Diagnostic]:
     grouped: dict[tuple, list[dict]] = {}
     for error in exc.errors(include_url=False):
         names_a_key = error["type"] in ("missing", "extra_forbidden")
