@@ -11,11 +11,11 @@ from pathlib import Path
 
 from lexsync.config.checks import check_configuration
 from lexsync.config.interpolate import Sources, interpolate
-from lexsync.config.merge import Document, merge_documents
+from lexsync.config.merge import Document, Layout, merge_documents, merge_positions
 from lexsync.config.models import Configuration
-from lexsync.config.positions import Positions
+from lexsync.config.positions import LazyPositions, Locator, Positions
 from lexsync.config.validate import validate_configuration
-from lexsync.config.yamlio import load_yaml_file
+from lexsync.config.yamlio import parse_values, parse_yaml, read_text
 from lexsync.errors import ConfigError, Diagnostic, SourceLocation
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -23,12 +23,15 @@ YAML_SUFFIXES = (".yaml", ".yml")
 
 @dataclass
 class LoadedConfig:
-    """A validated configuration and where each of its values came from."""
+    """A validated configuration and where each of its values came from.
+
+    `positions` are computed on the first `locate`/`locate_key` (see `LazyPositions`): a run
+    asks only when it reports a problem."""
 
     model: Configuration
     root: Path
     files: list[Path]
-    positions: Positions = field(default_factory=Positions, repr=False)
+    positions: Locator = field(default_factory=Positions, repr=False)
 
     def locate(self, path: tuple[str | int, ...]) -> SourceLocation | None:
         """The value at `path` (YAML keys and list indexes), else its nearest existing ancestor."""
@@ -50,21 +53,32 @@ def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | Non
     """Load a YAML file or a directory of them; raise ConfigError with every problem found."""
     environ = os.environ if environ is None else environ
     root, files = _find_files(Path(path))
+    return _load(root, files, environ, allow_outside_files)
+
+
+def _load(root: Path, files: list[Path], environ: Mapping[str, str],
+          allow_outside_files: bool) -> LoadedConfig:
+    reads: list[_Read] = []
     documents: list[Document] = []
     problems: list[Diagnostic] = []
     for file in files:
         display = str(file)
         try:
-            data, positions = load_yaml_file(file, display)
+            text = read_text(file, display)
+            data, known = parse_values(text, display)
         except ConfigError as exc:
             problems.extend(exc.diagnostics)
             continue
+        read = _Read(display, text, known)
+        reads.append(read)
+        located = LazyPositions(read.positions)
         sources = Sources(environ, file.parent, root, allow_outside_files)
-        data, missing = interpolate(data, positions, sources)
+        data, missing = interpolate(data, located, sources)
         problems.extend(missing)
-        documents.append(Document(display, data, positions))
-    merged, positions, clashes = merge_documents(documents)
-    if len(documents) < len(files) or clashes:
+        documents.append(Document(display, data, located))
+    merged, clashes, layout = merge_documents(documents)
+    positions = LazyPositions(lambda: _merged_positions(reads, layout))
+    if len(reads) < len(files) or clashes:
         raise ConfigError(problems + clashes)  # unreadable or ambiguous: validating would mislead
     try:
         model = validate_configuration(merged, positions)
@@ -77,6 +91,25 @@ def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | Non
     if problems:
         raise ConfigError(_in_file_order(problems))
     return LoadedConfig(model=model, root=root, files=files, positions=positions)
+
+
+@dataclass
+class _Read:
+    """One file as read. Its text is kept (not re-read from disk, which may have changed) so
+    that positions answer for exactly the bytes the values came from."""
+
+    display: str
+    text: str
+    known: Positions | None = None  # the full reader records them as it goes
+
+    def positions(self) -> Positions:
+        if self.known is None:
+            self.known = parse_yaml(self.text, self.display)[1]
+        return self.known
+
+
+def _merged_positions(reads: list[_Read], layout: Layout) -> Positions:
+    return merge_positions(layout, [read.positions() for read in reads])
 
 
 def _in_file_order(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
