@@ -143,3 +143,20 @@ def test_sections_of_the_wrong_shape_are_not_merged(tmp_path: Path) -> None:
         load_configuration(tmp_path, {})
     assert [str(d) for d in caught.value.diagnostics] == [
         f"{tmp_path / 'b.yaml'}:1:10: 'clients' must be a mapping in every file to be merged"]
+
+
+def test_the_garbage_collector_is_left_as_it_was(tmp_path: Path) -> None:
+    import gc
+
+    assert gc.isenabled()
+    load_text(tmp_path, BASE)
+    assert gc.isenabled()
+    with pytest.raises(ConfigError):
+        load_text(tmp_path, BASE.replace("price: 25", "price: abc"))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        load_text(tmp_path, BASE)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
