@@ -9,6 +9,14 @@ def test_full_plan_matches_golden(full_plan: Plan) -> None:
     check_golden("plan_full.md", render_markdown(full_plan))
 
 
+def test_large_plan_matches_golden(large_plan: Plan) -> None:
+    check_golden("plan_large.md", render_markdown(large_plan))
+
+
+def test_awkward_values_match_golden(awkward_plan: Plan) -> None:
+    check_golden("plan_awkward.md", render_markdown(awkward_plan))
+
+
 def test_summary_table_and_retire_warning(full_plan: Plan) -> None:
     text = render_markdown(full_plan)
     assert "| Create | 1 |\n| Update | 1 |\n| Retire | 1 |" in text

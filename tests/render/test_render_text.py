@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import io
 import os
+from typing import Any
 
 import pytest
 from rich.console import Console
 
 from lexsync.engine.plan import Action, AttributeChange, Plan, ResourceChange
 from lexsync.render.text import render_plan
+from tests.render.conftest import workload_plan
 from tests.render.golden import check_golden
 
 
@@ -15,6 +18,15 @@ def _render(plan: Plan, **kwargs) -> str:
     render_plan(plan, console, **kwargs)
     return console.export_text()
 
+
+def _written(plan: Plan, show_noop: bool = False, **console_options: Any) -> str:
+    """Exactly what reaches the console's file, escape codes included."""
+    console = Console(file=io.StringIO(), width=120, **console_options)
+    render_plan(plan, console, show_noop=show_noop)
+    return console.file.getvalue()
+
+
+COLOUR = {"force_terminal": True, "color_system": "truecolor"}
 
 
 def test_full_plan_matches_golden(full_plan: Plan) -> None:
@@ -138,3 +150,29 @@ def test_retire_without_changes_repeats_nothing() -> None:
         "    }\n\n"
         "Plan: 0 to create, 0 to update, 1 to retire.\n"
     )
+
+
+def test_full_plan_in_colour_matches_golden(full_plan: Plan) -> None:
+    check_golden("plan_full_colour.txt", _written(full_plan, show_noop=True, **COLOUR))
+
+
+def test_no_color_on_a_terminal_keeps_bold_and_dim(full_plan: Plan) -> None:
+    # The CLI's console on a terminal with NO_COLOR set.
+    text = _written(full_plan, show_noop=True, force_terminal=True, no_color=True)
+    check_golden("plan_full_no_color.txt", text)
+
+
+def test_large_plan_matches_golden(large_plan: Plan) -> None:
+    text = _written(large_plan, no_color=True)
+    check_golden("plan_large.txt", text)
+    assert _render(large_plan) == text
+
+
+def test_large_plan_in_colour_matches_golden() -> None:
+    check_golden("plan_large_colour.txt", _written(workload_plan(2), **COLOUR))
+
+
+@pytest.mark.parametrize("options", [{"no_color": True}, COLOUR], ids=["plain", "colour"])
+def test_tabs_newlines_and_control_codes_render_as_before(awkward_plan: Plan, options: dict) -> None:
+    name = "plan_awkward_colour.txt" if options.get("force_terminal") else "plan_awkward.txt"
+    check_golden(name, _written(awkward_plan, show_noop=True, **options))
