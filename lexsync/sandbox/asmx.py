@@ -12,7 +12,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from lexsync.sandbox import seed, views, xmlio
 from lexsync.sandbox.context import SandboxContext
-from lexsync.sandbox.store import Tx
+from lexsync.sandbox.store import Reader
 
 XML_MEDIA = "text/xml; charset=utf-8"
 _INT_RE = re.compile(r"^\s*[-+]?\d+\s*$")
@@ -26,14 +26,14 @@ def asmx_error(message: str) -> Response:
 @dataclass(frozen=True)
 class Read:
     params: tuple[tuple[str, str], ...]  # (name, "int" | "str")
-    answer: Callable[[Tx, dict[str, Any], str], bytes]
+    answer: Callable[[Reader, dict[str, Any], str], bytes]
 
 
-def _array(type_name: str, build: Callable[[Tx, dict[str, Any]], list[dict[str, Any]]]):
+def _array(type_name: str, build: Callable[[Reader, dict[str, Any]], list[dict[str, Any]]]):
     return lambda tx, args, ns: xmlio.array_document(type_name, build(tx, args), ns)
 
 
-def _single_account(tx: Tx, args: dict[str, Any], ns: str) -> bytes:
+def _single_account(tx: Reader, args: dict[str, Any], ns: str) -> bytes:
     account = tx.get("accounts", args["AccountUID"])
     if account is None or account.get("ClientUID") != args["ClientUID"]:
         return xmlio.object_document("ClientAccountType", None, ns)
@@ -113,6 +113,8 @@ async def read(request: Request) -> Response:
             args[name] = int(value)
         else:
             args[name] = value
-    with ctx.store.reading() as tx:
-        body = spec.answer(tx, args, ctx.config.namespace)
+    # Parsed arguments make the key, so `ClientUID=07` and `ClientUID=7` share an answer.
+    body = ctx.store.answer(
+        (method, *args.values()), lambda tx: spec.answer(tx, args, ctx.config.namespace)
+    )
     return Response(body, media_type=XML_MEDIA)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -38,8 +38,13 @@ TABLES: dict[str, Table] = {
 }
 
 
-class Tx:
-    """Row access inside a held lock (and, for writes, an open transaction)."""
+# Rendered read answers kept at most this size in all; beyond it the cache starts over.
+ANSWER_CACHE_BYTES = 64 * 1024 * 1024
+
+
+class Reader:
+    """Row access inside the held lock. It cannot write: only `Tx` can, and only inside
+    `Store.transaction`, which is where cached answers are dropped."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
@@ -68,6 +73,10 @@ class Tx:
         ).fetchall()
         return [self._row(table, r) for r in rows]
 
+
+class Tx(Reader):
+    """A `Reader` that can also write, inside an open transaction."""
+
     def insert(self, table: str, parent: int | None, data: dict[str, Any]) -> int:
         body = {k: v for k, v in data.items() if k != TABLES[table].id_field}
         cur = self._conn.execute(
@@ -90,6 +99,10 @@ class Tx:
 class Store:
     def __init__(self, db_path: str = ":memory:") -> None:
         self._lock = threading.RLock()
+        # Read answers as sent, valid until the data changes (see `answer`).
+        self._answers: dict[Hashable, bytes] = {}
+        self._answer_bytes = 0
+        self._data_version: int | None = None
         # One shared connection guarded by the lock: simplest way to be safe from any thread.
         self._conn = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
         if db_path != ":memory:":
@@ -125,12 +138,39 @@ class Store:
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
+            else:
+                self._conn.execute("COMMIT")
+            finally:
+                # Every write of this process passes here, so no cached answer outlives it.
+                self._forget_answers()
 
     @contextmanager
-    def reading(self) -> Iterator[Tx]:
+    def reading(self) -> Iterator[Reader]:
         with self._lock:
-            yield Tx(self._conn)
+            yield Reader(self._conn)
+
+    def answer(self, key: Hashable, render: Callable[[Reader], bytes]) -> bytes:
+        """The read answer for `key`, rendered by `render` only if the data changed since
+        it was last rendered. `key` must hold everything the answer depends on."""
+        with self._lock:
+            # data_version moves when another connection (another process on the same
+            # file) commits; this connection's own writes are caught by `transaction`.
+            version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+            if version != self._data_version:
+                self._forget_answers()
+                self._data_version = version
+            body = self._answers.get(key)
+            if body is None:
+                body = render(Reader(self._conn))
+                if self._answer_bytes + len(body) > ANSWER_CACHE_BYTES:
+                    self._forget_answers()
+                self._answers[key] = body
+                self._answer_bytes += len(body)
+            return body
+
+    def _forget_answers(self) -> None:
+        self._answers.clear()
+        self._answer_bytes = 0
 
     def reset(self) -> None:
         """Back to seed data: empty every table and restart every ID counter."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from lexsync.sandbox import seed
-from lexsync.sandbox.store import Tx
+from lexsync.sandbox.store import Reader
 
 _CLIENT_LIST_ORDER = (
     "ClientUID", "AccountUID", "DateAdded", "Status", "UserUID", "TimeOffset", "Notes",
@@ -72,11 +72,11 @@ def client_list_item(client: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in _pick(full, _CLIENT_LIST_ORDER).items() if v is not None}
 
 
-def client_list(tx: Tx) -> list[dict[str, Any]]:
+def client_list(tx: Reader) -> list[dict[str, Any]]:
     return [client_list_item(c) for c in tx.all("clients")]
 
 
-def client_data(tx: Tx, client_uid: int) -> list[dict[str, Any]]:
+def client_data(tx: Reader, client_uid: int) -> list[dict[str, Any]]:
     client = tx.get("clients", client_uid)
     if client is None:
         return []
@@ -98,7 +98,7 @@ def client_data(tx: Tx, client_uid: int) -> list[dict[str, Any]]:
     ]
 
 
-def client_groups(tx: Tx) -> list[dict[str, Any]]:
+def client_groups(tx: Reader) -> list[dict[str, Any]]:
     clients = tx.all("clients")
     return [
         {
@@ -111,7 +111,7 @@ def client_groups(tx: Tx) -> list[dict[str, Any]]:
     ]
 
 
-def method_view(tx: Tx, method: dict[str, Any]) -> dict[str, Any]:
+def method_view(tx: Reader, method: dict[str, Any]) -> dict[str, Any]:
     settings = []
     for s in tx.children("settings", method["ClientDeliveryUID"]):
         mappings = [
@@ -122,7 +122,7 @@ def method_view(tx: Tx, method: dict[str, Any]) -> dict[str, Any]:
     return {**_pick(method, _METHOD_ORDER), "FieldSettings": settings, "DeliveryDays": days}
 
 
-def account_view(tx: Tx, account: dict[str, Any]) -> dict[str, Any]:
+def account_view(tx: Reader, account: dict[str, Any]) -> dict[str, Any]:
     """The ASMX ClientAccountType: no WeekMax, AlternatePosting or Offer* (wire.md)."""
     view = _pick(account, _ACCOUNT_ORDER)
     view["Criteria"] = [
@@ -134,11 +134,11 @@ def account_view(tx: Tx, account: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-def client_accounts(tx: Tx, client_uid: int) -> list[dict[str, Any]]:
+def client_accounts(tx: Reader, client_uid: int) -> list[dict[str, Any]]:
     return [account_view(tx, a) for a in tx.children("accounts", client_uid)]
 
 
-def criteria_accounts(tx: Tx, lead_type: int, lead_field: int, value: str) -> list[dict[str, Any]]:
+def criteria_accounts(tx: Reader, lead_type: int, lead_field: int, value: str) -> list[dict[str, Any]]:
     found = []
     for account in tx.all("accounts"):
         method = tx.get("methods", account.get("DeliveryUID", 0))
@@ -196,12 +196,12 @@ def lead_fields(type_uid: int) -> list[dict[str, Any]]:
     ]
 
 
-def is_username_unique(tx: Tx, username: str) -> bool:
+def is_username_unique(tx: Reader, username: str) -> bool:
     wanted = username.lower()
     return all(str(c.get("Username", "")).lower() != wanted for c in tx.all("clients"))
 
 
-def dump(tx: Tx) -> dict[str, Any]:
+def dump(tx: Reader) -> dict[str, Any]:
     """The whole store as JSON, every attribute (including REST-only ones) included."""
     clients = []
     for c in tx.all("clients"):
