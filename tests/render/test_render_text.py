@@ -176,3 +176,11 @@ def test_large_plan_in_colour_matches_golden() -> None:
 def test_tabs_newlines_and_control_codes_render_as_before(awkward_plan: Plan, options: dict) -> None:
     name = "plan_awkward_colour.txt" if options.get("force_terminal") else "plan_awkward.txt"
     check_golden(name, _written(awkward_plan, show_noop=True, **options))
+
+
+def test_a_console_style_wraps_the_same_pieces(awkward_plan: Plan, full_plan: Plan) -> None:
+    # A console-wide style is applied piece by piece, so this pins where pieces start and end.
+    plan = Plan(changes=[*full_plan.changes, *awkward_plan.changes], dialect="rest",
+                state_lineage="l", state_serial=1, live_digest="a", desired_digest="b",
+                unobservable=full_plan.unobservable)
+    check_golden("plan_console_style.txt", _written(plan, show_noop=True, style="italic", **COLOUR))
