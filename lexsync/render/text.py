@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Console
+from rich.segment import Segment, Segments
+from rich.style import Style
 from rich.text import Text
 
 from lexsync.engine.plan import Action, Plan
@@ -10,33 +14,111 @@ from lexsync.render.lines import Line, change_lines, summary
 
 # Styles, not markup: values such as "field_mappings[st]" would be read as markup tags.
 _COLOURS = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.RETIRE: "red"}
+# What rich's Text does more than pass through: control codes it strips, tabs it expands,
+# newlines it splits at. Lines holding one of these are printed through a real Text.
+_SPECIAL = re.compile(r"[\x07\x08\t\n\x0b\x0c\r]")
+# Segments per print: one print per line costs more than the line itself, one print for a
+# huge plan would show nothing until the end.
+_BATCH = 4096
 
 
 def render_plan(plan: Plan, console: Console, *, show_noop: bool = False) -> None:
     shown = [c for c in plan.changes if show_noop or c.action is not Action.NOOP]
+    out = _LineWriter(console)
     if plan.has_changes:
-        _print(console, Text("lexsync will perform the following actions:", style="bold"))
-        _print(console, Text())
+        out.text(Text("lexsync will perform the following actions:", style="bold"))
+        out.blank()
     for change in shown:
         for line in change_lines(change):
-            _print(console, _styled(line))
-        _print(console, Text())
+            out.line(line)
+        out.blank()
     if plan.has_changes:
-        _print(console, Text.assemble(("Plan:", "bold"), summary(plan).removeprefix("Plan:")))
+        out.text(Text.assemble(("Plan:", "bold"), summary(plan).removeprefix("Plan:")))
     else:
-        _print(console, Text(summary(plan), style="green"))
+        out.text(Text(summary(plan), style="green"))
     if plan.unobservable:
-        _print(console, Text())
-        _print(console, Text("Note: LeadExec cannot read these values back, so lexsync cannot "
-                             "detect changes made to them outside lexsync:", style="bold"))
+        out.blank()
+        out.text(Text("Note: LeadExec cannot read these values back, so lexsync cannot "
+                      "detect changes made to them outside lexsync:", style="bold"))
         for note in plan.unobservable:
-            _print(console, Text(f"  - {note}"))
+            out.text(Text(f"  - {note}"))
+    out.flush()
+
+
+class _LineWriter:
+    """Prints lines as exactly the segments rich makes of one `Text` per line, in batches.
+
+    Going through `Text` and `console.print` for each of a large plan's lines costs far more
+    than the output (wrapping, measuring, option lookups per call), while the segments of
+    a plain line are simple: unstyled runs, one segment per styled span, then the newline.
+    """
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.segments: list[Segment] = []
+        self.styles: dict[str, Style] = {}
+
+    def line(self, line: Line) -> None:
+        symbol, body = line.symbol, line.body
+        full = f"{line.prefix}{symbol}{body}"
+        if _SPECIAL.search(full):
+            self.text(_styled(line))
+            return
+        # Text.rstrip: trailing blanks go, and with them any styled span left empty.
+        end = len(full.rstrip())
+        prefix = line.prefix[:end]
+        symbol = symbol[:max(end - len(prefix), 0)]
+        body = body[:max(end - len(prefix) - len(symbol), 0)]
+        append = self.segments.append
+        if symbol:
+            null = Style.null()  # what Text.render gives the unstyled runs between spans
+            if prefix:
+                append(Segment(prefix, null))
+            append(Segment(symbol, self._style(_symbol_style(line))))
+            if body:
+                append(Segment(body, self._style("dim") if line.comment else null))
+        elif body and line.comment:
+            null = Style.null()
+            if prefix:
+                append(Segment(prefix, null))
+            append(Segment(body, self._style("dim")))
+        else:
+            append(Segment(prefix + body))  # a Text without spans is one segment
+        self._end_line()
+
+    def blank(self) -> None:
+        self.segments.append(Segment(""))
+        self._end_line()
+
+    def text(self, text: Text) -> None:
+        self.flush()
+        _print(self.console, text)
+
+    def flush(self) -> None:
+        if self.segments:
+            self.console.print(Segments(self.segments), soft_wrap=True)
+            self.segments = []
+
+    def _end_line(self) -> None:
+        self.segments.append(Segment("\n"))
+        if len(self.segments) >= _BATCH:
+            self.flush()
+
+    def _style(self, name: str) -> Style:
+        style = self.styles.get(name)
+        if style is None:
+            # Through the console, as Text.render does, so a theme can restyle these names.
+            style = self.styles[name] = self.console.get_style(name, default=Style.null())
+        return style
+
+
+def _symbol_style(line: Line) -> str:
+    return f"bold {'dim' if line.comment else _COLOURS.get(line.action, '')}".strip()
 
 
 def _styled(line: Line) -> Text:
-    symbol_style = "dim" if line.comment else _COLOURS.get(line.action, "")
     text = Text(line.prefix)
-    text.append(line.symbol, style=f"bold {symbol_style}".strip() if line.symbol else "")
+    text.append(line.symbol, style=_symbol_style(line) if line.symbol else "")
     text.append(line.body, style="dim" if line.comment else "")
     text.rstrip()
     return text
