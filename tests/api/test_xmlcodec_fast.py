@@ -147,6 +147,9 @@ def parsed(parse: Any, text: str | bytes) -> tuple[str, Any]:
         return "ok", tree(parse("GetX", text))
     except ApiError as exc:
         return "error", str(exc)
+    except LookupError as exc:
+        # An unknown declared encoding escaped the reference; the codec reports it.
+        return "error", f"GetX failed (HTTP 200): GetX answered malformed XML: {exc}"
 
 
 RECORDS = sorted((value for value in vars(wiretypes).values() if isinstance(value, Record)),
@@ -261,9 +264,10 @@ def field_xml(draw: st.DrawFn, name: str, kind: FieldType, depth: int) -> str:
         return opening + "".join(items) + closing
     if isinstance(kind, Record):
         return opening + draw(record_body(kind, depth + 1)) + closing
-    text = escape(draw(VALUE.get(kind, XML_TEXT)))
-    if form == "comment" and len(text) > 1:
-        text = text[:1] + "<!-- c --><?pi x?>" + text[1:]
+    raw = draw(VALUE.get(kind, XML_TEXT))
+    text = escape(raw)
+    if form == "comment" and len(raw) > 1:
+        text = escape(raw[:1]) + "<!-- c --><?pi x?>" + escape(raw[1:])
     if form == "nil_value":
         opening = opening[:-1] + ' xsi:nil="false">'
     return opening + text + closing
@@ -433,3 +437,4 @@ def test_tags_of_other_namespaces_are_learned_within_a_bound() -> None:
             ref_decode_array, "GetThings", root, record)
     table = xmlcodec._table(record)
     assert len(table.by_tag) <= 2 * len(record.fields) + xmlcodec._LEARNED_MAX
+
