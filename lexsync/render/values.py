@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import re
+from functools import lru_cache
+from json.encoder import encode_basestring  # what json.dumps(str, ensure_ascii=False) calls
 from typing import Any
 
 from lexsync.engine.plan import SENSITIVE
@@ -20,13 +21,17 @@ def scalar(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         # The marker is printed bare so it never reads like a real quoted value.
-        return SENSITIVE if value == SENSITIVE else json.dumps(value, ensure_ascii=False)
+        return SENSITIVE if value == SENSITIVE else encode_basestring(value)
     return str(value)
 
 
 def key(name: Any) -> str:
-    text = str(name)
-    return text if _BARE_KEY.fullmatch(text) else json.dumps(text, ensure_ascii=False)
+    return _key(str(name))
+
+
+@lru_cache(maxsize=4096)  # attribute and mapping names repeat in every resource of a plan
+def _key(text: str) -> str:
+    return text if _BARE_KEY.fullmatch(text) else encode_basestring(text)
 
 
 def inline(value: Any) -> str:
@@ -42,25 +47,40 @@ def inline(value: Any) -> str:
 
 def block(value: Any, *, top: bool = True) -> list[str]:
     """The value as lines; the first continues the `name = ` line, the rest are indented."""
-    text = inline(value)
-    if not isinstance(value, dict | list | tuple) or not value:
-        return [text]
-    if len(text) <= INLINE_LIMIT and not (top and _has_nested(value)):
-        return [text]
+    return _layout(value, top)[1]
+
+
+def _layout(value: Any, top: bool) -> tuple[str, list[str]]:
+    """`inline(value)` and `block(value)` together, so each nested value is laid out once
+    instead of once per level above it."""
     if isinstance(value, dict):
-        width = max(len(key(k)) for k in value)
+        if not value:
+            return "{}", ["{}"]
+        keys = [key(k) for k in value]
+        inner = [_layout(v, False) for v in value.values()]
+        text = "{ " + ", ".join(f"{k} = {t}" for k, (t, _) in zip(keys, inner, strict=True)) + " }"
+        if len(text) <= INLINE_LIMIT and not (top and _has_nested(value)):
+            return text, [text]
+        width = max(len(k) for k in keys)
         lines = ["{"]
-        for k, v in value.items():
-            inner = block(v, top=False)
-            lines.append(f"{INDENT}{key(k).ljust(width)} = {inner[0]}")
-            lines.extend(INDENT + line for line in inner[1:])
-        return [*lines, "}"]
-    lines = ["["]
-    for item in value:
-        inner = block(item, top=False)
-        inner[-1] += ","
-        lines.extend(INDENT + line for line in inner)
-    return [*lines, "]"]
+        for k, (_, rendered) in zip(keys, inner, strict=True):
+            lines.append(f"{INDENT}{k.ljust(width)} = {rendered[0]}")
+            lines.extend(INDENT + line for line in rendered[1:])
+        lines.append("}")
+        return text, lines
+    if isinstance(value, list | tuple):
+        inner = [_layout(v, False) for v in value]
+        text = "[" + ", ".join(t for t, _ in inner) + "]"
+        if not value or (len(text) <= INLINE_LIMIT and not (top and _has_nested(value))):
+            return text, [text]
+        lines = ["["]
+        for _, rendered in inner:
+            lines.extend(INDENT + line for line in rendered[:-1])
+            lines.append(f"{INDENT}{rendered[-1]},")
+        lines.append("]")
+        return text, lines
+    text = scalar(value)
+    return text, [text]
 
 
 def _has_nested(value: Any) -> bool:
