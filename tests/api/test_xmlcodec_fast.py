@@ -217,7 +217,7 @@ XML_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled
     " \t\n\r"), max_size=12)
 BAD = st.sampled_from(["", " ", "abc", "1.5", "1e309", "NaN", "inf", "-0", "1_000", "+7",
                        "\u0663", " 12\n", "\u00a012", "True", "yes", " true ", "0x1F",
-                       "9" * 5000, "-9223372036854775809"])
+                       "9" * 5000, "-9223372036854775809", "\u2003 12\u3000", "\u008512"])
 VALUE = {
     "int": st.integers(-2**63, 2**63).map(str) | BAD,
     "float": st.floats(allow_nan=False).map(repr) | st.integers(-10**6, 10**6).map(str) | BAD,
@@ -438,3 +438,39 @@ def test_tags_of_other_namespaces_are_learned_within_a_bound() -> None:
     table = xmlcodec._table(record)
     assert len(table.by_tag) <= 2 * len(record.fields) + xmlcodec._LEARNED_MAX
 
+
+def test_answers_without_a_dtd_skip_defusedxml_and_those_with_one_go_through_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import _elementtree
+
+    assert xmlcodec.XMLParser is _elementtree.XMLParser  # the C parser, not the Python one
+    seen: list[str | bytes] = []
+
+    def spy(text: str | bytes) -> Element:
+        seen.append(text)
+        return defused_fromstring(text)
+
+    monkeypatch.setattr(xmlcodec, "defused_fromstring", spy)
+    xmlcodec.parse("GetClientAccounts", ACCOUNTS)
+    xmlcodec.parse("GetStateList", PLAIN)
+    assert seen == []
+    for answer in (BOMB.encode(), XXE, BOMB.encode("utf-16"), b"<a>caf\xe9</a>"):
+        with pytest.raises(ApiError):
+            xmlcodec.parse("GetStateList", answer)
+    assert seen == [BOMB.encode(), XXE, BOMB.encode("utf-16"), b"<a>caf\xe9</a>"]
+
+
+def test_text_reaches_expat_as_utf8_whatever_the_declaration_says() -> None:
+    # Why the DOCTYPE check on the decoded text cannot be dodged by declaring another
+    # encoding: the C parser fed a str ignores the declared one.
+    parser = xmlcodec.XMLParser()
+    parser.feed('<?xml version="1.0" encoding="utf-16"?><a>caf\u00e9</a>')
+    assert parser.close().text == "caf\u00e9"
+    hidden = ('<?xml version="1.0" encoding="utf-16"?>' + XXE.split("?>", 1)[1]).encode()
+    assert not xmlcodec._plain(hidden.decode())
+    with pytest.raises(ApiError, match="malformed XML"):
+        xmlcodec.parse("GetStateList", hidden)
+    # UTF-16 bytes are not UTF-8 text (BOM) or hold NULs (no BOM): defusedxml reads them.
+    for answer in (XXE.encode("utf-16"), XXE.encode("utf-16-le"), XXE.encode("utf-16-be")):
+        with pytest.raises(ApiError, match="EntitiesForbidden"):
+            xmlcodec.parse("GetStateList", answer)
