@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lexsync.engine.diff import diff
+from lexsync.engine.observe import previous_as_live
 from lexsync.engine.plan import Action
-from lexsync.engine.planner import PlanBundle, Step, previous_as_live
+from lexsync.engine.planner import PlanBundle, Step
 from lexsync.engine.refresh import refresh
 from lexsync.errors import ApiError
 from lexsync.resources.base import Context, Live

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from lexsync.engine.diff import diff, flatten, masked
+from lexsync.engine.observe import previous_as_live
 from lexsync.engine.plan import Action, AttributeChange, Plan, ResourceChange
 from lexsync.errors import Diagnostic
 from lexsync.resources.base import Context, Desired, Live, ResourceKind
@@ -48,13 +50,18 @@ def digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def previous_as_live(record: ResourceState) -> Live:
-    return Live(record.remote_id, {}, dict(record.attributes), parent_id=record.parent_id,
-                sub_ids=dict(record.sub_ids), observable=False)
-
-
 def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, view: LiveView,
-               ctx: Context, *, adopt: bool = False, targets: tuple[str, ...] = ()) -> PlanBundle:
+               ctx: Context, *, adopt: bool = False, targets: tuple[str, ...] = (),
+               observed: Mapping[str, Live | None] | None = None) -> PlanBundle:
+    """`observed` holds Live objects already made from `view` (EarlyObserver), by address."""
+    observed = observed or {}
+
+    def find_live(kind: ResourceKind, address: str, record: ResourceState,
+                  client_key: str | None) -> Live | None:
+        if address in observed:
+            return observed[address]
+        return kind.find_live(view, record.remote_id, ctx, previous_as_live(record), client_key)
+
     steps: list[Step] = []
     retire_steps: list[Step] = []
     problems: list[Diagnostic] = []
@@ -68,8 +75,7 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
         wanted = {d.address for d in desired_list}
         for desired in desired_list:
             record = state.resources.get(desired.address)
-            previous = previous_as_live(record) if record else None
-            live = kind.find_live(view, record.remote_id, ctx, previous, desired.client) if record else None
+            live = find_live(kind, desired.address, record, desired.client) if record else None
             reason = None
             if record and live is None:
                 reason = "recorded in state but not found in LeadExec"
@@ -95,7 +101,7 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
                 continue
             ctx.ids.setdefault(address, record.remote_id)
             client_key = address.split(".")[1] if kind.kind in ("delivery_method", "delivery_account") else None
-            live = kind.find_live(view, record.remote_id, ctx, previous_as_live(record), client_key)
+            live = find_live(kind, address, record, client_key)
             if live is not None:
                 live_seen[address] = live.attrs
             retire_steps.append(_retire_step(kind, address, live, record, ctx))

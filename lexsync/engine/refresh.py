@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from lexsync.resources.live import LiveView
@@ -11,10 +11,12 @@ from lexsync.resources.live import LiveView
 
 async def refresh(api: Any, *, read_groups: bool, client_uids: set[int], field_uids: set[int],
                   on_progress: Any = None,
-                  also_read: Callable[[dict[str, Any]], bool] | None = None) -> LiveView:
+                  also_read: Callable[[dict[str, Any]], bool] | None = None,
+                  client_read: Callable[[LiveView, int], Awaitable[None]] | None = None) -> LiveView:
     """One GetClientList, GetClientGroups if groups matter, then per named client its accounts
     (which carry the methods) and, when fields are managed, its field data. `also_read` picks
-    further clients, with their field data, from the client list (adoption by username)."""
+    further clients, with their field data, from the client list (adoption by username).
+    `client_read` is awaited as soon as one client's reads are in."""
     view = LiveView()
     group_task = api.get_client_groups() if read_groups else None
     client_rows, group_rows = await asyncio.gather(
@@ -35,10 +37,18 @@ async def refresh(api: Any, *, read_groups: bool, client_uids: set[int], field_u
         view.accounts[uid] = accounts
         if fields is not None:
             view.client_fields[uid] = fields
+        seen: dict[int, dict[str, Any]] = {}
         for account in accounts:
             details = account.get("DeliveryDetails")
             if details and int(details.get("ClientDeliveryUID", 0)) > 0:
-                view.methods[int(details["ClientDeliveryUID"])] = details
+                method_uid = int(details["ClientDeliveryUID"])
+                if seen.get(method_uid) == details:
+                    # Every account repeats its method whole: keep one copy in memory.
+                    account["DeliveryDetails"] = details = seen[method_uid]
+                seen[method_uid] = details
+                view.methods[method_uid] = details
+        if client_read is not None:
+            await client_read(view, uid)
         if on_progress:
             on_progress()
 

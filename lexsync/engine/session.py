@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -16,6 +17,7 @@ from lexsync.api.settings import ApiSettings
 from lexsync.config.loader import LoadedConfig, load_configuration
 from lexsync.engine.applier import Applier, ApplyResult, StepOutcome
 from lexsync.engine.importer import record_adopted
+from lexsync.engine.observe import EarlyObserver
 from lexsync.engine.plan import Plan
 from lexsync.engine.planner import PlanBundle, PlanProblems, build_plan
 from lexsync.engine.refresh import refresh
@@ -106,15 +108,6 @@ class Session:
                        if r.kind == "delivery_method" and r.attributes.get("lead_type")}
         need_states = any(a.criteria for c in model.clients.values() for a in c.delivery_accounts.values()) \
             or any(r.attributes.get("criteria") for r in state.resources.values())
-        self._progress("reading lead types, lead fields and states")
-        await ctx.catalog.load(api, lead_types, need_states)
-        desired = self._expand(ctx)
-        for method in desired.get("delivery_method", []):
-            ctx.method_lead_types[method.address] = method.attrs["lead_type"]
-        for address, record in state.resources.items():
-            if record.kind == "delivery_method" and record.attributes.get("lead_type"):
-                ctx.method_lead_types.setdefault(address, record.attributes["lead_type"])
-
         client_uids = {r.remote_id for r in state.resources.values() if r.kind == "client"}
         field_uids = {state.resources[f"client.{k}"].remote_id for k, c in model.clients.items()
                       if c.fields and f"client.{k}" in state.resources}
@@ -135,13 +128,32 @@ class Session:
             field_uids &= wanted
         read_groups = bool(model.client_groups) or any(
             r.kind == "client_group" for r in state.resources.values())
-        self._progress(f"reading {len(client_uids)} clients")
-        view = await refresh(api, read_groups=read_groups, client_uids=client_uids,
-                             field_uids=field_uids, also_read=adoptable)
+
+        # The catalog, the clients' reads and the configuration's expansion all run at once:
+        # a plan is bounded by waiting for answers, so the CPU work is done inside that wait.
+        self._progress(f"reading lead types, lead fields, states and {len(client_uids)} clients")
+        catalog_loaded = asyncio.ensure_future(ctx.catalog.load(api, lead_types, need_states))
+        observer = None if self.options.adopt else EarlyObserver(state, ctx, catalog_loaded)
+        reading = asyncio.ensure_future(refresh(
+            api, read_groups=read_groups, client_uids=client_uids, field_uids=field_uids,
+            also_read=adoptable, client_read=observer.client_read if observer else None))
+        try:
+            await catalog_loaded
+            # In a thread, so the event loop keeps sending reads while it runs.
+            desired = await asyncio.to_thread(self._expand, ctx)
+            view = await reading
+        finally:
+            await _settle(catalog_loaded, reading)
+        for method in desired.get("delivery_method", []):
+            ctx.method_lead_types[method.address] = method.attrs["lead_type"]
+        for address, record in state.resources.items():
+            if record.kind == "delivery_method" and record.attributes.get("lead_type"):
+                ctx.method_lead_types.setdefault(address, record.attributes["lead_type"])
         self.last_view = view  # drift lists the live objects nothing claims
         try:
             return build_plan(desired, state, view, ctx, adopt=self.options.adopt,
-                              targets=self.options.targets)
+                              targets=self.options.targets,
+                              observed=observer.observed if observer else None)
         except PlanProblems as exc:
             raise ConfigError([
                 replace(p, location=self._locate_address(p.address.split(".") if p.address else []))
@@ -217,6 +229,15 @@ class Session:
             self.adopted = record_adopted(bundle, state)
             if self.adopted:
                 self.backend.write(state)
+
+
+async def _settle(*tasks: asyncio.Future[Any]) -> None:
+    """Cancel what is still running after a failure and wait for it, so no read outlives the
+    plan and no task's error goes unretrieved."""
+    for task in tasks:
+        if not task.done():
+            task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def check_not_stale(saved: Plan, fresh: Plan) -> None:

@@ -1,0 +1,59 @@
+"""Observing live objects while the refresh is still reading.
+
+A plan spends most of its time waiting for `GetClientAccounts` answers. Turning each
+client's answer into `Live` objects as soon as it arrives does that CPU work inside the
+wait, instead of after the last answer, and leaves the planner only the comparison.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+
+from lexsync.resources.base import Context, Live
+from lexsync.resources.live import LiveView
+from lexsync.resources.registry import KINDS
+from lexsync.state.document import ResourceState, StateDocument
+
+# Methods and accounts only: observing a client teaches the catalog its custom fields, which
+# the configuration's expansion reads, so clients are observed after it, by the planner.
+EARLY_KINDS = ("delivery_method", "delivery_account")
+
+
+def previous_as_live(record: ResourceState) -> Live:
+    """What state last recorded, in the shape `find_live` compares against."""
+    return Live(record.remote_id, {}, dict(record.attributes), parent_id=record.parent_id,
+                sub_ids=dict(record.sub_ids), observable=False)
+
+
+class EarlyObserver:
+    """Observes each state-recorded method and account of a client once its reads are in.
+
+    `observed` maps address → Live (or None: recorded but not found). The planner uses an
+    entry when there is one and observes the rest itself, so an address missing here is
+    never wrong, only later.
+    """
+
+    def __init__(self, state: StateDocument, ctx: Context, catalog_loaded: asyncio.Future[None]) -> None:
+        self.ctx = ctx
+        self.observed: dict[str, Live | None] = {}
+        self._catalog_loaded = catalog_loaded
+        self._kinds = {kind.kind: kind for kind in KINDS if kind.kind in EARLY_KINDS}
+        self._by_client: dict[int, list[tuple[str, ResourceState]]] = defaultdict(list)
+        for address, record in state.resources.items():
+            client_uid = record.parent_id or ctx.ids.get(".".join(address.split(".")[:2]))
+            if record.kind in self._kinds and client_uid:
+                self._by_client[int(client_uid)].append((address, record))
+
+    async def client_read(self, view: LiveView, client_uid: int) -> None:
+        """Called by the refresh when all of one client's reads have arrived."""
+        if client_uid in self._by_client:
+            await asyncio.shield(self._catalog_loaded)  # field and state names come from it
+            self.observe_client(view, client_uid)
+
+    def observe_client(self, view: LiveView, client_uid: int) -> None:
+        for address, record in self._by_client[client_uid]:
+            kind = self._kinds[record.kind]
+            client_key = address.split(".")[1]
+            self.observed[address] = kind.find_live(view, record.remote_id, self.ctx,
+                                                    previous_as_live(record), client_key)
