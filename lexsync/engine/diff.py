@@ -53,6 +53,10 @@ def is_sensitive(path: str, sensitive: frozenset[str]) -> bool:
 
 def diff(desired: dict[str, Any], live: dict[str, Any], sensitive: frozenset[str]) -> list[AttributeChange]:
     """Changes needed to make live match desired, for the attributes desired manages."""
+    if all(key in live and live[key] == value for key, value in desired.items()):
+        # Exactly equal managed values (nearly every resource of a plan): nothing can differ,
+        # and whole collections that compare equal hold no extra live entries.
+        return []
     want, have = flatten(desired), flatten(live)
     paths = list(want)
     for collection in WHOLE_COLLECTIONS:
@@ -77,6 +81,8 @@ def masked(attrs: dict[str, Any] | None, sensitive: frozenset[str]) -> dict[str,
     """A copy safe to print or save: sensitive attributes replaced by SENSITIVE."""
     if attrs is None:
         return None
+    if not sensitive:
+        return attrs  # nothing to hide: plans only read it, so no copy is needed
     out: dict[str, Any] = {}
     for key, value in attrs.items():
         nested = {s.split(".", 1)[1] for s in sensitive if s.startswith(f"{key}.")}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -21,7 +22,9 @@ STANDARD_CLIENT_FIELDS: dict[str, int] = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def name_key(name: str) -> str:
+    # Cached: a plan looks up the same few dozen field names tens of thousands of times.
     return "".join(ch for ch in name.lower() if ch.isalnum())
 
 
@@ -60,6 +63,7 @@ class Catalog:
     client_fields: dict[str, tuple[int, str]] = field(
         default_factory=lambda: {name_key(n): (uid, n) for n, uid in STANDARD_CLIENT_FIELDS.items()}
     )
+    _by_uid: dict[tuple[int, int], LeadField | None] = field(default_factory=dict, repr=False)
 
     async def load(self, reader: CatalogReader, lead_type_names: set[str], need_states: bool) -> None:
         """Read lead types, then the fields of every lead type named, and states if needed."""
@@ -79,6 +83,7 @@ class Catalog:
                 )
                 for r in rows
             }
+        self._by_uid.clear()  # look-ups remembered before these fields were known
         if need_states and not self.states:
             for row in results[-1]:
                 uid = int(row["StateUID"])
@@ -106,6 +111,12 @@ class Catalog:
             raise UnknownName("lead field", name, [f.name for f in fields.values()]) from None
 
     def lead_field_by_uid(self, lead_type_uid: int, uid: int) -> LeadField | None:
+        key = (lead_type_uid, uid)
+        if key not in self._by_uid:  # every observed mapping and criterion asks: remember
+            self._by_uid[key] = self._find_lead_field(lead_type_uid, uid)
+        return self._by_uid[key]
+
+    def _find_lead_field(self, lead_type_uid: int, uid: int) -> LeadField | None:
         for candidate in self.lead_fields.get(lead_type_uid, {}).values():
             if candidate.uid == uid:
                 return candidate
