@@ -44,3 +44,14 @@ def test_exceptions_propagate() -> None:
         assert str(exc) == "gone"
     else:
         raise AssertionError("the exception was swallowed")
+
+
+def test_collect_less_raises_the_first_generation_threshold() -> None:
+    import gc
+
+    before = gc.get_threshold()
+    try:
+        aio.collect_less()
+        assert gc.get_threshold()[0] >= 100_000
+    finally:
+        gc.set_threshold(*before)
