@@ -6,7 +6,7 @@ import hashlib
 import json
 import secrets
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from lexsync.errors import StateError
@@ -27,6 +27,13 @@ class ResourceState:
     # Last applied normalised values; secrets only as salted hashes.
     attributes: dict[str, Any] = field(default_factory=dict)
     depends_on: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A view for serialising at once: it shares the nested values (`asdict` deep-copies
+        them, which per journal line of a 9,000-resource apply cost seconds)."""
+        return {"address": self.address, "kind": self.kind, "remote_id": self.remote_id,
+                "parent_id": self.parent_id, "sub_ids": self.sub_ids,
+                "attributes": self.attributes, "depends_on": self.depends_on}
 
 
 @dataclass
@@ -50,7 +57,7 @@ class StateDocument:
             "lineage": self.lineage,
             "serial": self.serial,
             "secret_salt": self.secret_salt,
-            "resources": {addr: asdict(res) for addr, res in self.resources.items()},
+            "resources": {addr: res.to_dict() for addr, res in self.resources.items()},
             # Only when present, so a state without interrupted creates keeps its old shape.
             **({"pending": {a: dict(p) for a, p in self.pending.items()}} if self.pending else {}),
         }

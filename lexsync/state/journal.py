@@ -28,7 +28,6 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +91,7 @@ class TrackedDict(dict[str, Any]):
 def _encode(field: str, value: Any) -> Any:
     if value is None:
         return None
-    return asdict(value) if field == "resources" else value
+    return value.to_dict() if field == "resources" else value
 
 
 def _decode(field: str, value: Any) -> Any:
