@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from lexsync.engine.plan import SENSITIVE, Action, AttributeChange, Plan, ResourceChange
 from lexsync.render import values
@@ -23,9 +22,11 @@ _RETIRE_PHRASES = {
 }
 
 
-@dataclass(frozen=True)
-class Line:
-    """`prefix` + `symbol` + `body`; `action` says how to colour the symbol, `comment` dims it."""
+class Line(NamedTuple):
+    """`prefix` + `symbol` + `body`; `action` says how to colour the symbol, `comment` dims it.
+
+    A tuple rather than a frozen dataclass: a large plan makes hundreds of thousands of lines.
+    """
 
     prefix: str
     symbol: str = ""

@@ -11,6 +11,7 @@ from lexsync.engine.plan import SENSITIVE
 
 INDENT = "    "
 INLINE_LIMIT = 72  # a nested dict or list longer than this gets one line per element
+_NESTED = (dict, list, tuple)
 _BARE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
@@ -47,40 +48,49 @@ def inline(value: Any) -> str:
 
 def block(value: Any, *, top: bool = True) -> list[str]:
     """The value as lines; the first continues the `name = ` line, the rest are indented."""
-    return _layout(value, top)[1]
+    text, lines = _layout(value, top)
+    return [text] if lines is None else lines
 
 
-def _layout(value: Any, top: bool) -> tuple[str, list[str]]:
-    """`inline(value)` and `block(value)` together, so each nested value is laid out once
-    instead of once per level above it."""
+def _layout(value: Any, top: bool) -> tuple[str, list[str] | None]:
+    """`inline(value)` and, unless it stays on that one line (None), `block(value)`: together,
+    so each nested value is laid out once instead of once per level above it."""
     if isinstance(value, dict):
         if not value:
-            return "{}", ["{}"]
+            return "{}", None
         keys = [key(k) for k in value]
-        inner = [_layout(v, False) for v in value.values()]
-        text = "{ " + ", ".join(f"{k} = {t}" for k, (t, _) in zip(keys, inner, strict=True)) + " }"
+        inner = [_layout(v, False) if isinstance(v, _NESTED) else (scalar(v), None)
+                 for v in value.values()]
+        text = "{ " + ", ".join([f"{k} = {t}" for k, (t, _) in zip(keys, inner, strict=True)]) + " }"
         if len(text) <= INLINE_LIMIT and not (top and _has_nested(value)):
-            return text, [text]
-        width = max(len(k) for k in keys)
+            return text, None
+        width = max(map(len, keys))
         lines = ["{"]
-        for k, (_, rendered) in zip(keys, inner, strict=True):
-            lines.append(f"{INDENT}{k.ljust(width)} = {rendered[0]}")
-            lines.extend(INDENT + line for line in rendered[1:])
+        for k, (first, rest) in zip(keys, inner, strict=True):
+            if rest is None:
+                lines.append(f"{INDENT}{k.ljust(width)} = {first}")
+            else:
+                lines.append(f"{INDENT}{k.ljust(width)} = {rest[0]}")
+                lines.extend([INDENT + line for line in rest[1:]])
         lines.append("}")
         return text, lines
     if isinstance(value, list | tuple):
-        inner = [_layout(v, False) for v in value]
-        text = "[" + ", ".join(t for t, _ in inner) + "]"
-        if not value or (len(text) <= INLINE_LIMIT and not (top and _has_nested(value))):
-            return text, [text]
+        if not value:
+            return "[]", None
+        inner = [_layout(v, False) if isinstance(v, _NESTED) else (scalar(v), None) for v in value]
+        text = "[" + ", ".join([t for t, _ in inner]) + "]"
+        if len(text) <= INLINE_LIMIT and not (top and _has_nested(value)):
+            return text, None
         lines = ["["]
-        for _, rendered in inner:
-            lines.extend(INDENT + line for line in rendered[:-1])
-            lines.append(f"{INDENT}{rendered[-1]},")
+        for first, rest in inner:
+            if rest is None:
+                lines.append(f"{INDENT}{first},")
+            else:
+                lines.extend([INDENT + line for line in rest[:-1]])
+                lines.append(f"{INDENT}{rest[-1]},")
         lines.append("]")
         return text, lines
-    text = scalar(value)
-    return text, [text]
+    return scalar(value), None
 
 
 def _has_nested(value: Any) -> bool:
