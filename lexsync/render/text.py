@@ -20,6 +20,9 @@ _SPECIAL = re.compile(r"[\x07\x08\t\n\x0b\x0c\r]")
 # Segments per print: one print per line costs more than the line itself, one print for a
 # huge plan would show nothing until the end.
 _BATCH = 4096
+_NEWLINE = Segment("\n")
+# The segments before a line's body, and the body's style (None: the body joins the prefix).
+_Head = tuple[tuple[Segment, ...], Style | None]
 
 
 def render_plan(plan: Plan, console: Console, *, show_noop: bool = False) -> None:
@@ -57,8 +60,42 @@ class _LineWriter:
         self.console = console
         self.segments: list[Segment] = []
         self.styles: dict[str, Style] = {}
+        # Per (prefix, symbol, action, comment), None for the general route: a plan's lines
+        # share a handful of these.
+        self.heads: dict[tuple[str, str, Action | None, bool], _Head | None] = {}
 
     def line(self, line: Line) -> None:
+        body = line.body
+        if body and not body[-1].isspace() and not _SPECIAL.search(body):
+            head_key = (line.prefix, line.symbol, line.action, line.comment)
+            try:
+                head = self.heads[head_key]
+            except KeyError:
+                head = self.heads[head_key] = self._head(line)
+            if head is not None:
+                segments, body_style = head
+                if body_style is None:
+                    self.segments.append(Segment(line.prefix + body))
+                else:
+                    self.segments.extend(segments)
+                    self.segments.append(Segment(body, body_style))
+                self._end_line()
+                return
+        self._line(line)
+
+    def _head(self, line: Line) -> _Head | None:
+        """How `_line` splits a line with this prefix and symbol and a body that stays whole."""
+        if _SPECIAL.search(line.prefix + line.symbol):
+            return None
+        prefix = (Segment(line.prefix, Style.null()),) if line.prefix else ()
+        if line.symbol:
+            symbol = Segment(line.symbol, self._style(_symbol_style(line)))
+            return (*prefix, symbol), self._style("dim") if line.comment else Style.null()
+        if line.comment:
+            return prefix, self._style("dim")
+        return (), None
+
+    def _line(self, line: Line) -> None:
         symbol, body = line.symbol, line.body
         full = f"{line.prefix}{symbol}{body}"
         if _SPECIAL.search(full):
@@ -100,7 +137,7 @@ class _LineWriter:
             self.segments = []
 
     def _end_line(self) -> None:
-        self.segments.append(Segment("\n"))
+        self.segments.append(_NEWLINE)
         if len(self.segments) >= _BATCH:
             self.flush()
 
