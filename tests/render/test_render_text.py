@@ -6,8 +6,11 @@ from typing import Any
 
 import pytest
 from rich.console import Console
+from rich.text import Text
+from rich.theme import Theme
 
 from lexsync.engine.plan import Action, AttributeChange, Plan, ResourceChange
+from lexsync.render.lines import change_lines, summary
 from lexsync.render.text import render_plan
 from tests.render.conftest import workload_plan
 from tests.render.golden import check_golden
@@ -184,3 +187,55 @@ def test_a_console_style_wraps_the_same_pieces(awkward_plan: Plan, full_plan: Pl
                 state_lineage="l", state_serial=1, live_digest="a", desired_digest="b",
                 unobservable=full_plan.unobservable)
     check_golden("plan_console_style.txt", _written(plan, show_noop=True, style="italic", **COLOUR))
+
+
+def _one_text_per_line(plan: Plan, console: Console, show_noop: bool = False) -> None:
+    """The plain way to print a plan: one Text and one print per line."""
+    colours = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.RETIRE: "red"}
+
+    def emit(text: Text) -> None:
+        console.print(text, soft_wrap=True, highlight=False)
+
+    if plan.has_changes:
+        emit(Text("lexsync will perform the following actions:", style="bold"))
+        emit(Text())
+    for change in plan.changes:
+        if change.action is Action.NOOP and not show_noop:
+            continue
+        for line in change_lines(change):
+            text = Text(line.prefix)
+            symbol_style = "dim" if line.comment else colours.get(line.action, "")
+            text.append(line.symbol, style=f"bold {symbol_style}".strip() if line.symbol else "")
+            text.append(line.body, style="dim" if line.comment else "")
+            text.rstrip()
+            emit(text)
+        emit(Text())
+    if plan.has_changes:
+        emit(Text.assemble(("Plan:", "bold"), summary(plan).removeprefix("Plan:")))
+    else:
+        emit(Text(summary(plan), style="green"))
+    if plan.unobservable:
+        emit(Text())
+        emit(Text("Note: LeadExec cannot read these values back, so lexsync cannot "
+                  "detect changes made to them outside lexsync:", style="bold"))
+        for note in plan.unobservable:
+            emit(Text(f"  - {note}"))
+
+
+@pytest.mark.parametrize("options", [
+    {"no_color": True},
+    COLOUR,
+    {"force_terminal": True, "color_system": "standard", "no_color": True},
+    {"force_terminal": True, "color_system": "256", "style": "on grey11"},
+    {"force_terminal": True, "color_system": "truecolor", "theme": Theme({"green": "blue", "dim": "italic"})},
+], ids=["plain", "colour", "no-color-terminal", "console-style", "theme"])
+def test_same_output_as_one_text_per_line(awkward_plan: Plan, full_plan: Plan, options: dict) -> None:
+    plan = Plan(changes=[*workload_plan(1).changes, *full_plan.changes, *awkward_plan.changes],
+                dialect="rest", state_lineage="l", state_serial=1, live_digest="a",
+                desired_digest="b", unobservable=awkward_plan.unobservable)
+    expected = Console(file=io.StringIO(), width=120, record=True, **options)
+    _one_text_per_line(plan, expected, show_noop=True)
+    actual = Console(file=io.StringIO(), width=120, record=True, **options)
+    render_plan(plan, actual, show_noop=True)
+    assert actual.file.getvalue() == expected.file.getvalue()
+    assert actual.export_html() == expected.export_html()
