@@ -19,6 +19,7 @@ from lexsync.api.redact import Redactor
 from lexsync.api.rest import RestWriter
 from lexsync.api.settings import ApiSettings
 from lexsync.api.soap import SoapWriter
+from lexsync.api.spread import spread_http_transport
 from lexsync.api.transport import Clock, Sender, Sleep
 from lexsync.api.wiretypes import (
     CLIENT_ACCOUNT,
@@ -124,8 +125,9 @@ class LeadExecApi:
         self._sender: Sender | None = None
 
     async def __aenter__(self) -> LeadExecApi:
+        transport = self._transport or spread_http_transport(self.settings.parallelism)
         self._http = httpx.AsyncClient(
-            transport=self._transport, timeout=httpx.Timeout(self.settings.timeout_seconds),
+            transport=transport, timeout=httpx.Timeout(self.settings.timeout_seconds),
             verify=True, follow_redirects=False,
             limits=httpx.Limits(max_connections=self.settings.parallelism))
         sender = Sender(self._http, self.settings, self.redact, self.calls, sleep=self._sleep,
