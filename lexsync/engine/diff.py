@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from lexsync.engine.plan import SENSITIVE, AttributeChange
@@ -83,13 +84,27 @@ def masked(attrs: dict[str, Any] | None, sensitive: frozenset[str]) -> dict[str,
         return None
     if not sensitive:
         return attrs  # nothing to hide: plans only read it, so no copy is needed
-    out: dict[str, Any] = {}
-    for key, value in attrs.items():
-        nested = {s.split(".", 1)[1] for s in sensitive if s.startswith(f"{key}.")}
-        if key in sensitive:
+    out = dict(attrs)
+    for key, nested in _sensitive_parts(sensitive).items():
+        if key not in out:
+            continue
+        if not nested:
             out[key] = SENSITIVE
-        elif nested and isinstance(value, dict):
-            out[key] = {k: (SENSITIVE if k in nested else v) for k, v in value.items()}
-        else:
-            out[key] = value
+        elif isinstance(out[key], dict):
+            out[key] = {k: (SENSITIVE if k in nested else v) for k, v in out[key].items()}
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _sensitive_parts(sensitive: frozenset[str]) -> dict[str, frozenset[str]]:
+    """{"password", "ftp.password"} → {"password": {}, "ftp": {"password"}}: a whole attribute
+    (empty set) or the named keys inside it."""
+    parts: dict[str, set[str]] = {}
+    for path in sensitive:
+        key, _, rest = path.partition(".")
+        parts.setdefault(key, set())
+    for path in sensitive:
+        key, _, rest = path.partition(".")
+        if rest and key not in sensitive:
+            parts[key].add(rest)
+    return {key: frozenset(rest) for key, rest in parts.items()}
