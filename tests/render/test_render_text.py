@@ -10,7 +10,9 @@ from rich.text import Text
 from rich.theme import Theme
 
 from lexsync.engine.plan import Action, AttributeChange, Plan, ResourceChange
-from lexsync.render.lines import change_lines, summary
+from lexsync.render import lines as render_lines
+from lexsync.render import text as render_text
+from lexsync.render.lines import Line, summary
 from lexsync.render.text import render_plan
 from tests.render.conftest import workload_plan
 from tests.render.golden import check_golden
@@ -202,7 +204,7 @@ def _one_text_per_line(plan: Plan, console: Console, show_noop: bool = False) ->
     for change in plan.changes:
         if change.action is Action.NOOP and not show_noop:
             continue
-        for line in change_lines(change):
+        for line in render_lines.change_lines(change):
             text = Text(line.prefix)
             symbol_style = "dim" if line.comment else colours.get(line.action, "")
             text.append(line.symbol, style=f"bold {symbol_style}".strip() if line.symbol else "")
@@ -239,3 +241,22 @@ def test_same_output_as_one_text_per_line(awkward_plan: Plan, full_plan: Plan, o
     render_plan(plan, actual, show_noop=True)
     assert actual.file.getvalue() == expected.file.getvalue()
     assert actual.export_html() == expected.export_html()
+
+
+def test_lines_with_trailing_blanks_lose_them_as_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    # change_lines never makes these today; the renderer must still print them as Text would.
+    crafted = [
+        Line("  ", "+ ", "", Action.CREATE), Line("  ", "~ ", "   ", Action.UPDATE),
+        Line("  ", "# ", "body\u3000 ", comment=True), Line("      ", body=" ", comment=True),
+        Line("    ", body="}  "), Line("   "), Line(""), Line("", "- ", "x", Action.RETIRE),
+        Line("  ", "+ ", "\u00a0", Action.CREATE), Line("\t", "+ ", "y", Action.CREATE),
+    ]
+    monkeypatch.setattr(render_lines, "change_lines", lambda change: crafted)
+    monkeypatch.setattr(render_text, "change_lines", lambda change: crafted)
+    plan = workload_plan(0)
+    for options in [{"no_color": True}, {**COLOUR, "style": "underline"}]:
+        expected = Console(file=io.StringIO(), width=120, **options)
+        _one_text_per_line(plan, expected)
+        actual = Console(file=io.StringIO(), width=120, **options)
+        render_plan(plan, actual)
+        assert actual.file.getvalue() == expected.file.getvalue()
