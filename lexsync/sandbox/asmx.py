@@ -29,15 +29,20 @@ class Read:
     answer: Callable[[Reader, dict[str, Any], str], bytes]
 
 
-def _array(type_name: str, build: Callable[[Reader, dict[str, Any]], list[dict[str, Any]]]):
-    return lambda tx, args, ns: xmlio.array_document(type_name, build(tx, args), ns)
+def _array(
+    type_name: str,
+    build: Callable[[Reader, dict[str, Any]], list[dict[str, Any]]],
+    shape: xmlio.Shape | None = None,
+):
+    return lambda tx, args, ns: xmlio.array_document(type_name, build(tx, args), ns, shape)
 
 
 def _single_account(tx: Reader, args: dict[str, Any], ns: str) -> bytes:
     account = tx.get("accounts", args["AccountUID"])
     if account is None or account.get("ClientUID") != args["ClientUID"]:
         return xmlio.object_document("ClientAccountType", None, ns)
-    return xmlio.object_document("ClientAccountType", views.account_view(tx, account), ns)
+    [view] = views.accounts_view(tx, [account])
+    return xmlio.object_document("ClientAccountType", view, ns, views.ACCOUNT)
 
 
 READS: dict[str, Read] = {
@@ -48,7 +53,11 @@ READS: dict[str, Read] = {
     ),
     "GetClientAccounts": Read(
         (("ClientUID", "int"),),
-        _array("ClientAccountType", lambda tx, a: views.client_accounts(tx, a["ClientUID"])),
+        _array(
+            "ClientAccountType",
+            lambda tx, a: views.client_accounts(tx, a["ClientUID"]),
+            views.ACCOUNT,
+        ),
     ),
     "GetClientAccount": Read((("ClientUID", "int"), ("AccountUID", "int")), _single_account),
     "GetClientGroups": Read((), _array("ClientGroupType", lambda tx, a: views.client_groups(tx))),
@@ -68,6 +77,7 @@ READS: dict[str, Read] = {
             lambda tx, a: views.criteria_accounts(
                 tx, a["LeadTypeUID"], a["LeadFieldUID"], a["Value"]
             ),
+            views.ACCOUNT,
         ),
     ),
     "isUsernameUnique": Read(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +40,7 @@ TABLES: dict[str, Table] = {
 
 # Rendered read answers kept at most this size in all; beyond it the cache starts over.
 ANSWER_CACHE_BYTES = 64 * 1024 * 1024
+_IN_CHUNK = 500  # parameters per `IN (...)`, well under SQLite's limit
 
 
 class Reader:
@@ -53,6 +54,12 @@ class Reader:
         data = json.loads(row[2])
         return {TABLES[table].id_field: row[0], **data}
 
+    def _rows(self, table: str, rows: list[tuple[int, Any, str]]) -> list[dict[str, Any]]:
+        # One json.loads for all rows: per-row calls cost more than the parsing itself.
+        id_field = TABLES[table].id_field
+        datas = json.loads("[" + ",".join(r[2] for r in rows) + "]")
+        return [{id_field: r[0], **data} for r, data in zip(rows, datas, strict=True)]
+
     def get(self, table: str, obj_id: int) -> dict[str, Any] | None:
         row = self._conn.execute(
             f"SELECT id, parent, data FROM {table} WHERE id = ?", (obj_id,)
@@ -65,13 +72,29 @@ class Reader:
 
     def all(self, table: str) -> list[dict[str, Any]]:
         rows = self._conn.execute(f"SELECT id, parent, data FROM {table} ORDER BY id").fetchall()
-        return [self._row(table, r) for r in rows]
+        return self._rows(table, rows)
 
     def children(self, table: str, parent: int) -> list[dict[str, Any]]:
         rows = self._conn.execute(
             f"SELECT id, parent, data FROM {table} WHERE parent = ? ORDER BY id", (parent,)
         ).fetchall()
-        return [self._row(table, r) for r in rows]
+        return self._rows(table, rows)
+
+    def children_of(self, table: str, parents: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+        """`children` of many parents in one query per chunk: {parent: rows in ID order}."""
+        wanted = list(dict.fromkeys(parents))
+        rows: list[tuple[int, int, str]] = []
+        for start in range(0, len(wanted), _IN_CHUNK):
+            chunk = wanted[start : start + _IN_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows += self._conn.execute(
+                f"SELECT id, parent, data FROM {table} WHERE parent IN ({marks})", chunk
+            ).fetchall()
+        rows.sort()
+        found: dict[int, list[dict[str, Any]]] = {}
+        for row, obj in zip(rows, self._rows(table, rows), strict=True):
+            found.setdefault(row[1], []).append(obj)
+        return found
 
 
 class Tx(Reader):

@@ -1,14 +1,15 @@
 """Read shapes: what GetClientList & co. answer, and the admin dump, built from the store.
 
-Values are returned as ordered dicts in the element order of the reference's read types;
-xmlio turns them into XML, the admin dump into JSON.
+Values are returned as ordered dicts in the element order of the reference's read types
+(accounts: stored rows with the ACCOUNT shape giving the order); xmlio turns them into
+XML, the admin dump into JSON.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from lexsync.sandbox import seed
+from lexsync.sandbox import seed, xmlio
 from lexsync.sandbox.store import Reader
 
 _CLIENT_LIST_ORDER = (
@@ -45,6 +46,22 @@ _DAY_ORDER = (
     "Allow",
 )
 _CRITERIA_ORDER = ("ClientCriteriaUID", "LeadFieldUID", "Type", "Expression", "Operator", "Value")
+
+# Accounts are written from the stored rows, children attached (`accounts_view`): the
+# shapes leave out what the read type lacks (WeekMax, AlternatePosting, Offer*, ...).
+_METHOD = xmlio.Shape(
+    (*_METHOD_ORDER, "FieldSettings", "DeliveryDays"),
+    {
+        "FieldSettings": xmlio.Shape(
+            (*_SETTING_ORDER, "FieldMappings"), {"FieldMappings": xmlio.Shape(_MAPPING_ORDER)}
+        ),
+        "DeliveryDays": xmlio.Shape(_DAY_ORDER),
+    },
+)
+ACCOUNT = xmlio.Shape(
+    (*_ACCOUNT_ORDER, "Criteria", "DeliveryDetails"),
+    {"Criteria": xmlio.Shape(_CRITERIA_ORDER), "DeliveryDetails": _METHOD},
+)
 
 
 def _pick(obj: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
@@ -111,31 +128,38 @@ def client_groups(tx: Reader) -> list[dict[str, Any]]:
     ]
 
 
-def method_view(tx: Reader, method: dict[str, Any]) -> dict[str, Any]:
-    settings = []
-    for s in tx.children("settings", method["ClientDeliveryUID"]):
-        mappings = [
-            _pick(m, _MAPPING_ORDER) for m in tx.children("mappings", s["DeliverySettingUID"])
-        ]
-        settings.append({**_pick(s, _SETTING_ORDER), "FieldMappings": mappings})
-    days = [_pick(d, _DAY_ORDER) for d in tx.children("days", method["ClientDeliveryUID"])]
-    return {**_pick(method, _METHOD_ORDER), "FieldSettings": settings, "DeliveryDays": days}
+def _attach_method_children(tx: Reader, methods: list[dict[str, Any]]) -> None:
+    """Attach each method's settings (with their mappings) and days: one query per table."""
+    ids = [m["ClientDeliveryUID"] for m in methods]
+    settings = tx.children_of("settings", ids)
+    mappings = tx.children_of(
+        "mappings", (s["DeliverySettingUID"] for group in settings.values() for s in group)
+    )
+    days = tx.children_of("days", ids)
+    for method in methods:
+        uid = method["ClientDeliveryUID"]
+        method["FieldSettings"] = settings.get(uid, [])
+        method["DeliveryDays"] = days.get(uid, [])
+        for setting in method["FieldSettings"]:
+            setting["FieldMappings"] = mappings.get(setting["DeliverySettingUID"], [])
 
 
-def account_view(tx: Reader, account: dict[str, Any]) -> dict[str, Any]:
-    """The ASMX ClientAccountType: no WeekMax, AlternatePosting or Offer* (wire.md)."""
-    view = _pick(account, _ACCOUNT_ORDER)
-    view["Criteria"] = [
-        _pick(c, _CRITERIA_ORDER) for c in tx.children("criteria", account["ClientAccountUID"])
-    ]
-    method = tx.get("methods", account.get("DeliveryUID", 0))
-    if method is not None:
-        view["DeliveryDetails"] = method_view(tx, method)
-    return view
+def accounts_view(tx: Reader, accounts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`accounts` with their criteria and delivery method attached, to be written with the
+    ACCOUNT shape. A few queries for all of them; one method object however many accounts
+    share it."""
+    criteria = tx.children_of("criteria", (a["ClientAccountUID"] for a in accounts))
+    # Looked up by the stored value as is: after an admin mutate it may not be an int.
+    methods = {uid: tx.get("methods", uid) for uid in {a.get("DeliveryUID", 0) for a in accounts}}
+    _attach_method_children(tx, [m for m in methods.values() if m is not None])
+    for account in accounts:
+        account["Criteria"] = criteria.get(account["ClientAccountUID"], [])
+        account["DeliveryDetails"] = methods[account.get("DeliveryUID", 0)]  # None: omitted
+    return accounts
 
 
 def client_accounts(tx: Reader, client_uid: int) -> list[dict[str, Any]]:
-    return [account_view(tx, a) for a in tx.children("accounts", client_uid)]
+    return accounts_view(tx, tx.children("accounts", client_uid))
 
 
 def criteria_accounts(tx: Reader, lead_type: int, lead_field: int, value: str) -> list[dict[str, Any]]:
@@ -146,9 +170,9 @@ def criteria_accounts(tx: Reader, lead_type: int, lead_field: int, value: str) -
             continue
         for c in tx.children("criteria", account["ClientAccountUID"]):
             if c.get("LeadFieldUID") == lead_field and (value == "" or c.get("Value") == value):
-                found.append(account_view(tx, account))
+                found.append(account)
                 break
-    return found
+    return accounts_view(tx, found)
 
 
 def lead_types(type_uid: int) -> list[dict[str, Any]]:
