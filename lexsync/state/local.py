@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TextIO
 
 from lexsync.errors import StateError
 from lexsync.state import journal, lockfile
@@ -60,6 +61,7 @@ class LocalBackend:
                 self._loaded_serial = doc.serial
                 return doc
         new_serial = (on_disk.serial if on_disk is not None else doc.serial) + 1
+        del on_disk  # a second copy of every resource: not held while the new file is written
         candidate = StateDocument(
             lineage=doc.lineage,
             serial=new_serial,
@@ -70,7 +72,7 @@ class LocalBackend:
         )
         if text is not None:
             _atomic_write(self.backup_path, text)
-        _atomic_write(self.path, candidate.to_json())
+        _atomic_write(self.path, candidate.write_json)
         doc.serial = new_serial  # only once the file holds it
         self._loaded_serial = new_serial
         return doc
@@ -97,15 +99,19 @@ class LocalBackend:
             raise StateError(f"cannot read state file {self.path}: {exc.strerror}") from None
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    """Replace `path` so a crash leaves either the old or the new content, never a mix."""
+def _atomic_write(path: Path, content: str | Callable[[TextIO], None]) -> None:
+    """Replace `path` so a crash leaves either the old or the new content, never a mix.
+    `content` is the text, or writes it to the handle it is given."""
     directory = path.parent
     directory.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             os.fchmod(handle.fileno(), FILE_MODE)
-            handle.write(text)
+            if isinstance(content, str):
+                handle.write(content)
+            else:
+                content(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)
