@@ -242,15 +242,10 @@ def _decode_record(element: Element, table: _Table) -> dict[str, Any]:
                 if not isfinite(number):
                     raise _Fault(f": {text!r} is not a finite number", f".{name}")
                 out[name] = number
-        elif code == _LIST:
+        elif code in (_LIST, _RECORD):
+            nested = _decode_items if code == _LIST else _decode_record
             try:
-                out[name] = _decode_items(child, sub)  # type: ignore[arg-type]
-            except _Fault as fault:
-                fault.steps.append(f".{name}")
-                raise
-        elif code == _RECORD:
-            try:
-                out[name] = _decode_record(child, sub)  # type: ignore[arg-type]
+                out[name] = nested(child, sub)  # type: ignore[arg-type]
             except _Fault as fault:
                 fault.steps.append(f".{name}")
                 raise
