@@ -82,8 +82,12 @@ def _plain(body: str) -> bool:
     return True
 
 
+_BOOLS = {"true": True, "1": True, "false": False, "0": False}
+_NIL_TRUE = ("true", "1")
+
+
 def is_nil(element: Element) -> bool:
-    return element.get(XSI_NIL, "").strip().lower() in ("true", "1")
+    return element.get(XSI_NIL, "").strip().lower() in _NIL_TRUE
 
 
 def decode_scalar(kind: str, text: str) -> Any:
@@ -104,19 +108,17 @@ def decode_scalar(kind: str, text: str) -> Any:
             raise DecodeError(f"{text_s!r} is not a finite number")
         return value
     if kind == "bool":
-        if text_s in ("true", "1"):
-            return True
-        if text_s in ("false", "0"):
-            return False
-        raise DecodeError(f"{text_s!r} is not a boolean")
+        value = _BOOLS.get(text_s)
+        if value is None:
+            raise DecodeError(f"{text_s!r} is not a boolean")
+        return value
     raise AssertionError(kind)
 
 
 # Field codes of a tag table; scalars first so `code <= _BOOL` means "a value".
 _STR, _INT, _FLOAT, _BOOL, _LIST, _RECORD, _SKIP, _UNKNOWN = range(8)
 _SCALAR_CODES = {"str": _STR, "int": _INT, "float": _FLOAT, "bool": _BOOL, "skip": _SKIP}
-_BOOLS = {"true": True, "1": True, "false": False, "0": False}
-_NIL_TRUE = ("true", "1")
+_SCALAR_NAMES = {_FLOAT: "float", _BOOL: "bool"}
 # LeadExec answers in this namespace; the bare names cover un-namespaced answers.
 _NAMESPACE = "{http://tempuri.org/}"
 # Tags of other namespaces are learned as they are met, up to this many per record, so a
@@ -227,21 +229,12 @@ def _decode_record(element: Element, table: _Table) -> dict[str, Any]:
                 except (TypeError, ValueError):  # TypeError: no text at all
                     text = (child.text or "").strip()
                     raise _Fault(f": {text!r} is not an integer", f".{name}") from None
-            elif code == _BOOL:
-                text = (child.text or "").strip()
-                value = _BOOLS.get(text)
-                if value is None:
-                    raise _Fault(f": {text!r} is not a boolean", f".{name}")
-                out[name] = value
             else:
-                text = (child.text or "").strip()
+                # Booleans and numbers go through the one scalar decoder (and its messages).
                 try:
-                    number = float(text)
-                except ValueError:
-                    raise _Fault(f": {text!r} is not a number", f".{name}") from None
-                if not isfinite(number):
-                    raise _Fault(f": {text!r} is not a finite number", f".{name}")
-                out[name] = number
+                    out[name] = decode_scalar(_SCALAR_NAMES[code], child.text or "")
+                except DecodeError as exc:
+                    raise _Fault(f": {exc}", f".{name}") from None
         elif code in (_LIST, _RECORD):
             nested = _decode_items if code == _LIST else _decode_record
             try:
