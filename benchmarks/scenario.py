@@ -47,8 +47,12 @@ class ThreadCpu:
 
 
 def run(kind: str, directory: Path, url: str, targets: tuple[str, ...], parallelism: int) -> dict[str, Any]:
-    # "diff": expanding the configuration, observing live objects, comparing and building the
-    # plan. Whatever else the plan spends is "reads": HTTP, XML decoding and the event loop.
+    # "load": reading the `lexsync:` block ahead, then the whole configuration (on a worker
+    # thread while the reads run). "diff": expanding the configuration, observing live
+    # objects, comparing and building the plan. Whatever else the plan spends is "reads":
+    # HTTP, XML decoding and the event loop.
+    load = ThreadCpu()
+    session_module.load_configuration = load.wrap(session_module.load_configuration)
     diff = ThreadCpu()
     Session._expand = diff.wrap(Session._expand)  # type: ignore[method-assign]
     EarlyObserver.observe_client = diff.wrap(EarlyObserver.observe_client)  # type: ignore[method-assign]
@@ -59,7 +63,7 @@ def run(kind: str, directory: Path, url: str, targets: tuple[str, ...], parallel
     options = RunOptions(config_path=directory / "lexsync.yaml", api_url=url,
                          environ={**CREDENTIALS, **ENVIRONMENT}, targets=targets, parallelism=parallelism)
     session = Session(options)
-    load_cpu = time.process_time() - cpu0
+    preview_cpu = time.process_time() - cpu0
     out: dict[str, Any] = {}
     if kind == "plan":
         bundle, _state = aio.run(session.plan())
@@ -69,6 +73,7 @@ def run(kind: str, directory: Path, url: str, targets: tuple[str, ...], parallel
         if result is not None:
             out["failed"] = [o.error for o in result.failed][:3]
             out["verify_problems"] = result.verify_problems[:3]
+    load_cpu = preview_cpu + load.cpu
     cpu_plan = time.process_time() - cpu0 - load_cpu
     render_cpu0 = time.process_time()
     render_plan(plan, Console(file=io.StringIO(), width=120, no_color=True))

@@ -41,6 +41,16 @@ _CORE = "tag:yaml.org,2002:"
 _AS_TEXT = {_CORE + "str", _CORE + "timestamp"}  # a date stays text, as in yamlio
 
 
+def pyyaml() -> Any:
+    """PyYAML, for its event types (None without it)."""
+    return _pyyaml
+
+
+def c_parser() -> Any:
+    """libyaml's event parser, or None when PyYAML was built without it."""
+    return _CPARSER
+
+
 class _Unsupported(Exception):
     """The document needs the full reader."""
 

@@ -54,7 +54,7 @@ def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | Non
                        allow_outside_files: bool = False) -> LoadedConfig:
     """Load a YAML file or a directory of them; raise ConfigError with every problem found."""
     environ = os.environ if environ is None else environ
-    root, files = _find_files(Path(path))
+    root, files = find_files(Path(path))
     with _collector_paused():
         return _load(root, files, environ, allow_outside_files)
 
@@ -137,7 +137,7 @@ def _in_file_order(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return sorted(diagnostics, key=key)
 
 
-def _find_files(path: Path) -> tuple[Path, list[Path]]:
+def find_files(path: Path) -> tuple[Path, list[Path]]:
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix in YAML_SUFFIXES and p.is_file())
         if not files:

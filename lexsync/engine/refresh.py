@@ -8,32 +8,73 @@ from typing import Any
 
 from lexsync.resources.live import LiveView
 
+AlsoRead = Callable[[dict[str, Any]], bool]
+ClientRead = Callable[[LiveView, int], Awaitable[None]]
+
 
 async def refresh(api: Any, *, read_groups: bool, client_uids: set[int], field_uids: set[int],
-                  on_progress: Any = None,
-                  also_read: Callable[[dict[str, Any]], bool] | None = None,
-                  client_read: Callable[[LiveView, int], Awaitable[None]] | None = None) -> LiveView:
+                  on_progress: Any = None, also_read: AlsoRead | None = None,
+                  client_read: ClientRead | None = None) -> LiveView:
     """One GetClientList, GetClientGroups if groups matter, then per named client its accounts
     (which carry the methods) and, when fields are managed, its field data. `also_read` picks
     further clients, with their field data, from the client list (adoption by username).
-    `client_read` is awaited as soon as one client's reads are in."""
-    view = LiveView()
-    group_task = api.get_client_groups() if read_groups else None
-    client_rows, group_rows = await asyncio.gather(
-        api.get_client_list(), group_task if group_task is not None else _none()
-    )
-    view.clients = {int(r["ClientUID"]): r for r in client_rows}
-    view.groups = {int(r["ClientGroupUID"]): r for r in (group_rows or [])}
-    if also_read is not None:
-        extra = {uid for uid, row in view.clients.items() if also_read(row)}
-        client_uids, field_uids = client_uids | extra, field_uids | extra
-    existing = sorted(uid for uid in client_uids if uid in view.clients)
+    `client_read` is awaited as soon as one client's accounts are in."""
+    reads = Reads(api, on_progress=on_progress, client_read=client_read)
+    reads.start(read_groups=read_groups, client_uids=client_uids, field_uids=field_uids,
+                also_read=also_read)
+    try:
+        return await reads.finish(read_groups=read_groups, field_uids=field_uids)
+    finally:
+        await reads.aclose()
 
-    async def read_client(uid: int) -> None:
+
+class Reads:
+    """The reads of one plan, started before all that decides them is known.
+
+    A plan may start reading from state alone while the configuration still loads (which
+    clients exist, which had their fields managed, whether groups matter), then `finish`
+    with what the configuration says: reads it did not guess are made then, and answers it
+    no longer wants are dropped, so the view is exactly the one reading from the final
+    sets gives.
+    """
+
+    def __init__(self, api: Any, *, on_progress: Any = None,
+                 client_read: ClientRead | None = None) -> None:
+        self.api = api
+        self.view = LiveView()
+        self._on_progress = on_progress
+        self._client_read = client_read
+        self._listed: asyncio.Future[list[int]] | None = None  # the clients that exist
+        self._groups: asyncio.Future[Any] | None = None
+        self._tasks: list[asyncio.Future[Any]] = []
+        self._fields_read: set[int] = set()
+        self._picked: set[int] = set()  # clients `also_read` picked: their fields are wanted
+
+    def start(self, *, read_groups: bool, client_uids: set[int], field_uids: set[int],
+              also_read: AlsoRead | None = None) -> None:
+        if read_groups:
+            self._groups = asyncio.ensure_future(self.api.get_client_groups())
+        self._listed = asyncio.ensure_future(self._list_and_read(client_uids, field_uids, also_read))
+
+    async def _list_and_read(self, client_uids: set[int], field_uids: set[int],
+                             also_read: AlsoRead | None) -> list[int]:
+        view = self.view
+        view.clients = {int(r["ClientUID"]): r for r in await self.api.get_client_list()}
+        if also_read is not None:
+            self._picked = {uid for uid, row in view.clients.items() if also_read(row)}
+            client_uids, field_uids = client_uids | self._picked, field_uids | self._picked
+        existing = sorted(uid for uid in client_uids if uid in view.clients)
+        self._fields_read.update(uid for uid in existing if uid in field_uids)
+        self._tasks += [asyncio.ensure_future(self._read_client(uid, uid in field_uids))
+                        for uid in existing]
+        return existing
+
+    async def _read_client(self, uid: int, with_fields: bool) -> None:
         accounts, fields = await asyncio.gather(
-            api.get_client_accounts(uid),
-            api.get_client_data(uid) if uid in field_uids else _none(),
+            self.api.get_client_accounts(uid),
+            self.api.get_client_data(uid) if with_fields else _none(),
         )
+        view = self.view
         view.accounts[uid] = accounts
         if fields is not None:
             view.client_fields[uid] = fields
@@ -47,13 +88,43 @@ async def refresh(api: Any, *, read_groups: bool, client_uids: set[int], field_u
                     account["DeliveryDetails"] = details = seen[method_uid]
                 seen[method_uid] = details
                 view.methods[method_uid] = details
-        if client_read is not None:
-            await client_read(view, uid)
-        if on_progress:
-            on_progress()
+        if self._client_read is not None:
+            await self._client_read(view, uid)
+        if self._on_progress:
+            self._on_progress()
 
-    await asyncio.gather(*(read_client(uid) for uid in existing))
-    return view
+    async def finish(self, *, read_groups: bool, field_uids: set[int]) -> LiveView:
+        """The view once every read is in, for the final wish: groups read if they matter,
+        field data for exactly the clients in `field_uids` (and those `also_read` picked)
+        that exist."""
+        assert self._listed is not None, "start() first"
+        if read_groups and self._groups is None:
+            self._groups = asyncio.ensure_future(self.api.get_client_groups())
+        existing = await self._listed
+        field_uids = field_uids | self._picked
+        late = [uid for uid in existing if uid in field_uids and uid not in self._fields_read]
+        self._fields_read.update(late)
+        late_fields = asyncio.gather(*(self.api.get_client_data(uid) for uid in late))
+        self._tasks.append(late_fields)
+        await asyncio.gather(*self._tasks)
+        view = self.view
+        for uid, fields in zip(late, late_fields.result(), strict=True):
+            view.client_fields[uid] = fields
+        for uid in [uid for uid in view.client_fields if uid not in field_uids]:
+            del view.client_fields[uid]  # read on a guess the configuration did not confirm
+        if read_groups:
+            assert self._groups is not None
+            view.groups = {int(r["ClientGroupUID"]): r for r in await self._groups}
+        return view
+
+    async def aclose(self) -> None:
+        """Cancel what is still running (after a failure) and wait for it, so no read
+        outlives the plan and no task's error goes unretrieved."""
+        tasks = [t for t in (self._listed, self._groups, *self._tasks) if t is not None]
+        for task in tasks:
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _none() -> None:

@@ -5,22 +5,24 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from lexsync.api.client import LeadExecApi
 from lexsync.api.settings import ApiSettings
 from lexsync.config.loader import LoadedConfig, load_configuration
+from lexsync.config.models import Configuration
+from lexsync.config.preview import preview_settings
 from lexsync.engine.applier import Applier, ApplyResult, StepOutcome
 from lexsync.engine.importer import record_adopted
 from lexsync.engine.observe import EarlyObserver
 from lexsync.engine.plan import Plan
 from lexsync.engine.planner import PlanBundle, PlanProblems, build_plan
-from lexsync.engine.refresh import refresh
+from lexsync.engine.refresh import Reads
 from lexsync.errors import ConfigError, Diagnostic, LexsyncError, PlanStaleError
 from lexsync.resources.base import Context, Desired, ResolutionError
 from lexsync.resources.catalog import Catalog
@@ -32,6 +34,7 @@ from lexsync.state.journal import JournalWriter, journal_path
 from lexsync.state.local import LocalBackend
 
 DEFAULT_API_URL = "https://api.leadexec.net"
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -50,22 +53,66 @@ class RunOptions:
 
 
 class Session:
-    """Loads the configuration and state once; plans and applies against one API client."""
+    """Loads the configuration and state once; plans and applies against one API client.
+
+    When the configuration's `lexsync:` block can be read ahead (config/preview.py), the rest
+    of the configuration loads on a worker thread while a plan's reads are already running.
+    """
 
     def __init__(self, options: RunOptions) -> None:
         self.options = options
         self.environ = os.environ if options.environ is None else options.environ
-        self.loaded: LoadedConfig = load_configuration(options.config_path, self.environ)
-        settings = self.loaded.model.lexsync
-        self.backend = open_backend(settings.state, self.loaded.root, self.environ,
-                                    options.state_path)
+        self._loaded: LoadedConfig | None = None
+        self._loading: asyncio.Future[LoadedConfig] | None = None  # the load on its thread
+        preview = preview_settings(options.config_path, self.environ)
+        if preview is None:
+            self._loaded = self._load_configuration()
+            root, settings = self._loaded.root, self._loaded.model.lexsync
+        else:
+            root, settings = preview
+        self.settings = settings
+        self.backend = open_backend(settings.state, root, self.environ, options.state_path)
         self.dialect = settings.dialect
         self.last_view: LiveView | None = None
         self.adopted: list[str] = []
 
+    @property
+    def loaded(self) -> LoadedConfig:
+        """The whole configuration, loaded now if no plan has loaded it yet."""
+        if self._loaded is None:
+            loaded = self._load_configuration()
+            if loaded.model.lexsync != self.settings:
+                self._settle_on(loaded)
+            self._loaded = loaded
+        return self._loaded
+
+    def _load_configuration(self) -> LoadedConfig:
+        return load_configuration(self.options.config_path, self.environ)
+
+    def _settle_on(self, loaded: LoadedConfig) -> None:
+        """Use the loaded configuration's own `lexsync:` block from now on."""
+        self._loaded = loaded
+        self.settings = loaded.model.lexsync
+        self.backend = open_backend(self.settings.state, loaded.root, self.environ,
+                                    self.options.state_path)
+        self.dialect = self.settings.dialect
+
+    async def _configuration(self) -> LoadedConfig:
+        """The whole configuration; loaded on a worker thread, so reads go on meanwhile."""
+        if self._loaded is None:
+            if self._loading is None:
+                self._loading = asyncio.ensure_future(asyncio.to_thread(self._load_configuration))
+            loaded = await asyncio.shield(self._loading)
+            if loaded.model.lexsync != self.settings:
+                # Not expected (the preview reads the block as the load does). Were it to
+                # happen, nothing read with the previewed settings may stand: start over.
+                raise _PreviewMismatch(loaded)
+            self._loaded = loaded
+        return self._loaded
+
     # --- plumbing ------------------------------------------------------------------------
     def api_settings(self) -> ApiSettings:
-        settings = self.loaded.model.lexsync
+        settings = self.settings
         creds = settings.credentials
 
         def credential(env_name: str, default_key: str) -> str | None:
@@ -100,50 +147,46 @@ class Session:
 
     # --- plan ----------------------------------------------------------------------------
     async def make_plan(self, api: Any, state: StateDocument) -> PlanBundle:
-        model = self.loaded.model
         ctx = Context(catalog=Catalog(), dialect=self.dialect, hash_secret=state.hash_secret)
         ctx.ids = {address: record.remote_id for address, record in state.resources.items()}
-        lead_types = {m.lead_type for c in model.clients.values() for m in c.delivery_methods.values()}
-        lead_types |= {str(r.attributes.get("lead_type")) for r in state.resources.values()
-                       if r.kind == "delivery_method" and r.attributes.get("lead_type")}
-        need_states = any(a.criteria for c in model.clients.values() for a in c.delivery_accounts.values()) \
-            or any(r.attributes.get("criteria") for r in state.resources.values())
         client_uids = {r.remote_id for r in state.resources.values() if r.kind == "client"}
-        field_uids = {state.resources[f"client.{k}"].remote_id for k, c in model.clients.items()
-                      if c.fields and f"client.{k}" in state.resources}
-        adoptable = None
-        if self.options.adopt:
-            # Live clients whose username the YAML names are read whole, to be matched.
-            usernames = {c.username.lower() for c in model.clients.values()}
-            field_uids = set(client_uids)
-
-            def adoptable(row: dict[str, Any]) -> bool:
-                return str(row.get("Username", "")).lower() in usernames
-        if self.options.targets and not self.options.adopt:
+        adopt = self.options.adopt
+        if self.options.targets and not adopt:
             # A targeted plan reads only the clients its targets name (or sit under).
             named = {f"client.{t.split('.')[1]}" for t in self.options.targets
                      if t.startswith("client.")}
-            wanted = {ctx.ids[a] for a in named if a in ctx.ids}
-            client_uids &= wanted
-            field_uids &= wanted
-        read_groups = bool(model.client_groups) or any(
-            r.kind == "client_group" for r in state.resources.values())
-
-        # The catalog, the clients' reads and the configuration's expansion all run at once:
-        # a plan is bounded by waiting for answers, so the CPU work is done inside that wait.
-        self._progress(f"reading lead types, lead fields, states and {len(client_uids)} clients")
-        catalog_loaded = asyncio.ensure_future(ctx.catalog.load(api, lead_types, need_states))
-        observer = None if self.options.adopt else EarlyObserver(state, ctx, catalog_loaded)
-        reading = asyncio.ensure_future(refresh(
-            api, read_groups=read_groups, client_uids=client_uids, field_uids=field_uids,
-            also_read=adoptable, client_read=observer.client_read if observer else None))
+            client_uids &= {ctx.ids[a] for a in named if a in ctx.ids}
+        catalog_ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        observer = None if adopt else EarlyObserver(state, ctx, catalog_ready)
+        reads = Reads(api, client_read=observer.client_read if observer else None)
+        running: list[asyncio.Future[Any]] = []
         try:
+            if not adopt:
+                # Read what state names while the configuration may still be loading; `finish`
+                # settles the difference once it has loaded.
+                reads.start(client_uids=client_uids, **self._guess_reads(state, client_uids))
+            model = (await self._configuration()).model
+            wanted = _reads_wanted(model, state, client_uids, adopt)
+            if adopt:
+                reads.start(client_uids=client_uids, read_groups=wanted.read_groups,
+                            field_uids=wanted.field_uids, also_read=wanted.also_read)
+            # The catalog, the clients' reads and the configuration's expansion all run at
+            # once: a plan is bounded by waiting for answers, so its CPU work is done inside
+            # that wait.
+            self._progress(f"reading lead types, lead fields, states and {len(client_uids)} clients")
+            catalog_loaded = asyncio.ensure_future(
+                ctx.catalog.load(api, wanted.lead_types, wanted.need_states))
+            catalog_loaded.add_done_callback(lambda done: _pass_success(done, catalog_ready))
+            reading = asyncio.ensure_future(
+                reads.finish(read_groups=wanted.read_groups, field_uids=wanted.field_uids))
+            running += [catalog_loaded, reading]
             await catalog_loaded
             # In a thread, so the event loop keeps sending reads while it runs.
             desired = await asyncio.to_thread(self._expand, ctx)
             view = await reading
         finally:
-            await _settle(catalog_loaded, reading)
+            await _settle(*running)
+            await reads.aclose()
         for method in desired.get("delivery_method", []):
             ctx.method_lead_types[method.address] = method.attrs["lead_type"]
         for address, record in state.resources.items():
@@ -151,7 +194,7 @@ class Session:
                 ctx.method_lead_types.setdefault(address, record.attributes["lead_type"])
         self.last_view = view  # drift lists the live objects nothing claims
         try:
-            return build_plan(desired, state, view, ctx, adopt=self.options.adopt,
+            return build_plan(desired, state, view, ctx, adopt=adopt,
                               targets=self.options.targets,
                               observed=observer.observed if observer else None)
         except PlanProblems as exc:
@@ -159,6 +202,19 @@ class Session:
                 replace(p, location=self._locate_address(p.address.split(".") if p.address else []))
                 for p in exc.problems
             ]) from None
+
+    def _guess_reads(self, state: StateDocument, client_uids: set[int]) -> dict[str, Any]:
+        """Which groups and field data to read before the configuration has loaded: what state
+        recorded as managed (once it has loaded, exactly what it asks for)."""
+        if self._loaded is not None:
+            wanted = _reads_wanted(self._loaded.model, state, client_uids, adopt=False)
+            return {"read_groups": wanted.read_groups, "field_uids": wanted.field_uids}
+        return {
+            "read_groups": any(r.kind == "client_group" for r in state.resources.values()),
+            "field_uids": {r.remote_id for r in state.resources.values()
+                           if r.kind == "client" and r.remote_id in client_uids
+                           and r.attributes.get("fields")},
+        }
 
     def _locate_address(self, parts: list[str]) -> Any:
         """client.acme.delivery_account.x → the YAML key clients.acme.delivery_accounts.x."""
@@ -186,42 +242,73 @@ class Session:
     async def plan(self, saving: bool = False) -> tuple[PlanBundle, StateDocument]:
         """Plan without the lock. A plan being saved needs a state with a fixed lineage and
         salt to be checked against later, so a missing state file is created first."""
-        state = self.backend.load()
-        if saving and not state_exists(self.backend):
-            state = self.backend.write(state)
-        async with self.open_api() as api:
-            return await self.make_plan(api, state), state
+        async def run() -> tuple[PlanBundle, StateDocument]:
+            state = self.backend.load()
+            if saving and not state_exists(self.backend):
+                state = self.backend.write(state)
+            async with self.open_api() as api:
+                return await self.make_plan(api, state), state
+
+        return await self._with_configuration(run)
 
     # --- apply ---------------------------------------------------------------------------
     async def apply(self, confirm: Callable[[Plan], bool], saved_plan: Plan | None = None,
                     on_step: Callable[[StepOutcome], None] | None = None,
                     lock_timeout: float = 0) -> tuple[Plan, ApplyResult | None]:
         """Plan under the state lock; apply when `confirm` says yes. A saved plan must still match."""
-        with self.backend.lock("apply", timeout=lock_timeout):
-            state = self.backend.load()
-            async with self.open_api() as api:
-                bundle = await self.make_plan(api, state)
-                if saved_plan is not None:
-                    check_not_stale(saved_plan, bundle.plan)
-                if not bundle.plan.has_changes:
-                    self._record_adopted(bundle, state)
-                    return bundle.plan, None
-                if not confirm(bundle.plan):
-                    return bundle.plan, None
-                # Each result goes to an append-only journal, folded into the state at the end
-                # (docs/performance.md): rewriting the whole file per call is quadratic.
-                journal = JournalWriter(journal_path(self.backend.path), state, self.backend.write) \
-                    if isinstance(self.backend, LocalBackend) else None
-                applier = Applier(api, bundle, state, journal.save if journal else self.backend.write,
-                                  parallelism=self.options.parallelism or self.loaded.model.lexsync.parallelism,
-                                  on_step=on_step, checkpoint=journal.checkpoint if journal else None)
-                try:
-                    result = await applier.run()
-                finally:
-                    if journal is not None:
-                        journal.close()
-                self._record_adopted(bundle, state)
-                return bundle.plan, result
+        async def run() -> tuple[Plan, ApplyResult | None]:
+            with self.backend.lock("apply", timeout=lock_timeout):
+                state = self.backend.load()
+                async with self.open_api() as api:
+                    return await self._apply_under_lock(api, state, confirm, saved_plan, on_step)
+
+        return await self._with_configuration(run)
+
+    async def _apply_under_lock(self, api: Any, state: StateDocument, confirm: Callable[[Plan], bool],
+                                saved_plan: Plan | None, on_step: Callable[[StepOutcome], None] | None
+                                ) -> tuple[Plan, ApplyResult | None]:
+        bundle = await self.make_plan(api, state)
+        if saved_plan is not None:
+            check_not_stale(saved_plan, bundle.plan)
+        if not bundle.plan.has_changes:
+            self._record_adopted(bundle, state)
+            return bundle.plan, None
+        if not confirm(bundle.plan):
+            return bundle.plan, None
+        # Each result goes to an append-only journal, folded into the state at the end
+        # (docs/performance.md): rewriting the whole file per call is quadratic.
+        journal = JournalWriter(journal_path(self.backend.path), state, self.backend.write) \
+            if isinstance(self.backend, LocalBackend) else None
+        applier = Applier(api, bundle, state, journal.save if journal else self.backend.write,
+                          parallelism=self.options.parallelism or self.settings.parallelism,
+                          on_step=on_step, checkpoint=journal.checkpoint if journal else None)
+        try:
+            result = await applier.run()
+        finally:
+            if journal is not None:
+                journal.close()
+        self._record_adopted(bundle, state)
+        return bundle.plan, result
+
+    async def _with_configuration(self, run: Callable[[], Awaitable[_T]]) -> _T:
+        """Run a plan or apply while the configuration loads on a worker thread.
+
+        The configuration's errors come first, as when it loaded before anything else: a
+        failure to read state or reach LeadExec meanwhile gives way to them."""
+        if self._loaded is None and self._loading is None:
+            # Starts on the first await: state is read and the reads are sent first.
+            self._loading = asyncio.ensure_future(asyncio.to_thread(self._load_configuration))
+        try:
+            return await run()
+        except _PreviewMismatch as mismatch:
+            self._settle_on(mismatch.loaded)
+            return await run()
+        except Exception:
+            if self._loading is not None:
+                await asyncio.wait([self._loading])
+                if isinstance(self._loading.exception(), ConfigError):
+                    raise self._loading.exception() from None  # type: ignore[misc]
+            raise
 
     def _record_adopted(self, bundle: PlanBundle, state: StateDocument) -> None:
         """`--adopt`: objects matched by natural key that needed no write still go into state."""
@@ -229,6 +316,54 @@ class Session:
             self.adopted = record_adopted(bundle, state)
             if self.adopted:
                 self.backend.write(state)
+
+
+class _PreviewMismatch(Exception):
+    """The full load's `lexsync:` block differs from the one previewed."""
+
+    def __init__(self, loaded: LoadedConfig) -> None:
+        super().__init__("the lexsync block differs from its preview")
+        self.loaded = loaded
+
+
+@dataclass
+class _Wanted:
+    """What a plan must read, from the configuration and state."""
+
+    lead_types: set[str]
+    need_states: bool
+    field_uids: set[int]
+    read_groups: bool
+    also_read: Callable[[dict[str, Any]], bool] | None = None
+
+
+def _reads_wanted(model: Configuration, state: StateDocument, client_uids: set[int],
+                  adopt: bool) -> _Wanted:
+    resources = state.resources
+    lead_types = {m.lead_type for c in model.clients.values() for m in c.delivery_methods.values()}
+    lead_types |= {str(r.attributes.get("lead_type")) for r in resources.values()
+                   if r.kind == "delivery_method" and r.attributes.get("lead_type")}
+    need_states = any(a.criteria for c in model.clients.values() for a in c.delivery_accounts.values()) \
+        or any(r.attributes.get("criteria") for r in resources.values())
+    read_groups = bool(model.client_groups) or any(r.kind == "client_group" for r in resources.values())
+    if adopt:
+        # Live clients whose username the YAML names are read whole, to be matched.
+        usernames = {c.username.lower() for c in model.clients.values()}
+
+        def adoptable(row: dict[str, Any]) -> bool:
+            return str(row.get("Username", "")).lower() in usernames
+
+        return _Wanted(lead_types, need_states, set(client_uids), read_groups, adoptable)
+    field_uids = {resources[f"client.{k}"].remote_id for k, c in model.clients.items()
+                  if c.fields and f"client.{k}" in resources}
+    return _Wanted(lead_types, need_states, field_uids & client_uids, read_groups)
+
+
+def _pass_success(done: asyncio.Future[Any], waiting: asyncio.Future[None]) -> None:
+    """Release the observers once the catalog has loaded; on a failure they are cancelled
+    with the rest of the plan's reads."""
+    if not done.cancelled() and done.exception() is None and not waiting.done():
+        waiting.set_result(None)
 
 
 async def _settle(*tasks: asyncio.Future[Any]) -> None:
