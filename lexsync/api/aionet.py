@@ -1,7 +1,7 @@
 """An asyncio network backend for httpcore.
 
 httpcore's default backend goes through anyio, whose cancel scopes and per-read pause and
-resume of the socket cost about a third of lexsync's CPU per request. This backend speaks to
+resume of the socket cost about a quarter of lexsync's CPU per request. This backend speaks to
 asyncio directly, through a small protocol that buffers what arrives, and raises the same
 httpcore exceptions the anyio backend raises for the same failures, so retry decisions do
 not change.

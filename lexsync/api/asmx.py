@@ -49,9 +49,9 @@ class AsmxReader:
         for name, value in (params or {}).items():
             form[name] = xmlcodec.encode_scalar(value)
         url = f"{self._settings.root}/service.asmx/{method}"
-        client = self._sender.client
-        response = await self._sender.send(
-            method, lambda: client.build_request("POST", url, data=form), write=False,
+        sender = self._sender
+        response = await sender.send(
+            method, lambda: sender.build_request("POST", url, data=form), write=False,
             check=self._check(method))
         if not response.is_success:
             raise ApiError(method, self._sender.answer_text(response), response.status_code)

@@ -60,10 +60,10 @@ class TokenProvider:
         body = {"client_id": settings.client_id, "client_secret": settings.client_secret,
                 "grant_type": "client_credentials"}
         url = settings.root + TOKEN_PATH
-        client = self._sender.client
+        sender = self._sender
         # Idempotent: retried like a read.
-        response = await self._sender.send(
-            TOKEN_CALL, lambda: client.build_request("POST", url, json=body), write=False)
+        response = await sender.send(
+            TOKEN_CALL, lambda: sender.build_request("POST", url, json=body), write=False)
         try:
             answer = response.json()
         except (json.JSONDecodeError, UnicodeDecodeError):

@@ -121,15 +121,12 @@ class LeadExecApi:
         self._clock = clock
         self._rand = rand
         self.redact = Redactor(settings.secrets())
-        self._http: httpx.AsyncClient | None = None
+        self._http: httpx.AsyncBaseTransport | None = None
         self._sender: Sender | None = None
 
     async def __aenter__(self) -> LeadExecApi:
-        transport = self._transport or spread_http_transport(self.settings.parallelism)
-        self._http = httpx.AsyncClient(
-            transport=transport, timeout=httpx.Timeout(self.settings.timeout_seconds),
-            verify=True, follow_redirects=False,
-            limits=httpx.Limits(max_connections=self.settings.parallelism))
+        # Redirects are not followed: the Sender hands back whatever the transport answers.
+        self._http = self._transport or spread_http_transport(self.settings.parallelism)
         sender = Sender(self._http, self.settings, self.redact, self.calls, sleep=self._sleep,
                         clock=self._clock, rand=self._rand)
         self._sender = sender

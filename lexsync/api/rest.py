@@ -67,12 +67,12 @@ class RestWriter:
     async def call(self, call: str, method: str, path: str, body: dict[str, Any]) -> int:
         """Send one write; on a refused (expired, revoked) token fetch a new one once."""
         url = self._settings.root + path
-        client = self._sender.client
+        sender = self._sender
         for attempt in (1, 2):
             token = await self._tokens.get()
 
             def build(token: str = token) -> httpx.Request:
-                return client.build_request(
+                return sender.build_request(
                     method, url, json=body, headers={"Authorization": f"Bearer {token}"})
 
             response = await self._sender.send(call, build, write=True)

@@ -137,9 +137,9 @@ class SoapWriter:
         headers = {"Content-Type": "text/xml; charset=utf-8",
                    "SOAPAction": f'"{self._settings.soap_action_prefix}{method}"'}
         content = text.encode("utf-8")
-        client = self._sender.client
-        response = await self._sender.send(
-            method, lambda: client.build_request("POST", url, content=content, headers=headers),
+        sender = self._sender
+        response = await sender.send(
+            method, lambda: sender.build_request("POST", url, content=content, headers=headers),
             write=True, check=self._check(method))
         if not response.is_success:
             raise ApiError(method, self._sender.answer_text(response), response.status_code)

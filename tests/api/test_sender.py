@@ -1,0 +1,182 @@
+"""The Sender sends requests straight to the transport: the requests must be the ones
+httpx's AsyncClient built, and every response must come back read and its connection free."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from lexsync.api.redact import Redactor
+from lexsync.api.settings import ApiSettings
+from lexsync.api.spread import SpreadTransport
+from lexsync.api.transport import Sender
+from lexsync.errors import ApiError
+
+URL = "https://api.example.test/service.asmx/GetClientList"
+SETTINGS = ApiSettings(base_url="https://api.example.test", api_key="k", timeout_seconds=12.5,
+                       max_attempts=1, parallelism=1)
+
+
+def sender(transport: httpx.AsyncBaseTransport, settings: ApiSettings = SETTINGS) -> Sender:
+    return Sender(transport, settings, Redactor(), Counter())
+
+
+# Each as the dialect modules build them: ASMX form, REST JSON with a token, SOAP envelope.
+BUILDS: list[tuple[str, dict[str, Any]]] = [
+    ("asmx", {"data": {"Key": "k", "ClientUID": "7"}}),
+    ("rest", {"json": {"Info": {"ClientUID": 7}}, "headers": {"Authorization": "Bearer t"}}),
+    ("soap", {"content": b"<soap:Envelope/>",
+              "headers": {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '"x"'}}),
+    ("accept overridden", {"data": {"Key": "k"}, "headers": {"accept": "text/xml"}}),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs"), BUILDS, ids=[b[0] for b in BUILDS])
+def test_requests_are_the_ones_the_async_client_built(name: str, kwargs: dict[str, Any]
+                                                      ) -> None:
+    client = httpx.AsyncClient(timeout=httpx.Timeout(SETTINGS.timeout_seconds),
+                               transport=httpx.MockTransport(lambda r: httpx.Response(200)))
+    expected = client.build_request("POST", URL, **kwargs)
+    built = sender(httpx.MockTransport(lambda r: httpx.Response(200))).build_request(
+        "POST", URL, **kwargs)
+    assert built.headers.raw == expected.headers.raw
+    assert built.extensions == expected.extensions
+    assert built.extensions["timeout"] == {"connect": 12.5, "read": 12.5, "write": 12.5,
+                                           "pool": 12.5}
+    assert built.read() == expected.read() and built.url == expected.url
+
+
+class Body(httpx.AsyncByteStream):
+    """A response body that may fail after its first chunk; remembers being closed."""
+
+    def __init__(self, fail: bool) -> None:
+        self.fail = fail
+        self.closed = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield b"<Array"
+        if self.fail:
+            raise httpx.ReadError("connection reset", request=None)  # type: ignore[arg-type]
+        yield b"/>"
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+class Recording(httpx.AsyncBaseTransport):
+    """Answers each request with a streamed body, failing the first `failures` of them."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.failures = failures
+        self.requests: list[httpx.Request] = []
+        self.bodies: list[Body] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        body = Body(fail=len(self.requests) <= self.failures)
+        self.bodies.append(body)
+        return httpx.Response(200, headers={"Content-Type": "text/xml"}, stream=body)
+
+
+def test_the_response_comes_back_read_closed_and_tied_to_its_request() -> None:
+    transport = Recording()
+    the_sender = sender(transport)
+
+    async def scenario() -> httpx.Response:
+        return await the_sender.send(
+            "GetClientList", lambda: the_sender.build_request("POST", URL, data={"Key": "k"}),
+            write=False)
+    response = asyncio.run(scenario())
+    assert response.content == b"<Array/>" and response.is_closed
+    assert response.request is transport.requests[0]
+    assert transport.bodies[0].closed
+    assert transport.requests[0].extensions["timeout"]["read"] == 12.5
+    assert the_sender.calls == Counter({"GetClientList": 1})
+
+
+def test_a_body_that_fails_midway_frees_its_connection_and_slot() -> None:
+    async def scenario() -> tuple[ApiError, bytes, list[int], list[bool]]:
+        inner = Recording(failures=1)
+        spread = SpreadTransport(1, lambda: inner)
+        the_sender = sender(spread)
+
+        def build() -> httpx.Request:
+            return the_sender.build_request("POST", URL, data={"Key": "k"})
+        with pytest.raises(ApiError) as info:
+            await the_sender.send("GetClientList", build, write=False)
+        busy_after_failure = list(spread.busy)
+        # parallelism is 1: a slot kept by the failed exchange would hang this one.
+        response = await asyncio.wait_for(
+            the_sender.send("GetClientList", build, write=False), 5)
+        return info.value, response.content, busy_after_failure, \
+            [b.closed for b in inner.bodies]
+    error, content, busy_after_failure, closed = asyncio.run(scenario())
+    assert "ReadError" in error.answer and error.retryable
+    assert busy_after_failure == [0]
+    assert closed == [True, True]
+    assert content == b"<Array/>"
+
+
+def test_a_cancelled_exchange_frees_its_connection() -> None:
+    async def scenario() -> tuple[list[int], bool]:
+        started = asyncio.Event()
+
+        class Stalling(httpx.AsyncByteStream):
+            closed = False
+
+            async def __aiter__(self) -> AsyncIterator[bytes]:
+                started.set()
+                await asyncio.sleep(30)
+                yield b""
+
+            async def aclose(self) -> None:
+                Stalling.closed = True
+
+        async def handler(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(200, stream=Stalling())
+        spread = SpreadTransport(1, lambda: httpx.MockTransport(handler))
+        the_sender = sender(spread)
+        task = asyncio.ensure_future(the_sender.send(
+            "GetClientList", lambda: the_sender.build_request("POST", URL), write=False))
+        await started.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return list(spread.busy), Stalling.closed
+    assert asyncio.run(scenario()) == ([0], True)
+
+
+def test_redirects_are_handed_back_not_followed() -> None:
+    transport = httpx.MockTransport(
+        lambda r: httpx.Response(302, headers={"Location": "https://elsewhere.test/"}))
+    the_sender = sender(transport)
+
+    async def scenario() -> httpx.Response:
+        return await the_sender.send(
+            "GetClientList", lambda: the_sender.build_request("POST", URL), write=False)
+    response = asyncio.run(scenario())
+    assert response.status_code == 302 and response.request.url == URL
+
+
+def test_the_request_line_is_logged_at_info_without_the_key(
+        caplog: pytest.LogCaptureFixture) -> None:
+    transport = httpx.MockTransport(lambda r: httpx.Response(200, text="ok"))
+    the_sender = sender(transport)
+
+    async def scenario() -> None:
+        await the_sender.send(
+            "GetClientList",
+            lambda: the_sender.build_request("POST", URL, data={"Key": "SECRET-KEY-1"}),
+            write=False)
+    with caplog.at_level(logging.DEBUG):
+        asyncio.run(scenario())
+    lines = [(r.name, r.levelno) for r in caplog.records
+             if r.getMessage() == f'HTTP Request: POST {URL} "HTTP/1.1 200 OK"']
+    assert lines == [("httpx", logging.INFO)]  # where httpx's AsyncClient logged it
+    assert not any("SECRET-KEY-1" in message for message in caplog.messages)
