@@ -267,3 +267,20 @@ def test_string_escaping_round_trip(value: str) -> None:
 
     from lexsync.api.xmlcodec import encode_element
     assert (fromstring(encode_element("Notes", value, {})).text or "") == value
+
+
+def test_accounts_sharing_a_method_share_its_decoded_dict() -> None:
+    method = ("<DeliveryDetails><ClientDeliveryUID>9</ClientDeliveryUID><Name>post</Name>"
+              "</DeliveryDetails>")
+    account = "<ClientAccountType><ClientAccountUID>{}</ClientAccountUID>" + method + "</ClientAccountType>"
+    xml = ('<ArrayOfClientAccountType xmlns="http://tempuri.org/">'
+           + account.format(5) + account.format(6) + "</ArrayOfClientAccountType>")
+    for method_name in ("get_client_accounts", "get_all_criteria_accounts"):
+        async def go(name: str = method_name) -> object:
+            async with make_api(lambda request: xml_response(xml)) as api:
+                fn = getattr(api, name)
+                return await (fn(1001) if name == "get_client_accounts" else fn(1, 2, "x"))
+        first, second = run(go())  # type: ignore[misc]
+        assert first["DeliveryDetails"] == {"ClientDeliveryUID": 9, "Name": "post",
+                                            "FieldSettings": [], "DeliveryDays": []}
+        assert first["DeliveryDetails"] is second["DeliveryDetails"]  # decoded once
