@@ -83,9 +83,11 @@ class Reads:
             details = account.get("DeliveryDetails")
             if details and int(details.get("ClientDeliveryUID", 0)) > 0:
                 method_uid = int(details["ClientDeliveryUID"])
-                if seen.get(method_uid) == details:
-                    # Every account repeats its method whole: keep one copy in memory.
-                    account["DeliveryDetails"] = details = seen[method_uid]
+                prior = seen.get(method_uid)
+                if prior is not None and prior is not details and prior == details:
+                    # Every account repeats its method whole: keep one copy in memory (the
+                    # decoder already shares the copies of one answer that are the same text).
+                    account["DeliveryDetails"] = details = prior
                 seen[method_uid] = details
                 view.methods[method_uid] = details
         if self._client_read is not None:
