@@ -52,12 +52,44 @@ def is_sensitive(path: str, sensitive: frozenset[str]) -> bool:
     return path in sensitive
 
 
+def _covers(have: Any, want: dict[str, Any]) -> bool:
+    """Whether `have` is a dict holding every value of `want` under the same keys, exactly
+    (nested dicts alike): then no flattened path of `want` can differ."""
+    if type(have) is not dict:
+        return False
+    for key, value in want.items():
+        if key not in have:
+            return False
+        held = have[key]
+        if held != value and not (type(value) is dict and _covers(held, value)):
+            return False
+    return True
+
+
+def _unchanged(desired: dict[str, Any], live: dict[str, Any]) -> bool:
+    """True when the managed values are exactly the live ones (nearly every resource of a
+    plan), so the flatten-and-compare below cannot find a change. A live block may hold
+    more keys than the YAML manages (a client's fields); a whole collection must be equal,
+    since its extra live entries are changes."""
+    for key, value in desired.items():
+        if key not in live:
+            return False
+        held = live[key]
+        if held != value and (type(value) is not dict or key in WHOLE_COLLECTIONS
+                              or not _covers(held, value)):
+            return False
+    return True
+
+
 def diff(desired: dict[str, Any], live: dict[str, Any], sensitive: frozenset[str]) -> list[AttributeChange]:
     """Changes needed to make live match desired, for the attributes desired manages."""
-    if all(key in live and live[key] == value for key, value in desired.items()):
-        # Exactly equal managed values (nearly every resource of a plan): nothing can differ,
-        # and whole collections that compare equal hold no extra live entries.
+    if _unchanged(desired, live):
         return []
+    return flat_diff(desired, live, sensitive)
+
+
+def flat_diff(desired: dict[str, Any], live: dict[str, Any], sensitive: frozenset[str]) -> list[AttributeChange]:
+    """`diff` without its shortcut for unchanged values: every managed path compared."""
     want, have = flatten(desired), flatten(live)
     paths = list(want)
     for collection in WHOLE_COLLECTIONS:
@@ -91,7 +123,10 @@ def masked(attrs: dict[str, Any] | None, sensitive: frozenset[str]) -> dict[str,
         if not nested:
             out[key] = SENSITIVE
         elif isinstance(out[key], dict):
-            out[key] = {k: (SENSITIVE if k in nested else v) for k, v in out[key].items()}
+            block = out[key] = dict(out[key])
+            for name in nested:
+                if name in block:
+                    block[name] = SENSITIVE
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -69,6 +70,9 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
     live_seen: dict[str, Any] = {}
     desired_seen: dict[str, Any] = {}
     claimed: set[tuple[str, int]] = set()
+    recorded: dict[str, list[tuple[str, ResourceState]]] = {kind.kind: [] for kind in KINDS}
+    for address, record in state.resources.items():
+        recorded.setdefault(record.kind, []).append((address, record))
 
     for kind in KINDS:
         desired_list = desired_by_kind.get(kind.kind, [])
@@ -96,8 +100,8 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
                 problems += [Diagnostic(summary=text, address=desired.address)
                              for text in kind.create_problems(desired)]
             steps.append(_step_for(kind, desired, live, record, reason, ctx))
-        for address, record in state.resources.items():
-            if record.kind != kind.kind or address in wanted:
+        for address, record in recorded[kind.kind]:
+            if address in wanted:
                 continue
             ctx.ids.setdefault(address, record.remote_id)
             client_key = address.split(".")[1] if kind.kind in ("delivery_method", "delivery_account") else None
@@ -119,8 +123,10 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
         dialect=ctx.dialect,
         state_lineage=state.lineage,
         state_serial=state.serial,
-        live_digest=digest(live_seen),
-        desired_digest=digest(desired_seen),
+        # Computed on first use. Safe to defer: nothing changes an attrs dict once a kind has
+        # built it (apply records copies and reads back into new Live objects).
+        live_digest=functools.partial(digest, live_seen),  # type: ignore[arg-type]
+        desired_digest=functools.partial(digest, desired_seen),  # type: ignore[arg-type]
         unobservable=unobservable,
     )
     return PlanBundle(plan=plan, steps=ordered, ctx=ctx)

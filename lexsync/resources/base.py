@@ -57,7 +57,9 @@ class IdMap(dict[str, int]):
 
     def __setitem__(self, address: str, remote_id: int) -> None:
         old = self.get(address)
-        if old is not None and old != remote_id:
+        if old is not None:
+            if old == remote_id:
+                return  # unchanged, as for every resource found where state said
             self._by_id[old].remove(address)
         if old != remote_id or address not in self:
             self._by_id.setdefault(remote_id, []).append(address)

@@ -63,7 +63,8 @@ class Catalog:
     client_fields: dict[str, tuple[int, str]] = field(
         default_factory=lambda: {name_key(n): (uid, n) for n, uid in STANDARD_CLIENT_FIELDS.items()}
     )
-    _by_uid: dict[tuple[int, int], LeadField | None] = field(default_factory=dict, repr=False)
+    _by_uid: dict[int, dict[int, LeadField | None]] = field(default_factory=dict, repr=False)
+    _memos: dict[str, dict[Any, Any]] = field(default_factory=dict, repr=False)
 
     async def load(self, reader: CatalogReader, lead_type_names: set[str], need_states: bool) -> None:
         """Read lead types, then the fields of every lead type named, and states if needed."""
@@ -90,6 +91,7 @@ class Catalog:
                 self.states[name_key(row["Name"])] = (uid, row["Abbr"])
                 self.states[name_key(row["Abbr"])] = (uid, row["Abbr"])
                 self.state_abbr[uid] = row["Abbr"]
+        self._memos.clear()  # worked out from what was known before
 
     def lead_type(self, name: str) -> int:
         try:
@@ -111,10 +113,21 @@ class Catalog:
             raise UnknownName("lead field", name, [f.name for f in fields.values()]) from None
 
     def lead_field_by_uid(self, lead_type_uid: int, uid: int) -> LeadField | None:
-        key = (lead_type_uid, uid)
-        if key not in self._by_uid:  # every observed mapping and criterion asks: remember
-            self._by_uid[key] = self._find_lead_field(lead_type_uid, uid)
-        return self._by_uid[key]
+        # Every observed mapping and criterion asks: remember, by lead type then field.
+        known = self._by_uid.get(lead_type_uid)
+        if known is None:
+            known = self._by_uid[lead_type_uid] = {}
+        if uid not in known:
+            known[uid] = self._find_lead_field(lead_type_uid, uid)
+        return known[uid]
+
+    def memo(self, name: str) -> dict[Any, Any]:
+        """A place for a kind to remember what it works out from lead fields and states (an
+        observed criterion's value, say), emptied when `load` learns more of them."""
+        memo = self._memos.get(name)
+        if memo is None:
+            memo = self._memos[name] = {}
+        return memo
 
     def _find_lead_field(self, lead_type_uid: int, uid: int) -> LeadField | None:
         for candidate in self.lead_fields.get(lead_type_uid, {}).values():
@@ -144,10 +157,20 @@ class Catalog:
                 return name
         return None
 
+    def client_field_names(self) -> dict[int, str]:
+        """uid → name for every known client field, as `client_field_name` answers each:
+        one pass, for observing a client's whole field list."""
+        names: dict[int, str] = {}
+        for uid, name in self.client_fields.values():
+            names.setdefault(uid, name)
+        return names
+
     def learn_client_fields(self, rows: list[dict[str, Any]]) -> None:
         """Custom client fields show up in GetClientData; remember them by descriptor."""
+        known = self.client_fields
         for row in rows:
-            if "ClientFieldUID" in row and row.get("Descriptor"):
-                self.client_fields.setdefault(
-                    name_key(row["Descriptor"]), (int(row["ClientFieldUID"]), row["Descriptor"])
-                )
+            descriptor = row.get("Descriptor")
+            if descriptor and "ClientFieldUID" in row:
+                key = name_key(descriptor)
+                if key not in known:  # every client lists the same fields: most are known
+                    known[key] = (int(row["ClientFieldUID"]), descriptor)

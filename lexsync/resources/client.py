@@ -96,9 +96,9 @@ class ClientKind(ResourceKind):
         if row.get("Password") is not None:
             attrs["password"] = ctx.hash_secret(str(row["Password"]))
         if field_rows is not None:
+            names = ctx.catalog.client_field_names()
             attrs["fields"] = {
-                (ctx.catalog.client_field_name(int(r["ClientFieldUID"])) or text(r.get("Descriptor"))):
-                text(r.get("FieldValue"))
+                (names.get(int(r["ClientFieldUID"])) or text(r.get("Descriptor"))): text(r.get("FieldValue"))
                 for r in field_rows
             }
         return attrs

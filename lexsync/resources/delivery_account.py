@@ -35,6 +35,12 @@ def criterion_value(items: list[str], op: str) -> str:
     return ",".join(sorted(items) if op in UNORDERED_OPERATORS else items)
 
 
+def _named(names: dict[int, str], number: int, raw: Any) -> str:
+    """The name of a wire number, or #raw for one LeadExec added since."""
+    name = names.get(number)
+    return name if name is not None else f"#{raw}"
+
+
 class DeliveryAccountKind(ResourceKind):
     kind = "delivery_account"
     level = 3
@@ -57,8 +63,11 @@ class DeliveryAccountKind(ResourceKind):
     def _desired(self, client_key: str, client: Client, key: str, account: DeliveryAccount,
                  ctx: Context) -> Desired:
         path = ("clients", client_key, "delivery_accounts", key)
-        caps = {name: (-1 if getattr(account.caps, name) is None else getattr(account.caps, name))
-                for name in CAPS if name != "week" or ctx.dialect == "rest"}
+        caps: dict[str, int] = {}
+        for name in CAPS:
+            if name != "week" or ctx.dialect == "rest":
+                value = getattr(account.caps, name)
+                caps[name] = -1 if value is None else value
         attrs: dict[str, Any] = {
             "method": account.method,
             "description": text(account.description or key),
@@ -76,10 +85,8 @@ class DeliveryAccountKind(ResourceKind):
         if "criteria" in chosen:
             method = client.delivery_methods.get(account.method)
             lead_type_uid = ctx.catalog.lead_type(method.lead_type) if method else 0
-            attrs["criteria"] = [
-                self._criterion(c, lead_type_uid, ctx, (*path, "criteria", i))
-                for i, c in enumerate(account.criteria)
-            ]
+            attrs["criteria"] = [self._criterion(c, lead_type_uid, ctx, path, i)
+                                 for i, c in enumerate(account.criteria)]
         return Desired(
             address=f"client.{client_key}.delivery_account.{key}", kind=self.kind, name=key,
             attrs=attrs, client=client_key, config_path=path, model=account,
@@ -87,19 +94,21 @@ class DeliveryAccountKind(ResourceKind):
         )
 
     def _criterion(self, c: Criterion, lead_type_uid: int, ctx: Context,
-                   path: tuple[str | int, ...]) -> dict[str, Any]:
+                   account_path: tuple[str | int, ...], index: int) -> dict[str, Any]:
         try:
             field = ctx.catalog.lead_field(lead_type_uid, c.field)
         except UnknownName as exc:
-            raise ResolutionError(str(exc), (*path, "field")) from None
-        items = [scalar_text(v) for v in (c.value if isinstance(c.value, list) else [c.value])]
+            raise ResolutionError(str(exc), (*account_path, "criteria", index, "field")) from None
+        value = c.value
+        items = [scalar_text(v) for v in value] if isinstance(value, list) else [scalar_text(value)]
         if field.is_state:
             try:
                 items = [ctx.catalog.state(item)[1] for item in items if item]
             except UnknownName as exc:
-                raise ResolutionError(str(exc), (*path, "value")) from None
-        entry: dict[str, Any] = {"field": field.name, "op": c.op, "type": c.type,
-                                 "value": criterion_value(items, c.op)}
+                raise ResolutionError(str(exc), (*account_path, "criteria", index, "value")) from None
+        op = c.op
+        entry: dict[str, Any] = {"field": field.name, "op": op, "type": c.type,
+                                 "value": criterion_value(items, op)}
         if c.expression:
             entry["expression"] = text(c.expression)
         return entry
@@ -107,42 +116,58 @@ class DeliveryAccountKind(ResourceKind):
     # --- live ----------------------------------------------------------------------------
     def observe(self, wire: dict[str, Any], ctx: Context, previous: dict[str, Any],
                 client_key: str | None) -> dict[str, Any]:
-        details = wire.get("DeliveryDetails") or {}
+        get = wire.get
+        details = get("DeliveryDetails") or {}
         lead_type_uid = int(details.get("LeadTypeUID") or 0)
-        method_address = ctx.address_of(f"client.{client_key}.delivery_method.", int(wire.get("DeliveryUID") or 0))
-        caps = {name: int(wire.get(key, -1)) for name, key in CAPS.items() if key in wire}
+        method_address = ctx.address_of(f"client.{client_key}.delivery_method.", int(get("DeliveryUID") or 0))
+        caps = {name: int(wire[key]) for name, key in CAPS.items() if key in wire}
         if ctx.dialect == "rest" and "week" not in caps:
             # ASMX reads carry no WeekMax: the last applied value is the best knowledge there is.
             caps["week"] = previous.get("caps", {}).get("week", -1)
-        status = int(wire.get("Status", 0))
+        status = int(get("Status", 0))
         attrs: dict[str, Any] = {
             "method": method_address.rsplit(".", 1)[1] if method_address else text(details.get("Name")),
-            "description": text(wire.get("Description")),
-            "price": number(wire.get("Price", 0)),
+            "description": text(get("Description")),
+            "price": number(get("Price", 0)),
             "caps": caps,
-            "status": STATUS_NAMES.get(status, f"#{status}"),
-            "account_type": TYPE_NAMES.get(int(wire.get("AccountType", 0)), f"#{wire.get('AccountType')}"),
+            "status": _named(STATUS_NAMES, status, status),
+            "account_type": _named(TYPE_NAMES, int(get("AccountType", 0)), get("AccountType")),
         }
         for name, key in OPTIONAL.items():
-            value = wire.get(key)
+            value = get(key)
             attrs[name] = text(value) if isinstance(value, str) or value is None else value
-        attrs["criteria"] = [self._observe_criterion(c, lead_type_uid, ctx)
-                             for c in wire.get("Criteria", []) or []]
+        criteria = get("Criteria")
+        # A network repeats the same few criterion values in every account: remember them.
+        known = ctx.catalog.memo("criterion_value")
+        attrs["criteria"] = [self._observe_criterion(c, lead_type_uid, ctx, known) for c in criteria] \
+            if criteria else []
         return attrs
 
-    def _observe_criterion(self, c: dict[str, Any], lead_type_uid: int, ctx: Context) -> dict[str, Any]:
-        field = ctx.catalog.lead_field_by_uid(lead_type_uid, int(c.get("LeadFieldUID") or 0))
-        op = text(c.get("Operator")) or "Equal"
-        raw = text(c.get("Value"))
-        items = [scalar_text(i) for i in raw.split(",")] if raw else []
-        if field is not None and field.is_state:
-            items = [ctx.catalog.state_abbr.get(int(i), i) if i.isdigit() else i for i in items]
-        entry: dict[str, Any] = {"field": field.name if field else f"#{c.get('LeadFieldUID')}",
-                                 "op": op, "type": text(c.get("Type")) or "FieldValue",
-                                 "value": criterion_value(items, op)}
-        if text(c.get("Expression")):
-            entry["expression"] = text(c.get("Expression"))
+    def _observe_criterion(self, c: dict[str, Any], lead_type_uid: int, ctx: Context,
+                           known: dict[tuple[str, str, bool], str]) -> dict[str, Any]:
+        get = c.get
+        field = ctx.catalog.lead_field_by_uid(lead_type_uid, int(get("LeadFieldUID") or 0))
+        op = text(get("Operator")) or "Equal"
+        is_state = field is not None and field.is_state
+        key = (text(get("Value")), op, is_state)
+        value = known.get(key)
+        if value is None:
+            value = known[key] = self._observed_value(*key, ctx)
+        entry: dict[str, Any] = {"field": field.name if field else f"#{get('LeadFieldUID')}",
+                                 "op": op, "type": text(get("Type")) or "FieldValue", "value": value}
+        expression = text(get("Expression"))
+        if expression:
+            entry["expression"] = expression
         return entry
+
+    def _observed_value(self, raw: str, op: str, is_state: bool, ctx: Context) -> str:
+        """A wire criterion value as the YAML spells it: states by abbreviation, numbers
+        normalised, In/NotIn sorted."""
+        items = [scalar_text(i) for i in raw.split(",")] if raw else []
+        if is_state:
+            state_abbr = ctx.catalog.state_abbr
+            items = [state_abbr.get(int(i), i) if i.isdigit() else i for i in items]
+        return criterion_value(items, op)
 
     def sub_ids(self, wire: dict[str, Any]) -> dict[str, int]:
         return {f"criterion.{i}": int(c["ClientCriteriaUID"])

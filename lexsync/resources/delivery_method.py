@@ -41,6 +41,17 @@ BLOCKS = {
     "ftp": {"user": "FTPUser", "password": "FTPPassword", "path": "FTPPath"},
 }
 BOOLEAN_WIRE = {"inTesting", "useRegEx", "SMTPAuth", "Status"}
+# How observe reads each wire key, worked out once instead of per method and key.
+TEXT, BOOLEAN, SECRET = 0, 1, 2
+
+
+def _reading(attr: str, key: str) -> int:
+    return SECRET if attr == "password" else BOOLEAN if key in BOOLEAN_WIRE else TEXT
+
+
+FLAT_READ = [(name, key, _reading(name, key)) for name, key in FLAT.items()]
+BLOCKS_READ = [(block, [(attr, key, _reading(attr, key)) for attr, key in keys.items()])
+               for block, keys in BLOCKS.items()]
 METHOD_DEFAULTS: dict[str, Any] = {
     "ClientDeliveryUID": 0, "ClientUID": 0, "Type": 0, "Name": "", "Status": True, "DateAdded": "",
     "inTesting": False, "LeadTypeUID": 0, "XML": "", "EmailTemplate": "", "EmailSubject": "",
@@ -55,8 +66,16 @@ def schedule_entry(day: str, start: str, end: str, allow: bool) -> str:
     return f"{day} {start}-{end}" + ("" if allow else " deny")
 
 
+DAY_ORDER = {day: index for index, day in enumerate(WEEKDAYS)}
+
+
 def _sort_schedule(entries: list[str]) -> list[str]:
-    return sorted(entries, key=lambda e: (WEEKDAYS.index(e[:3]), e[4:]))
+    return sorted(entries, key=lambda e: (DAY_ORDER[e[:3]], e[4:]))
+
+
+def _type_name(wire: dict[str, Any]) -> str:
+    name = TYPE_NAMES.get(int(wire.get("Type", -1)))
+    return name if name is not None else f"#{wire.get('Type')}"  # only when unknown
 
 
 class DeliveryMethodKind(ResourceKind):
@@ -120,7 +139,7 @@ class DeliveryMethodKind(ResourceKind):
             attrs[block] = values
         if "field_mappings" in chosen:
             attrs["field_mappings"] = {
-                m.name: self._mapping(m, lead_type_uid, ctx, (*path, "field_mappings", i))
+                m.name: self._mapping(m, lead_type_uid, ctx, path, i)
                 for i, m in enumerate(method.field_mappings)
             }
         if "schedule" in chosen:
@@ -135,80 +154,92 @@ class DeliveryMethodKind(ResourceKind):
         )
 
     def _mapping(self, m: FieldMapping, lead_type_uid: int, ctx: Context,
-                 path: tuple[str | int, ...]) -> dict[str, Any]:
-        entry: dict[str, Any] = {"source": m.source}
+                 method_path: tuple[str | int, ...], index: int) -> dict[str, Any]:
+        source = m.source  # a property that looks at every source key: once per mapping
+        entry: dict[str, Any] = {"source": source}
         if m.lead_field is not None:
             try:
                 entry["lead_field"] = ctx.catalog.lead_field(lead_type_uid, m.lead_field).name
             except UnknownName as exc:
-                raise ResolutionError(str(exc), (*path, "lead_field")) from None
-        if m.source != "lead_field":
-            entry["value"] = text(getattr(m, m.source))
-        if text(m.format):
-            entry["format"] = text(m.format)
+                raise ResolutionError(str(exc), (*method_path, "field_mappings", index, "lead_field")) from None
+        if source != "lead_field":
+            entry["value"] = text(getattr(m, source))
+        value_format = text(m.format)
+        if value_format:
+            entry["format"] = value_format
         if m.map:
             entry["map"] = {text(k): text(v) for k, v in m.map.items()}
         return entry
 
     # --- live ----------------------------------------------------------------------------
     def observe(self, wire: dict[str, Any], ctx: Context) -> dict[str, Any]:
-        lead_type_uid = int(wire.get("LeadTypeUID") or 0)
+        get = wire.get
+        lead_type_uid = int(get("LeadTypeUID") or 0)
         attrs: dict[str, Any] = {
-            "name": text(wire.get("Name")),
-            "type": TYPE_NAMES.get(int(wire.get("Type", -1)), f"#{wire.get('Type')}"),
+            "name": text(get("Name")),
+            "type": _type_name(wire),
             "lead_type": ctx.catalog.lead_type_name(lead_type_uid),
-            "enabled": bool(wire.get("Status", False)),
+            "enabled": bool(get("Status", False)),
         }
-        for name, key in FLAT.items():
-            attrs[name] = bool(wire.get(key, False)) if key in BOOLEAN_WIRE else text(wire.get(key))
-        for block, keys in BLOCKS.items():
+        for name, key, reading in FLAT_READ:
+            attrs[name] = text(get(key)) if reading == TEXT else bool(get(key))
+        for block, keys in BLOCKS_READ:
             values: dict[str, Any] = {}
-            for attr, key in keys.items():
-                if attr == "password":
-                    # Unstripped, like expand: a password's spaces are part of it.
-                    values[attr] = ctx.hash_secret(str(wire.get(key) or ""))
+            for attr, key, reading in keys:
+                if reading == TEXT:
+                    values[attr] = text(get(key))
+                elif reading == BOOLEAN:
+                    values[attr] = bool(get(key))
                 else:
-                    values[attr] = bool(wire.get(key, False)) if key in BOOLEAN_WIRE else text(wire.get(key))
+                    # Unstripped, like expand: a password's spaces are part of it.
+                    values[attr] = ctx.hash_secret(str(get(key) or ""))
             attrs[block] = values
-        mappings: dict[str, Any] = {}
-        for setting in wire.get("FieldSettings", []) or []:
-            source = SOURCE_NAMES.get(int(setting.get("FieldType", -1)), "static")
-            entry: dict[str, Any] = {"source": source}
-            lead_field_uid = int(setting.get("LeadFieldUID") or 0)
-            if lead_field_uid > 0:
-                found = ctx.catalog.lead_field_by_uid(lead_type_uid, lead_field_uid)
-                entry["lead_field"] = found.name if found else f"#{lead_field_uid}"
-            if source in VALUE_SOURCES:
-                entry["value"] = text(setting.get("Value"))
-            elif source in EXPR_SOURCES:
-                entry["value"] = text(setting.get("Expr"))
-            if text(setting.get("Format")):
-                entry["format"] = text(setting.get("Format"))
-            value_map = {text(m.get("FieldValue")): text(m.get("DeliveryValue"))
-                         for m in setting.get("FieldMappings", []) or []}
-            if value_map:
-                entry["map"] = value_map
-            mappings[text(setting.get("FieldName"))] = entry
-        attrs["field_mappings"] = mappings
+        attrs["field_mappings"] = self._observe_mappings(get("FieldSettings"), lead_type_uid, ctx)
         attrs["schedule"] = _sort_schedule([
             schedule_entry(WEEKDAYS[int(day["WeekDay"]) % 7], clock(day["StartTime"]),
                            clock(day["EndTime"]), bool(day.get("Allow", True)))
-            for day in wire.get("DeliveryDays", []) or []
+            for day in get("DeliveryDays") or ()
         ])
         return attrs
 
+    def _observe_mappings(self, settings: list[dict[str, Any]] | None, lead_type_uid: int,
+                          ctx: Context) -> dict[str, Any]:
+        by_uid = ctx.catalog.lead_field_by_uid
+        mappings: dict[str, Any] = {}
+        for setting in settings or ():
+            get = setting.get
+            source = SOURCE_NAMES.get(int(get("FieldType", -1)), "static")
+            entry: dict[str, Any] = {"source": source}
+            lead_field_uid = int(get("LeadFieldUID") or 0)
+            if lead_field_uid > 0:
+                found = by_uid(lead_type_uid, lead_field_uid)
+                entry["lead_field"] = found.name if found else f"#{lead_field_uid}"
+            if source in VALUE_SOURCES:
+                entry["value"] = text(get("Value"))
+            elif source in EXPR_SOURCES:
+                entry["value"] = text(get("Expr"))
+            value_format = text(get("Format"))
+            if value_format:
+                entry["format"] = value_format
+            pairs = get("FieldMappings")
+            if pairs:
+                entry["map"] = {text(m.get("FieldValue")): text(m.get("DeliveryValue")) for m in pairs}
+            mappings[text(get("FieldName"))] = entry
+        return mappings
+
     def sub_ids(self, wire: dict[str, Any]) -> dict[str, int]:
         ids: dict[str, int] = {}
-        for setting in wire.get("FieldSettings", []) or []:
+        for setting in wire.get("FieldSettings") or ():
             name = text(setting.get("FieldName"))
             ids[f"field_mapping.{name}"] = int(setting["DeliverySettingUID"])
-            for mapping in setting.get("FieldMappings", []) or []:
+            for mapping in setting.get("FieldMappings") or ():
                 ids[f"field_mapping.{name}.map.{text(mapping.get('FieldValue'))}"] = int(mapping["DeliveryMappingUID"])
         seen: dict[int, int] = {}
-        for day in wire.get("DeliveryDays", []) or []:
+        for day in wire.get("DeliveryDays") or ():
             weekday = int(day["WeekDay"]) % 7
-            ids[f"schedule.{WEEKDAYS[weekday]}.{seen.get(weekday, 0)}"] = int(day["DeliveryDayUID"])
-            seen[weekday] = seen.get(weekday, 0) + 1
+            index = seen.get(weekday, 0)
+            ids[f"schedule.{WEEKDAYS[weekday]}.{index}"] = int(day["DeliveryDayUID"])
+            seen[weekday] = index + 1
         return ids
 
     # --- writes --------------------------------------------------------------------------

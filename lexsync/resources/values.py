@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,17 +26,31 @@ def number(value: Any) -> float | int:
 
 def scalar_text(value: Any) -> str:
     """A criterion value item as LeadExec stores it (a string)."""
+    if type(value) is str:
+        return _text_scalar(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
-        return str(number(value))
-    stripped = text(value)
+        return _number_text(value)
+    return _text_scalar(text(value))
+
+
+@functools.lru_cache(maxsize=1024, typed=True)  # typed: 1 and 1.0 are different keys
+def _number_text(value: float) -> str:
+    return str(number(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_scalar(value: str) -> str:
+    # Cached: a large plan spells the same few hundred criterion items tens of thousands of times.
+    stripped = value.strip()
     try:
         return str(number(stripped)) if stripped and stripped.lstrip("-").replace(".", "", 1).isdigit() else stripped
     except ValueError:
         return stripped
 
 
+@functools.lru_cache(maxsize=4096)
 def clock(value: str) -> str:
     """A delivery-day date-time → HH:MM in Pacific Time; 23:59:59 is the end of the day, 24:00."""
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
