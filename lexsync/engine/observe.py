@@ -51,6 +51,10 @@ class EarlyObserver:
             await asyncio.shield(self._catalog_loaded)  # field and state names come from it
             self.observe_client(view, client_uid)
 
+    def forget(self) -> None:
+        """Drop what was observed so far: the planner observes those objects itself."""
+        self.observed.clear()
+
     def observe_client(self, view: LiveView, client_uid: int) -> None:
         for address, record in self._by_client[client_uid]:
             kind = self._kinds[record.kind]

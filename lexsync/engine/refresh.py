@@ -39,8 +39,11 @@ class Reads:
     """
 
     def __init__(self, api: Any, *, on_progress: Any = None,
-                 client_read: ClientRead | None = None) -> None:
+                 client_read: ClientRead | None = None, clients_at_once: int = 32) -> None:
         self.api = api
+        # Clients read at once: enough to keep every connection busy, few enough that a read
+        # asked for later (the catalog, late field data) waits behind a handful, not all.
+        self._clients_at_once = asyncio.Semaphore(clients_at_once)
         self.view = LiveView()
         self._on_progress = on_progress
         self._client_read = client_read
@@ -70,10 +73,11 @@ class Reads:
         return existing
 
     async def _read_client(self, uid: int, with_fields: bool) -> None:
-        accounts, fields = await asyncio.gather(
-            self.api.get_client_accounts(uid),
-            self.api.get_client_data(uid) if with_fields else _none(),
-        )
+        async with self._clients_at_once:
+            accounts, fields = await asyncio.gather(
+                self.api.get_client_accounts(uid),
+                self.api.get_client_data(uid) if with_fields else _none(),
+            )
         view = self.view
         view.accounts[uid] = accounts
         if fields is not None:

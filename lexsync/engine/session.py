@@ -158,25 +158,29 @@ class Session:
             client_uids &= {ctx.ids[a] for a in named if a in ctx.ids}
         catalog_ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         observer = None if adopt else EarlyObserver(state, ctx, catalog_ready)
-        reads = Reads(api, client_read=observer.client_read if observer else None)
+        reads = Reads(api, client_read=observer.client_read if observer else None,
+                      clients_at_once=2 * (self.options.parallelism or self.settings.parallelism))
         running: list[asyncio.Future[Any]] = []
         try:
+            # Read what state names while the configuration may still be loading (once it has
+            # loaded, exactly what it asks for); what it adds is read once it has loaded. The
+            # catalog goes first, so observing answers can start with the first of them.
+            guess = self._guess_reads(state, client_uids)
+            catalog_first = asyncio.ensure_future(
+                ctx.catalog.load(api, guess.lead_types, guess.need_states))
+            catalog_first.add_done_callback(lambda done: _pass_success(done, catalog_ready))
+            running.append(catalog_first)
             if not adopt:
-                # Read what state names while the configuration may still be loading; `finish`
-                # settles the difference once it has loaded.
-                reads.start(client_uids=client_uids, **self._guess_reads(state, client_uids))
+                reads.start(client_uids=client_uids, read_groups=guess.read_groups,
+                            field_uids=guess.field_uids)
             model = (await self._configuration()).model
             wanted = _reads_wanted(model, state, client_uids, adopt)
             if adopt:
                 reads.start(client_uids=client_uids, read_groups=wanted.read_groups,
                             field_uids=wanted.field_uids, also_read=wanted.also_read)
-            # The catalog, the clients' reads and the configuration's expansion all run at
-            # once: a plan is bounded by waiting for answers, so its CPU work is done inside
-            # that wait.
             self._progress(f"reading lead types, lead fields, states and {len(client_uids)} clients")
             catalog_loaded = asyncio.ensure_future(
-                ctx.catalog.load(api, wanted.lead_types, wanted.need_states))
-            catalog_loaded.add_done_callback(lambda done: _pass_success(done, catalog_ready))
+                _complete_catalog(api, ctx, catalog_first, wanted, observer))
             reading = asyncio.ensure_future(
                 reads.finish(read_groups=wanted.read_groups, field_uids=wanted.field_uids))
             running += [catalog_loaded, reading]
@@ -203,18 +207,20 @@ class Session:
                 for p in exc.problems
             ]) from None
 
-    def _guess_reads(self, state: StateDocument, client_uids: set[int]) -> dict[str, Any]:
-        """Which groups and field data to read before the configuration has loaded: what state
-        recorded as managed (once it has loaded, exactly what it asks for)."""
+    def _guess_reads(self, state: StateDocument, client_uids: set[int]) -> _Wanted:
+        """What to read before the configuration has loaded: what state recorded as managed
+        (once it has loaded, exactly what it asks for)."""
         if self._loaded is not None:
-            wanted = _reads_wanted(self._loaded.model, state, client_uids, adopt=False)
-            return {"read_groups": wanted.read_groups, "field_uids": wanted.field_uids}
-        return {
-            "read_groups": any(r.kind == "client_group" for r in state.resources.values()),
-            "field_uids": {r.remote_id for r in state.resources.values()
-                           if r.kind == "client" and r.remote_id in client_uids
-                           and r.attributes.get("fields")},
-        }
+            return _reads_wanted(self._loaded.model, state, client_uids, adopt=False)
+        resources = state.resources.values()
+        return _Wanted(
+            lead_types={str(r.attributes["lead_type"]) for r in resources
+                        if r.kind == "delivery_method" and r.attributes.get("lead_type")},
+            need_states=any(r.attributes.get("criteria") for r in resources),
+            field_uids={r.remote_id for r in resources if r.kind == "client"
+                        and r.remote_id in client_uids and r.attributes.get("fields")},
+            read_groups=any(r.kind == "client_group" for r in resources),
+        )
 
     def _locate_address(self, parts: list[str]) -> Any:
         """client.acme.delivery_account.x → the YAML key clients.acme.delivery_accounts.x."""
@@ -357,6 +363,14 @@ def _reads_wanted(model: Configuration, state: StateDocument, client_uids: set[i
     field_uids = {resources[f"client.{k}"].remote_id for k, c in model.clients.items()
                   if c.fields and f"client.{k}" in resources}
     return _Wanted(lead_types, need_states, field_uids & client_uids, read_groups)
+
+
+async def _complete_catalog(api: Any, ctx: Context, first: asyncio.Future[Any], wanted: _Wanted,
+                            observer: EarlyObserver | None) -> None:
+    """The catalog the configuration needs, after the one state needed."""
+    await first
+    if await ctx.catalog.load(api, wanted.lead_types, wanted.need_states) and observer is not None:
+        observer.forget()  # what it observed so far used a catalog that has grown since
 
 
 def _pass_success(done: asyncio.Future[Any], waiting: asyncio.Future[None]) -> None:

@@ -65,16 +65,25 @@ class Catalog:
     )
     _by_uid: dict[int, dict[int, LeadField | None]] = field(default_factory=dict, repr=False)
     _memos: dict[str, dict[Any, Any]] = field(default_factory=dict, repr=False)
+    _types_read: bool = field(default=False, repr=False)
+    _states_read: bool = field(default=False, repr=False)
 
-    async def load(self, reader: CatalogReader, lead_type_names: set[str], need_states: bool) -> None:
-        """Read lead types, then the fields of every lead type named, and states if needed."""
-        for row in await reader.get_lead_types():
-            self.lead_types[name_key(row["Descriptor"])] = (int(row["LeadTypeUID"]), row["Descriptor"])
+    async def load(self, reader: CatalogReader, lead_type_names: set[str], need_states: bool) -> bool:
+        """Read lead types (once), then the fields of every lead type named and the states if
+        needed, each unless read before. True when this call read anything."""
+        read = False
+        if not self._types_read:
+            for row in await reader.get_lead_types():
+                self.lead_types[name_key(row["Descriptor"])] = (int(row["LeadTypeUID"]), row["Descriptor"])
+            self._types_read = read = True
         uids = {self.lead_types[name_key(n)][0] for n in lead_type_names if name_key(n) in self.lead_types}
         wanted = sorted(u for u in uids if u not in self.lead_fields)
         tasks = [reader.get_lead_fields(uid) for uid in wanted]
-        if need_states and not self.states:
+        read_states = need_states and not self._states_read
+        if read_states:
             tasks.append(reader.get_state_list())
+        if not tasks:
+            return read
         results = await asyncio.gather(*tasks)
         for uid, rows in zip(wanted, results, strict=False):
             self.lead_fields[uid] = {
@@ -85,13 +94,15 @@ class Catalog:
                 for r in rows
             }
         self._by_uid.clear()  # look-ups remembered before these fields were known
-        if need_states and not self.states:
+        if read_states:
             for row in results[-1]:
                 uid = int(row["StateUID"])
                 self.states[name_key(row["Name"])] = (uid, row["Abbr"])
                 self.states[name_key(row["Abbr"])] = (uid, row["Abbr"])
                 self.state_abbr[uid] = row["Abbr"]
+            self._states_read = True
         self._memos.clear()  # worked out from what was known before
+        return True
 
     def lead_type(self, name: str) -> int:
         try:

@@ -200,3 +200,61 @@ def test_refresh_matches_reads(tmp_path: Path) -> None:
     view = asyncio.run(refresh(api, read_groups=True, client_uids={11, 12}, field_uids={12},
                                also_read=lambda row: row["Username"] == "c13"))
     assert set(view.accounts) == {11, 12, 13} and set(view.client_fields) == {12, 13}
+
+
+HOME_CLIENT = """
+  homer:
+    username: homer-portal
+    password: ${env:PW}
+    delivery_methods:
+      post:
+        type: http_post
+        lead_type: Home Insurance
+        url: https://homer.example/leads
+        field_mappings:
+          - {name: v, lead_field: HomeValue}
+    delivery_accounts:
+      all:
+        method: post
+        price: 9
+"""
+WITH_HOME = (BASE_CONFIG + HOME_CLIENT).replace("lead_types: [Auto Insurance]",
+                                               "lead_types: [Auto Insurance, Home Insurance]")
+
+
+def test_observations_made_before_the_catalog_grew_are_dropped(
+        harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    harness.apply()
+    [account] = harness.api.accounts.values()
+    account["DayMax"] = 7  # drift on the recorded account
+    # The configuration adds a lead type state never named: the catalog grows once it has
+    # loaded, after the recorded account may already have been observed.
+    harness.write(WITH_HOME)
+    from lexsync.engine.observe import EarlyObserver
+
+    forgotten: list[int] = []
+    real_forget = EarlyObserver.forget
+
+    def forget(self: EarlyObserver) -> None:
+        forgotten.append(len(self.observed))
+        real_forget(self)
+
+    monkeypatch.setattr(EarlyObserver, "forget", forget)
+    ahead = harness.plan()
+    assert len(forgotten) == 1
+    session = harness.session()
+    session.loaded  # noqa: B018
+    first = asyncio.run(session.plan())[0].plan
+    assert ahead.to_dict() == first.to_dict()
+    assert any(c.path == "caps.day" for change in ahead.actionable for c in change.changes)
+    # Loading first, the catalog is whole from the start: nothing to forget.
+    assert len(forgotten) == 1
+
+
+def test_the_catalog_reads_each_of_its_calls_once(harness: Harness) -> None:
+    harness.apply()
+    harness.write(WITH_HOME)
+    harness.api.calls.clear()
+    harness.plan()
+    calls = harness.api.calls
+    assert (calls["GetLeadTypes"], calls["GetLeadFields"], calls["GetStateList"]) == (1, 2, 1)
