@@ -15,6 +15,7 @@ from lexsync.config.checks import check_configuration
 from lexsync.config.interpolate import Sources, interpolate
 from lexsync.config.merge import Document, Layout, merge_documents, merge_positions
 from lexsync.config.models import Configuration
+from lexsync.config.parse_ahead import ParseAhead
 from lexsync.config.positions import LazyPositions, Locator, Positions
 from lexsync.config.validate import validate_configuration
 from lexsync.config.yamlio import parse_values, parse_yaml, read_text
@@ -51,24 +52,37 @@ class LoadedConfig:
 
 
 def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | None = None,
-                       allow_outside_files: bool = False) -> LoadedConfig:
-    """Load a YAML file or a directory of them; raise ConfigError with every problem found."""
+                       allow_outside_files: bool = False, *,
+                       parse_ahead: ParseAhead | None = None) -> LoadedConfig:
+    """Load a YAML file or a directory of them; raise ConfigError with every problem found.
+
+    `parse_ahead`: a child process already parsing these files' texts (parse_ahead.py)."""
     environ = os.environ if environ is None else environ
     root, files = find_files(Path(path))
     with _collector_paused():
-        return _load(root, files, environ, allow_outside_files)
+        return _load(root, files, environ, allow_outside_files, parse_ahead)
 
 
 def _load(root: Path, files: list[Path], environ: Mapping[str, str],
-          allow_outside_files: bool) -> LoadedConfig:
+          allow_outside_files: bool, parse_ahead: ParseAhead | None) -> LoadedConfig:
     reads: list[_Read] = []
     documents: list[Document] = []
     problems: list[Diagnostic] = []
+    texts: list[str | ConfigError] = []
     for file in files:
-        display = str(file)
         try:
-            text = read_text(file, display)
-            data, known = parse_values(text, display)
+            texts.append(read_text(file, str(file)))
+        except ConfigError as exc:
+            texts.append(exc)
+    parsed_ahead = parse_ahead.values(texts) if parse_ahead is not None else None  # type: ignore[arg-type]
+    for index, (file, text) in enumerate(zip(files, texts, strict=True)):
+        if isinstance(text, ConfigError):
+            problems.extend(text.diagnostics)  # in file order, with the other files' problems
+            continue
+        display = str(file)
+        ahead = parsed_ahead[index] if parsed_ahead is not None else None
+        try:
+            data, known = (ahead, None) if ahead is not None else parse_values(text, display)
         except ConfigError as exc:
             problems.extend(exc.diagnostics)
             continue

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 from pydantic import ValidationError
 
@@ -39,7 +40,13 @@ class _Absent:
 ABSENT = _Absent()
 
 
-def preview_settings(path: Path, environ: Mapping[str, str]) -> tuple[Path, Settings] | None:
+class Preview(NamedTuple):
+    root: Path
+    settings: Settings  # the `lexsync:` block
+    texts: list[str]  # of the configuration's files, in load order
+
+
+def preview_settings(path: Path, environ: Mapping[str, str]) -> Preview | None:
     """The configuration root and its `lexsync:` block, or None when it cannot be read cheaply
     and surely the way the full load reads it."""
     try:
@@ -58,7 +65,7 @@ def preview_settings(path: Path, environ: Mapping[str, str]) -> tuple[Path, Sett
             assert isinstance(end, int)
             found = (file, text[:end])
     if found is None:
-        return root, Settings()
+        return Preview(root, Settings(), [text for _, text in texts])
     file, prefix = found
     data = fastyaml.parse_values(prefix, MAX_DEPTH)
     if not isinstance(data, dict) or not isinstance(data.get(BLOCK_KEY), dict):
@@ -68,7 +75,7 @@ def preview_settings(path: Path, environ: Mapping[str, str]) -> tuple[Path, Sett
     if problems or not isinstance(block, dict):
         return None
     try:
-        return root, Settings.model_validate(block[BLOCK_KEY])
+        return Preview(root, Settings.model_validate(block[BLOCK_KEY]), [text for _, text in texts])
     except ValidationError:
         return None
 

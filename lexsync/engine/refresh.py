@@ -59,6 +59,11 @@ class Reads:
             self._groups = asyncio.ensure_future(self.api.get_client_groups())
         self._listed = asyncio.ensure_future(self._list_and_read(client_uids, field_uids, also_read))
 
+    async def listed(self) -> None:
+        """Once the client list is in and every client's reads are queued."""
+        assert self._listed is not None, "start() first"
+        await asyncio.shield(self._listed)
+
     async def _list_and_read(self, client_uids: set[int], field_uids: set[int],
                              also_read: AlsoRead | None) -> list[int]:
         view = self.view

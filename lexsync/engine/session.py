@@ -16,6 +16,7 @@ from lexsync.api.client import LeadExecApi
 from lexsync.api.settings import ApiSettings
 from lexsync.config.loader import LoadedConfig, load_configuration
 from lexsync.config.models import Configuration
+from lexsync.config.parse_ahead import ParseAhead
 from lexsync.config.preview import preview_settings
 from lexsync.engine.applier import Applier, ApplyResult, StepOutcome
 from lexsync.engine.importer import record_adopted
@@ -65,11 +66,14 @@ class Session:
         self._loaded: LoadedConfig | None = None
         self._loading: asyncio.Future[LoadedConfig] | None = None  # the load on its thread
         preview = preview_settings(options.config_path, self.environ)
+        self._parse_ahead: ParseAhead | None = None
         if preview is None:
             self._loaded = self._load_configuration()
             root, settings = self._loaded.root, self._loaded.model.lexsync
         else:
-            root, settings = preview
+            root, settings = preview.root, preview.settings
+            # A large configuration is parsed on another core from now on (parse_ahead.py).
+            self._parse_ahead = ParseAhead.start(preview.texts)
         self.settings = settings
         self.backend = open_backend(settings.state, root, self.environ, options.state_path)
         self.dialect = settings.dialect
@@ -87,7 +91,8 @@ class Session:
         return self._loaded
 
     def _load_configuration(self) -> LoadedConfig:
-        return load_configuration(self.options.config_path, self.environ)
+        parse_ahead, self._parse_ahead = self._parse_ahead, None
+        return load_configuration(self.options.config_path, self.environ, parse_ahead=parse_ahead)
 
     def _settle_on(self, loaded: LoadedConfig) -> None:
         """Use the loaded configuration's own `lexsync:` block from now on."""
@@ -97,12 +102,15 @@ class Session:
                                     self.options.state_path)
         self.dialect = self.settings.dialect
 
+    def _start_loading(self) -> asyncio.Future[LoadedConfig]:
+        if self._loading is None:
+            self._loading = asyncio.ensure_future(asyncio.to_thread(self._load_configuration))
+        return self._loading
+
     async def _configuration(self) -> LoadedConfig:
         """The whole configuration; loaded on a worker thread, so reads go on meanwhile."""
         if self._loaded is None:
-            if self._loading is None:
-                self._loading = asyncio.ensure_future(asyncio.to_thread(self._load_configuration))
-            loaded = await asyncio.shield(self._loading)
+            loaded = await asyncio.shield(self._start_loading())
             if loaded.model.lexsync != self.settings:
                 # Not expected (the preview reads the block as the load does). Were it to
                 # happen, nothing read with the previewed settings may stand: start over.
@@ -173,6 +181,10 @@ class Session:
             if not adopt:
                 reads.start(client_uids=client_uids, read_groups=guess.read_groups,
                             field_uids=guess.field_uids)
+                # The load starts once the clients' reads are queued: on its thread it holds
+                # the interpreter for whole switch intervals, which would hold up opening
+                # connections and the first requests.
+                await reads.listed()
             model = (await self._configuration()).model
             wanted = _reads_wanted(model, state, client_uids, adopt)
             if adopt:
@@ -301,19 +313,17 @@ class Session:
 
         The configuration's errors come first, as when it loaded before anything else: a
         failure to read state or reach LeadExec meanwhile gives way to them."""
-        if self._loaded is None and self._loading is None:
-            # Starts on the first await: state is read and the reads are sent first.
-            self._loading = asyncio.ensure_future(asyncio.to_thread(self._load_configuration))
         try:
             return await run()
         except _PreviewMismatch as mismatch:
             self._settle_on(mismatch.loaded)
             return await run()
         except Exception:
-            if self._loading is not None:
-                await asyncio.wait([self._loading])
-                if isinstance(self._loading.exception(), ConfigError):
-                    raise self._loading.exception() from None  # type: ignore[misc]
+            if self._loaded is None:
+                loading = self._start_loading()
+                await asyncio.wait([loading])
+                if isinstance(loading.exception(), ConfigError):
+                    raise loading.exception() from None  # type: ignore[misc]
             raise
 
     def _record_adopted(self, bundle: PlanBundle, state: StateDocument) -> None:

@@ -53,7 +53,8 @@ def test_examples_preview_as_they_load(example: Path) -> None:
     env = AnyVariable()
     preview = preview_settings(example, env)
     assert preview is not None
-    root, block = preview
+    root, block, texts = preview
+    assert texts == [f.read_text(encoding="utf-8") for f in load_configuration(example, env).files]
     loaded = load_configuration(example, env)
     assert (root, block) == (loaded.root, loaded.model.lexsync)
 
@@ -70,19 +71,23 @@ def test_examples_preview_as_they_load(example: Path) -> None:
 def test_block_reads_as_the_full_load_reads_it(tmp_path: Path, text: str) -> None:
     path = write(tmp_path, text)
     preview = preview_settings(path, ENV)
-    assert preview == (tmp_path, loaded_block(path))
-    assert preview[1] != Settings()  # the block was read, not defaulted
+    assert preview is not None
+    assert preview[:2] == (tmp_path, loaded_block(path))
+    assert preview.settings != Settings()  # the block was read, not defaulted
 
 
 def test_no_block_means_the_defaults(tmp_path: Path) -> None:
     path = write(tmp_path, CLIENTS)
-    assert preview_settings(path, ENV) == (tmp_path, Settings()) == (tmp_path, loaded_block(path))
+    preview = preview_settings(path, ENV)
+    assert preview is not None
+    assert preview[:2] == (tmp_path, Settings()) == (tmp_path, loaded_block(path))
 
 
 def test_block_in_a_later_file_of_a_directory(tmp_path: Path) -> None:
     write(tmp_path, CLIENTS, "a-clients.yaml")
     write(tmp_path, "lexsync: {dialect: soap}\n", "b-settings.yml")
-    assert preview_settings(tmp_path, ENV) == (tmp_path, loaded_block(tmp_path))
+    preview = preview_settings(tmp_path, ENV)
+    assert preview is not None and preview[:2] == (tmp_path, loaded_block(tmp_path))
     assert loaded_block(tmp_path).dialect == "soap"
 
 
@@ -151,6 +156,6 @@ def test_preview_never_disagrees_with_the_full_load(tmp_path_factory: pytest.Tem
     except Exception:
         # Whatever the full load refuses, the preview must not have vouched for a block the
         # model accepts... unless the block itself is fine and the refusal is elsewhere.
-        assert preview is None or preview[1] == Settings.model_validate(block)
+        assert preview is None or preview.settings == Settings.model_validate(block)
         return
-    assert preview is not None and preview[1] == expected
+    assert preview is not None and preview.settings == expected

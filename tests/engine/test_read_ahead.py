@@ -12,6 +12,7 @@ import pytest
 
 import lexsync.engine.session as session_module
 from lexsync.config.models import Settings, StateSettings
+from lexsync.config.preview import Preview
 from lexsync.engine.refresh import Reads
 from lexsync.errors import ApiError, ConfigError, LexsyncError
 from tests.engine.conftest import BASE_CONFIG, Harness
@@ -109,7 +110,8 @@ def test_a_preview_that_differs_is_replaced_by_the_loaded_block(
         harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     harness.apply()
     elsewhere = Settings(state=StateSettings(path="elsewhere/state.json"))
-    monkeypatch.setattr(session_module, "preview_settings", lambda path, environ: (harness.dir, elsewhere))
+    monkeypatch.setattr(session_module, "preview_settings",
+                        lambda path, environ: Preview(harness.dir, elsewhere, [harness.config.read_text()]))
     session = harness.session()
     assert session.backend.path == harness.dir / "elsewhere" / "state.json"
     bundle, _ = asyncio.run(session.plan())
@@ -258,3 +260,23 @@ def test_the_catalog_reads_each_of_its_calls_once(harness: Harness) -> None:
     harness.plan()
     calls = harness.api.calls
     assert (calls["GetLeadTypes"], calls["GetLeadFields"], calls["GetStateList"]) == (1, 2, 1)
+
+
+def test_a_large_configuration_is_parsed_by_a_child(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lexsync.config import parse_ahead
+    from lexsync.config.parse_ahead import ParseAhead
+
+    harness.apply()
+    harness.api.calls.clear()
+    monkeypatch.setattr(parse_ahead, "PARSE_AHEAD_CHARS", 10)  # "large"
+    answers: list[object] = []
+    real = ParseAhead.values
+
+    def values(self: ParseAhead, texts: list[str]) -> object:
+        answers.append(result := real(self, texts))
+        return result
+
+    monkeypatch.setattr(ParseAhead, "values", values)
+    plan = harness.plan()
+    assert len(answers) == 1 and answers[0] is not None
+    assert not plan.has_changes
