@@ -129,13 +129,17 @@ class Reads:
         return view
 
     async def aclose(self) -> None:
-        """Cancel what is still running (after a failure) and wait for it, so no read
-        outlives the plan and no task's error goes unretrieved."""
-        tasks = [t for t in (self._listed, self._groups, *self._tasks) if t is not None]
-        for task in tasks:
-            if not task.done():
-                task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        """Stop what is still running (after a failure): see `settle`."""
+        await settle(*(t for t in (self._listed, self._groups, *self._tasks) if t is not None))
+
+
+async def settle(*tasks: asyncio.Future[Any]) -> None:
+    """Cancel what is still running after a failure and wait for it, so no read outlives the
+    plan and no task's error goes unretrieved."""
+    for task in tasks:
+        if not task.done():
+            task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _none() -> None:

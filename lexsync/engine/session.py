@@ -23,7 +23,7 @@ from lexsync.engine.importer import record_adopted
 from lexsync.engine.observe import EarlyObserver
 from lexsync.engine.plan import Plan
 from lexsync.engine.planner import PlanBundle, PlanProblems, build_plan
-from lexsync.engine.refresh import Reads
+from lexsync.engine.refresh import Reads, settle
 from lexsync.errors import ConfigError, Diagnostic, LexsyncError, PlanStaleError
 from lexsync.resources.base import Context, Desired, ResolutionError
 from lexsync.resources.catalog import Catalog
@@ -86,7 +86,7 @@ class Session:
         if self._loaded is None:
             loaded = self._load_configuration()
             if loaded.model.lexsync != self.settings:
-                self._settle_on(loaded)
+                self._settle_on(loaded)  # the preview was wrong: use the loaded block
             self._loaded = loaded
         return self._loaded
 
@@ -201,7 +201,7 @@ class Session:
             desired = await asyncio.to_thread(self._expand, ctx)
             view = await reading
         finally:
-            await _settle(*running)
+            await settle(*running)
             await reads.aclose()
         for method in desired.get("delivery_method", []):
             ctx.method_lead_types[method.address] = method.attrs["lead_type"]
@@ -388,15 +388,6 @@ def _pass_success(done: asyncio.Future[Any], waiting: asyncio.Future[None]) -> N
     with the rest of the plan's reads."""
     if not done.cancelled() and done.exception() is None and not waiting.done():
         waiting.set_result(None)
-
-
-async def _settle(*tasks: asyncio.Future[Any]) -> None:
-    """Cancel what is still running after a failure and wait for it, so no read outlives the
-    plan and no task's error goes unretrieved."""
-    for task in tasks:
-        if not task.done():
-            task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def check_not_stale(saved: Plan, fresh: Plan) -> None:
