@@ -208,6 +208,10 @@ class Sender:
                 failure = ApiError(call, answer, None, retryable=verdict.retry,
                                    maybe_committed=verdict.maybe_committed)
             else:
+                # The freed slot went to a waiting request; let it go out before the caller
+                # decodes this answer (a millisecond or two of CPU), or every wait for a slot
+                # would also wait for the decoding of the answer that freed it.
+                await asyncio.sleep(0)
                 log.debug("%s %s -> %d in %.0f ms (%s, attempt %d)", request.method,
                           request.url.path, response.status_code,
                           (self._clock() - t0) * 1000, call, attempt)

@@ -180,3 +180,27 @@ def test_the_request_line_is_logged_at_info_without_the_key(
              if r.getMessage() == f'HTTP Request: POST {URL} "HTTP/1.1 200 OK"']
     assert lines == [("httpx", logging.INFO)]  # where httpx's AsyncClient logged it
     assert not any("SECRET-KEY-1" in message for message in caplog.messages)
+
+
+def test_a_freed_slot_sends_its_waiting_request_before_the_answer_is_decoded() -> None:
+    """With one slot, the request waiting for it goes out before the caller of the answer
+    that freed it gets to decode: the wait for a slot never includes someone's decoding."""
+    events: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        events.append(f"sent {request.url.params['n']}")
+        return httpx.Response(200)
+
+    one_slot = sender(httpx.MockTransport(answer))
+
+    async def read(n: int) -> None:
+        url = f"{URL}?n={n}"
+        await one_slot.send("GetClientList", lambda: one_slot.build_request("GET", url),
+                            write=False)
+        events.append(f"decoded {n}")  # what a caller does at once with the answer
+
+    async def both() -> None:
+        await asyncio.gather(read(1), read(2))
+
+    asyncio.run(both())
+    assert events == ["sent 1", "sent 2", "decoded 1", "decoded 2"]
