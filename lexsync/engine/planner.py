@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lexsync.engine.diff import diff, flatten, masked
-from lexsync.engine.observe import previous_as_live
+from lexsync.engine.observe import Compared, previous_as_live
 from lexsync.engine.plan import Action, AttributeChange, Plan, ResourceChange
 from lexsync.errors import Diagnostic
 from lexsync.resources.base import Context, Desired, Live, ResourceKind
@@ -53,9 +53,12 @@ def digest(value: Any) -> str:
 
 def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, view: LiveView,
                ctx: Context, *, adopt: bool = False, targets: tuple[str, ...] = (),
-               observed: Mapping[str, Live | None] | None = None) -> PlanBundle:
-    """`observed` holds Live objects already made from `view` (EarlyObserver), by address."""
+               observed: Mapping[str, Live | None] | None = None,
+               compared: Mapping[str, Compared] | None = None) -> PlanBundle:
+    """`observed` holds Live objects already made from `view` (EarlyObserver), by address;
+    `compared` the changes already worked out between a Desired and a Live object."""
     observed = observed or {}
+    compared = compared or {}
 
     def find_live(kind: ResourceKind, address: str, record: ResourceState,
                   client_key: str | None) -> Live | None:
@@ -99,7 +102,7 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
             if live is None:
                 problems += [Diagnostic(summary=text, address=desired.address)
                              for text in kind.create_problems(desired)]
-            steps.append(_step_for(kind, desired, live, record, reason, ctx))
+            steps.append(_step_for(kind, desired, live, record, reason, ctx, compared))
         for address, record in recorded[kind.kind]:
             if address in wanted:
                 continue
@@ -148,14 +151,18 @@ def _adopt(kind: ResourceKind, desired: Desired, view: LiveView, ctx: Context,
 
 
 def _step_for(kind: ResourceKind, desired: Desired, live: Live | None, record: ResourceState | None,
-              reason: str | None, ctx: Context) -> Step:
+              reason: str | None, ctx: Context, compared: Mapping[str, Compared]) -> Step:
     call = kind.call(ctx.dialect)
     if live is None:
         changes = [AttributeChange(path, None, value, path in kind.sensitive)
                    for path, value in flatten(masked(desired.attrs, kind.sensitive) or {}).items()]
         action = Action.CREATE
     else:
-        changes = diff(desired.attrs, live.attrs, kind.sensitive)
+        done = compared.get(desired.address)
+        if done is not None and done[0] is desired and done[1] is live:
+            changes = list(done[2])
+        else:
+            changes = diff(desired.attrs, live.attrs, kind.sensitive)
         action = Action.UPDATE if changes else Action.NOOP
     change = ResourceChange(
         address=desired.address, kind=kind.kind, action=action, call=call,

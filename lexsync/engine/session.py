@@ -199,6 +199,8 @@ class Session:
             await catalog_loaded
             # In a thread, so the event loop keeps sending reads while it runs.
             desired = await asyncio.to_thread(self._expand, ctx)
+            if observer is not None:
+                observer.compare_with(d for kind in desired.values() for d in kind)
             view = await reading
         finally:
             await settle(*running)
@@ -212,7 +214,8 @@ class Session:
         try:
             return build_plan(desired, state, view, ctx, adopt=adopt,
                               targets=self.options.targets,
-                              observed=observer.observed if observer else None)
+                              observed=observer.observed if observer else None,
+                              compared=observer.compared if observer else None)
         except PlanProblems as exc:
             raise ConfigError([
                 replace(p, location=self._locate_address(p.address.split(".") if p.address else []))
