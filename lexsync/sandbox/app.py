@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from lexsync.sandbox import admin, asmx, rest, soap, xmlio
+from lexsync.sandbox import admin, asmx, asmx_lean, rest, soap, xmlio
 from lexsync.sandbox.config import FAULT_KINDS, SandboxConfig
 from lexsync.sandbox.context import SandboxContext
 from lexsync.sandbox.faults import drop_connection
@@ -89,7 +89,27 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
 class SandboxApp(Starlette):
     """Starlette plus an outer layer that sees uvicorn's own `send` (needed to drop sockets)."""
 
-    async def _held(self, scope: Scope, receive: Receive, send: Send, mode: str) -> None:
+    async def _call(self, scope: Scope, receive: Receive, send: Send, name: str) -> None:
+        """The innermost step of an API call: an ASMX read takes the lean path (asmx_lean),
+        anything else, or a read it declines, goes through Starlette."""
+        if _dialect(scope) == "asmx":  # for a counted call: /service.asmx/{method}
+            ctx: SandboxContext = self.state.sandbox
+            try:
+                response, receive = await asmx_lean.answer(ctx, name, scope, receive)
+            except Exception:
+                # As Starlette's ServerErrorMiddleware does: the service's 500, then the
+                # error itself for uvicorn's log (or an in-process client).
+                await _error_response("asmx", 500, 0)(scope, receive, send)
+                raise
+            if response is not None:
+                start = {"type": "http.response.start", "status": response.status_code,
+                         "headers": response.raw_headers}  # fmt: skip
+                await send(start)
+                await send({"type": "http.response.body", "body": response.body})
+                return
+        await super().__call__(scope, receive, send)
+
+    async def _held(self, scope: Scope, receive: Receive, send: Send, mode: str, name: str) -> None:
         """The write picked by `hold_write`: processed, then its answer held back ("after"),
         or held before anything is done ("before"); a killed client never learns the result."""
         ctx: SandboxContext = self.state.sandbox
@@ -103,7 +123,7 @@ class SandboxApp(Starlette):
         async def keep(message: Any) -> None:
             answer.append(message)
 
-        await super().__call__(scope, receive, keep)
+        await self._call(scope, receive, keep, name)
         await _hold(ctx)
         for message in answer:
             await send(message)
@@ -123,11 +143,11 @@ class SandboxApp(Starlette):
             await asyncio.sleep(delay)
         hold = ctx.faults.take_hold() if is_write(name) else None
         if hold is not None:
-            await self._held(scope, receive, send, hold)
+            await self._held(scope, receive, send, hold, name)
             return
         fault = ctx.faults.next_fault()
         if fault is None:
-            await super().__call__(scope, receive, send)
+            await self._call(scope, receive, send, name)
             return
         dialect = _dialect(scope)
         retry_after = ctx.faults.retry_after_seconds
@@ -142,7 +162,7 @@ class SandboxApp(Starlette):
             async def swallow(message: Any) -> None:
                 return None
 
-            await super().__call__(scope, receive, swallow)
+            await self._call(scope, receive, swallow, name)
             if ctx.faults.lost_answer_as() == "drop":
                 await drop_connection(send)
             else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,23 +89,26 @@ READS: dict[str, Read] = {
 }
 
 
-async def read(request: Request) -> Response:
-    ctx: SandboxContext = request.app.state.sandbox
-    method = request.path_params["method"]
+def collect_params(*sources: Iterable[tuple[str, Any]]) -> dict[str, str]:
+    """The parameters of a read, sources in order (query string, then form); the first value
+    of a name wins. ASP.NET reads them from a NameValueCollection: names are case-insensitive.
+    Non-string values (a multipart upload) are not parameters."""
+    raw: dict[str, str] = {}
+    for source in sources:
+        for key, value in source:
+            if isinstance(value, str):
+                raw.setdefault(key.lower(), value)
+    return raw
+
+
+def answer(ctx: SandboxContext, method: str, raw: dict[str, str]) -> Response:
+    """The answer to read `method` with parameters `raw` (lower-cased names): the cached
+    XML, or ASMX's plain-text 500. Shared by the Starlette route and the lean ASGI path."""
     spec = READS.get(method)
     if spec is None:
         return asmx_error(
             f"System.InvalidOperationException: {method} Web Service method name is not valid."
         )
-    # ASP.NET reads parameters from a NameValueCollection: names are case-insensitive.
-    raw: dict[str, str] = {}
-    for key, value in request.query_params.multi_items():
-        raw.setdefault(key.lower(), value)
-    if request.method == "POST":
-        form = await request.form()
-        for key, value in form.multi_items():
-            if isinstance(value, str):
-                raw.setdefault(key.lower(), value)
     if raw.get("key") != ctx.config.api_key:
         return asmx_error("System.InvalidOperationException: Invalid API key.")
     args: dict[str, Any] = {}
@@ -128,3 +131,18 @@ async def read(request: Request) -> Response:
         (method, *args.values()), lambda tx: spec.answer(tx, args, ctx.config.namespace)
     )
     return Response(body, media_type=XML_MEDIA)
+
+
+def reads_form(method: str, http_method: str) -> bool:
+    """Whether a read's body is parsed: a POST to a known method (an unknown one is refused
+    before its body is looked at)."""
+    return http_method == "POST" and method in READS
+
+
+async def read(request: Request) -> Response:
+    """The Starlette route; `app.SandboxApp` answers plain reads without it (asmx_lean)."""
+    method = request.path_params["method"]
+    form = await request.form() if reads_form(method, request.method) else None
+    fields = form.multi_items() if form is not None else []
+    raw = collect_params(request.query_params.multi_items(), fields)
+    return answer(request.app.state.sandbox, method, raw)
