@@ -28,6 +28,43 @@ async def refresh(api: Any, *, read_groups: bool, client_uids: set[int], field_u
         await reads.aclose()
 
 
+class FirstReads:
+    """An API whose first GetLeadTypes and GetClientList are sent at once.
+
+    Every plan makes both and neither depends on state, so they can be on their way while
+    state is read (a large state takes longer to parse than they take to answer). The first
+    call of each takes the answer (or the error) of the read sent ahead; later calls, and
+    everything else, go to `api` itself.
+    """
+
+    _AHEAD = ("get_lead_types", "get_client_list")
+
+    def __init__(self, api: Any) -> None:
+        self._api = api
+        self._ahead: dict[str, asyncio.Future[Any]] = {
+            name: asyncio.ensure_future(getattr(api, name)()) for name in self._AHEAD}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._api, name)
+
+    async def get_lead_types(self) -> list[dict[str, Any]]:
+        return await self._take("get_lead_types")
+
+    async def get_client_list(self) -> list[dict[str, Any]]:
+        return await self._take("get_client_list")
+
+    async def _take(self, name: str) -> Any:
+        ahead = self._ahead.pop(name, None)
+        if ahead is None:
+            return await getattr(self._api, name)()
+        return await ahead
+
+    async def aclose(self) -> None:
+        """Stop the reads no one took (a plan that failed before it needed them)."""
+        ahead, self._ahead = list(self._ahead.values()), {}
+        await settle(*ahead)
+
+
 class Reads:
     """The reads of one plan, started before all that decides them is known.
 

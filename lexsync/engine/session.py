@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,7 +24,7 @@ from lexsync.engine.importer import record_adopted
 from lexsync.engine.observe import EarlyObserver
 from lexsync.engine.plan import Plan
 from lexsync.engine.planner import PlanBundle, PlanProblems, build_plan
-from lexsync.engine.refresh import Reads, settle
+from lexsync.engine.refresh import FirstReads, Reads, settle
 from lexsync.errors import ConfigError, Diagnostic, LexsyncError, PlanStaleError
 from lexsync.resources.base import Context, Desired, ResolutionError
 from lexsync.resources.catalog import Catalog
@@ -264,11 +265,11 @@ class Session:
         """Plan without the lock. A plan being saved needs a state with a fixed lineage and
         salt to be checked against later, so a missing state file is created first."""
         async def run() -> tuple[PlanBundle, StateDocument]:
-            state = self.backend.load()
-            if saving and not state_exists(self.backend):
-                state = self.backend.write(state)
-            async with self.open_api() as api:
-                return await self.make_plan(api, state), state
+            async with self.open_api() as api, _first_reads(api) as first:
+                state = await asyncio.to_thread(self.backend.load)
+                if saving and not state_exists(self.backend):
+                    state = self.backend.write(state)
+                return await self.make_plan(first, state), state
 
         return await self._with_configuration(run)
 
@@ -279,16 +280,18 @@ class Session:
         """Plan under the state lock; apply when `confirm` says yes. A saved plan must still match."""
         async def run() -> tuple[Plan, ApplyResult | None]:
             with self.backend.lock("apply", timeout=lock_timeout):
-                state = self.backend.load()
-                async with self.open_api() as api:
-                    return await self._apply_under_lock(api, state, confirm, saved_plan, on_step)
+                async with self.open_api() as api, _first_reads(api) as first:
+                    state = await asyncio.to_thread(self.backend.load)
+                    return await self._apply_under_lock(api, first, state, confirm, saved_plan,
+                                                        on_step)
 
         return await self._with_configuration(run)
 
-    async def _apply_under_lock(self, api: Any, state: StateDocument, confirm: Callable[[Plan], bool],
-                                saved_plan: Plan | None, on_step: Callable[[StepOutcome], None] | None
+    async def _apply_under_lock(self, api: Any, first: FirstReads, state: StateDocument,
+                                confirm: Callable[[Plan], bool], saved_plan: Plan | None,
+                                on_step: Callable[[StepOutcome], None] | None
                                 ) -> tuple[Plan, ApplyResult | None]:
-        bundle = await self.make_plan(api, state)
+        bundle = await self.make_plan(first, state)
         if saved_plan is not None:
             check_not_stale(saved_plan, bundle.plan)
         if not bundle.plan.has_changes:
@@ -335,6 +338,16 @@ class Session:
             self.adopted = record_adopted(bundle, state)
             if self.adopted:
                 self.backend.write(state)
+
+
+@asynccontextmanager
+async def _first_reads(api: Any) -> AsyncIterator[FirstReads]:
+    """`api` with the plan's first reads sent now, while state is read (FirstReads)."""
+    first = FirstReads(api)
+    try:
+        yield first
+    finally:
+        await first.aclose()
 
 
 class _PreviewMismatch(Exception):

@@ -4,7 +4,9 @@ about the plan, its reads or its errors differs from loading first."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +15,9 @@ import pytest
 import lexsync.engine.session as session_module
 from lexsync.config.models import Settings, StateSettings
 from lexsync.config.preview import Preview
-from lexsync.engine.refresh import Reads
+from lexsync.engine.refresh import FirstReads, Reads
 from lexsync.errors import ApiError, ConfigError, LexsyncError
+from lexsync.state.local import LocalBackend
 from tests.engine.conftest import BASE_CONFIG, Harness
 from tests.engine.fake_api import FakeApi
 
@@ -280,3 +283,64 @@ def test_a_large_configuration_is_parsed_by_a_child(harness: Harness, monkeypatc
     plan = harness.plan()
     assert len(answers) == 1 and answers[0] is not None
     assert not plan.has_changes
+
+
+# --- FirstReads: the client list and lead types go out while state is read --------------
+
+@pytest.mark.parametrize("command", ["plan", "apply"])
+def test_the_first_reads_are_sent_while_state_is_read(
+        harness: Harness, monkeypatch: pytest.MonkeyPatch, command: str) -> None:
+    harness.apply()
+    harness.api.calls.clear()
+    seen: dict[str, bool] = {}
+    real_load = LocalBackend.load
+
+    def slow_load(self: LocalBackend) -> Any:
+        # Returns once both reads were sent (or after 10 s, failing).
+        deadline = time.monotonic() + 10
+        while not (harness.api.calls["GetClientList"] and harness.api.calls["GetLeadTypes"]):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.005)
+        seen["sent during the state read"] = bool(harness.api.calls["GetClientList"])
+        return real_load(self)
+
+    monkeypatch.setattr(LocalBackend, "load", slow_load)
+    plan = harness.plan() if command == "plan" else harness.apply()[0]
+    assert seen == {"sent during the state read": True}
+    assert not plan.has_changes
+    # Taken by the plan, not read again.
+    assert harness.api.calls["GetClientList"] == 1 and harness.api.calls["GetLeadTypes"] == 1
+
+
+def test_first_reads_no_one_takes_are_stopped_and_their_errors_kept_quiet(
+        harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    harness.apply()
+
+    async def refused() -> list[dict]:
+        raise ApiError("GetClientList", "LeadExec refused the API key", 500)
+
+    harness.api.get_client_list = refused  # type: ignore[method-assign]
+    (harness.dir / ".lexsync" / "state.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(LexsyncError, match="state") as failure:
+        harness.plan()
+    assert not isinstance(failure.value, ApiError)  # state is read before anything is used
+    gc.collect()  # asyncio logs an unretrieved task error when the task is collected
+    assert "never retrieved" not in caplog.text
+
+
+def test_later_calls_go_to_the_api_itself() -> None:
+    api = FakeApi()
+    two_clients(api)
+
+    async def run() -> tuple[list[dict], list[dict], list[dict]]:
+        first = FirstReads(api)
+        try:
+            return (await first.get_client_list(), await first.get_client_list(),
+                    await first.get_lead_types())
+        finally:
+            await first.aclose()
+
+    taken, again, types = asyncio.run(run())
+    assert taken == again and [row["ClientUID"] for row in taken] == [11, 12, 13]
+    assert types and api.calls["GetClientList"] == 2 and api.calls["GetLeadTypes"] == 1
