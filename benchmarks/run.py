@@ -6,6 +6,11 @@ For each size: generate the workload, start `lexsync sandbox serve` on a SQLite 
 in separate processes (own CPU time and peak memory): the initial apply, a no-change plan, a
 plan and apply after changing one account's price, and a plan targeted at one client. Call
 counts come from the sandbox's /_sandbox/requests. Prints a table; asserts nothing.
+
+The no-change plan runs `--plan-runs` times and its row shows the median run (the spread in
+its note): on a small shared machine one run can be 10% off. The "sandbox floor" row makes the
+same reads with a client that does nothing else (floor.py): what the sandbox and the machine
+allow any client, against the same lower bound.
 """
 
 from __future__ import annotations
@@ -100,21 +105,44 @@ def scenario(kind: str, directory: Path, url: str, parallelism: int, *targets: s
 
 
 def measure(sandbox: Sandbox, name: str, kind: str, directory: Path, shape: Shape, minimum: int,
-            parallelism: int, latency: float, *targets: str) -> Row:
-    sandbox.reset_requests()
-    result = scenario(kind, directory, sandbox.url, parallelism, *targets)
-    calls = sandbox.requests()
+            parallelism: int, latency: float, *targets: str, runs: int = 1) -> Row:
+    measured: list[tuple[dict[str, Any], dict[str, int]]] = []
+    for _ in range(runs):
+        sandbox.reset_requests()
+        result = scenario(kind, directory, sandbox.url, parallelism, *targets)
+        measured.append((result, sandbox.requests()))
+    measured.sort(key=lambda run: run[0]["wall"])
+    result, calls = measured[(runs - 1) // 2]  # the median run (the lower one of two)
     total = sum(calls.values())
     writes = sum(v for k, v in calls.items() if not k.startswith(READ_PREFIXES) and k != "token")
     cpu = {k.removeprefix("cpu_"): float(v) for k, v in result.items() if k.startswith("cpu_")}
     note = ""
+    if runs > 1:
+        note = (f"median of {runs} runs ({measured[0][0]['wall']:.2f}-"
+                f"{measured[-1][0]['wall']:.2f} s)")
     if result.get("failed") or result.get("verify_problems"):
         note = f"failed={result.get('failed')} verify={result.get('verify_problems')}"
     return Row(shape.clients, name, total, minimum, writes, result["wall"],
                minimum * latency / parallelism, cpu, result["peak_mb"], note)
 
 
-def run_size(shape: Shape, work: Path, latency_ms: int, parallelism: int, full_apply: bool) -> list[Row]:
+def sandbox_floor(sandbox: Sandbox, shape: Shape, minimum: int, parallelism: int,
+                  latency: float) -> Row:
+    """The plan's reads by a client that does nothing else (floor.py), median of three."""
+    walls = []
+    for _ in range(3):
+        done = subprocess.run([sys.executable, "-m", "benchmarks.floor", sandbox.url,
+                               "--parallelism", str(parallelism)],
+                              cwd=ROOT, capture_output=True, text=True, check=True)
+        walls.append(float(json.loads(done.stdout)["wall"]))
+    walls.sort()
+    return Row(shape.clients, "sandbox floor", minimum, minimum, 0, walls[1],
+               minimum * latency / parallelism, {}, 0,
+               f"the plan's reads, no client work; median of 3 ({walls[0]:.2f}-{walls[2]:.2f} s)")
+
+
+def run_size(shape: Shape, work: Path, latency_ms: int, parallelism: int, full_apply: bool,
+             plan_runs: int) -> list[Row]:
     latency = latency_ms / 1000
     n = shape.clients
     directory = work / f"clients-{n}"
@@ -132,8 +160,9 @@ def run_size(shape: Shape, work: Path, latency_ms: int, parallelism: int, full_a
                             parallelism, latency))
         if not full_apply:
             return rows
+        rows.append(sandbox_floor(sandbox, shape, plan_reads, parallelism, latency))
         rows.append(measure(sandbox, "no-change plan", "plan", directory, shape, plan_reads,
-                            parallelism, latency))
+                            parallelism, latency, runs=plan_runs))
         write(directory, shape, price_bump=1)
         rows.append(measure(sandbox, "1 change: plan", "plan", directory, shape, plan_reads,
                             parallelism, latency))
@@ -169,6 +198,8 @@ def main() -> None:
     parser.add_argument("--apply-only-above", type=int, default=0,
                         help="for sizes above this, run only the initial apply (0: run everything)")
     parser.add_argument("--workdir", type=Path, default=None, help="keep files here (default: a temp dir)")
+    parser.add_argument("--plan-runs", type=int, default=3,
+                        help="times the no-change plan runs; its row shows the median")
     args = parser.parse_args()
     sizes = [int(s) for s in args.clients.split(",") if s]
     with tempfile.TemporaryDirectory(prefix="lexsync-bench-") as tmp:
@@ -176,7 +207,8 @@ def main() -> None:
         rows: list[Row] = []
         for n in sizes:
             full = not args.apply_only_above or n <= args.apply_only_above
-            size_rows = run_size(Shape(n), work, args.latency_ms, args.parallelism, full)
+            size_rows = run_size(Shape(n), work, args.latency_ms, args.parallelism, full,
+                                 max(1, args.plan_runs))
             print(table(size_rows), flush=True)
             rows += size_rows
         print()
