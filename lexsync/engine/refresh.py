@@ -28,6 +28,11 @@ async def refresh(api: Any, *, read_groups: bool, client_uids: set[int], field_u
         await reads.aclose()
 
 
+# Enough to open a connection and write a request on a busy machine; a local answer may
+# well arrive within it, a remote one (tens of milliseconds away) does not.
+SEND_MOMENT = 0.005
+
+
 class FirstReads:
     """An API whose first GetLeadTypes and GetClientList are sent at once.
 
@@ -46,6 +51,11 @@ class FirstReads:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._api, name)
+
+    async def sent(self) -> None:
+        """Give the reads a moment to go out: a large state's JSON decoding, next, holds the
+        interpreter for its whole length, and a read not yet written would wait for it."""
+        await asyncio.wait(self._ahead.values(), timeout=SEND_MOMENT)
 
     async def get_lead_types(self) -> list[dict[str, Any]]:
         return await self._take("get_lead_types")

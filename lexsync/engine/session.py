@@ -345,6 +345,7 @@ async def _first_reads(api: Any) -> AsyncIterator[FirstReads]:
     """`api` with the plan's first reads sent now, while state is read (FirstReads)."""
     first = FirstReads(api)
     try:
+        await first.sent()
         yield first
     finally:
         await first.aclose()
