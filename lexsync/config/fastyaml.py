@@ -5,8 +5,10 @@ events) took minutes to read. libyaml (through PyYAML, when built with it) produ
 events in C; this module builds the same values and positions from them.
 
 `parse_values` reads the values alone: a load that finds nothing wrong never needs a position,
-and recording one per value cost more than the parse. `parse_plain` also records every
-value's file:line:column; the loader calls it again only when it has something to report.
+and recording one per value cost more than the parse. It notes which string values mention
+`${`, so that interpolation visits those few instead of every value. `parse_plain` also
+records every value's file:line:column; the loader calls it again only when it has something
+to report.
 
 Only plain documents take these paths: one document, no tags, anchors, aliases, merge keys,
 %YAML directives, duplicate keys or folded (`>`) scalars, nesting within MAX_DEPTH. For anything else — and for
@@ -17,14 +19,14 @@ YAML 1.2 resolver and constructor, exactly as the full reader does (`no` stays a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError as RuamelError
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
 
-from lexsync.config.positions import Positions, Spot
+from lexsync.config.positions import Path, Positions, Spot
 from lexsync.errors import SourceLocation
 
 try:
@@ -49,6 +51,13 @@ def pyyaml() -> Any:
 def c_parser() -> Any:
     """libyaml's event parser, or None when PyYAML was built without it."""
     return _CPARSER
+
+
+class Values(NamedTuple):
+    """A document's values, and the paths of its string values that mention `${`."""
+
+    data: object
+    marked: list[Path] | None  # in document order; None: not known (walk everything)
 
 
 class _Unsupported(Exception):
@@ -108,9 +117,10 @@ def parse_plain(text: str, display: str, max_depth: int) -> tuple[object, Positi
         return None
 
 
-def parse_values(text: str, max_depth: int) -> object | None:
-    """The values of a plain document (exactly what `parse_plain` builds), or None when the
-    full reader must run. No positions: see the module docstring."""
+def parse_values(text: str, max_depth: int) -> Values | None:
+    """The values of a plain document (exactly what `parse_plain` builds) and where `${`
+    occurs in them, or None when the full reader must run. No positions: see the module
+    docstring."""
     if _pyyaml is None or _CPARSER is None:
         return None
     try:
@@ -119,9 +129,10 @@ def parse_values(text: str, max_depth: int) -> object | None:
         return None
 
 
-def _values(parser: Any, max_depth: int) -> object:
+def _values(parser: Any, max_depth: int) -> Values:
     """`_build` without positions, as one flat loop: this runs once per event (~650,000 for a
-    1,000-buyer network), so it avoids calls and keeps the accepted documents identical."""
+    1,000-buyer network), so it avoids calls and keeps the accepted documents identical.
+    Only a scalar mentioning `${` (a few in a thousand) costs a call."""
     pyyaml = _pyyaml
     assert pyyaml is not None
     scalar_event, mapping_start, sequence_start = (
@@ -137,6 +148,7 @@ def _values(parser: Any, max_depth: int) -> object:
     container: Any = None
     key: Any = _NO_KEY
     root: object = {}
+    marked: list[Path] = []
     documents = 0
     while True:
         event = get_event()
@@ -155,6 +167,8 @@ def _values(parser: Any, max_depth: int) -> object:
                 raise _Unsupported  # see _build
             else:
                 value = text
+            if "${" in text and isinstance(value, str):
+                _mark(marked, stack, container, key)
         elif kind is mapping_start or kind is sequence_start:
             if event.anchor is not None or event.tag is not None:
                 raise _Unsupported
@@ -170,7 +184,7 @@ def _values(parser: Any, max_depth: int) -> object:
         elif kind is alias:
             raise _Unsupported
         elif kind is stream_end or event is None:
-            return root
+            return Values(root, marked)
         else:
             continue
         if container is None:
@@ -191,6 +205,27 @@ def _values(parser: Any, max_depth: int) -> object:
                 raise _Unsupported
             stack.append((container, key))
             container, key = value, _NO_KEY
+
+
+def _mark(marked: list[Path], stack: list[tuple[Any, Any]], container: Any, key: Any) -> None:
+    """Note the path of the string about to be placed in `container` (under `key` in a
+    mapping; a pending key of _NO_KEY means the string is itself a key, which interpolation
+    leaves alone). Each enclosing container is the last item placed in its parent."""
+    if container is None:
+        marked.append(())
+        return
+    if type(container) is list:
+        own: Any = len(container)
+    elif key is _NO_KEY:
+        return
+    else:
+        own = key
+    enclosing = (entry[0] for entry in stack[1:])  # stack[0] holds the top (None)
+    marked.append((*(_last_key(parent) for parent in enclosing), own))
+
+
+def _last_key(container: dict | list) -> Any:
+    return len(container) - 1 if type(container) is list else next(reversed(container))
 
 
 def _build(events: Any, display: str, max_depth: int) -> tuple[object, Positions]:

@@ -82,7 +82,7 @@ def _load(root: Path, files: list[Path], environ: Mapping[str, str],
         display = str(file)
         ahead = parsed_ahead[index] if parsed_ahead is not None else None
         try:
-            data, known = (ahead, None) if ahead is not None else parse_values(text, display)
+            values, known = (ahead, None) if ahead is not None else parse_values(text, display)
         except ConfigError as exc:
             problems.extend(exc.diagnostics)
             continue
@@ -90,7 +90,7 @@ def _load(root: Path, files: list[Path], environ: Mapping[str, str],
         reads.append(read)
         located = LazyPositions(read.positions)
         sources = Sources(environ, file.parent, root, allow_outside_files)
-        data, missing = interpolate(data, located, sources)
+        data, missing = interpolate(values.data, located, sources, marked=values.marked)
         problems.extend(missing)
         documents.append(Document(display, data, located))
     merged, clashes, layout = merge_documents(documents)

@@ -3,7 +3,8 @@
 The YAML of a 1,000-buyer network costs about a second of CPU to parse, all of it holding
 the interpreter's lock: a plan that loads its configuration on a worker thread while it
 reads saw its reads slowed by as much. A child process parses on another core and hands
-back the values pickled, some 20x cheaper to read than to parse.
+back the values pickled, some 20x cheaper to read than to parse, with the paths of the
+strings that mention `${` (so interpolation need not look at every value).
 
 The child runs exactly the in-process fast path (`fastyaml.parse_values`); whatever it
 answers None for, and everything when it cannot run, answers differ from the texts it was
@@ -19,6 +20,10 @@ import subprocess
 import sys
 import weakref
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lexsync.config.fastyaml import Values
 
 # Below this many characters parsing in-process is cheaper than starting a process.
 PARSE_AHEAD_CHARS = 1_000_000
@@ -52,9 +57,9 @@ class ParseAhead:
             return None
         return cls(texts, process)
 
-    def values(self, texts: list[str]) -> list[object | None] | None:
-        """The child's values for `texts` (None for a text it left to the full reader), or
-        None when it parsed other texts or could not answer."""
+    def values(self, texts: list[str]) -> list[Values | None] | None:
+        """The child's `fastyaml.Values` for `texts` (None for a text it left to the full
+        reader), or None when it parsed other texts or could not answer."""
         process, self._process = self._process, None
         if process is None:
             return None

@@ -67,7 +67,8 @@ def preview_settings(path: Path, environ: Mapping[str, str]) -> Preview | None:
     if found is None:
         return Preview(root, Settings(), [text for _, text in texts])
     file, prefix = found
-    data = fastyaml.parse_values(prefix, MAX_DEPTH)
+    parsed = fastyaml.parse_values(prefix, MAX_DEPTH)
+    data = parsed.data if parsed is not None else None
     if not isinstance(data, dict) or not isinstance(data.get(BLOCK_KEY), dict):
         return None
     block, problems = interpolate({BLOCK_KEY: data[BLOCK_KEY]}, Positions(),

@@ -71,13 +71,15 @@ def parse_yaml(text: str, display: str) -> tuple[object, Positions]:
     return _parse_full(text, display)
 
 
-def parse_values(text: str, display: str) -> tuple[object, Positions | None]:
+def parse_values(text: str, display: str) -> tuple[fastyaml.Values, Positions | None]:
     """The values, and their positions only when the full reader had to run anyway (it
-    records them as it goes); otherwise None: `parse_yaml` on the same text gives them."""
+    records them as it goes); otherwise None: `parse_yaml` on the same text gives them.
+    Where `${` occurs is known only from the fast path (see `fastyaml.Values`)."""
     fast = fastyaml.parse_values(text, MAX_DEPTH)
     if fast is not None:
         return fast, None
-    return _parse_full(text, display)
+    data, positions = _parse_full(text, display)
+    return fastyaml.Values(data, None), positions
 
 
 def _parse_full(text: str, display: str) -> tuple[object, Positions]:

@@ -47,15 +47,16 @@ def test_same_values_and_positions_as_the_full_reader(text: str) -> None:
 
 @pytest.mark.parametrize("text", SAMPLES)
 def test_values_alone_are_what_the_full_reader_reads(text: str) -> None:
-    value = fastyaml.parse_values(text, yamlio.MAX_DEPTH)
-    assert _typed(value) == _typed(_full(text)[0])
+    parsed = fastyaml.parse_values(text, yamlio.MAX_DEPTH)
+    assert parsed is not None
+    assert _typed(parsed.data) == _typed(_full(text)[0])
 
 
 def test_values_path_gives_no_positions_and_the_positioned_path_the_same_values() -> None:
     text = SAMPLES[3]
-    value, positions = yamlio.parse_values(text, "f.yaml")
+    values, positions = yamlio.parse_values(text, "f.yaml")
     assert positions is None  # computed only when asked for (the loader's LazyPositions)
-    assert _typed(value) == _typed(yamlio.parse_yaml(text, "f.yaml")[0])
+    assert _typed(values.data) == _typed(yamlio.parse_yaml(text, "f.yaml")[0])
 
 
 UNUSUAL = [
@@ -84,7 +85,7 @@ def test_anything_unusual_goes_to_the_full_reader(text: str) -> None:
 def test_nesting_limit_is_the_same_on_both_fast_paths() -> None:
     at_limit = "[" * yamlio.MAX_DEPTH + "]" * yamlio.MAX_DEPTH + "\n"
     over = "[" * (yamlio.MAX_DEPTH + 1) + "]" * (yamlio.MAX_DEPTH + 1) + "\n"
-    assert fastyaml.parse_values(at_limit, yamlio.MAX_DEPTH) == _full(at_limit)[0]
+    assert fastyaml.parse_values(at_limit, yamlio.MAX_DEPTH) == (_full(at_limit)[0], [])
     assert fastyaml.parse_plain(at_limit, "f.yaml", yamlio.MAX_DEPTH) is not None
     assert fastyaml.parse_values(over, yamlio.MAX_DEPTH) is None
     assert fastyaml.parse_plain(over, "f.yaml", yamlio.MAX_DEPTH) is None
@@ -127,11 +128,12 @@ def test_plain_scalars_resolve_as_yaml_1_2_says(word: str) -> None:
     """The fast reader resolves plain scalars exactly as ruamel's YAML 1.2 reader, as a value,
     as a key and inside a flow list; or it steps aside."""
     for text in (f"v: {word}\n", f"{word}: v\n", f"v: [{word}, x]\n"):
-        fast = fastyaml.parse_values(text, yamlio.MAX_DEPTH)
+        parsed = fastyaml.parse_values(text, yamlio.MAX_DEPTH)
         positioned = fastyaml.parse_plain(text, "f.yaml", yamlio.MAX_DEPTH)
-        assert (fast is None) == (positioned is None)
-        if fast is None:
+        assert (parsed is None) == (positioned is None)
+        if parsed is None:
             continue  # the full reader reads it (or reports it)
+        fast = parsed.data
         assert _typed(fast) == _typed(positioned[0])
         try:
             full = _full(text)[0]

@@ -26,12 +26,14 @@ def test_small_texts_are_parsed_in_process() -> None:
 
 
 def test_the_child_gives_the_in_process_values(small_threshold: None) -> None:
-    texts = [PLAIN, ANCHORED, "n: 1\nno: no\non: [1.5, true, null, '2']\n"]
+    texts = [PLAIN, ANCHORED, "n: 1\nno: no\non: [1.5, true, null, '2']\n",
+             "m: ['${env:X}', {k: '$${x} ${env:Y}'}]\n"]
     ahead = ParseAhead.start(texts)
     assert ahead is not None
     values = ahead.values(texts)
     assert values == [fastyaml.parse_values(text, MAX_DEPTH) for text in texts]
     assert values[1] is None and values[0] is not None  # the anchored one is left to ruamel
+    assert values[3] is not None and values[3].marked == [("m", 0), ("m", 1, "k")]
     assert ahead.values(texts) is None  # one answer per child
 
 
