@@ -14,6 +14,7 @@ and an environment without the caller's variables (no credentials reach it).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import subprocess
@@ -88,6 +89,14 @@ def _reap(process: subprocess.Popen[bytes]) -> None:
             stream.close()
 
 
+def _yield_the_cpu() -> None:
+    """Parse at a lower priority: the run's reads, waiting on the network, are what its wall
+    time hangs on, and on a busy machine they should get a core before this does."""
+    # No nice() on Windows; a refusal changes nothing.
+    with contextlib.suppress(AttributeError, OSError):
+        os.nice(10)
+
+
 def child_main() -> None:
     import gc
 
@@ -95,6 +104,7 @@ def child_main() -> None:
     from lexsync.config.yamlio import MAX_DEPTH
 
     gc.disable()  # about a million containers, none in a cycle
+    _yield_the_cpu()
     texts = pickle.load(sys.stdin.buffer)
     values = [fastyaml.parse_values(text, MAX_DEPTH) for text in texts]
     sys.stdout.buffer.write(pickle.dumps(values, protocol=5))

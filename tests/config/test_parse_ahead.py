@@ -97,3 +97,23 @@ def test_a_configuration_loads_the_same_parsed_ahead(small_threshold: None, tmp_
     assert parsed_ahead.model == load_configuration(tmp_path, {}).model
     # Positions still come from the kept text when something asks.
     assert parsed_ahead.locate(("clients", "acme")).line == 3  # type: ignore[union-attr]
+
+
+def test_the_child_parses_at_a_lower_priority(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reads the run makes meanwhile come first: the child asks for less of the CPU."""
+    import gc
+    import io
+    import pickle
+    import sys
+
+    asked: list[int] = []
+    monkeypatch.setattr(os, "nice", lambda increment: asked.append(increment) or increment)
+    answer = io.BytesIO()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(pickle.dumps([PLAIN]))))
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(answer))
+    try:
+        parse_ahead.child_main()
+    finally:
+        gc.enable()  # the child turns the collector off for its own short life
+    assert asked == [10]
+    assert pickle.loads(answer.getvalue()) == [fastyaml.parse_values(PLAIN, MAX_DEPTH)]
