@@ -3,8 +3,9 @@
 A plan spends most of its time waiting for `GetClientAccounts` answers. Turning each
 client's answer into `Live` objects as soon as it arrives does that CPU work inside the
 wait, instead of after the last answer. Once the configuration is expanded, each observed
-object is also compared with what the configuration wants, so the planner finds those
-comparisons done and the last answer is followed by little more than assembling the plan.
+object's step (its comparison with what the configuration wants) is made too, so the planner
+finds those steps ready and the last answer is followed by little more than the plan's
+assembly.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Iterable
 
-from lexsync.engine.diff import diff
-from lexsync.engine.plan import AttributeChange
+from lexsync.engine.steps import Step, step_for
 from lexsync.resources.base import Context, Desired, Live
 from lexsync.resources.live import LiveView
 from lexsync.resources.registry import KINDS
@@ -23,8 +23,6 @@ from lexsync.state.document import ResourceState, StateDocument
 # Methods and accounts only: observing a client teaches the catalog its custom fields, which
 # the configuration's expansion reads, so clients are observed after it, by the planner.
 EARLY_KINDS = ("delivery_method", "delivery_account")
-# (desired, live, the changes between exactly those two objects)
-Compared = tuple[Desired, Live, list[AttributeChange]]
 
 
 def previous_as_live(record: ResourceState) -> Live:
@@ -38,15 +36,16 @@ class EarlyObserver:
 
     `observed` maps address → Live (or None: recorded but not found). The planner uses an
     entry when there is one and observes the rest itself, so an address missing here is
-    never wrong, only later. `compared` maps address → (desired, live, changes): the diff of
-    exactly those two objects, which the planner takes instead of diffing them again.
+    never wrong, only later. `prepared` maps address → the Step made from the Desired, Live and
+    state record the planner will hold for it, which it takes instead of making it again.
     """
 
     def __init__(self, state: StateDocument, ctx: Context, catalog_loaded: asyncio.Future[None]) -> None:
         self.ctx = ctx
         self.observed: dict[str, Live | None] = {}
-        self.compared: dict[str, Compared] = {}
+        self.prepared: dict[str, Step] = {}
         self._desired: dict[str, Desired] | None = None
+        self._records: dict[str, ResourceState] = {}
         self._catalog_loaded = catalog_loaded
         self._kinds = {kind.kind: kind for kind in KINDS if kind.kind in EARLY_KINDS}
         self._by_client: dict[int, list[tuple[str, ResourceState]]] = defaultdict(list)
@@ -54,6 +53,7 @@ class EarlyObserver:
             client_uid = record.parent_id or ctx.ids.get(".".join(address.split(".")[:2]))
             if record.kind in self._kinds and client_uid:
                 self._by_client[int(client_uid)].append((address, record))
+                self._records[address] = record
 
     async def client_read(self, view: LiveView, client_uid: int) -> None:
         """Called by the refresh when all of one client's reads have arrived."""
@@ -64,20 +64,20 @@ class EarlyObserver:
     def forget(self) -> None:
         """Drop what was observed so far: the planner observes those objects itself."""
         self.observed.clear()
-        self.compared.clear()
+        self.prepared.clear()
 
     def compare_with(self, desired: Iterable[Desired]) -> None:
-        """Compare what was observed so far, and from now on each object as it is observed,
-        with the configuration's resource at the same address."""
+        """Make the steps of what was observed so far, and from now on of each object as it
+        is observed, against the configuration's resource at the same address."""
         self._desired = {d.address: d for d in desired if d.kind in self._kinds}
         for address, live in self.observed.items():
-            self._compare(address, live)
+            self._prepare(address, live)
 
-    def _compare(self, address: str, live: Live | None) -> None:
+    def _prepare(self, address: str, live: Live | None) -> None:
         wanted = self._desired.get(address) if self._desired is not None else None
         if wanted is not None and live is not None:
-            changes = diff(wanted.attrs, live.attrs, self._kinds[wanted.kind].sensitive)
-            self.compared[address] = (wanted, live, changes)
+            self.prepared[address] = step_for(self._kinds[wanted.kind], wanted, live,
+                                              self._records[address], None, self.ctx)
 
     def observe_client(self, view: LiveView, client_uid: int) -> None:
         for address, record in self._by_client[client_uid]:
@@ -86,4 +86,4 @@ class EarlyObserver:
             live = kind.find_live(view, record.remote_id, self.ctx, previous_as_live(record),
                                   client_key)
             self.observed[address] = live
-            self._compare(address, live)
+            self._prepare(address, live)

@@ -9,26 +9,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lexsync.engine.diff import diff, flatten, masked
-from lexsync.engine.observe import Compared, previous_as_live
-from lexsync.engine.plan import Action, AttributeChange, Plan, ResourceChange
+from lexsync.engine.diff import masked
+from lexsync.engine.observe import previous_as_live
+from lexsync.engine.plan import Action, Plan, ResourceChange
+from lexsync.engine.steps import Step, step_for
 from lexsync.errors import Diagnostic
 from lexsync.resources.base import Context, Desired, Live, ResourceKind
 from lexsync.resources.live import LiveView
 from lexsync.resources.registry import KINDS
 from lexsync.state.document import ResourceState, StateDocument
-
-
-@dataclass
-class Step:
-    """The executable side of one ResourceChange."""
-
-    change: ResourceChange
-    kind: ResourceKind
-    desired: Desired | None
-    live: Live | None
-    previous: ResourceState | None
-    parent_address: str | None = None
 
 
 @dataclass
@@ -54,11 +43,11 @@ def digest(value: Any) -> str:
 def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, view: LiveView,
                ctx: Context, *, adopt: bool = False, targets: tuple[str, ...] = (),
                observed: Mapping[str, Live | None] | None = None,
-               compared: Mapping[str, Compared] | None = None) -> PlanBundle:
+               prepared: Mapping[str, Step] | None = None) -> PlanBundle:
     """`observed` holds Live objects already made from `view` (EarlyObserver), by address;
-    `compared` the changes already worked out between a Desired and a Live object."""
+    `prepared` the steps already made from exactly these desired, live and state objects."""
     observed = observed or {}
-    compared = compared or {}
+    prepared = prepared or {}
 
     def find_live(kind: ResourceKind, address: str, record: ResourceState,
                   client_key: str | None) -> Live | None:
@@ -102,7 +91,12 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
             if live is None:
                 problems += [Diagnostic(summary=text, address=desired.address)
                              for text in kind.create_problems(desired)]
-            steps.append(_step_for(kind, desired, live, record, reason, ctx, compared))
+            ready = prepared.get(desired.address)
+            if (ready is not None and reason is None and ready.desired is desired
+                    and ready.live is live and ready.previous is record):
+                steps.append(ready)
+            else:
+                steps.append(step_for(kind, desired, live, record, reason, ctx))
         for address, record in recorded[kind.kind]:
             if address in wanted:
                 continue
@@ -148,31 +142,6 @@ def _adopt(kind: ResourceKind, desired: Desired, view: LiveView, ctx: Context,
             detail=f"adopt one explicitly: lexsync import {desired.address} ID"))
         return None
     return matches[0] if matches else None
-
-
-def _step_for(kind: ResourceKind, desired: Desired, live: Live | None, record: ResourceState | None,
-              reason: str | None, ctx: Context, compared: Mapping[str, Compared]) -> Step:
-    call = kind.call(ctx.dialect)
-    if live is None:
-        changes = [AttributeChange(path, None, value, path in kind.sensitive)
-                   for path, value in flatten(masked(desired.attrs, kind.sensitive) or {}).items()]
-        action = Action.CREATE
-    else:
-        done = compared.get(desired.address)
-        if done is not None and done[0] is desired and done[1] is live:
-            changes = list(done[2])
-        else:
-            changes = diff(desired.attrs, live.attrs, kind.sensitive)
-        action = Action.UPDATE if changes else Action.NOOP
-    change = ResourceChange(
-        address=desired.address, kind=kind.kind, action=action, call=call,
-        before=masked(live.attrs if live else None, kind.sensitive),
-        after=masked(desired.attrs, kind.sensitive), changes=changes,
-        depends_on=list(desired.depends_on), reason=reason,
-        remote_id=live.remote_id if live else None,
-    )
-    parent = f"client.{desired.client}" if desired.client else None
-    return Step(change, kind, desired, live, record, parent)
 
 
 def _retire_step(kind: ResourceKind, address: str, live: Live | None, record: ResourceState,

@@ -216,7 +216,7 @@ class Session:
             return build_plan(desired, state, view, ctx, adopt=adopt,
                               targets=self.options.targets,
                               observed=observer.observed if observer else None,
-                              compared=observer.compared if observer else None)
+                              prepared=observer.prepared if observer else None)
         except PlanProblems as exc:
             raise ConfigError([
                 replace(p, location=self._locate_address(p.address.split(".") if p.address else []))
