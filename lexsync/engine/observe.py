@@ -66,7 +66,7 @@ class EarlyObserver:
         self.observed.clear()
         self.prepared.clear()
 
-    def compare_with(self, desired: Iterable[Desired]) -> None:
+    def prepare_steps(self, desired: Iterable[Desired]) -> None:
         """Make the steps of what was observed so far, and from now on of each object as it
         is observed, against the configuration's resource at the same address."""
         self._desired = {d.address: d for d in desired if d.kind in self._kinds}

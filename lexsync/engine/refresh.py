@@ -39,7 +39,8 @@ class FirstReads:
     Every plan makes both and neither depends on state, so they can be on their way while
     state is read (a large state takes longer to parse than they take to answer). The first
     call of each takes the answer (or the error) of the read sent ahead; later calls, and
-    everything else, go to `api` itself.
+    everything else, go to `api` itself. As a context manager it gives the reads a moment to
+    go out on entering and stops the ones no one took on leaving.
     """
 
     _AHEAD = ("get_lead_types", "get_client_list")
@@ -51,6 +52,13 @@ class FirstReads:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._api, name)
+
+    async def __aenter__(self) -> FirstReads:
+        await self.sent()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
     async def sent(self) -> None:
         """Give the reads a moment to go out: a large state's JSON decoding, next, holds the

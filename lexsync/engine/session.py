@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -201,7 +200,7 @@ class Session:
             # In a thread, so the event loop keeps sending reads while it runs.
             desired = await asyncio.to_thread(self._expand, ctx)
             if observer is not None:
-                observer.compare_with(d for kind in desired.values() for d in kind)
+                observer.prepare_steps(d for kind in desired.values() for d in kind)
             view = await reading
         finally:
             await settle(*running)
@@ -265,7 +264,7 @@ class Session:
         """Plan without the lock. A plan being saved needs a state with a fixed lineage and
         salt to be checked against later, so a missing state file is created first."""
         async def run() -> tuple[PlanBundle, StateDocument]:
-            async with self.open_api() as api, _first_reads(api) as first:
+            async with self.open_api() as api, FirstReads(api) as first:
                 state = await asyncio.to_thread(self.backend.load)
                 if saving and not state_exists(self.backend):
                     state = self.backend.write(state)
@@ -280,7 +279,7 @@ class Session:
         """Plan under the state lock; apply when `confirm` says yes. A saved plan must still match."""
         async def run() -> tuple[Plan, ApplyResult | None]:
             with self.backend.lock("apply", timeout=lock_timeout):
-                async with self.open_api() as api, _first_reads(api) as first:
+                async with self.open_api() as api, FirstReads(api) as first:
                     state = await asyncio.to_thread(self.backend.load)
                     return await self._apply_under_lock(api, first, state, confirm, saved_plan,
                                                         on_step)
@@ -338,17 +337,6 @@ class Session:
             self.adopted = record_adopted(bundle, state)
             if self.adopted:
                 self.backend.write(state)
-
-
-@asynccontextmanager
-async def _first_reads(api: Any) -> AsyncIterator[FirstReads]:
-    """`api` with the plan's first reads sent now, while state is read (FirstReads)."""
-    first = FirstReads(api)
-    try:
-        await first.sent()
-        yield first
-    finally:
-        await first.aclose()
 
 
 class _PreviewMismatch(Exception):

@@ -60,7 +60,7 @@ def _planner_steps(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_the_planner_takes_the_steps_made_while_reading(
         harness: Harness, monkeypatch: pytest.MonkeyPatch, accounts_read: str) -> None:
     _changed_both_ways(harness)
-    monkeypatch.setattr(EarlyObserver, "compare_with", lambda self, desired: None)
+    monkeypatch.setattr(EarlyObserver, "prepare_steps", lambda self, desired: None)
     alone = harness.plan().to_dict()
     monkeypatch.undo()
 
@@ -128,7 +128,7 @@ def test_a_growing_catalog_drops_the_comparisons_with_the_observations() -> None
     desired = Desired("client.a.delivery_account.x", kind.kind, "x", {"price": 30.0})
     observer.observed[desired.address] = Live(7, {}, {"price": 25.0})
     observer._records[desired.address] = ResourceState(desired.address, kind.kind, 7)
-    observer.compare_with([desired])
+    observer.prepare_steps([desired])
     assert [c.path for c in observer.prepared[desired.address].change.changes] == ["price"]
     observer.forget()
     assert observer.prepared == {} and observer.observed == {}
