@@ -119,15 +119,16 @@ def test_a_step_made_from_other_objects_is_not_taken() -> None:
         assert planned({desired.address: other}) == ["price"]
 
 
-def test_a_growing_catalog_drops_the_comparisons_with_the_observations() -> None:
+def test_a_growing_catalog_drops_the_steps_with_the_observations() -> None:
     ctx = Context(catalog=Catalog(), dialect="rest", hash_secret="salt")
-    loop = asyncio.new_event_loop()
-    observer = EarlyObserver(StateDocument(lineage="l"), ctx, loop.create_future())
-    loop.close()
     kind = next(k for k in KINDS if k.kind == "delivery_account")
     desired = Desired("client.a.delivery_account.x", kind.kind, "x", {"price": 30.0})
+    record = ResourceState(desired.address, kind.kind, 7, parent_id=1)
+    loop = asyncio.new_event_loop()
+    observer = EarlyObserver(StateDocument(lineage="l", resources={desired.address: record}),
+                             ctx, loop.create_future())
+    loop.close()
     observer.observed[desired.address] = Live(7, {}, {"price": 25.0})
-    observer._records[desired.address] = ResourceState(desired.address, kind.kind, 7)
     observer.prepare_steps([desired])
     assert [c.path for c in observer.prepared[desired.address].change.changes] == ["price"]
     observer.forget()
