@@ -9,8 +9,9 @@ counts come from the sandbox's /_sandbox/requests. Prints a table; asserts nothi
 
 The no-change plan runs `--plan-runs` times and its row shows the median run (the spread in
 its note): on a small shared machine one run can be 10% off. The "sandbox floor" row makes the
-same reads with a client that does nothing else (floor.py): what the sandbox and the machine
-allow any client, against the same lower bound.
+same reads with a client that does nothing else (floor.py), once before each of the plan's
+runs: what the sandbox and the machine allowed any client at that moment, against the same
+lower bound.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,9 +107,12 @@ def scenario(kind: str, directory: Path, url: str, parallelism: int, *targets: s
 
 
 def measure(sandbox: Sandbox, name: str, kind: str, directory: Path, shape: Shape, minimum: int,
-            parallelism: int, latency: float, *targets: str, runs: int = 1) -> Row:
+            parallelism: int, latency: float, *targets: str, runs: int = 1,
+            before_each: Callable[[], None] | None = None) -> Row:
     measured: list[tuple[dict[str, Any], dict[str, int]]] = []
     for _ in range(runs):
+        if before_each is not None:
+            before_each()
         sandbox.reset_requests()
         result = scenario(kind, directory, sandbox.url, parallelism, *targets)
         measured.append((result, sandbox.requests()))
@@ -126,19 +131,21 @@ def measure(sandbox: Sandbox, name: str, kind: str, directory: Path, shape: Shap
                minimum * latency / parallelism, cpu, result["peak_mb"], note)
 
 
-def sandbox_floor(sandbox: Sandbox, shape: Shape, minimum: int, parallelism: int,
-                  latency: float) -> Row:
-    """The plan's reads by a client that does nothing else (floor.py), median of three."""
-    walls = []
-    for _ in range(3):
-        done = subprocess.run([sys.executable, "-m", "benchmarks.floor", sandbox.url,
-                               "--parallelism", str(parallelism)],
-                              cwd=ROOT, capture_output=True, text=True, check=True)
-        walls.append(float(json.loads(done.stdout)["wall"]))
-    walls.sort()
-    return Row(shape.clients, "sandbox floor", minimum, minimum, 0, walls[1],
+def floor_wall(sandbox: Sandbox, parallelism: int) -> float:
+    """One run of the plan's reads by a client that does nothing else (floor.py)."""
+    done = subprocess.run([sys.executable, "-m", "benchmarks.floor", sandbox.url,
+                           "--parallelism", str(parallelism)],
+                          cwd=ROOT, capture_output=True, text=True, check=True)
+    return float(json.loads(done.stdout)["wall"])
+
+
+def floor_row(shape: Shape, minimum: int, parallelism: int, latency: float,
+              walls: list[float]) -> Row:
+    walls = sorted(walls)
+    return Row(shape.clients, "sandbox floor", minimum, minimum, 0, walls[(len(walls) - 1) // 2],
                minimum * latency / parallelism, {}, 0,
-               f"the plan's reads, no client work; median of 3 ({walls[0]:.2f}-{walls[2]:.2f} s)")
+               f"the plan's reads, no client work; median of {len(walls)} "
+               f"({walls[0]:.2f}-{walls[-1]:.2f} s), each run just before a plan's")
 
 
 def run_size(shape: Shape, work: Path, latency_ms: int, parallelism: int, full_apply: bool,
@@ -160,9 +167,12 @@ def run_size(shape: Shape, work: Path, latency_ms: int, parallelism: int, full_a
                             parallelism, latency))
         if not full_apply:
             return rows
-        rows.append(sandbox_floor(sandbox, shape, plan_reads, parallelism, latency))
-        rows.append(measure(sandbox, "no-change plan", "plan", directory, shape, plan_reads,
-                            parallelism, latency, runs=plan_runs))
+        # The floor runs alternate with the plan's, so both see the machine as it was then.
+        floors: list[float] = []
+        plan = measure(sandbox, "no-change plan", "plan", directory, shape, plan_reads,
+                       parallelism, latency, runs=plan_runs,
+                       before_each=lambda: floors.append(floor_wall(sandbox, parallelism)))
+        rows += [floor_row(shape, plan_reads, parallelism, latency, floors), plan]
         write(directory, shape, price_bump=1)
         rows.append(measure(sandbox, "1 change: plan", "plan", directory, shape, plan_reads,
                             parallelism, latency))
