@@ -45,7 +45,7 @@ class EarlyObserver:
         self.observed: dict[str, Live | None] = {}
         self.prepared: dict[str, Step] = {}
         self._desired: dict[str, Desired] | None = None
-        self._records: dict[str, ResourceState] = {}
+        self._records = state.resources
         self._catalog_loaded = catalog_loaded
         self._kinds = {kind.kind: kind for kind in KINDS if kind.kind in EARLY_KINDS}
         self._by_client: dict[int, list[tuple[str, ResourceState]]] = defaultdict(list)
@@ -53,7 +53,6 @@ class EarlyObserver:
             client_uid = record.parent_id or ctx.ids.get(".".join(address.split(".")[:2]))
             if record.kind in self._kinds and client_uid:
                 self._by_client[int(client_uid)].append((address, record))
-                self._records[address] = record
 
     async def client_read(self, view: LiveView, client_uid: int) -> None:
         """Called by the refresh when all of one client's reads have arrived."""
