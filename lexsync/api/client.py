@@ -15,11 +15,11 @@ import httpx
 from lexsync.api import xmlcodec
 from lexsync.api.asmx import AsmxReader
 from lexsync.api.auth import TokenProvider
+from lexsync.api.h1 import H1Transport
 from lexsync.api.redact import Redactor
 from lexsync.api.rest import RestWriter
 from lexsync.api.settings import ApiSettings
 from lexsync.api.soap import SoapWriter
-from lexsync.api.spread import spread_http_transport
 from lexsync.api.transport import Clock, Sender, Sleep
 from lexsync.api.wiretypes import (
     CLIENT_ACCOUNT,
@@ -126,7 +126,8 @@ class LeadExecApi:
 
     async def __aenter__(self) -> LeadExecApi:
         # Redirects are not followed: the Sender hands back whatever the transport answers.
-        self._http = self._transport or spread_http_transport(self.settings.parallelism)
+        self._http = self._transport or H1Transport(
+            self.settings.parallelism, ssl_context=httpx.create_ssl_context(verify=True))
         sender = Sender(self._http, self.settings, self.redact, self.calls, sleep=self._sleep,
                         clock=self._clock, rand=self._rand)
         self._sender = sender

@@ -137,7 +137,7 @@ class Sender:
         self._clock = clock
         self._rand = rand
         self._slots = asyncio.Semaphore(settings.parallelism)
-        # The extension httpcore reads its connect/read/write/pool timeouts from.
+        # The extension the transport reads its connect/read/write/pool timeouts from.
         self._timeout = httpx.Timeout(settings.timeout_seconds).as_dict()
 
     def build_request(self, method: str, url: str, *, data: Mapping[str, str] | None = None,

@@ -1,7 +1,7 @@
 """A full run through the real CLI, with every debug log on, leaks no secret anywhere.
 
-Every artefact is grepped for every secret value: terminal output and debug logs (httpx,
-httpcore and lexsync loggers at DEBUG), the saved plan, the JSON and markdown plans, the
+Every artefact is grepped for every secret value: terminal output and debug logs (httpx
+and lexsync loggers at DEBUG), the saved plan, the JSON and markdown plans, the
 state file, its backup and journal. State and plan files must be owner-only.
 """
 
