@@ -11,6 +11,8 @@ What it does, and what it does not:
 * one request at a time per connection, kept alive for `keepalive_expiry` seconds and
   reused last-in first-out; at most `max_connections` at once (beyond: wait, `PoolTimeout`);
 * an idle connection the server closed, or sent anything on, is dropped before it is used;
+* an answer that comes before the whole request went out (a 413, say) is returned, and that
+  connection is not reused;
 * timeouts as httpx's `Timeout` names them: connect (TLS handshake included), write, read
   (the longest wait for the next bytes), pool;
 * failures raise the httpx exceptions httpx's own transport raises for them, which is what
@@ -187,6 +189,7 @@ class _Connection(asyncio.Protocol):
         if not exchange.complete:
             exchange.complete = True
             self.reusable = self.parser.should_keep_alive()
+            self._wake_writer()
 
     # --- used by the transport ---
 
@@ -200,17 +203,23 @@ class _Connection(asyncio.Protocol):
         self.transport.write(data)
 
     async def drained(self, timeout: float | None) -> None:
+        """Wait until the request is written, or the server answered it already."""
         if not self._writing_paused:
             return
         try:
             async with asyncio.timeout(timeout):
-                while self._writing_paused and not self.closed:
+                while self._writing_paused and not self.closed and not self._answered():
                     self._drained = asyncio.get_running_loop().create_future()
                     await self._drained
         except TimeoutError:
             raise httpx.WriteTimeout("write timed out") from None
-        if self.closed:
+        if self.closed and not self._answered():
             raise httpx.WriteError(_detail(self.error, "connection lost"))
+
+    def _answered(self) -> bool:
+        # A server may refuse a request before reading its body (a 413, say) and close: that
+        # answer is LeadExec's word, where a write error would leave a write "maybe saved".
+        return self.exchange is not None and self.exchange.complete
 
     async def answer(self, timeout: float | None) -> _Exchange:
         """The whole answer; `timeout` bounds each wait for more of it."""
@@ -372,6 +381,8 @@ class H1Transport(httpx.AsyncBaseTransport):
             self._open.discard(connection)
             raise
         connection.exchange = None
+        if connection.transport is not None and connection.transport.get_write_buffer_size():
+            connection.reusable = False  # answered before the whole request went out
         if connection.reusable and not connection.closed:
             connection.idle_since = asyncio.get_running_loop().time()
             self._idle.setdefault(origin, []).append(connection)

@@ -873,6 +873,23 @@ def test_a_reset_while_a_large_body_is_written_is_a_write_error() -> None:
     assert error.request is request  # type: ignore[attr-defined]
 
 
+def test_an_answer_before_the_body_is_read_is_returned_and_the_connection_dropped() -> None:
+    async def refuses_unread(reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+                             ) -> None:
+        await reader.readuntil(b"\r\n\r\n")  # the head only
+        writer.write(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 3\r\n\r\nbig")
+        await writer.drain()
+        await asyncio.sleep(5)  # keeps the connection, never reads the body
+
+    async def scenario() -> tuple[int, bytes, int]:
+        async with Server(refuses_unread) as server, h1() as transport:
+            response = await fetch(transport, f"http://127.0.0.1:{server.port}/", "POST",
+                                   content=b"x" * 16_000_000)
+            return response.status_code, response.content, len(list(
+                transport.idle_connections()))
+    assert run(scenario()) == (413, b"big", 0)
+
+
 # --- request_head and socket_readable ---
 
 def test_request_head_keeps_the_header_order_and_frames_unmeasured_bodies() -> None:
