@@ -58,7 +58,9 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
     steps: list[Step] = []
     retire_steps: list[Step] = []
     problems: list[Diagnostic] = []
-    unobservable: list[str] = []
+    # What LeadExec cannot show, by address: noted for the steps the plan keeps (a targeted
+    # plan does not read the other clients, whose methods would all look unobservable).
+    unobservable: dict[str, str] = {}
     live_seen: dict[str, Any] = {}
     desired_seen: dict[str, Any] = {}
     claimed: set[tuple[str, int]] = set()
@@ -84,7 +86,7 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
                 claimed.add((kind.kind, live.remote_id))
                 live_seen[desired.address] = live.attrs
                 if not live.observable:
-                    unobservable.append(
+                    unobservable[desired.address] = (
                         f"{desired.address}: no delivery account uses this method, so LeadExec cannot "
                         "show it; compared with the last applied values")
             desired_seen[desired.address] = desired.attrs
@@ -107,14 +109,17 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
                 live_seen[address] = live.attrs
             retire_steps.append(_retire_step(kind, address, live, record, ctx))
 
-    if ctx.dialect == "rest" and any(s.kind.kind == "delivery_account" for s in steps):
-        unobservable.append("caps.week: ASMX account reads carry no WeekMax; compared with the last applied value")
     if problems:
         raise PlanProblems(problems)
     retire_steps.sort(key=lambda s: -s.kind.level)
     ordered = sorted(steps, key=lambda s: s.kind.level) + retire_steps
     if targets:
         ordered = _targeted(ordered, targets)
+        kept = {id(step) for step in ordered}
+        steps = [step for step in steps if id(step) in kept]
+    notes = [unobservable[s.change.address] for s in steps if s.change.address in unobservable]
+    if ctx.dialect == "rest" and any(s.kind.kind == "delivery_account" for s in steps):
+        notes.append("caps.week: ASMX account reads carry no WeekMax; compared with the last applied value")
     plan = Plan(
         changes=[s.change for s in ordered],
         dialect=ctx.dialect,
@@ -124,7 +129,7 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
         # built it (apply records copies and reads back into new Live objects).
         live_digest=functools.partial(digest, live_seen),  # type: ignore[arg-type]
         desired_digest=functools.partial(digest, desired_seen),  # type: ignore[arg-type]
-        unobservable=unobservable,
+        unobservable=notes,
     )
     return PlanBundle(plan=plan, steps=ordered, ctx=ctx)
 

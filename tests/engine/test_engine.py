@@ -123,6 +123,41 @@ def test_target_limits_the_plan_but_keeps_needed_creates(harness: Harness) -> No
         "client.acme.delivery_account.ca"]
 
 
+# acme's `post` carries its account; `spare` methods no account uses cannot be read back.
+SPARE_METHODS = BASE_CONFIG.replace("""    delivery_accounts:
+""", """      spare:
+        type: http_post
+        lead_type: Auto Insurance
+        url: https://acme.example/spare
+    delivery_accounts:
+""") + """  zeta:
+    username: zeta-portal
+    password: ${env:PW}
+    delivery_methods:
+      spare:
+        type: http_post
+        lead_type: Auto Insurance
+        url: https://zeta.example/spare
+"""
+UNREADABLE = ("{}: no delivery account uses this method, so LeadExec cannot show it; compared "
+              "with the last applied values")
+NO_WEEK_CAP = "caps.week: ASMX account reads carry no WeekMax; compared with the last applied value"
+
+
+def test_a_targeted_plan_notes_only_what_it_targets(harness: Harness) -> None:
+    # A targeted plan reads only its clients: it must not call every other client's
+    # methods unreadable.
+    harness.write(SPARE_METHODS)
+    harness.apply()
+    assert harness.plan().unobservable == [
+        UNREADABLE.format("client.acme.delivery_method.spare"),
+        UNREADABLE.format("client.zeta.delivery_method.spare"), NO_WEEK_CAP]
+    assert harness.plan(targets=("client.zeta",)).unobservable == [
+        UNREADABLE.format("client.zeta.delivery_method.spare")]
+    assert harness.plan(targets=("client.acme.delivery_account.ca",)).unobservable == [
+        NO_WEEK_CAP]
+
+
 def test_adopt_matches_live_objects_by_natural_key(harness: Harness) -> None:
     harness.apply()
     (harness.dir / ".lexsync" / "state.json").unlink()
