@@ -134,22 +134,22 @@ async def _half_a_chunked_body(reader: asyncio.StreamReader, writer: asyncio.Str
     writer.close()
 
 
-def _answers_then_waits(answer: bytes) -> Handler:
+def _answers(answer: bytes, *, closing_after: float) -> Handler:
+    """Sends `answer` to the first request, then closes the connection after a while."""
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await read_request(reader)
         writer.write(answer)
         await writer.drain()
-        await asyncio.sleep(5)
+        await asyncio.sleep(closing_after)
     return handler
+
+
+def _answers_then_waits(answer: bytes) -> Handler:
+    return _answers(answer, closing_after=5)
 
 
 def _answers_then_closes(answer: bytes) -> Handler:
-    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await read_request(reader)
-        writer.write(answer)
-        await writer.drain()
-        await asyncio.sleep(0.02)
-    return handler
+    return _answers(answer, closing_after=0.02)
 
 
 FAILURES: list[tuple[str, Handler | None, type[httpx.TransportError]]] = [
