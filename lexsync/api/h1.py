@@ -331,7 +331,7 @@ class H1Transport(httpx.AsyncBaseTransport):
             raise httpx.UnsupportedProtocol(
                 f"Request URL has an unsupported protocol '{scheme}://'.", request=request)
         port = url.port or (443 if scheme == "https" else 80)
-        origin = (scheme, url.host, port)
+        origin = (scheme, url.raw_host.decode("ascii"), port)  # IDNA-encoded, as sent
         timeouts = request.extensions.get("timeout", {})
         try:
             body = request.content  # httpx reads bytes, form and JSON bodies as it builds
@@ -414,7 +414,9 @@ class H1Transport(httpx.AsyncBaseTransport):
         loop = asyncio.get_running_loop()
         tls: dict[str, Any] = {}
         if scheme == "https":
-            tls = {"ssl": self._ssl or httpx.create_ssl_context(), "server_hostname": host}
+            if self._ssl is None:
+                self._ssl = httpx.create_ssl_context()  # loading the CA bundle takes ~35 ms
+            tls = {"ssl": self._ssl, "server_hostname": host}
         try:
             async with asyncio.timeout(timeout):
                 _, connection = await loop.create_connection(

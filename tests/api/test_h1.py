@@ -1048,3 +1048,42 @@ def test_https_keep_alive_reuses_one_connection(certificate: tuple[Path, Path]) 
             bodies = [(await fetch(transport, url)).content for _ in range(3)]
             return bodies, server.connections
     assert run(scenario()) == ([b"ok"] * 3, 1)
+
+
+# --- origins ---
+
+def test_a_host_is_reached_by_its_idna_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    origins: list[tuple[str, str, int]] = []
+
+    async def connect(self: H1Transport, origin: tuple[str, str, int],
+                      timeout: float | None) -> Any:
+        origins.append(origin)
+        raise httpx.ConnectError("not here")
+    monkeypatch.setattr(H1Transport, "_connect", connect)
+
+    async def scenario() -> None:
+        async with h1() as transport:
+            with pytest.raises(httpx.ConnectError):
+                await fetch(transport, "https://münchen.example/x")
+            with pytest.raises(httpx.ConnectError):
+                await fetch(transport, "http://[::1]:8080/")
+    run(scenario())
+    assert origins == [("https", "xn--mnchen-3ya.example", 443), ("http", "::1", 8080)]
+
+
+def test_the_default_tls_context_is_made_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[ssl.SSLContext] = []
+    real = httpx.create_ssl_context
+
+    def counting() -> ssl.SSLContext:
+        made.append(real())
+        return made[-1]
+    monkeypatch.setattr(httpx, "create_ssl_context", counting)
+
+    async def scenario() -> None:
+        async with h1() as transport:
+            for _ in range(2):  # nothing listens: each attempt opens (and fails) a connection
+                with pytest.raises(httpx.ConnectError):
+                    await fetch(transport, f"https://127.0.0.1:{free_port()}/")
+    run(scenario())
+    assert len(made) == 1
