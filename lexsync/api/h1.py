@@ -4,8 +4,8 @@ lexsync sends every request through this transport (`Sender` talks to it as http
 would, with `httpx.Request` and `httpx.Response`). It replaced httpcore's pools and h11,
 whose pure-Python request and response machinery cost ~1 ms of CPU per request at 16
 connections: more than the sandbox's whole answer, and most of a large plan's CPU. Here an
-asyncio protocol feeds what arrives to httptools (the C parser uvicorn uses), and a request
-costs ~0.3 ms.
+asyncio protocol feeds what arrives to httptools (the C parser uvicorn uses), and a read
+through the Sender costs ~0.45 ms (`benchmarks/transport_cpu.py`).
 
 What it does, and what it does not:
 * one request at a time per connection, kept alive for `keepalive_expiry` seconds and
