@@ -150,7 +150,7 @@ def plan(config: str | None, api: str | None, state_path: str | None, output_for
          as_json: bool, out: str | None, detailed_exitcode: bool, targets: tuple[str, ...],
          adopt: bool) -> None:
     """Show what apply would change in LeadExec."""
-    from lexsync.engine.session import save_plan
+    from lexsync.engine.planfile import save_plan
     from lexsync.render.json import plan_to_json
     from lexsync.render.markdown import render_markdown
     from lexsync.render.text import render_plan
@@ -199,7 +199,7 @@ def apply(config: str | None, api: str | None, state_path: str | None, plan_file
     """Apply the changes. With PLAN_FILE, apply exactly that saved plan (refused if stale)."""
     from lexsync.cli.gitops import announce_wait, check_thresholds
     from lexsync.cli.progress import RefreshSpinner, StepCounter
-    from lexsync.engine.session import load_plan
+    from lexsync.engine.planfile import load_plan
     from lexsync.render.text import render_plan
 
     console = _console()

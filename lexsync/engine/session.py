@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -22,9 +21,10 @@ from lexsync.engine.applier import Applier, ApplyResult, StepOutcome
 from lexsync.engine.importer import record_adopted
 from lexsync.engine.observe import EarlyObserver
 from lexsync.engine.plan import Plan
+from lexsync.engine.planfile import check_not_stale
 from lexsync.engine.planner import PlanBundle, PlanProblems, build_plan
 from lexsync.engine.refresh import FirstReads, Reads, settle
-from lexsync.errors import ConfigError, Diagnostic, LexsyncError, PlanStaleError
+from lexsync.errors import ConfigError, Diagnostic, LexsyncError
 from lexsync.resources.base import Context, Desired, ResolutionError
 from lexsync.resources.catalog import Catalog
 from lexsync.resources.live import LiveView
@@ -393,38 +393,3 @@ def _pass_success(done: asyncio.Future[Any], waiting: asyncio.Future[None]) -> N
     with the rest of the plan's reads."""
     if not done.cancelled() and done.exception() is None and not waiting.done():
         waiting.set_result(None)
-
-
-def check_not_stale(saved: Plan, fresh: Plan) -> None:
-    """A saved plan applies only while state and the live values it was made from are unchanged."""
-    reasons = []
-    if saved.state_lineage != fresh.state_lineage:
-        reasons.append("it was made for a different state (lineage differs)")
-    elif saved.state_serial != fresh.state_serial:
-        reasons.append(f"state changed since (serial {saved.state_serial} → {fresh.state_serial})")
-    if saved.live_digest != fresh.live_digest:
-        reasons.append("LeadExec's live values changed since")
-    if saved.desired_digest != fresh.desired_digest:
-        reasons.append("the configuration changed since")
-    if saved.dialect != fresh.dialect:
-        reasons.append(f"it was made for the {saved.dialect} dialect")
-    if reasons:
-        raise PlanStaleError("saved plan is stale: " + "; ".join(reasons) + ". Run plan again.")
-
-
-def save_plan(plan: Plan, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(plan.to_dict(), handle, indent=2, sort_keys=True)
-        handle.write("\n")
-
-
-def load_plan(path: Path) -> Plan:
-    try:
-        data: Any = json.loads(path.read_text(encoding="utf-8"))
-        return Plan.from_dict(data)
-    except FileNotFoundError:
-        raise LexsyncError(f"plan file {path} does not exist") from None
-    except (ValueError, KeyError, TypeError) as exc:
-        raise LexsyncError(f"plan file {path} is not a lexsync plan: {exc}") from None

@@ -9,7 +9,7 @@ import pytest
 import lexsync.engine.planner as planner
 from lexsync.engine import aio
 from lexsync.engine.plan import Plan
-from lexsync.engine.session import check_not_stale
+from lexsync.engine.planfile import check_not_stale
 from tests.engine.conftest import BASE_CONFIG, Harness
 
 

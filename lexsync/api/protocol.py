@@ -1,0 +1,51 @@
+"""The API client as the engine and the resource kinds see it: a typed seam.
+
+`LeadExecApi` implements it over HTTP; tests may hand in any object that does.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Protocol
+
+
+class LeadExecReads(Protocol):
+    """The ASMX Get* reads lexsync uses; answers are dicts keyed by wire names."""
+
+    async def get_client_list(self) -> list[dict[str, Any]]: ...
+
+    async def get_client_data(self, client_uid: int) -> list[dict[str, Any]]: ...
+
+    async def get_client_groups(self) -> list[dict[str, Any]]: ...
+
+    async def get_client_accounts(self, client_uid: int) -> list[dict[str, Any]]: ...
+
+    async def get_client_account(self, client_uid: int, account_uid: int
+                                 ) -> dict[str, Any] | None: ...
+
+    async def get_all_criteria_accounts(self, lead_type_uid: int, lead_field_uid: int,
+                                        value: str) -> list[dict[str, Any]]: ...
+
+    async def get_lead_types(self) -> list[dict[str, Any]]: ...
+
+    async def get_lead_fields(self, lead_type_uid: int) -> list[dict[str, Any]]: ...
+
+    async def get_state_list(self) -> list[dict[str, Any]]: ...
+
+
+class LeadExecWrites(Protocol):
+    """The four write calls; each answers the ID LeadExec saved."""
+
+    async def write_client(self, body: dict[str, Any]) -> int: ...
+
+    async def write_group(self, group: dict[str, Any]) -> int: ...
+
+    async def write_method(self, client_uid: int, body: dict[str, Any]) -> int: ...
+
+    async def write_account(self, client_uid: int, body: dict[str, Any]) -> int: ...
+
+
+class LeadExecClient(LeadExecReads, LeadExecWrites, Protocol):
+    """Reads and writes, with the count of calls made by name."""
+
+    calls: Counter[str]
