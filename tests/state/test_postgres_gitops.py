@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from lexsync.cli.gitops import Threshold, check_thresholds
+from lexsync.cli.thresholds import Threshold, check_thresholds
 from lexsync.engine.plan import Action, Plan, ResourceChange
 from lexsync.errors import LexsyncError
 from tests.e2e import conftest as e2e

@@ -1,4 +1,4 @@
-"""`lexsync import` (adopt an existing account or one object) and `lexsync drift`."""
+"""`lexsync import`: adopt an existing LeadExec account, or one live object."""
 
 from __future__ import annotations
 
@@ -8,11 +8,8 @@ from typing import Any
 
 import click
 
-from lexsync.cli.main import EXIT_CHANGES, _console, config_option, handle_errors, session_for
-from lexsync.engine import aio
+from lexsync.cli.common import config_option, console, handle_errors, session_for
 from lexsync.errors import LexsyncError
-
-EXIT_DRIFT = EXIT_CHANGES
 
 
 def _api_opener(settings: Any, api: str | None, root: Path) -> Any:
@@ -78,6 +75,7 @@ def import_command(config: str | None, api: str | None, state_path: str | None,
 
 def _adopt_one(config: str | None, api: str | None, state_path: str | None, address: str,
                remote_id: int) -> None:
+    from lexsync.engine import aio
     from lexsync.engine.importer import adopt_one
 
     session = session_for(config, api, state_path)
@@ -88,6 +86,7 @@ def _adopt_one(config: str | None, api: str | None, state_path: str | None, addr
 
 def _import_account(out: Path, api: str | None, state_path: str | None, clients: tuple[str, ...],
                     everything: bool, dialect: str | None) -> None:
+    from lexsync.engine import aio
     from lexsync.engine.importer import run_import, settings_in
     from lexsync.state.factory import open_backend
 
@@ -98,59 +97,26 @@ def _import_account(out: Path, api: str | None, state_path: str | None, clients:
     result = aio.run(run_import(out, settings, backend, opener, clients=clients,
                                     everything=everything, write_settings=True,
                                     environ=os.environ))
-    console = _console()
+    out_console = console()
     counts = result.counts
-    console.print(f"Imported {counts['client']} clients, {counts['client_group']} client groups, "
+    out_console.print(f"Imported {counts['client']} clients, {counts['client_group']} client groups, "
                   f"{counts['delivery_method']} delivery methods, {counts['delivery_account']} delivery "
                   f"accounts into {out}.")
     for path in sorted(result.files):
-        console.print(f"  wrote {path}")
+        out_console.print(f"  wrote {path}")
     if result.unchanged:
-        console.print(f"  {len(result.unchanged)} file(s) unchanged")
+        out_console.print(f"  {len(result.unchanged)} file(s) unchanged")
     where = getattr(backend, "path", None) or type(backend).__name__
-    console.print(f"  state: {where}")
+    out_console.print(f"  state: {where}")
     if result.env_vars:
-        console.print("\nSecrets were not written into the YAML. Set these variables before plan or apply:")
+        out_console.print("\nSecrets were not written into the YAML. Set these variables before plan or apply:")
         for name, what in sorted(result.env_vars.items()):
-            console.print(f"  {name}  ({what})")
+            out_console.print(f"  {name}  ({what})")
     for note in result.notes:
-        console.print(f"\nNote: {note}")
+        out_console.print(f"\nNote: {note}")
     if result.residual:
-        console.print("\n[yellow]Warning:[/] LeadExec holds values the YAML cannot express; the next "
+        out_console.print("\n[yellow]Warning:[/] LeadExec holds values the YAML cannot express; the next "
                       "plan will show:", markup=True)
         for line in result.residual:
-            console.print(f"  {line}")
-    console.print(f"\nNext: set the variables above, then lexsync plan -c {out}")
-
-
-@click.command("drift")
-@config_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
-              show_default=True)
-@click.option("--out", "out", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Write the report to FILE (the one-line summary still goes to stdout).")
-@click.option("--fail-on-unmanaged", is_flag=True,
-              help="Also exit 2 when LeadExec holds objects neither the YAML nor state knows.")
-@handle_errors
-def drift(config: str | None, api: str | None, state_path: str | None, fmt: str, out: str | None,
-          fail_on_unmanaged: bool) -> None:
-    """Compare LeadExec with the YAML and the last apply; never writes, never locks.
-
-    Exit 0 no drift, 2 drift, 1 error.
-    """
-    from lexsync.engine.drift import drift_report
-    from lexsync.render.drift import RENDERERS, headline
-
-    session = session_for(config, api, state_path)
-    bundle, state = aio.run(session.plan(saving=False))
-    report = drift_report(bundle, state, session.last_view)
-    text = RENDERERS[fmt](report)
-    if out:
-        target = Path(out)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-        click.echo(headline(report))
-    else:
-        click.echo(text, nl=False)
-    if report.has_drift or (fail_on_unmanaged and report.unmanaged):
-        raise SystemExit(EXIT_DRIFT)
+            out_console.print(f"  {line}")
+    out_console.print(f"\nNext: set the variables above, then lexsync plan -c {out}")

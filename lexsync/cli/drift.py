@@ -1,0 +1,45 @@
+"""`lexsync drift`: how LeadExec differs from the YAML and the last apply."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from lexsync.cli.common import EXIT_CHANGES, config_option, handle_errors, session_for
+
+EXIT_DRIFT = EXIT_CHANGES
+
+
+@click.command("drift")
+@config_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the report to FILE (the one-line summary still goes to stdout).")
+@click.option("--fail-on-unmanaged", is_flag=True,
+              help="Also exit 2 when LeadExec holds objects neither the YAML nor state knows.")
+@handle_errors
+def drift(config: str | None, api: str | None, state_path: str | None, fmt: str, out: str | None,
+          fail_on_unmanaged: bool) -> None:
+    """Compare LeadExec with the YAML and the last apply; never writes, never locks.
+
+    Exit 0 no drift, 2 drift, 1 error.
+    """
+    from lexsync.engine import aio
+    from lexsync.engine.drift import drift_report
+    from lexsync.render.drift import RENDERERS, headline
+
+    session = session_for(config, api, state_path)
+    bundle, state = aio.run(session.plan(saving=False))
+    report = drift_report(bundle, state, session.last_view)
+    text = RENDERERS[fmt](report)
+    if out:
+        target = Path(out)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        click.echo(headline(report))
+    else:
+        click.echo(text, nl=False)
+    if report.has_drift or (fail_on_unmanaged and report.unmanaged):
+        raise SystemExit(EXIT_DRIFT)
