@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -78,21 +79,25 @@ def finish(box: Box, config: Path) -> int:
 
 CASES = [("quickstart", n, mode) for n in range(1, QUICKSTART_WRITES + 1) for mode in ("after", "before")]
 CASES += [("insurance-network", n, "after") for n in NETWORK_SAMPLE]
-FIGURES = {"kills": 0, "resolutions": 0}
+
+
+@pytest.fixture(scope="module")
+def figures() -> Iterator[dict[str, int]]:
+    """Kills and resolutions of this module's run, appended to the reliability report after it."""
+    counts = {"kills": 0, "resolutions": 0}
+    yield counts
+    if counts["kills"]:
+        report("crash", counts)
 
 
 @pytest.mark.parametrize("example,n,mode", CASES)
-def test_killed_apply_converges(box: Box, tmp_path: Path, example: str, n: int, mode: str) -> None:
+def test_killed_apply_converges(box: Box, tmp_path: Path, figures: dict[str, int], example: str,
+                                n: int, mode: str) -> None:
     config = copy_example(example, tmp_path)
     assert kill_at_write(box, config, n, mode), f"apply never reached write {n}"
-    FIGURES["kills"] += 1
+    figures["kills"] += 1
     state = load_state(config)  # loads, or raises: a torn state file fails here
     if mode == "after":
         assert state.pending, "the write in flight must be marked pending before it is sent"
-    FIGURES["resolutions"] += finish(box, config)
+    figures["resolutions"] += finish(box, config)
     assert_converged(box.url, config, box.dump(), example)
-
-
-def test_report_crash_figures() -> None:
-    if FIGURES["kills"]:
-        report("crash", FIGURES)
