@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from lexsync.cli.common import config_option, console, handle_errors, session_for
 from lexsync.errors import LexsyncError
+
+if TYPE_CHECKING:
+    import httpx
 
 
 def _api_opener(settings: Any, api: str | None, root: Path) -> Any:
@@ -18,7 +21,9 @@ def _api_opener(settings: Any, api: str | None, root: Path) -> Any:
     from lexsync.api.settings import ApiSettings
     from lexsync.engine.session import DEFAULT_API_URL
 
-    transport, url, defaults = None, api, {}
+    transport: httpx.AsyncBaseTransport | None = None
+    url = api
+    defaults: dict[str, str] = {}
     if api == "sandbox":
         from lexsync.cli.sandbox_mode import in_process_sandbox
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from lexsync.errors import LexsyncError
+
+if TYPE_CHECKING:
+    from lexsync.engine.plan import Plan
 
 # Percentage thresholds guard against wiping out a large account by mistake; below this many
 # managed resources one ordinary change is already a large share, so only counts apply.
@@ -52,7 +55,7 @@ DEFAULT_MAX_RETIRE = "10%"
 DEFAULT_MAX_CHANGE = "30%"
 
 
-def check_thresholds(plan: Any, *, max_retire: Threshold, max_change: Threshold, force: bool,
+def check_thresholds(plan: Plan, *, max_retire: Threshold, max_change: Threshold, force: bool,
                      allow_retire: bool, interactive: bool) -> None:
     """Refuse a plan that retires or touches more than the limits, before any call is made."""
     actions = [c.action.value for c in plan.changes]
