@@ -113,16 +113,14 @@ def _company(view: LiveView, uid: int) -> str | None:
 
 # --- live objects → keyed YAML -----------------------------------------------------------
 @dataclass
-class _Outcome:
-    """What the walk over the live objects found, before any file is laid out."""
+class _Secrets:
+    """The variables import asks for: what each holds, and its value (for the check only)."""
 
-    top: list[Imported]  # every top-level object with its children
-    env_vars: dict[str, str] = field(default_factory=dict)  # variable → what it holds
-    secret_env: dict[str, str] = field(default_factory=dict)  # variable → value, for the check only
-    notes: list[str] = field(default_factory=list)
+    what: dict[str, str] = field(default_factory=dict)
+    values: dict[str, str] = field(default_factory=dict)
 
 
-def _secret_refs(item: Imported, existing: Existing, outcome: _Outcome) -> dict[str, str]:
+def _secret_refs(item: Imported, existing: Existing, secrets: _Secrets) -> dict[str, str]:
     """A `${env:...}` reference for each secret LeadExec holds for the object (never its value)."""
     refs: dict[str, str] = {}
     keys = item.address.split(".")[1::2]
@@ -135,17 +133,17 @@ def _secret_refs(item: Imported, existing: Existing, outcome: _Outcome) -> dict[
         refs[path] = SecretRef(ref)
         match = ENV_REF.match(ref)
         if match:
-            outcome.env_vars[match.group(1)] = f"{secret.what} of {item.address}"
-            outcome.secret_env[match.group(1)] = raw
+            secrets.what[match.group(1)] = f"{secret.what} of {item.address}"
+            secrets.values[match.group(1)] = raw
     return refs
 
 
-def _yaml_of(item: Imported, ctx: Context, existing: Existing, outcome: _Outcome) -> dict[str, Any]:
+def _yaml_of(item: Imported, ctx: Context, existing: Existing, secrets: _Secrets) -> dict[str, Any]:
     """The object's YAML with its children's under their sections."""
-    refs = _secret_refs(item, existing, outcome)
+    refs = _secret_refs(item, existing, secrets)
     body: dict[str, Any] = escaped(item.kind.to_yaml(item.key, item.live.attrs, ctx, refs))
     for kind in children_of(item.kind):
-        section = {c.key: _yaml_of(c, ctx, existing, outcome) for c in item.children if c.kind is kind}
+        section = {c.key: _yaml_of(c, ctx, existing, secrets) for c in item.children if c.kind is kind}
         if section:
             body[kind.section] = section
     return body
@@ -167,33 +165,34 @@ def plan_import(view: LiveView, catalog: Catalog, state: StateDocument, settings
     """Build the files and state for the chosen clients; writes nothing."""
     existing = read_existing(out)
     ctx = Context(catalog=catalog, dialect=settings.dialect, hash_secret=state.hash_secret)
-    outcome = _Outcome(top=[])
-    outcome.top = KeyWalk(view, ctx, existing, state, outcome.notes).top_level(client_uids)
-    roots = [item for item in outcome.top if item.kind.kind == FILE_PER]
+    notes: list[str] = []
+    top = KeyWalk(view, ctx, existing, state, notes).top_level(client_uids)
+    roots = [item for item in top if item.kind.kind == FILE_PER]
     chosen = [item for root in roots for item in root.walk()]
     # Top-level objects of other kinds: all with --all, else those the chosen ones refer to.
     wanted = _referenced(chosen)
-    chosen += [item for item in outcome.top
+    chosen += [item for item in top
                if item.kind.kind != FILE_PER and (everything or item.address in wanted)]
     chosen_tops = {item.address for item in chosen if item.parent is None}
+    secrets = _Secrets()
     sections: dict[str, dict[str, Any]] = {}  # YAML section → key → body
-    for item in outcome.top:
+    for item in top:
         if item.address in chosen_tops:
-            sections.setdefault(item.kind.section, {})[item.key] = _yaml_of(item, ctx, existing, outcome)
+            sections.setdefault(item.kind.section, {})[item.key] = _yaml_of(item, ctx, existing, secrets)
     counts = {kind.kind: sum(1 for item in chosen if item.kind is kind) for kind in KINDS}
     for kind in KINDS:
-        outcome.notes += kind.import_notes(ctx, counts[kind.kind])
+        notes += kind.import_notes(ctx, counts[kind.kind])
     lead_types = sorted({str(item.live.attrs["lead_type"]) for item in chosen
                          if item.live.attrs.get("lead_type")})
     files, unchanged = _render_files(out, existing, sections, lead_types, settings,
                                      write_settings and not existing.has_settings)
-    result = ImportResult(files=files, unchanged=unchanged, state=state, env_vars=outcome.env_vars,
-                          counts=counts, notes=outcome.notes,
+    result = ImportResult(files=files, unchanged=unchanged, state=state, env_vars=secrets.what,
+                          counts=counts, notes=notes,
                           clients=sorted(item.key for item in roots))
     origin = {item.address: (item.live.remote_id, item.parent.live.remote_id if item.parent else None)
               for item in chosen}
     _reconcile(result, out, view, catalog, state, settings.dialect,
-               {**environ, **outcome.secret_env}, origin, {item.address for item in roots})
+               {**environ, **secrets.values}, origin, {item.address for item in roots})
     return result
 
 
