@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from lexsync.api.protocol import LeadExecClient
 from lexsync.engine.diff import diff
 from lexsync.engine.observe import previous_as_live
 from lexsync.engine.plan import Action
@@ -16,10 +17,6 @@ from lexsync.engine.steps import Step
 from lexsync.errors import ApiError
 from lexsync.resources.base import Context, Live
 from lexsync.state.document import ResourceState, StateDocument
-
-# LeadExec shows a delivery method only through the accounts that use it, so a new one
-# cannot be found by reading (docs/architecture.md, "What LeadExec cannot show").
-UNREADABLE_ALONE = frozenset({"delivery_method"})
 
 
 @dataclass
@@ -51,8 +48,8 @@ class ApplyResult:
 
 
 class Applier:
-    def __init__(self, api: Any, bundle: PlanBundle, state: StateDocument,
-                 save_state: Callable[[StateDocument], None], parallelism: int = 16,
+    def __init__(self, api: LeadExecClient, bundle: PlanBundle, state: StateDocument,
+                 save_state: Callable[[StateDocument], object], parallelism: int = 16,
                  on_step: Callable[[StepOutcome], None] | None = None,
                  checkpoint: Callable[[], None] | None = None) -> None:
         self.api = api
@@ -155,7 +152,7 @@ class Applier:
             found = await self._find_created(step)
             if found is not None:
                 return found
-            if kind.kind in UNREADABLE_ALONE:
+            if not kind.shown_alone:  # a new one cannot be found by reading
                 raise self._unconfirmed(step, "an earlier run sent this create and was interrupted "
                                               "before recording LeadExec's answer")
         await self._mark_pending(step, parent_id)
@@ -169,7 +166,7 @@ class Applier:
         found = await self._find_created(step)
         if found is not None:
             return found
-        if kind.kind in UNREADABLE_ALONE:
+        if not kind.shown_alone:
             raise self._unconfirmed(step, "the answer to this create was lost")
         return await kind.write(self.api, body, parent_id)
 
@@ -207,11 +204,10 @@ class Applier:
 
     async def _reread(self, step: Step) -> Live | None:
         assert step.change.remote_id is not None
-        view = await refresh(self.api, read_groups=step.kind.kind == "client_group",
-                             client_uids=self._client_uids_for(step) | (
-                                 {step.change.remote_id} if step.kind.kind == "client" else set()),
-                             field_uids=({step.change.remote_id} if step.kind.kind == "client"
-                                         else set()))
+        parent_id = self.ctx.ids.get(step.parent_address) if step.parent_address else None
+        reads = step.kind.reads(step.change.remote_id, parent_id)
+        view = await refresh(self.api, read_groups=reads.groups, client_uids=set(reads.clients),
+                             field_uids=set(reads.fields))
         previous = step.live or (previous_as_live(step.previous) if step.previous else None)
         return step.kind.find_live(view, step.change.remote_id, self.ctx, previous,
                                    step.desired.client if step.desired else None)

@@ -103,7 +103,7 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
             if address in wanted:
                 continue
             ctx.ids.setdefault(address, record.remote_id)
-            client_key = address.split(".")[1] if kind.kind in ("delivery_method", "delivery_account") else None
+            client_key = address.split(".")[1] if kind.parent else None
             live = find_live(kind, address, record, client_key)
             if live is not None:
                 live_seen[address] = live.attrs
@@ -164,7 +164,7 @@ def _retire_step(kind: ResourceKind, address: str, live: Live | None, record: Re
         before=masked(live.attrs if live else record.attributes, kind.sensitive), after=None,
         reason=reason, remote_id=record.remote_id, depends_on=list(record.depends_on),
     )
-    parent = ".".join(address.split(".")[:2]) if kind.kind in ("delivery_method", "delivery_account") else None
+    parent = ".".join(address.split(".")[:2]) if kind.parent else None
     return Step(change, kind, None, live, record, parent)
 
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from pydantic import BaseModel
+
+from lexsync.api.protocol import LeadExecWrites
+from lexsync.config.models import Configuration
 from lexsync.resources.catalog import Catalog
-from lexsync.resources.live import LiveView
+from lexsync.resources.live import LiveView, ReadSet
+from lexsync.resources.values import text
 
 
 class ResolutionError(LookupError):
@@ -31,7 +36,7 @@ class Desired:
     client: str | None = None  # owning client's key, for methods and accounts
     config_path: tuple[str | int, ...] = ()
     depends_on: list[str] = field(default_factory=list)
-    model: Any = None
+    model: BaseModel | None = None  # the configuration's model of it
 
 
 @dataclass
@@ -74,7 +79,7 @@ class IdMap(dict[str, int]):
             self._by_id[self[address]].remove(address)
         return super().pop(address, *default)
 
-    def setdefault(self, address: str, remote_id: int) -> int:  # type: ignore[override]
+    def setdefault(self, address: str, remote_id: int) -> int:
         if address not in self:
             self[address] = remote_id
         return self[address]
@@ -120,24 +125,77 @@ class Context:
         return None
 
 
-class ResourceKind(ABC):
-    """A registry entry. Adding a resource type means adding one subclass in its own module."""
+@dataclass(frozen=True)
+class WireSecret:
+    """A secret attribute: where its plain value is on the wire, and what it is, for people."""
 
-    kind: ClassVar[str]
-    level: ClassVar[int]  # dependency level: creates run top-down, retirements bottom-up
+    wire_key: str
+    what: str
+
+
+Wire = dict[str, Any]  # one object as LeadExec's reads answer it, keyed by wire names
+
+
+class ResourceKind(ABC):
+    """One resource kind: its identity, its dependencies and its wire mapping, in one module.
+
+    Adding a kind means one subclass in its own module and one line in `registry.KINDS`.
+    """
+
+    # --- identity ------------------------------------------------------------------------
+    kind: ClassVar[str]  # the word in its address: client_group.NAME, client.C.delivery_method.NAME
+    section: ClassVar[str]  # its mapping in the YAML: client_groups, delivery_methods, ...
+    natural_attr: ClassVar[str]  # the attribute that tells it from its siblings (adoption, lost answers)
+    # --- dependencies --------------------------------------------------------------------
+    level: ClassVar[int]  # creates run top-down by level, retirements bottom-up
+    shown_alone: ClassVar[bool] = True  # False when LeadExec shows it only through other objects
+    parent: ClassVar[str | None] = None  # the kind it lives under: address and YAML nest there
+    references: ClassVar[Mapping[str, str]] = {}  # attribute → the kind whose YAML key it holds
+    # --- attributes ----------------------------------------------------------------------
     always_managed: ClassVar[frozenset[str]] = frozenset()
+    secrets: ClassVar[Mapping[str, WireSecret]] = {}  # attribute path → where the plain value is
     sensitive: ClassVar[frozenset[str]] = frozenset()  # attribute paths holding secret hashes
+    # --- import --------------------------------------------------------------------------
+    key_is_name: ClassVar[bool] = False  # its YAML key is its name in LeadExec (not chosen)
+    one_per_natural_key: ClassVar[bool] = False  # import leaves out a sibling with the same key
+    yaml_defaults: ClassVar[Mapping[str, Any]] = {}  # YAML keys `to_yaml` omits at these values
+    yaml_kept: ClassVar[frozenset[str]] = frozenset()  # YAML keys import never removes
+
+    def address(self, key: str, parent_address: str | None = None) -> str:
+        own = f"{self.kind}.{key}"
+        return f"{parent_address}.{own}" if parent_address else own
+
+    def natural_key(self, attrs: Mapping[str, Any]) -> str:
+        """The key that identifies the object among its siblings, for adoption and lost answers."""
+        return text(attrs.get(self.natural_attr)).lower()
+
+    # --- the YAML side -------------------------------------------------------------------
+    @abstractmethod
+    def expand(self, config: Configuration, ctx: Context) -> list[Desired]:
+        """Every resource of this kind the configuration holds, normalised."""
+
+    @abstractmethod
+    def to_yaml(self, key: str, attrs: Mapping[str, Any], ctx: Context,
+                secret_refs: Mapping[str, str]) -> dict[str, Any]:
+        """`expand`'s inverse: normalised attributes → the mapping a person writes under `key`
+        (defaults left out, children not included). `secret_refs` holds the `${env:...}`
+        reference to write for each secret attribute path."""
+
+    # --- the wire side -------------------------------------------------------------------
+    @abstractmethod
+    def observe(self, wire: Wire, ctx: Context, previous: Mapping[str, Any] | None = None,
+                client_key: str | None = None) -> dict[str, Any]:
+        """A live wire object → the normalised attributes `expand` makes. `previous` holds the
+        last applied attributes (for what the reads cannot show), `client_key` the owning
+        client's YAML key."""
 
     @abstractmethod
     def call(self, dialect: str) -> str:
         """The write call, as the plan prints it."""
 
     @abstractmethod
-    def natural_key(self, attrs: dict[str, Any]) -> str:
-        """The key that identifies the object among its siblings, for adoption and lost answers."""
-
-    @abstractmethod
-    def build_body(self, desired: Desired, live: Live | None, ctx: Context, previous: dict[str, Any]) -> dict[str, Any]:
+    def build_body(self, desired: Desired, live: Live | None, ctx: Context,
+                   previous: dict[str, Any]) -> dict[str, Any]:
         """The full write body: the live object with the managed attributes changed."""
 
     @abstractmethod
@@ -145,7 +203,7 @@ class ResourceKind(ABC):
         """The body that retires the object, or None when LeadExec cannot retire it."""
 
     @abstractmethod
-    async def write(self, api: Any, body: dict[str, Any], parent_id: int | None) -> int:
+    async def write(self, api: LeadExecWrites, body: dict[str, Any], parent_id: int | None) -> int:
         """Send the body; answer the remote ID."""
 
     @abstractmethod
@@ -156,6 +214,18 @@ class ResourceKind(ABC):
     @abstractmethod
     def live_candidates(self, view: LiveView, ctx: Context, client_key: str | None) -> list[Live]:
         """Every live object of this kind under the client, for matching by natural key."""
+
+    def reads(self, remote_id: int, parent_id: int | None) -> ReadSet:
+        """What a refresh must read for `find_live` to show the object with this ID."""
+        return ReadSet(clients=frozenset({parent_id}) if parent_id else frozenset())
+
+    def import_label(self, live: Live) -> str:
+        """The text a new YAML key is made from on import."""
+        return text(live.attrs.get(self.natural_attr))
+
+    def import_notes(self, ctx: Context, imported: int) -> list[str]:
+        """What import cannot carry over for this kind, told once per import."""
+        return []
 
     def is_retired(self, live: Live) -> bool:
         return False

@@ -11,7 +11,9 @@ import asyncio
 import difflib
 import functools
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
+
+from lexsync.api.protocol import LeadExecReads
 
 # The standard client fields have fixed IDs (docs/wire.md, "Client fields").
 STANDARD_CLIENT_FIELDS: dict[str, int] = {
@@ -26,12 +28,6 @@ STANDARD_CLIENT_FIELDS: dict[str, int] = {
 def name_key(name: str) -> str:
     # Cached: a plan looks up the same few dozen field names tens of thousands of times.
     return "".join(ch for ch in name.lower() if ch.isalnum())
-
-
-class CatalogReader(Protocol):
-    async def get_lead_types(self) -> list[dict]: ...
-    async def get_lead_fields(self, lead_type_uid: int) -> list[dict]: ...
-    async def get_state_list(self) -> list[dict]: ...
 
 
 class UnknownName(LookupError):
@@ -68,7 +64,7 @@ class Catalog:
     _types_read: bool = field(default=False, repr=False)
     _states_read: bool = field(default=False, repr=False)
 
-    async def load(self, reader: CatalogReader, lead_type_names: set[str], need_states: bool) -> bool:
+    async def load(self, reader: LeadExecReads, lead_type_names: set[str], need_states: bool) -> bool:
         """Read lead types (once), then the fields of every lead type named and the states if
         needed, each unless read before. True when this call read anything."""
         read = False

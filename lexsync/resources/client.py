@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from lexsync.api.protocol import LeadExecWrites
 from lexsync.config.models import Client, Configuration
-from lexsync.resources.base import Context, Desired, Live, ResolutionError, ResourceKind
+from lexsync.resources.base import (
+    Context,
+    Desired,
+    Live,
+    ResolutionError,
+    ResourceKind,
+    Wire,
+    WireSecret,
+)
 from lexsync.resources.catalog import UnknownName
-from lexsync.resources.live import LiveView
+from lexsync.resources.live import LiveView, ReadSet
 from lexsync.resources.values import now_pacific, text
 
 # GetClientList answers the status as its 0-based position in this list (docs/wire.md).
@@ -24,6 +34,10 @@ OPTIONAL = {
     "notes": "Notes",
     "override_reassign": "OverrideReassign",
 }
+# A client's wire object is its GetClientList row, plus its GetClientData rows under this key
+# when they were read.
+FIELDS_KEY = "_fields"
+COMPANY_FIELD = "Company"
 
 
 def status_name(value: Any) -> str:
@@ -35,15 +49,17 @@ def status_name(value: Any) -> str:
 
 class ClientKind(ResourceKind):
     kind = "client"
+    section = "clients"
+    natural_attr = "username"
     level = 1
+    references = {"group": "client_group"}
     always_managed = frozenset({"status", "username"})
-    sensitive = frozenset({"password"})
+    secrets = {"password": WireSecret("Password", "portal password")}
+    sensitive = frozenset(secrets)
+    yaml_defaults = {"override_reassign": False, "fields": {}}
 
     def call(self, dialect: str) -> str:
         return "PATCH /v1/clients" if dialect == "rest" else "AddEditClient"
-
-    def natural_key(self, attrs: dict[str, Any]) -> str:
-        return text(attrs.get("username")).lower()
 
     def expand(self, config: Configuration, ctx: Context) -> list[Desired]:
         return [self._desired(key, client, ctx) for key, client in config.clients.items()]
@@ -72,29 +88,54 @@ class ClientKind(ResourceKind):
                     raise ResolutionError(str(exc), ("clients", key, "fields", field_name)) from None
                 fields[ctx.catalog.client_field_name(uid) or field_name] = text(value)
             attrs["fields"] = fields
-        return Desired(address=f"client.{key}", kind=self.kind, name=key, attrs=attrs,
-                       secrets=secrets, config_path=("clients", key), depends_on=depends,
+        return Desired(address=self.address(key), kind=self.kind, name=key, attrs=attrs,
+                       secrets=secrets, config_path=(self.section, key), depends_on=depends,
                        model=client)
 
-    def observe(self, row: dict[str, Any], field_rows: list[dict[str, Any]] | None,
-                ctx: Context) -> dict[str, Any]:
+    def to_yaml(self, key: str, attrs: Mapping[str, Any], ctx: Context,
+                secret_refs: Mapping[str, str]) -> dict[str, Any]:
+        out: dict[str, Any] = {"status": attrs["status"], "username": attrs["username"]}
+        if attrs.get("group") and not str(attrs["group"]).startswith("#"):
+            out["group"] = attrs["group"]
+        if "password" in secret_refs:
+            out["password"] = secret_refs["password"]
+        if ctx.dialect == "rest" and attrs.get("automation"):
+            out["automation"] = attrs["automation"]  # the soap dialect cannot manage it
+        for name in ("time_zone", "notes"):
+            if attrs.get(name):
+                out[name] = attrs[name]
+        if attrs.get("time_offset") is not None:
+            out["time_offset"] = attrs["time_offset"]
+        if attrs.get("override_reassign"):
+            out["override_reassign"] = True
+        fields = {k: v for k, v in sorted((attrs.get("fields") or {}).items()) if v != ""}
+        if fields:
+            out["fields"] = fields
+        return out
+
+    def import_label(self, live: Live) -> str:
+        return (live.attrs.get("fields") or {}).get(COMPANY_FIELD) or live.attrs["username"]
+
+    def observe(self, wire: Wire, ctx: Context, previous: Mapping[str, Any] | None = None,
+                client_key: str | None = None) -> dict[str, Any]:
         attrs: dict[str, Any] = {
-            "status": status_name(row.get("Status")),
-            "username": text(row.get("Username")),
-            "automation": text(row.get("AutomationType", row.get("DeliveryAccountAutomationType"))),
-            "time_zone": text(row.get("TimeZoneName")),
-            "time_offset": row.get("TimeOffset"),
-            "notes": text(row.get("Notes")),
-            "override_reassign": row.get("OverrideReassign"),
+            "status": status_name(wire.get("Status")),
+            "username": text(wire.get("Username")),
+            "automation": text(wire.get("AutomationType", wire.get("DeliveryAccountAutomationType"))),
+            "time_zone": text(wire.get("TimeZoneName")),
+            "time_offset": wire.get("TimeOffset"),
+            "notes": text(wire.get("Notes")),
+            "override_reassign": wire.get("OverrideReassign"),
         }
-        group_uid = int(row.get("GroupUID") or 0)
+        group_uid = int(wire.get("GroupUID") or 0)
         if group_uid > 0:
             address = ctx.address_of("client_group.", group_uid)
             attrs["group"] = address.split(".", 1)[1] if address else f"#{group_uid}"
         else:
             attrs["group"] = None
-        if row.get("Password") is not None:
-            attrs["password"] = ctx.hash_secret(str(row["Password"]))
+        if wire.get("Password") is not None:
+            attrs["password"] = ctx.hash_secret(str(wire["Password"]))
+        field_rows: list[dict[str, Any]] | None = wire.get(FIELDS_KEY)
         if field_rows is not None:
             names = ctx.catalog.client_field_names()
             attrs["fields"] = {
@@ -135,11 +176,14 @@ class ClientKind(ResourceKind):
     def _field_data(self, desired: Desired, live: Live | None, ctx: Context) -> list[dict[str, Any]]:
         values: dict[int, str] = {}
         if live is not None:
-            for row in live.wire.get("_fields", []) or []:
+            for row in live.wire.get(FIELDS_KEY) or []:
                 values[int(row["ClientFieldUID"])] = text(row.get("FieldValue"))
         for name, value in desired.attrs.get("fields", {}).items():
             values[ctx.catalog.client_field(name)] = value
         return [{"ClientFieldUID": uid, "Value": value} for uid, value in sorted(values.items())]
+
+    def reads(self, remote_id: int, parent_id: int | None) -> ReadSet:
+        return ReadSet(clients=frozenset({remote_id}), fields=frozenset({remote_id}))
 
     def retire_body(self, live: Live, ctx: Context) -> dict[str, Any] | None:
         info = {k: live.wire[k] for k in INFO_KEYS if k in live.wire and k != "Password"}
@@ -148,17 +192,16 @@ class ClientKind(ResourceKind):
             info["DeliveryAccountAutomationType"] = live.wire["AutomationType"]
         return {"Info": info, "FieldData": []}
 
-    async def write(self, api: Any, body: dict[str, Any], parent_id: int | None) -> int:
+    async def write(self, api: LeadExecWrites, body: dict[str, Any], parent_id: int | None) -> int:
         return await api.write_client(body)
 
     def _live(self, view: LiveView, uid: int, ctx: Context) -> Live:
-        row = view.clients[uid]
+        wire = dict(view.clients[uid])
         fields = view.client_fields.get(uid)
         if fields is not None:
             ctx.catalog.learn_client_fields(fields)
-        wire = dict(row)
-        wire["_fields"] = fields or []
-        return Live(uid, wire, self.observe(row, fields, ctx))
+            wire[FIELDS_KEY] = fields
+        return Live(uid, wire, self.observe(wire, ctx))
 
     def find_live(self, view: LiveView, remote_id: int, ctx: Context, previous: Live | None,
                   client_key: str | None) -> Live | None:

@@ -6,10 +6,13 @@ position). Weekly caps exist only in the rest dialect and cannot be read back th
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
+from lexsync.api.protocol import LeadExecWrites
 from lexsync.config.models import Client, Configuration, Criterion, DeliveryAccount
-from lexsync.resources.base import Context, Desired, Live, ResolutionError, ResourceKind
+from lexsync.resources.base import Context, Desired, Live, ResolutionError, ResourceKind, Wire
 from lexsync.resources.catalog import UnknownName
 from lexsync.resources.live import LiveView
 from lexsync.resources.values import number, scalar_text, text
@@ -22,6 +25,7 @@ CAPS = {"hour": "HourMax", "day": "DayMax", "week": "WeekMax", "month": "MonthMa
 OPTIONAL = {"delay": "DeliveryDelay", "use_order": "useOrder", "redirect_url": "RedirectURL",
             "automation": "AutomationEnabled", "agent_name": "AgentName", "agent_phone": "AgentPhone"}
 UNORDERED_OPERATORS = {"In", "NotIn"}
+LIST_OPERATORS = {"In", "NotIn", "Between"}  # written as a YAML list
 ACCOUNT_DEFAULTS: dict[str, Any] = {
     "ClientAccountUID": 0, "ClientUID": 0, "DeliveryUID": 0, "Price": 0.0, "HourMax": -1,
     "DayMax": -1, "MonthMax": -1, "WeekMax": -1, "useOrder": False, "Status": 12,
@@ -41,16 +45,51 @@ def _named(names: dict[int, str], number: int, raw: Any) -> str:
     return name if name is not None else f"#{raw}"
 
 
+def _criterion_yaml(entry: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"field": entry["field"]}
+    if entry["op"] != "Equal":
+        out["op"] = entry["op"]
+    value = entry.get("value", "")
+    out["value"] = [_number_or_text(v) for v in value.split(",")] \
+        if entry["op"] in LIST_OPERATORS and value else value
+    if entry.get("type", "FieldValue") != "FieldValue":
+        out["type"] = entry["type"]
+    if entry.get("expression"):
+        out["expression"] = entry["expression"]
+    return out
+
+
+def _number_or_text(item: str) -> int | float | str:
+    """'25' → 25 so a range reads as numbers; expand turns both back into the same text."""
+    if not re.fullmatch(r"-?\d+(\.\d+)?", item):
+        return item
+    as_number = float(item)
+    if scalar_text(as_number) != item:
+        return item  # '007' or '1e3' would not come back the same
+    return int(as_number) if as_number.is_integer() else as_number
+
+
 class DeliveryAccountKind(ResourceKind):
     kind = "delivery_account"
+    section = "delivery_accounts"
+    natural_attr = "description"
     level = 3
+    parent = "client"
+    references = {"method": "delivery_method"}
     always_managed = frozenset({"method", "description", "price", "caps", "status"})
+    one_per_natural_key = True  # the description is the account's key when the YAML omits it
+    yaml_defaults = {"delay": 0, "use_order": False, "automation": True, "account_type": "general",
+                     "op": "Equal", "type": "FieldValue", "criteria": []}
+    yaml_kept = frozenset({"week"})  # no read shows a weekly cap
 
     def call(self, dialect: str) -> str:
         return "PUT /v1/delivery/{ClientUID}/accounts" if dialect == "rest" else "AddEditClientAccount"
 
-    def natural_key(self, attrs: dict[str, Any]) -> str:
-        return text(attrs.get("description")).lower()
+    def import_notes(self, ctx: Context, imported: int) -> list[str]:
+        if ctx.dialect != "rest" or not imported:
+            return []
+        return ["weekly caps (WeekMax) cannot be read through LeadExec's read API, so no caps.week "
+                "was written: add it by hand where an account has one"]
 
     # --- desired -------------------------------------------------------------------------
     def expand(self, config: Configuration, ctx: Context) -> list[Desired]:
@@ -88,7 +127,7 @@ class DeliveryAccountKind(ResourceKind):
             attrs["criteria"] = [self._criterion(c, lead_type_uid, ctx, path, i)
                                  for i, c in enumerate(account.criteria)]
         return Desired(
-            address=f"client.{client_key}.delivery_account.{key}", kind=self.kind, name=key,
+            address=self.address(key, f"client.{client_key}"), kind=self.kind, name=key,
             attrs=attrs, client=client_key, config_path=path, model=account,
             depends_on=[f"client.{client_key}", f"client.{client_key}.delivery_method.{account.method}"],
         )
@@ -113,9 +152,36 @@ class DeliveryAccountKind(ResourceKind):
             entry["expression"] = text(c.expression)
         return entry
 
+    def to_yaml(self, key: str, attrs: Mapping[str, Any], ctx: Context,
+                secret_refs: Mapping[str, str]) -> dict[str, Any]:
+        out: dict[str, Any] = {"method": attrs["method"]}
+        if attrs["description"] != key:
+            out["description"] = attrs["description"]
+        out["price"] = attrs["price"]
+        # WeekMax cannot be read through ASMX: never written on import (docs/import-and-drift.md).
+        caps = {k: v for k, v in (attrs.get("caps") or {}).items() if k != "week" and v != -1}
+        if caps:
+            out["caps"] = {k: caps[k] for k in ("hour", "day", "month") if k in caps}
+        if attrs.get("status", "Open") != "Open":
+            out["status"] = attrs["status"]
+        if attrs.get("delay"):
+            out["delay"] = attrs["delay"]
+        if attrs.get("use_order"):
+            out["use_order"] = True
+        if attrs.get("automation") is False:
+            out["automation"] = False
+        if attrs.get("account_type", "general") != "general":
+            out["account_type"] = attrs["account_type"]
+        for name in ("redirect_url", "agent_name", "agent_phone"):
+            if attrs.get(name):
+                out[name] = attrs[name]
+        if attrs.get("criteria"):
+            out["criteria"] = [_criterion_yaml(c) for c in attrs["criteria"]]
+        return out
+
     # --- live ----------------------------------------------------------------------------
-    def observe(self, wire: dict[str, Any], ctx: Context, previous: dict[str, Any],
-                client_key: str | None) -> dict[str, Any]:
+    def observe(self, wire: Wire, ctx: Context, previous: Mapping[str, Any] | None = None,
+                client_key: str | None = None) -> dict[str, Any]:
         get = wire.get
         details = get("DeliveryDetails") or {}
         lead_type_uid = int(details.get("LeadTypeUID") or 0)
@@ -123,7 +189,7 @@ class DeliveryAccountKind(ResourceKind):
         caps = {name: int(wire[key]) for name, key in CAPS.items() if key in wire}
         if ctx.dialect == "rest" and "week" not in caps:
             # ASMX reads carry no WeekMax: the last applied value is the best knowledge there is.
-            caps["week"] = previous.get("caps", {}).get("week", -1)
+            caps["week"] = (previous or {}).get("caps", {}).get("week", -1)
         status = int(get("Status", 0))
         attrs: dict[str, Any] = {
             "method": method_address.rsplit(".", 1)[1] if method_address else text(details.get("Name")),
@@ -169,7 +235,7 @@ class DeliveryAccountKind(ResourceKind):
             items = [state_abbr.get(int(i), i) if i.isdigit() else i for i in items]
         return criterion_value(items, op)
 
-    def sub_ids(self, wire: dict[str, Any]) -> dict[str, int]:
+    def sub_ids(self, wire: Wire) -> dict[str, int]:
         return {f"criterion.{i}": int(c["ClientCriteriaUID"])
                 for i, c in enumerate(wire.get("Criteria", []) or [])}
 
@@ -225,11 +291,11 @@ class DeliveryAccountKind(ResourceKind):
         body["Status"] = ACCOUNT_STATUSES["Closed"]
         return body
 
-    async def write(self, api: Any, body: dict[str, Any], parent_id: int | None) -> int:
+    async def write(self, api: LeadExecWrites, body: dict[str, Any], parent_id: int | None) -> int:
         assert parent_id is not None
         return await api.write_account(parent_id, body)
 
-    def _live(self, wire: dict[str, Any], ctx: Context, previous: Live | None,
+    def _live(self, wire: Wire, ctx: Context, previous: Live | None,
               client_key: str | None) -> Live:
         return Live(int(wire["ClientAccountUID"]), wire,
                     self.observe(wire, ctx, previous.attrs if previous else {}, client_key),

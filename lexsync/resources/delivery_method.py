@@ -7,8 +7,10 @@ them in place. LeadExec shows a method only as the DeliveryDetails of accounts u
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from lexsync.api.protocol import LeadExecWrites
 from lexsync.config.models import (
     MAPPING_SOURCES,
     Client,
@@ -16,7 +18,16 @@ from lexsync.config.models import (
     DeliveryMethod,
     FieldMapping,
 )
-from lexsync.resources.base import Context, Desired, Live, ResolutionError, ResourceKind
+from lexsync.config.writer import quoted
+from lexsync.resources.base import (
+    Context,
+    Desired,
+    Live,
+    ResolutionError,
+    ResourceKind,
+    Wire,
+    WireSecret,
+)
 from lexsync.resources.catalog import UnknownName
 from lexsync.resources.live import LiveView
 from lexsync.resources.values import BASE_DATE, WEEKDAYS, clock, now_pacific, text, wire_clock
@@ -73,25 +84,66 @@ def _sort_schedule(entries: list[str]) -> list[str]:
     return sorted(entries, key=lambda e: (DAY_ORDER[e[:3]], e[4:]))
 
 
-def _type_name(wire: dict[str, Any]) -> str:
+def _type_name(wire: Wire) -> str:
     name = TYPE_NAMES.get(int(wire.get("Type", -1)))
     return name if name is not None else f"#{wire.get('Type')}"  # only when unknown
 
 
+def _mapping_yaml(name: str, entry: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": name}
+    if entry.get("lead_field"):
+        out["lead_field"] = entry["lead_field"]
+    if entry["source"] != "lead_field":
+        out[entry["source"]] = entry.get("value", "")
+    if entry.get("format"):
+        out["format"] = entry["format"]
+    if entry.get("map"):
+        out["map"] = dict(entry["map"])
+    return out
+
+
+def schedule_yaml(entries: list[str]) -> list[dict[str, Any]]:
+    """"mon 08:00-18:00" entries → windows, days grouped when their hours are equal."""
+    windows: dict[tuple[str, str, bool], list[str]] = {}
+    for entry in entries:
+        day, span, *rest = entry.split(" ")
+        start, end = span.split("-")
+        windows.setdefault((start, end, not rest), []).append(day)
+    out = []
+    for (start, end, allow), days in sorted(
+            windows.items(), key=lambda w: (min(WEEKDAYS.index(d) for d in w[1]), w[0])):
+        window: dict[str, Any] = {"days": sorted(days, key=WEEKDAYS.index),
+                                  "from": quoted(start), "to": quoted(end)}
+        if not allow:
+            window["allow"] = False
+        out.append(window)
+    return out
+
+
 class DeliveryMethodKind(ResourceKind):
     kind = "delivery_method"
+    section = "delivery_methods"
+    natural_attr = "name"
     level = 2
+    parent = "client"
+    shown_alone = False  # only as the DeliveryDetails of the accounts that use it
     always_managed = frozenset({"type", "lead_type", "enabled"})
-    sensitive = frozenset({"smtp.password", "ftp.password"})
+    secrets = {"smtp.password": WireSecret("SMTPPassword", "SMTP password"),
+               "ftp.password": WireSecret("FTPPassword", "FTP password")}
+    sensitive = frozenset(secrets)
+    key_is_name = True  # `name` is the YAML key
+    yaml_defaults = {"enabled": True, "in_testing": False, "response_regex": False, "auth": False,
+                     "allow": True, "field_mappings": [], "schedule": []}
 
     def call(self, dialect: str) -> str:
         return "PUT /v1/delivery/{ClientUID}/methods" if dialect == "rest" else "AddEditClientDelivery"
 
-    def natural_key(self, attrs: dict[str, Any]) -> str:
-        return text(attrs.get("name")).lower()
-
     def retire_wording(self) -> str:
         return "disabled (Status false)"
+
+    def import_notes(self, ctx: Context, imported: int) -> list[str]:
+        return ["delivery methods that no account uses cannot be read from LeadExec (it shows a "
+                "method only through its accounts), so they were not imported"]
 
     # --- desired -------------------------------------------------------------------------
     def expand(self, config: Configuration, ctx: Context) -> list[Desired]:
@@ -148,7 +200,7 @@ class DeliveryMethodKind(ResourceKind):
                 for window in method.schedule for day in window.days
             ])
         return Desired(
-            address=f"client.{client_key}.delivery_method.{key}", kind=self.kind, name=key,
+            address=self.address(key, f"client.{client_key}"), kind=self.kind, name=key,
             attrs=attrs, secrets=secrets, client=client_key, config_path=path,
             depends_on=[f"client.{client_key}"], model=method,
         )
@@ -171,8 +223,47 @@ class DeliveryMethodKind(ResourceKind):
             entry["map"] = {text(k): text(v) for k, v in m.map.items()}
         return entry
 
+    def to_yaml(self, key: str, attrs: Mapping[str, Any], ctx: Context,
+                secret_refs: Mapping[str, str]) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": attrs["type"], "lead_type": attrs["lead_type"]}
+        if attrs.get("enabled") is False:
+            out["enabled"] = False
+        if attrs.get("in_testing"):
+            out["in_testing"] = True
+        for name in ("url", "response_search"):
+            if attrs.get(name):
+                out[name] = attrs[name]
+        if attrs.get("response_regex"):
+            out["response_regex"] = True
+        if attrs.get("template"):
+            out["template"] = attrs["template"]
+        email = {k: v for k, v in (attrs.get("email") or {}).items() if v}
+        if email:
+            out["email"] = email
+        smtp = attrs.get("smtp") or {}
+        if smtp.get("server"):  # the model requires a server for an smtp block
+            block: dict[str, Any] = {"server": smtp["server"]}
+            if smtp.get("auth"):
+                block["auth"] = True
+            if smtp.get("username"):
+                block["username"] = smtp["username"]
+            if "smtp.password" in secret_refs:
+                block["password"] = secret_refs["smtp.password"]
+            out["smtp"] = block
+        ftp = {k: v for k, v in (attrs.get("ftp") or {}).items() if v and k != "password"}
+        if "ftp.password" in secret_refs:
+            ftp["password"] = secret_refs["ftp.password"]
+        if ftp:
+            out["ftp"] = ftp
+        if attrs.get("field_mappings"):
+            out["field_mappings"] = [_mapping_yaml(n, e) for n, e in attrs["field_mappings"].items()]
+        if attrs.get("schedule"):
+            out["schedule"] = schedule_yaml(attrs["schedule"])
+        return out
+
     # --- live ----------------------------------------------------------------------------
-    def observe(self, wire: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    def observe(self, wire: Wire, ctx: Context, previous: Mapping[str, Any] | None = None,
+                client_key: str | None = None) -> dict[str, Any]:
         get = wire.get
         lead_type_uid = int(get("LeadTypeUID") or 0)
         attrs: dict[str, Any] = {
@@ -227,7 +318,7 @@ class DeliveryMethodKind(ResourceKind):
             mappings[text(get("FieldName"))] = entry
         return mappings
 
-    def sub_ids(self, wire: dict[str, Any]) -> dict[str, int]:
+    def sub_ids(self, wire: Wire) -> dict[str, int]:
         ids: dict[str, int] = {}
         for setting in wire.get("FieldSettings") or ():
             name = text(setting.get("FieldName"))
@@ -351,11 +442,11 @@ class DeliveryMethodKind(ResourceKind):
         body["Status"] = False
         return body
 
-    async def write(self, api: Any, body: dict[str, Any], parent_id: int | None) -> int:
+    async def write(self, api: LeadExecWrites, body: dict[str, Any], parent_id: int | None) -> int:
         assert parent_id is not None
         return await api.write_method(parent_id, body)
 
-    def _live(self, wire: dict[str, Any], ctx: Context) -> Live:
+    def _live(self, wire: Wire, ctx: Context) -> Live:
         uid = int(wire["ClientDeliveryUID"])
         return Live(uid, wire, self.observe(wire, ctx), parent_id=int(wire.get("ClientUID", 0)),
                     sub_ids=self.sub_ids(wire))

@@ -6,6 +6,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+@dataclass(frozen=True)
+class ReadSet:
+    """What a refresh reads: the client groups, these clients' accounts (which carry their
+    methods), and these clients' field data."""
+
+    groups: bool = False
+    clients: frozenset[int] = frozenset()
+    fields: frozenset[int] = frozenset()
+
+
 @dataclass
 class LiveView:
     groups: dict[int, dict[str, Any]] = field(default_factory=dict)

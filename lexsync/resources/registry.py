@@ -1,4 +1,7 @@
-"""Every resource kind, in dependency order (creates top-down, retirements bottom-up)."""
+"""Every resource kind, in dependency order (creates top-down, retirements bottom-up).
+
+A new kind is one module beside these and one entry here (docs/architecture.md).
+"""
 
 from __future__ import annotations
 
@@ -13,9 +16,20 @@ BY_NAME: dict[str, ResourceKind] = {k.kind: k for k in KINDS}
 
 
 def kind_of_address(address: str) -> ResourceKind:
+    """client.acme.delivery_account.main → the delivery_account kind; KeyError when the
+    address does not name a kind under the one its parent says."""
     parts = address.split(".")
-    if parts[0] == "client_group":
-        return BY_NAME["client_group"]
-    if len(parts) == 2:
-        return BY_NAME["client"]
-    return BY_NAME[parts[2]]
+    if len(parts) % 2 or not all(parts[1::2]):
+        raise KeyError(address)
+    parent: str | None = None
+    for word in parts[::2]:
+        kind = BY_NAME[word]
+        if kind.parent != parent:
+            raise KeyError(address)
+        parent = word
+    return kind
+
+
+def children_of(kind: ResourceKind) -> list[ResourceKind]:
+    """The kinds that live under `kind`, in dependency order."""
+    return [k for k in KINDS if k.parent == kind.kind]

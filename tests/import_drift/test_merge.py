@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import io
 
-from lexsync.engine.importer import (
-    dump,
-    escaped,
-    merge_into,
-    schedule_yaml,
-    slug,
-    unique,
-    yaml_writer,
-)
+from lexsync.config.writer import dump, escaped, merge_into, yaml_writer
+from lexsync.engine.import_keys import slug, unique
+from lexsync.engine.importer import YAML_DEFAULTS, YAML_KEPT
+from lexsync.resources.delivery_method import schedule_yaml
 
 USER_FILE = """\
 # Our biggest buyer: talk to Sam before changing caps.
@@ -40,7 +35,7 @@ def test_only_changed_values_change() -> None:
     live = {"username": "acme", "status": "Active", "delivery_accounts": {"main": {
         "method": "post", "price": 30, "caps": {"day": 100},
         "criteria": [{"field": "State", "op": "In", "value": ["CA"]}]}}}
-    merge_into(doc["clients"]["acme"], live)
+    merge_into(doc["clients"]["acme"], live, YAML_DEFAULTS, YAML_KEPT)
     out = dump(yaml_writer(), doc)
     assert out == USER_FILE.replace("price: 25", "price: 30")
 
@@ -49,7 +44,7 @@ def test_removed_live_values_go_and_new_ones_arrive() -> None:
     doc = load(USER_FILE)
     live = {"username": "acme", "status": "Suspended", "notes": "paused",
             "delivery_accounts": {"main": {"method": "post", "price": 25, "caps": {"day": 100}}}}
-    merge_into(doc["clients"]["acme"], live)
+    merge_into(doc["clients"]["acme"], live, YAML_DEFAULTS, YAML_KEPT)
     out = dump(yaml_writer(), doc)
     assert "criteria" not in out and "status: Suspended" in out and "notes: paused" in out
     assert "# portal login" in out and "week: 400" in out

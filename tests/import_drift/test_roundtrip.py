@@ -13,21 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lexsync.config.loader import load_configuration
+from lexsync.config.writer import SecretRef, dump, escaped, styled, yaml_writer
 from lexsync.engine.diff import diff
-from lexsync.engine.importer import (
-    SecretRef,
-    account_yaml,
-    client_yaml,
-    dump,
-    escaped,
-    group_yaml,
-    method_yaml,
-    slug,
-    styled,
-    yaml_writer,
-)
+from lexsync.engine.import_keys import slug
 from lexsync.resources.base import Context
 from lexsync.resources.catalog import Catalog
+from lexsync.resources.client import FIELDS_KEY
 from lexsync.resources.registry import BY_NAME
 from lexsync.state.document import StateDocument
 from tests.engine.fake_api import FakeApi
@@ -62,6 +53,11 @@ def expand(config: dict[str, Any], kind: str, environ: dict[str, str] | None = N
     return desired
 
 
+def to_yaml(kind: str, key: str, observed: dict[str, Any],
+            refs: dict[str, str] | None = None) -> dict[str, Any]:
+    return BY_NAME[kind].to_yaml(key, observed, context(), refs or {})
+
+
 def assert_round_trip(kind: str, desired_attrs: dict[str, Any], observed: dict[str, Any]) -> None:
     problems = diff(desired_attrs, observed, BY_NAME[kind].sensitive)
     assert problems == [], [(c.path, c.before, c.after) for c in problems]
@@ -71,8 +67,9 @@ def assert_round_trip(kind: str, desired_attrs: dict[str, Any], observed: dict[s
 @given(description=TEXT.filter(lambda s: s.strip()), order=st.integers(-5, 500))
 def test_client_group_round_trip(description: str, order: int) -> None:
     observed = BY_NAME["client_group"].observe({"ClientGroupUID": 101, "Description": description,
-                                               "DisplayOrder": order})
-    desired = expand({"client_groups": {"gold": group_yaml(observed)}}, "client_group")
+                                               "DisplayOrder": order}, context())
+    desired = expand({"client_groups": {"gold": to_yaml("client_group", "gold", observed)}},
+                     "client_group")
     assert_round_trip("client_group", desired.attrs, observed)
 
 
@@ -89,10 +86,10 @@ def test_client_round_trip(status: int, username: str, password: str, grouped: b
            "Notes": notes, "OverrideReassign": override, "AutomationType": automation}
     fields = [{"ClientFieldUID": 1, "Descriptor": "Company", "FieldValue": company},
               {"ClientFieldUID": 4, "Descriptor": "Email", "FieldValue": email}]
-    observed = BY_NAME["client"].observe(row, fields, context())
-    ref = SecretRef("${env:PW}") if password else None
+    observed = BY_NAME["client"].observe({**row, FIELDS_KEY: fields}, context())
+    refs = {"password": SecretRef("${env:PW}")} if password else {}
     config = {"client_groups": {"gold": {"description": "Gold"}},
-              "clients": {"c": client_yaml(observed, "rest", ref)}}
+              "clients": {"c": to_yaml("client", "c", observed, refs)}}
     desired = expand(config, "client", {"PW": password})
     assert_round_trip("client", desired.attrs, observed)
 
@@ -136,7 +133,7 @@ def test_delivery_method_round_trip(name: str, type_: int, enabled: bool, testin
     method_key = observed["name"]
     refs = {"ftp.password": SecretRef("${env:FTP}")} if ftp_password.strip() else {}
     config = {"lead_types": ["Auto Insurance"], "clients": {"c": {"username": "u", "delivery_methods": {
-        method_key: method_yaml(observed, refs)}}}}
+        method_key: to_yaml("delivery_method", method_key, observed, refs)}}}}
     desired = expand(config, "delivery_method", {"FTP": ftp_password})
     assert_round_trip("delivery_method", desired.attrs, observed)
 
@@ -178,6 +175,6 @@ def test_delivery_account_round_trip(description: str, price: float, hour: int, 
     config = {"lead_types": ["Auto Insurance"], "clients": {"c": {
         "username": "u",
         "delivery_methods": {"m": {"type": "http_post", "lead_type": "Auto Insurance"}},
-        "delivery_accounts": {key: account_yaml(key, observed)}}}}
+        "delivery_accounts": {key: to_yaml("delivery_account", key, observed)}}}}
     desired = expand(config, "delivery_account")
     assert_round_trip("delivery_account", desired.attrs, observed)
