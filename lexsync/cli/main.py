@@ -134,6 +134,9 @@ def validate(config: str | None, api: str | None, state_path: str | None) -> Non
     methods = sum(len(c.delivery_methods) for c in model.clients.values())
     click.echo(f"The configuration is valid: {len(model.client_groups)} client groups, "
                f"{len(model.clients)} clients, {methods} delivery methods, {accounts} delivery accounts.")
+    from lexsync.cli.routing import warn_lint
+
+    warn_lint(loaded)
 
 
 @main.command()
@@ -175,6 +178,9 @@ def plan(config: str | None, api: str | None, state_path: str | None, output_for
         save_plan(bundle.plan, Path(out))
         if output_format == "text":
             console.print(f"\nSaved the plan to {out}. Apply exactly it with: lexsync apply {out}")
+    from lexsync.cli.routing import warn_lint
+
+    warn_lint(session.loaded)
     if detailed_exitcode and bundle.plan.has_changes:
         raise SystemExit(EXIT_CHANGES)
 
@@ -429,6 +435,11 @@ if __name__ != "__main__":
 
     main.add_command(import_command)
     main.add_command(drift)
+
+if __name__ != "__main__":
+    from lexsync.cli.routing import register as register_routing
+
+    register_routing(main)
 
 if __name__ != "__main__":
     from lexsync.cli.gitops import register as register_gitops

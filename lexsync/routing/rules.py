@@ -167,7 +167,7 @@ def compile_criterion(criterion: Criterion, options: RuleOptions) -> Test:
         return _not_evaluated(f"unknown operator {op}", options)
     check = build(criterion, options)
     missing_fails = options.missing_field == "fail"
-    normalise = _state_text if criterion.is_state else str.strip
+    normalise = state_text if criterion.is_state else str.strip
     shown = criterion.field
 
     def test(lead_value: str | None, moment: datetime) -> Verdict:
@@ -186,7 +186,8 @@ def _not_evaluated(why: str, options: RuleOptions) -> Test:
     return lambda lead_value, moment: verdict
 
 
-def _state_text(text: str) -> str:
+def state_text(text: str) -> str:
+    """A state-field value as its abbreviation when it names a state, else as written."""
     text = text.strip()
     return state_abbr(text) or text
 
@@ -197,11 +198,11 @@ Check = Callable[[str, datetime], str | None]
 
 def _items(criterion: Criterion) -> list[str]:
     items = split_items(criterion.value)
-    return [_state_text(i) for i in items] if criterion.is_state else items
+    return [state_text(i) for i in items] if criterion.is_state else items
 
 
 def _whole(criterion: Criterion) -> str:
-    return _state_text(criterion.value) if criterion.is_state else criterion.value.strip()
+    return state_text(criterion.value) if criterion.is_state else criterion.value.strip()
 
 
 def _shown(text: str) -> str:
@@ -420,14 +421,27 @@ def schedule_open(windows: Sequence[Window], local: datetime, options: RuleOptio
 
 
 def describe_windows(windows: Sequence[Window]) -> str:
+    """`mon-fri 08:00-19:00, sat 09:00-13:00`: rows with the same hours share their days."""
     if not windows:
         return "always"
-    parts = []
+    hours: dict[tuple, list[str]] = {}
     for w in windows:
         day = w.static_date.isoformat() if w.static_date else WEEKDAYS[w.weekday]
-        end = "24:00" if w.end >= DAY_MINUTES else f"{w.end // 60:02d}:{w.end % 60:02d}"
-        parts.append(f"{'' if w.allow else 'not '}{day} {w.start // 60:02d}:{w.start % 60:02d}-{end}")
+        hours.setdefault((w.allow, w.start, w.end), []).append(day)
+    parts = []
+    for (allow, start, end), days in hours.items():
+        finish = "24:00" if end >= DAY_MINUTES else f"{end // 60:02d}:{end % 60:02d}"
+        parts.append(f"{'' if allow else 'not '}{_day_span(days)} "
+                     f"{start // 60:02d}:{start % 60:02d}-{finish}")
     return ", ".join(parts)
+
+
+def _day_span(days: list[str]) -> str:
+    indexes = [WEEKDAYS.index(d) for d in days if d in WEEKDAYS]
+    if len(indexes) == len(days) and len(days) > 2 and \
+            sorted(indexes) == list(range(min(indexes), max(indexes) + 1)):
+        return f"{WEEKDAYS[min(indexes)]}-{WEEKDAYS[max(indexes)]}"
+    return ",".join(days)
 
 
 # --- time zones ----------------------------------------------------------------------------
