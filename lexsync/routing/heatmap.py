@@ -19,16 +19,19 @@ th.state{text-align:left;padding-right:6px}
 td{width:7px;height:13px;padding:0;border:1px solid #fff}
 td.day{border-left:2px solid #555}
 .legend span{display:inline-block;width:14px;height:11px;margin:0 4px -1px 10px}
-"""
+""" + "".join(f".{name}{{background:{value}}}" for name, value in (
+    ("gap", GAP), ("thin", THIN), *((f"g{i}", c) for i, c in enumerate(_GREENS)))
+) + "\n"
 
 
-def color(count: int, thin: int, top: int) -> str:
+def shade(count: int, thin: int, top: int) -> str:
+    """The cell's class: gap, thin, or g0-g3 (more accounts, darker)."""
     if count == 0:
-        return GAP
+        return "gap"
     if count <= thin:
-        return THIN
+        return "thin"
     share = (count - thin) / max(1, top - thin)
-    return _GREENS[min(len(_GREENS) - 1, int(share * len(_GREENS)))]
+    return f"g{min(len(_GREENS) - 1, int(share * len(_GREENS)))}"
 
 
 def render_html(coverage: Coverage, thin: int) -> str:
@@ -56,10 +59,9 @@ def render_html(coverage: Coverage, thin: int) -> str:
     for state in coverage.states:
         cells = []
         for hour, count in enumerate(coverage.counts[state]):
-            day_class = ' class="day"' if hour % 24 == 0 else ""
-            tip = f"{state} {DAYS[hour // 24]} {hour % 24:02d}:00: {count} account(s)"
-            cells.append(f'<td{day_class} style="background:{color(count, thin, top)}" '
-                         f'title="{escape(tip)}"></td>')
+            day = " day" if hour % 24 == 0 else ""
+            cells.append(f'<td class="{shade(count, thin, top)}{day}" title="{state} '
+                         f'{DAYS[hour // 24]} {hour % 24:02d}:00: {count}"></td>')
         out.append(f'<tr><th class="state">{state}</th>{"".join(cells)}</tr>')
     out.append("</tbody></table>")
     out += [f"<p>{escape(line)}</p>" for line in coverage_summary(coverage, thin)]
