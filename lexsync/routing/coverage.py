@@ -84,7 +84,8 @@ def compute_coverage(network: Network, lead_type: str, fields: dict[str, str],
             outcome = outcomes.get(account.group)
             if outcome is None:
                 outcome = outcomes[account.group] = _passes(
-                    network.groups[account.group], values, moment, assumed)
+                    network.groups[account.group], values,
+                    moment.astimezone(network.platform_zone), assumed)
             if outcome[0]:
                 per_sig[method_sig[account.method.id]] += 1
                 if outcome[1]:

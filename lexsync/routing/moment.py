@@ -19,16 +19,16 @@ def parse_moment(text: str | None, default_zone: tzinfo,
         return now(default_zone)
     raw = text.strip()
     stamp, _, zone_name = raw.partition(" ")
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        raise LexsyncError(f"cannot read the moment {raw!r}: expected {MOMENT_HELP}") from None
     zone = default_zone
     if zone_name.strip():
         found = zone_named(zone_name.strip())
         if found is None:
             raise LexsyncError(f"unknown time zone {zone_name.strip()!r} in moment {raw!r}")
         zone = found
-    try:
-        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        raise LexsyncError(f"cannot read the moment {raw!r}: expected {MOMENT_HELP}") from None
     if moment.tzinfo is None:
         return moment.replace(tzinfo=zone)
     if zone_name.strip():

@@ -23,10 +23,19 @@ def rule_options(settings: RoutingSettings) -> RuleOptions:
 
 
 def criterion_text(value: object) -> str:
-    """A YAML criterion value as LeadExec stores it: list items joined with ','."""
+    """A YAML criterion value as apply writes it and LeadExec then holds it: list items
+    joined with ',', numbers (also when written as text) in their plain form (`25.50` -> 25.5)."""
     if isinstance(value, list):
-        return ",".join(rules.text_of(item) for item in value)
-    return rules.text_of(value)
+        return ",".join(_item_text(item) for item in value)
+    return _item_text(value)
+
+
+def _item_text(value: object) -> str:
+    text = rules.text_of(value)
+    if isinstance(value, bool) or not text.lstrip("-").replace(".", "", 1).isdigit():
+        return text
+    number = round(float(text), 4)
+    return str(int(number)) if number.is_integer() else str(number)
 
 
 @dataclass

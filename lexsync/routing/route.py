@@ -64,6 +64,7 @@ class Router:
             raise LexsyncError(f"{lead.name}: no delivery method takes lead type "
                                f"{lead.lead_type!r} (lead types in the configuration: {known})")
         open_methods = network.open_methods(moment)
+        today = moment.astimezone(network.platform_zone)  # DateCompare's "today" (A12)
         verdicts: dict[int, rules.Verdict] = {}
         outcomes: dict[int, _GroupOutcome] = {}
         accepted: list[rules.Candidate] = []
@@ -78,7 +79,7 @@ class Router:
             outcome = outcomes.get(account.group)
             if outcome is None:
                 outcome = outcomes[account.group] = self._evaluate(
-                    network.groups[account.group], lead, moment, verdicts)
+                    network.groups[account.group], lead, today, verdicts)
             if outcome.failed is not None:
                 rejected.append(Rejection(account, "criterion", outcome.why, outcome.index))
                 continue

@@ -143,7 +143,7 @@ def answer(ctx: Any, call: Element, namespace: str) -> tuple[bytes | None, str |
         lead_type, pairs = parse_request(call, namespace)
     except ScanRequestError as exc:
         return None, str(exc)
-    now = ctx.now()
+    now = ctx.now().astimezone(PLATFORM_ZONE)  # DateCompare's "today" is the platform's
     with ctx.store.reading() as tx:
         rows = scan(tx, lead_type, pairs, now)
     return soap_answer(rows, namespace), None
