@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -72,7 +72,7 @@ def test_wire_rows_read_as_windows() -> None:
 
 
 def test_client_zones() -> None:
-    utc = timezone.utc
+    utc = UTC
     assert client_zone("Central Standard Time", -8, utc) == ZoneInfo("America/Chicago")
     assert client_zone("America/Denver", None, utc) == ZoneInfo("America/Denver")
     assert client_zone(None, -5, utc) == timezone(timedelta(hours=-5))
