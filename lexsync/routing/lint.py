@@ -292,7 +292,8 @@ def _contradictions(items: list[tuple[int, rules.Criterion]], options: rules.Rul
             lows.append((values[0], c.op == "GreaterOrEqual"))
         elif c.op in ("Less", "LessOrEqual"):
             highs.append((values[0], c.op == "LessOrEqual"))
-        elif c.op == "Between" and len(values) == 2:
+        elif c.op == "Between" and len(values) == 2 and rules.compare(*values) != 1:
+            # (a reversed Between is between-reversed's finding)
             lows.append((values[0], options.between_inclusive))
             highs.append((values[1], options.between_inclusive))
 

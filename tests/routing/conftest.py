@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from lexsync.config.loader import LoadedConfig, load_configuration
+from tests.e2e.conftest import cli, sandbox, sandbox_url  # noqa: F401 -- the e2e fixtures
 
 NETWORK = """\
 lead_types: [Auto Insurance]
