@@ -67,12 +67,8 @@ def compute_coverage(network: Network, lead_type: str, fields: dict[str, str],
     accounts = [a for a in network.by_lead_type[type_key] if a.blocker is None]
     start = week_start(moment, zone)
     moments = hour_moments(start)
-    # Methods with the same windows in the same zone open and close together.
-    signatures: dict[tuple, int] = {}
-    method_sig = [signatures.setdefault((m.windows, m.zone), len(signatures))
-                  for m in network.methods]
     open_by_hour = [[rules.schedule_open(windows, m.astimezone(sig_zone), network.options)
-                     for windows, sig_zone in signatures] for m in moments]
+                     for windows, sig_zone in network.schedules] for m in moments]
     assumed: set[str] = set()
     unevaluated_accounts: set[int] = set()
     counts: dict[str, list[int]] = {}
@@ -87,7 +83,7 @@ def compute_coverage(network: Network, lead_type: str, fields: dict[str, str],
                     network.groups[account.group], values,
                     moment.astimezone(network.platform_zone), assumed)
             if outcome[0]:
-                per_sig[method_sig[account.method.id]] += 1
+                per_sig[account.method.schedule] += 1
                 if outcome[1]:
                     unevaluated_accounts.add(account.index)
         counts[state] = [sum(n for sig, n in per_sig.items() if open_now[sig])

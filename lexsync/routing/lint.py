@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from lexsync.config.models import Client, Configuration, DeliveryAccount
 from lexsync.errors import SourceLocation
@@ -62,6 +63,7 @@ RULES: dict[str, Rule] = {r.id: r for r in (
     Rule("price-zero", "warning", "an account that receives leads for nothing"),
     Rule("lead-type-no-buyer", "warning", "a lead type no account can receive"),
     Rule("zone-unknown", "warning", "a client time zone lexsync does not know"),
+    Rule("zone-offset-mismatch", "warning", "a client time_offset its time zone name overrides"),
     Rule("routing-unknown-name", "warning", "routing settings naming no client or account"),
     Rule("lint-unknown-rule", "warning", "lint.disable naming no rule"),
     Rule("duplicate-criterion", "info", "the same criterion twice on one account"),
@@ -197,6 +199,19 @@ def _schedules(model: Configuration) -> Iterator[_Raw]:
                        "in the week: its accounts never receive leads",
                        "add a window with allow: true outside the blocked ones",
                        ("clients", client_key, "delivery_methods", key, "schedule"))
+        if client.time_offset is not None:
+            from lexsync.routing.network import CREATED_ZONE_NAME
+
+            name = client.time_zone or CREATED_ZONE_NAME
+            zone = rules.zone_named(name)
+            standard = zone.utcoffset(datetime(2025, 1, 15)) if zone is not None else None
+            if standard is not None and standard != timedelta(hours=client.time_offset):
+                yield ("zone-offset-mismatch", f"client {client_key}: time_offset "
+                       f"{client.time_offset} does not match time zone {name!r}"
+                       + ("" if client.time_zone else " (what apply creates a client with)")
+                       + f"; schedules are read in {name}",
+                       "set time_zone to the zone you mean (it wins over time_offset)",
+                       ("clients", client_key, "time_offset"))
         if client.time_zone and rules.zone_named(client.time_zone) is None:
             yield ("zone-unknown", f"client {client_key}: time zone {client.time_zone!r} is "
                    "neither an IANA nor a Windows zone name; schedules are read in "

@@ -11,6 +11,9 @@ from lexsync.config.models import Configuration, Criterion, RoutingSettings
 from lexsync.routing import rules
 from lexsync.routing.rules import Blocker, RuleOptions, Test, Window
 
+# What apply creates a client with when the YAML names no time_zone (resources/client.py).
+CREATED_ZONE_NAME = "Pacific Standard Time"
+
 
 def rule_options(settings: RoutingSettings) -> RuleOptions:
     return RuleOptions(
@@ -52,6 +55,7 @@ class ClientEntry:
 @dataclass
 class MethodEntry:
     id: int
+    schedule: int  # methods with the same windows in the same zone share a schedule id
     client: str
     key: str
     lead_type: str
@@ -97,6 +101,16 @@ class AccountEntry:
 
 
 @dataclass
+class Bucket:
+    """Accounts of one lead type that no blocker stops, with the same schedule and the same
+    criteria: whatever the lead and moment, they take it or not together."""
+
+    schedule: int
+    group: int
+    accounts: list[AccountEntry]
+
+
+@dataclass
 class Network:
     settings: RoutingSettings
     options: RuleOptions
@@ -105,7 +119,11 @@ class Network:
     methods: list[MethodEntry]
     groups: list[tuple[CriterionEntry, ...]]
     lead_types: dict[str, str]  # name key -> name as written
+    schedules: list[tuple[tuple[Window, ...], tzinfo]] = field(default_factory=list)
     by_lead_type: dict[str, list[AccountEntry]] = field(default_factory=dict)
+    # Per lead type: accounts a blocker stops (by blocker), and the buckets of the others.
+    blocked: dict[str, list[tuple[Blocker, list[AccountEntry]]]] = field(default_factory=dict)
+    buckets: dict[str, list[Bucket]] = field(default_factory=dict)
     state_fields: frozenset[str] = frozenset()
     _schedule_memo: tuple[datetime, list[bool]] | None = field(default=None, repr=False)
 
@@ -114,19 +132,19 @@ class Network:
         key = rules.name_key(name)
         return key if key in self.lead_types else None
 
-    def open_methods(self, moment: datetime) -> list[bool]:
-        """Per method id: whether its schedule takes leads at `moment` (kept for the last
-        moment asked: a batch of leads is usually routed at one moment)."""
+    def open_schedules(self, moment: datetime) -> list[bool]:
+        """Per schedule id: whether it takes leads at `moment` (kept for the last moment
+        asked: a batch of leads is usually routed at one moment)."""
         memo = self._schedule_memo
         if memo is not None and memo[0] == moment:
             return memo[1]
         zones: dict[tzinfo, datetime] = {}
         result = []
-        for method in self.methods:
-            local = zones.get(method.zone)
+        for windows, zone in self.schedules:
+            local = zones.get(zone)
             if local is None:
-                local = zones[method.zone] = moment.astimezone(method.zone)
-            result.append(rules.schedule_open(method.windows, local, self.options))
+                local = zones[zone] = moment.astimezone(zone)
+            result.append(rules.schedule_open(windows, local, self.options))
         self._schedule_memo = (moment, result)
         return result
 
@@ -143,9 +161,10 @@ def build_network(model: Configuration) -> Network:
     methods: list[MethodEntry] = []
     accounts: list[AccountEntry] = []
     lead_types: dict[str, str] = {}
+    schedules: dict[tuple, int] = {}
     for client_order, (client_key, client) in enumerate(model.clients.items()):
         zone = platform if settings.schedule_time_zone == "platform" else \
-            rules.client_zone(client.time_zone, client.time_offset, platform)
+            rules.client_zone(client.time_zone or CREATED_ZONE_NAME, client.time_offset, platform)
         entry = ClientEntry(client_key, client_order, client.status, client.automation or "Price",
                             settings.priorities.get(client_key, 0), client_key in tiers, zone)
         client_methods: dict[str, MethodEntry] = {}
@@ -154,7 +173,8 @@ def build_network(model: Configuration) -> Network:
                 rules.Window(rules.WEEKDAYS.index(day), rules.clock_minutes(w.from_),
                              rules.clock_minutes(w.to), w.allow)
                 for w in method.schedule for day in w.days)
-            built = MethodEntry(len(methods), client_key, method_key, method.lead_type, windows,
+            schedule = schedules.setdefault((windows, zone), len(schedules))
+            built = MethodEntry(len(methods), schedule, client_key, method_key, method.lead_type, windows,
                                 zone, method.enabled, method.in_testing, method.type == "ping_post")
             methods.append(built)
             client_methods[method_key] = built
@@ -189,10 +209,22 @@ def build_network(model: Configuration) -> Network:
                 settings.priorities.get(f"{client_key}/{account_key}", 0), blocker, compiled,
                 group, tuple(notes)))
     network = Network(settings, options, platform, accounts, methods, groups, lead_types,
-                      state_fields=state_fields)
+                      schedules=list(schedules), state_fields=state_fields)
+    blocked: dict[str, dict[Blocker, list[AccountEntry]]] = {}
+    buckets: dict[str, dict[tuple[int, int], Bucket]] = {}
     for account in accounts:
         key = rules.name_key(account.method.lead_type)
         network.by_lead_type.setdefault(key, []).append(account)
+        if account.blocker is not None:
+            blocked.setdefault(key, {}).setdefault(account.blocker, []).append(account)
+        else:
+            where = (account.method.schedule, account.group)
+            bucket = buckets.setdefault(key, {}).get(where)
+            if bucket is None:
+                bucket = buckets[key][where] = Bucket(*where, [])
+            bucket.accounts.append(account)
+    network.blocked = {key: list(found.items()) for key, found in blocked.items()}
+    network.buckets = {key: list(found.values()) for key, found in buckets.items()}
     return network
 
 

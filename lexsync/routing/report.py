@@ -54,11 +54,27 @@ def route_lines(result: RouteResult, settings: RoutingSettings) -> list[str]:
                         f"{account.client.key} takes the lead once, through an earlier account)")
             lines.append(head)
             lines += [f"          note: {note}" for note in acceptance.notes]
-    if result.rejected:
+    groups = merged_reasons(result)
+    if groups:
         lines.append("  Does not take it:")
-        width = max(len(r.account.ref) for r in result.rejected)
-        lines += [f"    {r.account.ref:<{width}}  {r.reason}" for r in result.rejected]
+    for (_code, text, _criterion), refs in groups:
+        if len(refs) == 1:
+            lines.append(f"    {refs[0]}: {text}")
+        else:
+            lines += [f"    {len(refs)} accounts: {text}", f"      {', '.join(refs)}"]
     return lines
+
+
+def merged_reasons(result: RouteResult) -> list[tuple[tuple[str, str, int | None], list[str]]]:
+    """Accounts that do not take the lead, by reason (same words, same group), in the order
+    of their first account."""
+    merged: dict[tuple[str, str, int | None], list[tuple[int, str]]] = {}
+    for reason, accounts in result.reasons:
+        key = (reason.code, reason.text, reason.criterion)
+        merged.setdefault(key, []).extend((a.index, a.ref) for a in accounts)
+    groups = [(key, sorted(entries)) for key, entries in merged.items()]
+    groups.sort(key=lambda g: g[1][0][0])
+    return [(key, [ref for _, ref in entries]) for key, entries in groups]
 
 
 def route_json(result: RouteResult) -> dict[str, Any]:
@@ -78,10 +94,10 @@ def route_json(result: RouteResult) -> dict[str, Any]:
         "moment": result.moment.isoformat(), "fields": result.lead.fields,
         "buyers": [a["account"] for a in accepted if a["buyer"]],
         "accepted": accepted,
-        "rejected": [{"account": r.account.ref, "address": r.account.address, "code": r.code,
-                      "reason": r.reason,
-                      "criterion": r.criterion + 1 if r.criterion is not None else None}
-                     for r in result.rejected],
+        "rejected": [{"code": code, "reason": text,
+                      "criterion": criterion + 1 if criterion is not None else None,
+                      "accounts": refs}
+                     for (code, text, criterion), refs in merged_reasons(result)],
     }
 
 

@@ -464,7 +464,8 @@ def zone_named(name: str) -> tzinfo | None:
 
 def client_zone(time_zone: str | None, time_offset: int | None, platform: tzinfo) -> tzinfo:
     """A4: the client's zone name wins; else a non-zero TimeOffset (hours from UTC, fixed);
-    else the platform zone (an offset of 0 is what a client never given one holds)."""
+    else the platform zone (an offset of 0 is what a client never given one holds). A client
+    the YAML gives no time_zone holds the name apply creates it with, Pacific Standard Time."""
     if time_zone:
         zone = zone_named(time_zone)
         if zone is not None:

@@ -77,6 +77,7 @@ def test_a_clean_configuration_has_no_findings(load) -> None:
     ({"schedule": "[{days: [sun, mon, tue, wed, thu, fri, sat], from: '00:00', to: '24:00', allow: false}]"},
      "schedule-never-open"),
     ({"zone": "Moon Standard Time"}, "zone-unknown"),
+    ({"zone": "Central Standard Time\n    time_offset: -5"}, "zone-offset-mismatch"),
 ])
 def test_rule_fires(load, changes: dict[str, str], rule: str) -> None:
     assert rule in RULES

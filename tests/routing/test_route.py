@@ -36,7 +36,7 @@ def test_schedule_is_read_in_the_clients_zone(load) -> None:
     # 07:30 in Chicago is before acme's 08:00 window, although 09:30 in New York.
     result = route(load(), "2025-06-02T08:30 America/New_York", State="TX", Age=40)
     assert reasons(result)["acme/acme-tx"] == (
-        "outside its schedule: Mon 07:30 in America/Chicago; method post takes leads "
+        "outside its schedule: Mon 07:30 in America/Chicago; its method takes leads "
         "mon-fri 08:00-18:00")
     platform = load(extra="routing: {schedule_time_zone: platform}\n")
     assert "acme/acme-tx" in reasons(route(platform, "2025-06-02T08:30 America/New_York",

@@ -83,8 +83,7 @@ def test_sandbox_clock_and_bad_requests() -> None:
     refused = client.post("/service.asmx", content=envelope, headers={
         "Content-Type": "text/xml; charset=utf-8",
         "SOAPAction": f'"{NS}GetClientsforCriteriaAdvanced"'})
-    assert refused.status_code == 500 and "LeadTypeUID: &apos;x&apos; is not an Int64" in refused.text \
-        or "LeadTypeUID: 'x' is not an Int64" in refused.text
+    assert refused.status_code == 500 and "is not an Int64" in refused.text
     empty = client.post("/service.asmx", content=envelope.replace("<LeadTypeUID>x", "<LeadTypeUID>1"),
                         headers={"Content-Type": "text/xml; charset=utf-8",
                                  "SOAPAction": f'"{NS}GetClientsforCriteriaAdvanced"'})
