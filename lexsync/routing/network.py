@@ -86,10 +86,10 @@ class AccountEntry:
     criteria: tuple[CriterionEntry, ...]
     group: int  # accounts with equal criteria share a group: evaluated once per lead
     notes: tuple[str, ...]
+    ref: str = ""  # client/account, as route and test name it
 
-    @property
-    def ref(self) -> str:
-        return f"{self.client.key}/{self.key}"
+    def __post_init__(self) -> None:
+        self.ref = f"{self.client.key}/{self.key}"
 
     @property
     def address(self) -> str:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from lexsync.config.models import RoutingSettings
 from lexsync.routing.coverage import Coverage
+from lexsync.routing.network import AccountEntry
 from lexsync.routing.route import RouteResult
 
 ORDER_WORDS = {"Price": "highest price first", "Priority": "lowest priority number first",
@@ -68,13 +70,17 @@ def route_lines(result: RouteResult, settings: RoutingSettings) -> list[str]:
 def merged_reasons(result: RouteResult) -> list[tuple[tuple[str, str, int | None], list[str]]]:
     """Accounts that do not take the lead, by reason (same words, same group), in the order
     of their first account."""
-    merged: dict[tuple[str, str, int | None], list[tuple[int, str]]] = {}
+    merged: dict[tuple[str, str, int | None], list[list[AccountEntry]]] = {}
     for reason, accounts in result.reasons:
-        key = (reason.code, reason.text, reason.criterion)
-        merged.setdefault(key, []).extend((a.index, a.ref) for a in accounts)
-    groups = [(key, sorted(entries)) for key, entries in merged.items()]
-    groups.sort(key=lambda g: g[1][0][0])
-    return [(key, [ref for _, ref in entries]) for key, entries in groups]
+        merged.setdefault((reason.code, reason.text, reason.criterion), []).append(accounts)
+    groups = []
+    for key, lists in merged.items():
+        # Each list is in configuration order already; only merged lists need sorting.
+        accounts = lists[0] if len(lists) == 1 else sorted(
+            (a for found in lists for a in found), key=attrgetter("index"))
+        groups.append((accounts[0].index, key, [a.ref for a in accounts]))
+    groups.sort(key=itemgetter(0))
+    return [(key, refs) for _, key, refs in groups]
 
 
 def route_json(result: RouteResult) -> dict[str, Any]:

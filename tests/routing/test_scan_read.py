@@ -68,11 +68,9 @@ def test_faults_and_refused_keys_are_clear_errors() -> None:
 
 
 def test_sandbox_clock_and_bad_requests() -> None:
-    from starlette.testclient import TestClient
-
     from lexsync.sandbox.app import create_app
 
-    client = TestClient(create_app())
+    client = httpx.Client(transport=_Sync(create_app()), base_url="http://sandbox")
     assert client.post("/_sandbox/clock", json={"now": "2025-06-01T21:00:00-05:00"}).json() == {
         "now": "2025-06-01T21:00:00-05:00", "fixed": True}
     assert client.post("/_sandbox/clock", json={"now": "2025-06-01T21:00"}).status_code == 400
@@ -88,3 +86,19 @@ def test_sandbox_clock_and_bad_requests() -> None:
                         headers={"Content-Type": "text/xml; charset=utf-8",
                                  "SOAPAction": f'"{NS}GetClientsforCriteriaAdvanced"'})
     assert empty.status_code == 200 and "<GetClientsforCriteriaAdvancedResult" in empty.text
+
+
+class _Sync(httpx.BaseTransport):
+    """The ASGI app behind a synchronous httpx client (each request on its own loop)."""
+
+    def __init__(self, app: object) -> None:
+        self.inner = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        async def send() -> httpx.Response:
+            response = await self.inner.handle_async_request(request)
+            await response.aread()
+            return response
+
+        response = run(send())
+        return httpx.Response(response.status_code, headers=response.headers, content=response.content)
