@@ -26,10 +26,13 @@ from lexsync.api.wiretypes import (
     CLIENT_FIELD,
     CLIENT_GROUP,
     CLIENT_ITEM,
+    CLIENT_SCAN,
     LEAD_FIELD,
     LEAD_TYPE,
+    SCAN_CRITERION,
     STATE,
 )
+from lexsync.errors import ApiError, AuthError
 
 # Names used in `calls` and in ApiError.call for the writes.
 CALL_CLIENT_REST = "PATCH /v1/clients"
@@ -195,6 +198,70 @@ class LeadExecApi:
 
     async def get_state_list(self) -> list[dict[str, Any]]:
         return await self._array("GetStateList", STATE)
+
+    async def get_clients_for_criteria_advanced(self, lead_type_uid: int,
+                                                criteria: list[tuple[str, str]]
+                                                ) -> list[dict[str, Any]]:
+        """The buyers LeadExec offers, now, a lead of this type with these (field name, value)
+        pairs. Read-only; a SOAP call because its Criteria parameter is an array."""
+        from lexsync.api.asmx import key_refused
+        from lexsync.api.soap import SOAP_ENV, find_fault
+
+        self._ready()
+        method = "GetClientsforCriteriaAdvanced"
+        settings = self.settings
+        if not settings.api_key:
+            raise AuthError(method, "reads need an API key (api_key is not set)")
+        tags, order = {"Criteria": SCAN_CRITERION.tag}, {SCAN_CRITERION.tag: tuple(SCAN_CRITERION.fields)}
+        parts = (("Key", settings.api_key), ("LeadTypeUID", int(lead_type_uid)),
+                 ("Criteria", [{"Name": name, "Value": value} for name, value in criteria]))
+        inner = "".join(xmlcodec.encode_element(name, value, tags, order) for name, value in parts)
+        namespace = xmlcodec.escape(settings.namespace, {'"': "&quot;"})
+        content = ('<?xml version="1.0" encoding="utf-8"?>'
+                   f'<soap:Envelope xmlns:soap="{SOAP_ENV}"><soap:Body>'
+                   f'<{method} xmlns="{namespace}">{inner}</{method}>'
+                   '</soap:Body></soap:Envelope>').encode()
+        headers = {"Content-Type": "text/xml; charset=utf-8",
+                   "SOAPAction": f'"{settings.soap_action_prefix}{method}"'}
+        sender = self._sender
+        assert sender is not None
+
+        def answer(response: httpx.Response) -> Any:
+            try:
+                root = xmlcodec.parse(method, response.content)
+            except ApiError:
+                return None
+            fault = find_fault(root)
+            if fault is not None:
+                message = sender.redact(fault[1]) or "(empty faultstring)"
+                error = AuthError if key_refused(message) else ApiError
+                raise error(method, message, response.status_code)
+            return root
+
+        def check(response: httpx.Response) -> None:
+            if not response.is_success:
+                answer(response)  # a SOAP fault is final; anything else, the retry policy decides
+
+        response = await sender.send(
+            method, lambda: sender.build_request("POST", f"{settings.root}/service.asmx",
+                                                 content=content, headers=headers),
+            write=False, check=check)
+        root = answer(response) if response.is_success else None
+        if root is None:
+            raise ApiError(method, sender.answer_text(response), response.status_code)
+        result = None
+        for element in root.iter():
+            if isinstance(element.tag, str) and xmlcodec.local(element.tag) == f"{method}Result":
+                result = element
+                break
+        if result is None:
+            raise ApiError(method, f"{method} answered no {method}Result", response.status_code)
+        try:
+            return [xmlcodec.decode_record(item, CLIENT_SCAN) for item in result
+                    if isinstance(item.tag, str)]
+        except xmlcodec.DecodeError as exc:
+            raise ApiError(method, f"{method} answered XML that does not match the reference: "
+                           f"{exc}", 200) from None
 
     async def is_username_unique(self, username: str) -> bool:
         self._ready()

@@ -32,6 +32,10 @@ class LeadExecReads(Protocol):
 
     async def get_state_list(self) -> list[dict[str, Any]]: ...
 
+    async def get_clients_for_criteria_advanced(self, lead_type_uid: int,
+                                                criteria: list[tuple[str, str]]
+                                                ) -> list[dict[str, Any]]: ...
+
 
 class LeadExecWrites(Protocol):
     """The four write calls; each answers the ID LeadExec saved."""

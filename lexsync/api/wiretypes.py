@@ -113,6 +113,15 @@ LEAD_FIELD = Record("LeadFieldType", {
 
 STATE = Record("StateType", {"StateUID": I, "Name": S, "Abbr": S}, required=("StateUID",))
 
+# GetClientsforCriteriaAdvanced: the request's Criteria items and the answer's items. The
+# reference names neither element (docs/wire.md): these names are sent, any name is read.
+SCAN_CRITERION = Record("CriteriaItemType", {"Name": S, "Value": S})
+CLIENT_SCAN = Record("ClientScanType", {
+    "ClientUID": I, "ClientName": S, "ContactFirstName": S, "ContactLastName": S, "Address": S,
+    "Address2": S, "City": S, "State": S, "Country": S, "PostalCode": S, "PhoneNumber": S,
+    "Email": S, "Price": F, "Website": S,
+}, required=("ClientUID",))
+
 # Element names of the items of each list-valued field, for encoding SOAP writes.
 LIST_ITEM_TAGS = {
     "FieldData": CLIENT_FIELD.tag,

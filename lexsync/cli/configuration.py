@@ -42,6 +42,9 @@ def validate(config: str | None, api: str | None, state_path: str | None) -> Non
     methods = sum(len(c.delivery_methods) for c in model.clients.values())
     click.echo(f"The configuration is valid: {len(model.client_groups)} client groups, "
                f"{len(model.clients)} clients, {methods} delivery methods, {accounts} delivery accounts.")
+    from lexsync.cli.routing import warn_lint
+
+    warn_lint(loaded)
 
 
 @click.command()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from lexsync import __version__
-from lexsync.cli import configuration, drift, importing, plan_apply, sandbox, state
+from lexsync.cli import configuration, drift, importing, plan_apply, routing, sandbox, state
 
 
 @click.group()
@@ -28,6 +28,10 @@ main.add_command(drift.drift)
 main.add_command(state.state)
 main.add_command(state.force_unlock)
 main.add_command(sandbox.sandbox)
+main.add_command(routing.route)
+main.add_command(routing.test)
+main.add_command(routing.lint)
+main.add_command(routing.coverage)
 
 if __name__ == "__main__":
     main()

@@ -72,6 +72,9 @@ def plan(config: str | None, api: str | None, state_path: str | None, output_for
         save_plan(bundle.plan, Path(out))
         if output_format == "text":
             out_console.print(f"\nSaved the plan to {out}. Apply exactly it with: lexsync apply {out}")
+    from lexsync.cli.routing import warn_lint
+
+    warn_lint(session.loaded)
     if detailed_exitcode and bundle.plan.has_changes:
         raise SystemExit(EXIT_CHANGES)
 

@@ -259,10 +259,85 @@ class Client(Strict):
         return value
 
 
+class RoutingSettings(Strict):
+    """The `routing:` block: how `lexsync route`, `test` and `coverage` read what LeadExec
+    leaves undocumented (docs/routing.md lists each reading). Nothing here is sent to LeadExec."""
+
+    distribution: AutomationType = Field(
+        default="Price", description="Between clients (the account-wide Distribution setting, not "
+                                     "in the API): Price = highest bid first; Priority = lowest "
+                                     "priority number first; RoundRobin = entry order")
+    tie_break: AutomationType | None = Field(
+        default=None, description="Secondary ordering between clients before entry order")
+    time_zone: str = Field(default="America/Los_Angeles",
+                           description="Platform time zone (IANA): for moments written without "
+                                       "one, and clients without time_zone or time_offset")
+    schedule_time_zone: Literal["client", "platform"] = Field(
+        default="client", description="Read schedule windows in the client's time zone or the "
+                                      "platform's")
+    schedule_end: Literal["exclusive", "inclusive"] = Field(
+        default="exclusive", description="Whether a window's end minute still accepts leads")
+    blocked_windows: Literal["block", "ignore"] = Field(
+        default="block", description="allow: false windows: block = a blackout that wins over "
+                                     "open windows; ignore = the row is not used")
+    priorities: dict[str, int] = Field(
+        default_factory=dict, description="Priority numbers (lower first, 0 highest), not in the "
+                                          "API: by client key or client/account")
+    tier_delivery: list[str] = Field(
+        default_factory=list, description="Clients with Use Tier Delivery: every accepting account "
+                                          "is a buyer, not only the client's first")
+    state_fields: list[str] = Field(default_factory=lambda: ["State"],
+                                    description="Lead fields holding a US state")
+    lead_fields: dict[str, list[str]] = Field(
+        default_factory=dict, description="Lead type -> its lead field names, for lint (optional)")
+    case_sensitive: bool = Field(default=False, description="Compare criterion text with case")
+    between_inclusive: bool = Field(default=True, description="Between includes its bounds")
+    missing_field: Literal["empty", "fail"] = Field(
+        default="empty", description="A criterion on a field the lead lacks: empty = compare "
+                                     "with an empty value; fail = the criterion fails")
+    unevaluated: Literal["pass", "fail"] = Field(
+        default="pass", description="Expression and Function criteria, which lexsync cannot "
+                                    "evaluate: pass (noted) or fail")
+    date_compare: Literal["evaluate", "not_evaluated"] = Field(
+        default="evaluate", description="Evaluate DateCompare by docs/routing.md's reading, or "
+                                        "treat it as not evaluated")
+    distance_compare: Literal["evaluate", "not_evaluated"] = Field(
+        default="evaluate", description="Evaluate Distance_Compare (ZIP,MILES) or treat it as "
+                                        "not evaluated")
+    in_testing: Literal["accept", "skip"] = Field(
+        default="accept", description="Methods in testing still receive leads (test values to "
+                                      "the test URL), or are skipped")
+    orders: Literal["assume_open", "assume_none"] = Field(
+        default="assume_open", description="Accounts with use_order: assume an open order exists, "
+                                           "or none")
+    account_types: list[AccountType] = Field(
+        default_factory=lambda: ["general"], description="Account types the normal scan covers")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {name!r} (an IANA name such as "
+                             "America/Chicago)") from None
+        return name
+
+
+class LintSettings(Strict):
+    """The `lint:` block: rules of `lexsync lint` to leave out."""
+
+    disable: list[str] = Field(default_factory=list, description="Rule ids to turn off")
+
+
 class Configuration(Strict):
     """A whole configuration: one file or the merge of a directory of files."""
 
     lexsync: Settings = Field(default_factory=Settings)
+    routing: RoutingSettings = Field(default_factory=RoutingSettings)
+    lint: LintSettings = Field(default_factory=LintSettings)
     lead_types: list[str] = Field(default_factory=list, description="Lead types used, by name (read-only)")
     client_groups: dict[str, ClientGroup] = Field(default_factory=dict)
     clients: dict[str, Client] = Field(default_factory=dict)

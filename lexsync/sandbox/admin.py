@@ -6,6 +6,7 @@ They are never counted, delayed or faulted.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -113,6 +114,22 @@ async def expire_tokens(request: Request) -> Response:
     return JSONResponse({"ok": True})
 
 
+async def clock(request: Request) -> Response:
+    """POST {"now": ISO date-time with an offset, or null for the real clock}."""
+    ctx = _ctx(request)
+    if request.method == "POST":
+        try:
+            payload = await _json_body(request)
+            value = payload.get("now") if isinstance(payload, dict) else None
+            moment = datetime.fromisoformat(value) if value is not None else None
+            if moment is not None and moment.tzinfo is None:
+                raise ValueError("now needs an offset, e.g. 2025-06-01T21:00:00-05:00")
+        except (ValueError, TypeError) as exc:
+            return _bad(f"now must be an ISO date-time with an offset or null: {exc}")
+        ctx.fixed_now = moment
+    return JSONResponse({"now": ctx.now().isoformat(), "fixed": ctx.fixed_now is not None})
+
+
 async def health(request: Request) -> Response:
     return JSONResponse({"ok": True})
 
@@ -126,4 +143,5 @@ ROUTES: list[Route] = [
     Route("/_sandbox/faults", faults, methods=["GET", "POST"]),
     Route("/_sandbox/mutate", mutate, methods=["POST"]),
     Route("/_sandbox/tokens/expire", expire_tokens, methods=["POST"]),
+    Route("/_sandbox/clock", clock, methods=["GET", "POST"]),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from datetime import UTC, datetime
 
 from lexsync.sandbox.auth import TokenIssuer
 from lexsync.sandbox.config import SandboxConfig
@@ -36,3 +37,8 @@ class SandboxContext:
         self.tokens = TokenIssuer(config.token_ttl_seconds)
         self.faults = FaultController(config)
         self.requests = RequestCounter()
+        self.fixed_now: datetime | None = None  # set through /_sandbox/clock
+
+    def now(self) -> datetime:
+        """The moment GetClientsforCriteriaAdvanced scans at."""
+        return self.fixed_now or datetime.now(UTC)

@@ -10,7 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from lexsync.sandbox import schemas, writes, xmlio
+from lexsync.sandbox import scan, schemas, writes, xmlio
 from lexsync.sandbox.context import SandboxContext
 from lexsync.sandbox.store import Tx
 from lexsync.sandbox.validation import (
@@ -94,7 +94,7 @@ async def endpoint(request: Request) -> Response:
         )
     raw_action = request.headers.get("soapaction")
     method = action_method(raw_action, ns)
-    if method not in WRITES:
+    if method not in WRITES and method != scan.METHOD:
         return fault(
             "Server did not recognize the value of HTTP Header SOAPAction: "
             f"{(raw_action or '').strip(chr(34))}."
@@ -121,6 +121,9 @@ async def endpoint(request: Request) -> Response:
     key = call.find(f"{{{ns}}}Key")
     if key is None or (key.text or "") != ctx.config.api_key:
         return fault("Invalid API key.")
+    if method == scan.METHOD:  # the one SOAP read: it takes an array
+        answer, problem = scan.answer(ctx, call, ns)
+        return fault(problem) if answer is None else Response(answer, media_type="text/xml; charset=utf-8")
     write = WRITES[method]
     try:
         data = validate(xml_to_data(call, write.schema, "", ns), write.schema, "", xml=True)
