@@ -12,6 +12,9 @@ from typing import Any, TextIO
 from lexsync.errors import StateError
 
 STATE_VERSION = 1
+# The resource kinds a state records, and the address shape each has (state/ops.py).
+KINDS = ("client_group", "client", "delivery_method", "delivery_account")
+MAX_SERIAL = 2**63 - 1  # the postgres backend keeps serials as bigint
 
 _RESOURCE_KEYS = {"address", "kind", "remote_id", "parent_id", "sub_ids", "attributes", "depends_on"}
 
@@ -120,9 +123,15 @@ def _parse_document(data: Any, source: str) -> StateDocument:
     if not isinstance(pending, dict) or not all(
             isinstance(p, dict) and isinstance(p.get("kind"), str) for p in pending.values()):
         raise StateError(f"state file {source} is corrupt: pending must map addresses to objects")
+    for address, marker in pending.items():
+        _check_kind(marker["kind"], address, source, f"pending.{address}")
+    serial = _require(data, "serial", int, source)
+    if not 0 <= serial <= MAX_SERIAL:
+        raise StateError(f"state file {source} is corrupt: serial must be between 0 and "
+                         f"{MAX_SERIAL}, not {serial}")
     return StateDocument(
         lineage=_require(data, "lineage", str, source),
-        serial=_require(data, "serial", int, source),
+        serial=serial,
         version=version,
         secret_salt=_require(data, "secret_salt", str, source),
         resources=resources,
@@ -162,13 +171,31 @@ def _parse_resource(address: str, entry: Any, source: str) -> ResourceState:
         )
     return ResourceState(
         address=address,
-        kind=_require(entry, "kind", str, source, where),
+        kind=_check_kind(_require(entry, "kind", str, source, where), address, source, where),
         remote_id=_require(entry, "remote_id", int, source, where),
         parent_id=parent_id,
         sub_ids=dict(sub_ids),
         attributes=dict(attributes),
         depends_on=list(depends_on),
     )
+
+
+def _check_kind(kind: str, address: str, source: str, where: str) -> str:
+    if kind not in KINDS:
+        raise StateError(f"state file {source} is corrupt: {where}.kind {kind!r} is not a "
+                         f"resource kind ({', '.join(KINDS)})")
+    if _kind_of_address(address) != kind:
+        raise StateError(f"state file {source} is corrupt: {where}.kind {kind!r} does not "
+                         "match its address")
+    return kind
+
+
+def _kind_of_address(address: str) -> str | None:
+    """client_group.X / client.X / client.X.delivery_method.Y / client.X.delivery_account.Y."""
+    parts = address.split(".", 3)
+    if len(parts) == 2:
+        return parts[0]
+    return parts[2] if len(parts) == 4 and parts[0] == "client" else None
 
 
 def _is_int(value: Any) -> bool:

@@ -16,9 +16,13 @@ folds the journal into the state file with one ordinary write and removes it.
 
 A journal left by a killed run is replayed by `replay()` when the state is next loaded, if
 it extends exactly the stored document (same lineage and serial); otherwise it was already
-folded in (the fold wrote but the removal did not happen) and is ignored. A torn last line
-is ignored: its call's result is also missing from LeadExec's answer, which is the case
-the applier's pending-create bookkeeping handles.
+folded in (the fold wrote but the removal did not happen) and is ignored. The next run that
+takes the lock folds it into the state file, or removes it when it was folded already
+(`LocalBackend.lock`). A torn last line is ignored: its call's result is also missing from
+LeadExec's answer, which is the case the applier's pending-create bookkeeping handles.
+
+The journal is opened without following links (`files.open_no_follow`): a link planted in
+its place would otherwise have lexsync truncate and overwrite the file it points to.
 """
 
 from __future__ import annotations
@@ -32,9 +36,10 @@ from pathlib import Path
 from typing import Any
 
 from lexsync.state.document import ResourceState, StateDocument
+from lexsync.state.files import ensure_directory, open_no_follow, read_text_no_follow
 
 FSYNC_INTERVAL = 0.2  # seconds: bounds what a power cut can lose, costs ~1% of apply time
-FILE_MODE = 0o600
+WHAT = "state journal"
 # Dict-valued attributes of StateDocument that the applier changes during a run.
 JOURNALED_FIELDS = ("resources", "pending")
 
@@ -118,8 +123,8 @@ class JournalWriter:
         for name in JOURNALED_FIELDS:
             if isinstance(getattr(doc, name, None), dict):
                 setattr(doc, name, TrackedDict(getattr(doc, name)))
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        ensure_directory(self.path.parent)
+        fd = open_no_follow(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, WHAT)
         self.handle = os.fdopen(fd, "w", encoding="utf-8")
         self._line({"lineage": doc.lineage, "base_serial": doc.serial})
         self._sync()
@@ -167,9 +172,8 @@ class JournalWriter:
 
 
 def _entries(path: Path) -> Iterator[dict[str, Any]]:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
+    text = read_text_no_follow(path, WHAT)
+    if text is None:
         return
     for line in text.split("\n"):
         if not line:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -12,9 +13,8 @@ from typing import TextIO
 from lexsync.errors import StateError
 from lexsync.state import journal, lockfile
 from lexsync.state.document import StateDocument
+from lexsync.state.files import FILE_MODE, ensure_directory, remove_stray_temporary_files
 from lexsync.state.lockfile import LockInfo
-
-FILE_MODE = 0o600  # state holds remote IDs and secret hashes: owner only
 
 
 class LocalBackend:
@@ -80,7 +80,23 @@ class LocalBackend:
     @contextlib.contextmanager
     def lock(self, command: str, timeout: float = 0) -> Iterator[LockInfo]:
         with lockfile.hold(self.lock_path, command, timeout, state_name=str(self.path)) as info:
+            self._recover()
             yield info
+
+    def _recover(self) -> None:
+        """What a killed run left, now that no other run can be writing: a journal is folded
+        into the state file (or removed, when it was folded already), and temporary files of
+        interrupted writes are removed. Plans, which take no lock, replay a journal on load."""
+        leftover = journal.journal_path(self.path)
+        if os.path.lexists(leftover):
+            text = self._read_text()
+            if text is not None:
+                doc = StateDocument.from_json(text, str(self.path))
+                self._loaded_serial = doc.serial
+                if journal.replay(leftover, doc):
+                    self.write(doc)
+            os.unlink(leftover)
+        remove_stray_temporary_files(self.path.parent, (self.path.name, self.backup_path.name))
 
     def lock_info(self) -> LockInfo | None:
         return lockfile.read_info(self.lock_path)
@@ -103,10 +119,12 @@ def _atomic_write(path: Path, content: str | Callable[[TextIO], None]) -> None:
     """Replace `path` so a crash leaves either the old or the new content, never a mix.
     `content` is the text, or writes it to the handle it is given."""
     directory = path.parent
-    directory.mkdir(parents=True, exist_ok=True)
+    ensure_directory(directory)
     fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            # Held while the file is written: the stray-file cleanup leaves it alone.
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
             os.fchmod(handle.fileno(), FILE_MODE)
             if isinstance(content, str):
                 handle.write(content)

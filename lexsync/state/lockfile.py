@@ -21,8 +21,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from lexsync.errors import StateError, StateLockedError
+from lexsync.state.files import ensure_directory, open_no_follow, read_text_no_follow
 
 POLL_INTERVAL = 0.1
+WHAT = "lock file"
 
 
 @dataclass(frozen=True)
@@ -54,9 +56,9 @@ def _user() -> str:
 def read_info(path: Path) -> LockInfo | None:
     """The lock's info, or None when there is no lock file or it is still being written."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return LockInfo(**data)
-    except (FileNotFoundError, ValueError, TypeError):
+        text = read_text_no_follow(path, WHAT)
+        return None if text is None else LockInfo(**json.loads(text))
+    except (ValueError, TypeError):
         return None
 
 
@@ -64,7 +66,7 @@ def read_info(path: Path) -> LockInfo | None:
 def hold(path: Path, command: str, timeout: float = 0, *, state_name: str = "") -> Iterator[LockInfo]:
     """Hold the lock at `path` for the duration of the block, waiting up to `timeout` seconds."""
     info = LockInfo.for_this_process(command)
-    path.parent.mkdir(parents=True, exist_ok=True)  # a first apply locks before any state exists
+    ensure_directory(path.parent)  # a first apply locks before any state exists
     deadline = time.monotonic() + max(timeout, 0)
     while True:
         fd = _try_acquire(path)
@@ -95,7 +97,7 @@ def force_unlock(path: Path, lock_id: str) -> None:
 def _try_acquire(path: Path) -> int | None:
     """An fd holding the lock's flock, or None when a live process holds it."""
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+        fd = open_no_follow(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, WHAT)
     except FileExistsError:
         fd = _open_existing(path)
         if fd is None:
@@ -115,7 +117,7 @@ def _try_acquire(path: Path) -> int | None:
 
 def _open_existing(path: Path) -> int | None:
     try:
-        return os.open(path, os.O_RDWR)
+        return open_no_follow(path, os.O_RDWR, WHAT)
     except FileNotFoundError:
         return None
 

@@ -121,11 +121,12 @@ def _documents(draw: st.DrawFn) -> StateDocument:
         secret_salt=draw(st.text(alphabet="0123456789abcdef", min_size=32, max_size=32)),
     )
     for name in draw(st.lists(_names, max_size=4, unique=True)):
-        address = f"client.{name}"
+        kind = draw(st.sampled_from(["client", "client_group", "delivery_method",
+                                     "delivery_account"]))
+        address = f"client.x.{kind}.{name}" if kind.startswith("delivery") else f"{kind}.{name}"
         doc.resources[address] = ResourceState(
             address=address,
-            kind=draw(st.sampled_from(["client", "client_group", "delivery_method",
-                                       "delivery_account"])),
+            kind=kind,
             remote_id=draw(_ids),
             parent_id=draw(st.none() | _ids),
             sub_ids=draw(st.dictionaries(st.text(max_size=10), _ids, max_size=3)),
