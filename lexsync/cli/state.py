@@ -127,8 +127,8 @@ def state_mv(config: str | None, state_path: str | None, source: str, destinatio
 def _history_backend(backend: Any) -> Any:
     if not hasattr(backend, "history"):
         raise LexsyncError(
-            f"state history needs the postgres backend; the local backend keeps only the previous "
-            f"version, in {backend.path}.backup")
+            f"state history needs the postgres backend; the local backend keeps no earlier "
+            f"versions ({backend.path}.backup is a copy of the newest, for a damaged file)")
     return backend
 
 

@@ -88,7 +88,7 @@ class StateDocument:
         except json.JSONDecodeError as exc:
             raise StateError(
                 f"state file {source} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
-                f"{exc.msg}); restore it from {source}.backup or fix it by hand"
+                f"{exc.msg})"
             ) from None
         return _parse_document(data, source)
 

@@ -1,10 +1,17 @@
-"""The local state backend: one JSON file, written atomically, with a backup and a lock file."""
+"""The local state backend: one JSON file, written atomically, with a backup and a lock file.
+
+The backup (`state.json.backup`) is a copy of the state as lexsync last wrote it, for when
+the file is damaged (a bad hand edit, a disk fault). It is written just before the state file,
+so it is never older: a copy of an earlier version would forget the objects created since,
+and the next apply would create them again.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,7 +35,7 @@ class LocalBackend:
 
     def load(self) -> StateDocument:
         text = self._read_text()
-        doc = StateDocument.new() if text is None else StateDocument.from_json(text, str(self.path))
+        doc = StateDocument.new() if text is None else self._parse(text)
         if text is not None:
             # A run killed during apply left its last results in the journal.
             journal.replay(journal.journal_path(self.path), doc)
@@ -43,7 +50,7 @@ class LocalBackend:
         and returns `doc`.
         """
         text = self._read_text()
-        on_disk = None if text is None else StateDocument.from_json(text, str(self.path))
+        on_disk = None if text is None else self._parse(text)
         expected = self._loaded_serial if self._loaded_serial is not None else doc.serial
         if on_disk is not None:
             if on_disk.serial != expected:
@@ -70,9 +77,8 @@ class LocalBackend:
             resources=doc.resources,
             pending=doc.pending,
         )
-        if text is not None:
-            _atomic_write(self.backup_path, text)
-        _atomic_write(self.path, candidate.write_json)
+        _atomic_write(self.backup_path, candidate.write_json)
+        _atomic_write(self.path, self.backup_path)
         doc.serial = new_serial  # only once the file holds it
         self._loaded_serial = new_serial
         return doc
@@ -91,12 +97,27 @@ class LocalBackend:
         if os.path.lexists(leftover):
             text = self._read_text()
             if text is not None:
-                doc = StateDocument.from_json(text, str(self.path))
+                doc = self._parse(text)
                 self._loaded_serial = doc.serial
                 if journal.replay(leftover, doc):
                     self.write(doc)
             os.unlink(leftover)
+        self._renew_backup()
         remove_stray_temporary_files(self.path.parent, (self.path.name, self.backup_path.name))
+
+    def _renew_backup(self) -> None:
+        """Make the backup a copy of the state file again where it is not (one left by an older
+        lexsync, which kept the previous version; a run killed between the two writes)."""
+        try:
+            current = self.path.read_bytes()
+        except FileNotFoundError:
+            return
+        try:
+            if self.backup_path.read_bytes() == current:
+                return
+        except FileNotFoundError:
+            pass
+        _atomic_write(self.backup_path, self.path)
 
     def lock_info(self) -> LockInfo | None:
         return lockfile.read_info(self.lock_path)
@@ -104,20 +125,31 @@ class LocalBackend:
     def force_unlock(self, lock_id: str) -> None:
         lockfile.force_unlock(self.lock_path, lock_id)
 
+    def _parse(self, text: str) -> StateDocument:
+        try:
+            return StateDocument.from_json(text, str(self.path))
+        except StateError as exc:
+            raise StateError(f"{exc.message}; {self._restore_hint()}") from None
+
+    def _restore_hint(self) -> str:
+        return (f"restore it from {self.backup_path} (a copy of the state as lexsync last wrote "
+                "it) or fix it by hand")
+
     def _read_text(self) -> str | None:
         try:
             return self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
         except UnicodeDecodeError:
-            raise StateError(f"state file {self.path} is corrupt: not UTF-8 text") from None
+            raise StateError(f"state file {self.path} is corrupt: not UTF-8 text; "
+                             f"{self._restore_hint()}") from None
         except OSError as exc:
             raise StateError(f"cannot read state file {self.path}: {exc.strerror}") from None
 
 
-def _atomic_write(path: Path, content: str | Callable[[TextIO], None]) -> None:
+def _atomic_write(path: Path, content: str | Path | Callable[[TextIO], None]) -> None:
     """Replace `path` so a crash leaves either the old or the new content, never a mix.
-    `content` is the text, or writes it to the handle it is given."""
+    `content` is the text, a file to copy, or writes the text to the handle it is given."""
     directory = path.parent
     ensure_directory(directory)
     fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
@@ -128,6 +160,10 @@ def _atomic_write(path: Path, content: str | Callable[[TextIO], None]) -> None:
             os.fchmod(handle.fileno(), FILE_MODE)
             if isinstance(content, str):
                 handle.write(content)
+            elif isinstance(content, Path):
+                with content.open("rb") as source:
+                    handle.flush()
+                    shutil.copyfileobj(source, handle.buffer)
             else:
                 content(handle)
             handle.flush()
