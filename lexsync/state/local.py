@@ -122,8 +122,8 @@ class LocalBackend:
     def lock_info(self) -> LockInfo | None:
         return lockfile.read_info(self.lock_path)
 
-    def force_unlock(self, lock_id: str) -> None:
-        lockfile.force_unlock(self.lock_path, lock_id)
+    def force_unlock(self, lock_id: str, force: bool = False) -> str:
+        return lockfile.force_unlock(self.lock_path, lock_id, force)
 
     def _parse(self, text: str) -> StateDocument:
         try:
