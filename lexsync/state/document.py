@@ -49,6 +49,9 @@ class StateDocument:
     # Creates sent (or about to be) whose answer has not been recorded: address -> {"kind",
     # "parent_id"}. A later run looks for these by natural key before creating them again.
     pending: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # SHA-256 of the stored text this document was read from or last written as (None: never
+    # stored). A saved plan records it: a state edited since, even keeping its serial, differs.
+    source_digest: str | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def new(cls) -> StateDocument:
@@ -90,7 +93,9 @@ class StateDocument:
                 f"state file {source} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
                 f"{exc.msg})"
             ) from None
-        return _parse_document(data, source)
+        doc = _parse_document(data, source)
+        doc.source_digest = text_digest(text)
+        return doc
 
     def content_digest(self) -> str:
         """Digest of everything but the serial, so a rewrite of equal content is detectable."""
@@ -102,6 +107,10 @@ class StateDocument:
     def hash_secret(self, value: str) -> str:
         # Salted per state so equal secrets in two states do not produce equal hashes.
         return "sha256:" + hashlib.sha256((self.secret_salt + value).encode("utf-8")).hexdigest()
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _parse_document(data: Any, source: str) -> StateDocument:

@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from lexsync.state.document import ResourceState, StateDocument
+from lexsync.state.document import ResourceState, StateDocument, text_digest
 from lexsync.state.files import ensure_directory, open_no_follow, read_text_no_follow
 
 FSYNC_INTERVAL = 0.2  # seconds: bounds what a power cut can lose, costs ~1% of apply time
@@ -171,10 +171,7 @@ class JournalWriter:
         self._synced_at = self.clock()
 
 
-def _entries(path: Path) -> Iterator[dict[str, Any]]:
-    text = read_text_no_follow(path, WHAT)
-    if text is None:
-        return
+def _entries(text: str) -> Iterator[dict[str, Any]]:
     for line in text.split("\n"):
         if not line:
             continue
@@ -188,11 +185,16 @@ def _entries(path: Path) -> Iterator[dict[str, Any]]:
 
 def replay(path: Path, doc: StateDocument) -> bool:
     """Apply a leftover journal to `doc` in place. True when it was replayed."""
-    entries = _entries(path)
+    text = read_text_no_follow(path, WHAT)
+    if text is None:
+        return False
+    entries = _entries(text)
     header = next(entries, None)
     if header is None or header.get("lineage") != doc.lineage \
             or header.get("base_serial") != doc.serial:
         return False
+    # The document is now the stored text and the journal together.
+    doc.source_digest = text_digest(f"{doc.source_digest}\n{text}")
     for entry in entries:
         field, key, value = entry.get("field"), entry.get("key"), entry.get("value")
         target = getattr(doc, str(field), None) if field in JOURNALED_FIELDS else None

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from lexsync.errors import StateError
 from lexsync.state import journal, lockfile
@@ -65,6 +66,7 @@ class LocalBackend:
                 )
             if on_disk.content_digest() == doc.content_digest():
                 doc.serial = on_disk.serial
+                doc.source_digest = on_disk.source_digest
                 self._loaded_serial = doc.serial
                 return doc
         new_serial = (on_disk.serial if on_disk is not None else doc.serial) + 1
@@ -77,9 +79,12 @@ class LocalBackend:
             resources=doc.resources,
             pending=doc.pending,
         )
-        _atomic_write(self.backup_path, candidate.write_json)
+        written = hashlib.sha256()
+        _atomic_write(self.backup_path,
+                      lambda handle: candidate.write_json(_Digesting(handle, written)))
         _atomic_write(self.path, self.backup_path)
         doc.serial = new_serial  # only once the file holds it
+        doc.source_digest = written.hexdigest()
         self._loaded_serial = new_serial
         return doc
 
@@ -145,6 +150,18 @@ class LocalBackend:
                              f"{self._restore_hint()}") from None
         except OSError as exc:
             raise StateError(f"cannot read state file {self.path}: {exc.strerror}") from None
+
+
+class _Digesting:
+    """A text handle that also hashes what is written through it (as UTF-8)."""
+
+    def __init__(self, handle: TextIO, digest: Any) -> None:
+        self.handle = handle
+        self.digest = digest
+
+    def write(self, text: str) -> int:
+        self.digest.update(text.encode("utf-8"))
+        return self.handle.write(text)
 
 
 def _atomic_write(path: Path, content: str | Path | Callable[[TextIO], None]) -> None:

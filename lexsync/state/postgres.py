@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from lexsync.errors import StateError, StateLockedError
-from lexsync.state.document import StateDocument
+from lexsync.state.document import StateDocument, text_digest
 from lexsync.state.lockfile import (
     POLL_INTERVAL,
     LockInfo,
@@ -200,6 +200,7 @@ class PostgresBackend:
                         "refusing to overwrite a different state")
                 if self._parse(text).content_digest() == doc.content_digest():
                     doc.serial = serial
+                    doc.source_digest = text_digest(text)
                     self._loaded_serial = serial
                     return doc
             new_serial = (row[0] if row is not None else doc.serial) + 1
@@ -230,6 +231,7 @@ class PostgresBackend:
                 "ORDER BY written_at DESC, serial DESC LIMIT %s)",
                 (self.workspace, self.workspace, self.keep_history + 1))
         doc.serial = new_serial  # only once the transaction committed
+        doc.source_digest = text_digest(text)
         self._loaded_serial = new_serial
         return doc
 

@@ -155,3 +155,19 @@ def test_force_unlock_refuses_while_the_holder_runs_and_explains_the_risk(make: 
         assert "still running" in done
         with make().lock("plan") as taken:
             assert taken.id != held.id
+
+
+def test_the_source_digest_is_that_of_the_stored_text(make: Factory) -> None:
+    """What a saved plan records of the state it was made from (engine/planfile.py)."""
+    backend = make()
+    doc = backend.load()
+    _add(doc, "client.acme", 101)
+    backend.write(doc)
+    stored = doc.source_digest
+    assert stored is not None and make().load().source_digest == stored
+    backend.write(doc)  # unchanged: not written again
+    assert doc.source_digest == stored
+    _add(doc, "client.beta", 102)
+    backend.write(doc)
+    assert doc.source_digest != stored
+    assert make().load().source_digest == doc.source_digest
