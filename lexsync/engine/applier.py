@@ -17,6 +17,7 @@ from lexsync.engine.refresh import refresh
 from lexsync.engine.steps import Step
 from lexsync.errors import ApiError
 from lexsync.resources.base import Context, Live
+from lexsync.state import secret_hash
 from lexsync.state.document import ResourceState, StateDocument
 
 
@@ -134,6 +135,10 @@ class Applier:
             return StepOutcome(change.address, change.action, True, change.remote_id)
 
         assert step.desired is not None
+        if kind.sensitive and (unhashed := secret_hash.unstored(step.desired.attrs)):
+            # State keeps secrets as scrypt hashes (~50 ms each): made on a worker thread, not
+            # on the loop that sends the other steps' requests.
+            await asyncio.to_thread(secret_hash.hash_all, unhashed)
         body = kind.build_body(step.desired, step.live, ctx,
                                step.previous.attributes if step.previous else {})
         if change.action is Action.CREATE:

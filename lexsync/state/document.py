@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from lexsync.errors import StateError
+from lexsync.state import secret_hash
+from lexsync.state.secret_hash import SecretHash, SecretKeeper
 
 STATE_VERSION = 1
 # The resource kinds a state records, and the address shape each has (state/ops.py).
@@ -53,31 +55,57 @@ class StateDocument:
     # stored). A saved plan records it: a state edited since, even keeping its serial, differs.
     source_digest: str | None = field(default=None, compare=False, repr=False)
 
+    def __post_init__(self) -> None:
+        self._keeper = SecretKeeper(self.secret_salt)
+        # Addresses (resources and pending) holding hashes of the old form, read from storage.
+        self._legacy_addresses: set[str] = set()
+
     @classmethod
     def new(cls) -> StateDocument:
         return cls(lineage=str(uuid.uuid4()))
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, serial: int | None = None) -> dict[str, Any]:
+        """The stored form (`serial` in place of the document's when given); secrets are
+        SecretHash values, which the state's encoders write as their hashes."""
+        data = {
             "version": self.version,
             "lineage": self.lineage,
-            "serial": self.serial,
+            "serial": self.serial if serial is None else serial,
             "secret_salt": self.secret_salt,
             "resources": {addr: res.to_dict() for addr, res in self.resources.items()},
             # Only when present, so a state without interrupted creates keeps its old shape.
             **({"pending": {a: dict(p) for a, p in self.pending.items()}} if self.pending else {}),
         }
+        if self._keeper.upgrades:
+            self._rewrite_legacy_hashes(data)
+        return data
 
-    def to_json(self) -> str:
+    def _rewrite_legacy_hashes(self, data: dict[str, Any]) -> None:
+        upgrades = self._keeper.upgrades
+        for address in self._legacy_addresses:
+            if address in data["resources"]:
+                entry = data["resources"][address] = dict(data["resources"][address])
+                entry["attributes"] = secret_hash.upgraded(entry["attributes"], upgrades)
+            if address in data.get("pending", {}):
+                data["pending"][address] = secret_hash.upgraded(data["pending"][address], upgrades)
+
+    def has_legacy_hashes_to_rewrite(self) -> bool:
+        """Whether writing the document would rewrite hashes of the old form (their secrets
+        were seen this run), so a run that changes nothing else should still write it."""
+        return bool(self._keeper.upgrades)
+
+    def to_json(self, serial: int | None = None) -> str:
         # Sorted and indented so the file diffs cleanly and its bytes depend only on content.
-        return json.dumps(self.to_dict(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(self.to_dict(serial), sort_keys=True, indent=2, ensure_ascii=False,
+                          default=secret_hash.to_json) + "\n"
 
-    def write_json(self, handle: TextIO) -> None:
+    def write_json(self, handle: TextIO, serial: int | None = None) -> None:
         """`to_json()` written in pieces: an indented dump is built by Python's encoder from
         millions of small strings, ~100 MB at once for a 9,000-resource state."""
-        encoder = json.JSONEncoder(sort_keys=True, indent=2, ensure_ascii=False)
+        encoder = json.JSONEncoder(sort_keys=True, indent=2, ensure_ascii=False,
+                                   default=secret_hash.to_json)
         pieces: list[str] = []
-        for piece in encoder.iterencode(self.to_dict()):
+        for piece in encoder.iterencode(self.to_dict(serial)):
             pieces.append(piece)
             if len(pieces) >= 16_384:
                 handle.write("".join(pieces))
@@ -95,18 +123,36 @@ class StateDocument:
             ) from None
         doc = _parse_document(data, source)
         doc.source_digest = text_digest(text)
+        if secret_hash.LEGACY_PREFIX in text:
+            doc._find_legacy_hashes()
         return doc
+
+    def _find_legacy_hashes(self) -> None:
+        for address, res in self.resources.items():
+            found = set(secret_hash.legacy_hashes(res.attributes))
+            if found:
+                self._keeper.legacy |= found
+                self._legacy_addresses.add(address)
+        for address, marker in self.pending.items():
+            found = set(secret_hash.legacy_hashes(marker))
+            if found:
+                self._keeper.legacy |= found
+                self._legacy_addresses.add(address)
 
     def content_digest(self) -> str:
         """Digest of everything but the serial, so a rewrite of equal content is detectable."""
         data = self.to_dict()
         del data["serial"]
-        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                               default=secret_hash.to_json)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
-    def hash_secret(self, value: str) -> str:
-        # Salted per state so equal secrets in two states do not produce equal hashes.
-        return "sha256:" + hashlib.sha256((self.secret_salt + value).encode("utf-8")).hexdigest()
+    def hash_secret(self, value: str) -> SecretHash:
+        """The secret's hash as state keeps it: scrypt, salted per state so equal secrets in
+        two states do not hash alike; computed only when needed (state/secret_hash.py)."""
+        if self._keeper.salt != self.secret_salt:  # the salt was replaced after creation
+            self._keeper = SecretKeeper(self.secret_salt)
+        return self._keeper.hash(value)
 
 
 def text_digest(text: str) -> str:

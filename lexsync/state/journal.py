@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from lexsync.state import secret_hash
 from lexsync.state.document import ResourceState, StateDocument, text_digest
 from lexsync.state.files import ensure_directory, open_no_follow, read_text_no_follow
 
@@ -164,7 +165,8 @@ class JournalWriter:
             os.unlink(self.path)
 
     def _line(self, entry: dict[str, Any]) -> None:
-        self.handle.write(json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n")
+        self.handle.write(json.dumps(entry, sort_keys=True, ensure_ascii=False,
+                                     default=secret_hash.to_json) + "\n")
 
     def _sync(self) -> None:
         os.fsync(self.handle.fileno())

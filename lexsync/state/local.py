@@ -71,17 +71,9 @@ class LocalBackend:
                 return doc
         new_serial = (on_disk.serial if on_disk is not None else doc.serial) + 1
         del on_disk  # a second copy of every resource: not held while the new file is written
-        candidate = StateDocument(
-            lineage=doc.lineage,
-            serial=new_serial,
-            version=doc.version,
-            secret_salt=doc.secret_salt,
-            resources=doc.resources,
-            pending=doc.pending,
-        )
         written = hashlib.sha256()
         _atomic_write(self.backup_path,
-                      lambda handle: candidate.write_json(_Digesting(handle, written)))
+                      lambda handle: doc.write_json(_Digesting(handle, written), new_serial))
         _atomic_write(self.path, self.backup_path)
         doc.serial = new_serial  # only once the file holds it
         doc.source_digest = written.hexdigest()

@@ -204,7 +204,7 @@ class PostgresBackend:
                     self._loaded_serial = serial
                     return doc
             new_serial = (row[0] if row is not None else doc.serial) + 1
-            text = dataclasses.replace(doc, serial=new_serial).to_json()
+            text = doc.to_json(new_serial)
             who, command = self._author()
             if row is None:
                 inserted = conn.execute(
@@ -419,6 +419,14 @@ class PostgresBackend:
         # vanished keeps its session until the server notices, so only a holder on this machine
         # can be checked.
         info = self.lock_info()
+        # The holder writes who it is just after taking the lock: give it a moment to.
+        deadline = time.monotonic() + 1
+        while info is None and time.monotonic() < deadline:
+            with self._data() as conn:
+                if self._holder_pid(conn) is None:
+                    break
+            time.sleep(POLL_INTERVAL)
+            info = self.lock_info()
         return locked_error(self.name, info, timeout,
                             holder_checked=info is not None and runs_here(info))
 

@@ -54,11 +54,12 @@ def test_content_digest_ignores_serial_but_not_content(sample_doc: StateDocument
 
 def test_hash_secret_is_salted(sample_doc: StateDocument) -> None:
     hashed = sample_doc.hash_secret("hunter2")
-    assert hashed == "sha256:" + __import__("hashlib").sha256(
-        b"00112233445566778899aabbccddeeffhunter2").hexdigest()
-    assert "hunter2" not in hashed
+    assert hashed.stored() == "scrypt:16384:8:1:" + __import__("hashlib").scrypt(
+        b"hunter2", salt=b"00112233445566778899aabbccddeeff", n=16384, r=8, p=1, dklen=32).hex()
+    assert "hunter2" not in hashed.stored()
     other = StateDocument.new()
     assert other.hash_secret("hunter2") != hashed
+    assert other.hash_secret("hunter2").stored() != hashed.stored()
 
 
 @pytest.mark.parametrize(
