@@ -7,7 +7,7 @@ import json
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, Protocol
 
 from lexsync.errors import StateError
 from lexsync.state import secret_hash
@@ -19,6 +19,12 @@ KINDS = ("client_group", "client", "delivery_method", "delivery_account")
 MAX_SERIAL = 2**63 - 1  # the postgres backend keeps serials as bigint
 
 _RESOURCE_KEYS = {"address", "kind", "remote_id", "parent_id", "sub_ids", "attributes", "depends_on"}
+
+
+class TextSink(Protocol):
+    """Where `write_json` writes: a text file, or anything with its `write`."""
+
+    def write(self, text: str, /) -> int: ...
 
 
 @dataclass
@@ -99,7 +105,7 @@ class StateDocument:
         return json.dumps(self.to_dict(serial), sort_keys=True, indent=2, ensure_ascii=False,
                           default=secret_hash.to_json) + "\n"
 
-    def write_json(self, handle: TextIO, serial: int | None = None) -> None:
+    def write_json(self, handle: TextSink, serial: int | None = None) -> None:
         """`to_json()` written in pieces: an indented dump is built by Python's encoder from
         millions of small strings, ~100 MB at once for a 9,000-resource state."""
         encoder = json.JSONEncoder(sort_keys=True, indent=2, ensure_ascii=False,

@@ -65,7 +65,7 @@ def remove_stray_temporary_files(directory: Path, names: tuple[str, ...]) -> lis
     """
     alternatives = "|".join(map(re.escape, names))
     pattern = re.compile(rf"\.(?:{alternatives})\.[a-z0-9_]{{8}}\.tmp\Z")
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(directory))
     except FileNotFoundError:
