@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from lexsync.api.hooks import before_write_sent
 from lexsync.api.redact import Redactor, clip
 from lexsync.api.settings import ApiSettings
 from lexsync.errors import ApiError
@@ -193,6 +194,8 @@ class Sender:
             retry_after: float | None = None
             try:
                 async with self._slots:
+                    if write:
+                        before_write_sent()
                     response = await self._exchange(request)
             except EXCHANGE_ERRORS as exc:
                 log.debug("%s %s -> %s after %.0f ms (%s, attempt %d)", request.method,

@@ -15,6 +15,6 @@ def in_process_sandbox(root: Path) -> tuple[httpx.AsyncBaseTransport, str, dict[
     from lexsync.sandbox.app import SandboxConfig, create_app
 
     directory = root / ".lexsync"
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # state lives here too: owner only
     app = create_app(SandboxConfig(db_path=str(directory / "sandbox.db")))
     return httpx.ASGITransport(app=app), SANDBOX_URL, dict(SANDBOX_CREDENTIALS)

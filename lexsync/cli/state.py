@@ -127,8 +127,8 @@ def state_mv(config: str | None, state_path: str | None, source: str, destinatio
 def _history_backend(backend: Any) -> Any:
     if not hasattr(backend, "history"):
         raise LexsyncError(
-            f"state history needs the postgres backend; the local backend keeps only the previous "
-            f"version, in {backend.path}.backup")
+            f"state history needs the postgres backend; the local backend keeps no earlier "
+            f"versions ({backend.path}.backup is a copy of the newest, for a damaged file)")
     return backend
 
 
@@ -259,8 +259,16 @@ def _migration_ends(config: str | None, state_path: str | None, url: str | None,
 @click.command("force-unlock")
 @state_options
 @click.argument("lock_id")
+@click.option("--force", is_flag=True,
+              help="Remove the lock even though its holder looks alive (its process holds the "
+                   "lock file, or its database session is connected). Only when you are certain "
+                   "that run can no longer change anything: two runs at once create duplicate "
+                   "objects in LeadExec and orphans state does not record.")
 @handle_errors
-def force_unlock(config: str | None, state_path: str | None, lock_id: str) -> None:
-    """Remove a state lock left by a run that can no longer release it."""
-    state_backend(config, state_path).force_unlock(lock_id)
-    click.echo(f"Lock {lock_id} released.")
+def force_unlock(config: str | None, state_path: str | None, lock_id: str, force: bool) -> None:
+    """Remove the state lock LOCK_ID when its holder cannot release it.
+
+    A killed run's lock is taken over by the next run without this. While the holder still
+    runs this is refused unless --force.
+    """
+    click.echo(state_backend(config, state_path).force_unlock(lock_id, force=force))

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from lexsync.api.hooks import BEFORE_WRITE_SENT
 from lexsync.api.protocol import LeadExecClient
 from lexsync.engine.diff import diff
 from lexsync.engine.observe import previous_as_live
@@ -16,6 +17,7 @@ from lexsync.engine.refresh import refresh
 from lexsync.engine.steps import Step
 from lexsync.errors import ApiError
 from lexsync.resources.base import Context, Live
+from lexsync.state import secret_hash
 from lexsync.state.document import ResourceState, StateDocument
 
 
@@ -133,6 +135,10 @@ class Applier:
             return StepOutcome(change.address, change.action, True, change.remote_id)
 
         assert step.desired is not None
+        if kind.sensitive and (unhashed := secret_hash.unstored(step.desired.attrs)):
+            # State keeps secrets as scrypt hashes (~50 ms each): made on a worker thread, not
+            # on the loop that sends the other steps' requests.
+            await asyncio.to_thread(secret_hash.hash_all, unhashed)
         body = kind.build_body(step.desired, step.live, ctx,
                                step.previous.attributes if step.previous else {})
         if change.action is Action.CREATE:
@@ -155,13 +161,27 @@ class Applier:
             if not kind.shown_alone:  # a new one cannot be found by reading
                 raise self._unconfirmed(step, "an earlier run sent this create and was interrupted "
                                               "before recording LeadExec's answer")
-        await self._mark_pending(step, parent_id)
+        marked = False
+
+        def mark() -> None:
+            nonlocal marked
+            if not marked:
+                marked = True
+                self._mark_pending(step, parent_id)
+
+        # Marked just before the request goes out, not while it waits for a token, a
+        # connection or a retry: a kill during that wait leaves no marker for a create never
+        # sent (for a method, one more `state resolve` for someone to do).
+        sending = BEFORE_WRITE_SENT.set(mark)
         try:
             return await kind.write(self.api, body, parent_id)
         except ApiError as exc:
             if not exc.maybe_committed:
                 await self._unmark_pending(address)
                 raise
+            mark()  # something went out; the marker stands even were the hook not called
+        finally:
+            BEFORE_WRITE_SENT.reset(sending)
         # The create may have been saved although its answer was lost: look before retrying.
         found = await self._find_created(step)
         if found is not None:
@@ -212,14 +232,15 @@ class Applier:
         return step.kind.find_live(view, step.change.remote_id, self.ctx, previous,
                                    step.desired.client if step.desired else None)
 
-    async def _mark_pending(self, step: Step, parent_id: int | None) -> None:
-        async with self.state_lock:
-            assert step.desired is not None
-            # What is being sent, so `lexsync state resolve --id` can record it as applied.
-            self.state.pending[step.change.address] = {
-                "kind": step.kind.kind, "parent_id": parent_id,
-                "attributes": dict(step.desired.attrs), "depends_on": list(step.desired.depends_on)}
-            self.save_state(self.state)
+    def _mark_pending(self, step: Step, parent_id: int | None) -> None:
+        # Called from within the API's send. No await here, so no other step's state change
+        # can interleave (every holder of state_lock changes state without awaiting).
+        assert step.desired is not None
+        # What is being sent, so `lexsync state resolve --id` can record it as applied.
+        self.state.pending[step.change.address] = {
+            "kind": step.kind.kind, "parent_id": parent_id,
+            "attributes": dict(step.desired.attrs), "depends_on": list(step.desired.depends_on)}
+        self.save_state(self.state)
 
     async def _unmark_pending(self, address: str) -> None:
         async with self.state_lock:

@@ -75,6 +75,7 @@ class Plan:
     live_digest: str  # digest of every live value the plan read (see _digest_property)
     desired_digest: str  # digest of the desired values (secrets as salted hashes)
     unobservable: list[str] = field(default_factory=list)  # notes on values LeadExec cannot read back
+    state_digest: str = ""  # digest of the state's content (StateDocument.content_digest)
 
     @property
     def actionable(self) -> list[ResourceChange]:
@@ -98,6 +99,7 @@ class Plan:
             "state_serial": self.state_serial,
             "live_digest": self.live_digest,
             "desired_digest": self.desired_digest,
+            "state_digest": self.state_digest,
             "unobservable": list(self.unobservable),
             "changes": [c.to_dict() for c in self.changes],
         }
@@ -112,6 +114,7 @@ class Plan:
             live_digest=data["live_digest"],
             desired_digest=data["desired_digest"],
             unobservable=list(data.get("unobservable", [])),
+            state_digest=data.get("state_digest", ""),
         )
 
 
@@ -138,3 +141,4 @@ def _digest_property(name: str) -> property:
 # After @dataclass: its __init__, __eq__ and __repr__ go through the properties.
 Plan.live_digest = _digest_property("live_digest")  # type: ignore[assignment]
 Plan.desired_digest = _digest_property("desired_digest")  # type: ignore[assignment]
+Plan.state_digest = _digest_property("state_digest")  # type: ignore[assignment]

@@ -12,12 +12,18 @@ from lexsync.errors import LexsyncError, PlanStaleError
 
 
 def check_not_stale(saved: Plan, fresh: Plan) -> None:
-    """A saved plan applies only while state and the live values it was made from are unchanged."""
+    """A saved plan applies only while state (lineage, serial and content) and the live values
+    it was made from are unchanged."""
     reasons = []
     if saved.state_lineage != fresh.state_lineage:
         reasons.append("it was made for a different state (lineage differs)")
     elif saved.state_serial != fresh.state_serial:
         reasons.append(f"state changed since (serial {saved.state_serial} → {fresh.state_serial})")
+    elif not saved.state_digest:
+        reasons.append("it was saved by an older lexsync, without a digest of the state's content")
+    elif saved.state_digest != fresh.state_digest:
+        # An edit that kept the serial (by hand, by another tool) is a change all the same.
+        reasons.append("the state's content changed since (its serial did not)")
     if saved.live_digest != fresh.live_digest:
         reasons.append("LeadExec's live values changed since")
     if saved.desired_digest != fresh.desired_digest:

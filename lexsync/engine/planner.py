@@ -130,6 +130,8 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
         live_digest=functools.partial(digest, live_seen),  # type: ignore[arg-type]
         desired_digest=functools.partial(digest, desired_seen),  # type: ignore[arg-type]
         unobservable=notes,
+        # The text state was read from, fixed now: apply changes the document afterwards.
+        state_digest=state.source_digest or functools.partial(state.content_digest),  # type: ignore[arg-type]
     )
     return PlanBundle(plan=plan, steps=ordered, ctx=ctx)
 

@@ -295,6 +295,8 @@ class Session:
             check_not_stale(saved_plan, bundle.plan)
         if not bundle.plan.has_changes:
             self._record_adopted(bundle, state)
+            if state.has_legacy_hashes_to_rewrite():  # an older lexsync's SHA-256 hashes
+                self.backend.write(state)
             return bundle.plan, None
         if not confirm(bundle.plan):
             return bundle.plan, None

@@ -107,7 +107,7 @@ class Context:
 
     catalog: Catalog
     dialect: str
-    hash_secret: Callable[[str], str]
+    hash_secret: Callable[[str], object]  # state's SecretHash: compares, and is stored, as a hash
     ids: dict[str, int] = field(default_factory=IdMap)  # address → remote ID, grows as creates land
     method_lead_types: dict[str, str] = field(default_factory=dict)  # method address → lead type name
 

@@ -22,6 +22,7 @@ class StateBackend(Protocol):
         """Hold the state lock; raise StateLockedError when another run still holds it."""
         ...
 
-    def force_unlock(self, lock_id: str) -> None:
-        """Remove the lock named `lock_id`, and only that one."""
+    def force_unlock(self, lock_id: str, force: bool = False) -> str:
+        """Remove the lock named `lock_id`, and only that one; refuse (StateLockedError) while
+        its holder is alive unless `force`. Returns what was done, for the user."""
         ...

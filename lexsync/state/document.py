@@ -7,13 +7,24 @@ import json
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, Protocol
 
 from lexsync.errors import StateError
+from lexsync.state import secret_hash
+from lexsync.state.secret_hash import SecretHash, SecretKeeper
 
 STATE_VERSION = 1
+# The resource kinds a state records, and the address shape each has (state/ops.py).
+KINDS = ("client_group", "client", "delivery_method", "delivery_account")
+MAX_SERIAL = 2**63 - 1  # the postgres backend keeps serials as bigint
 
 _RESOURCE_KEYS = {"address", "kind", "remote_id", "parent_id", "sub_ids", "attributes", "depends_on"}
+
+
+class TextSink(Protocol):
+    """Where `write_json` writes: a text file, or anything with its `write`."""
+
+    def write(self, text: str, /) -> int: ...
 
 
 @dataclass
@@ -46,32 +57,61 @@ class StateDocument:
     # Creates sent (or about to be) whose answer has not been recorded: address -> {"kind",
     # "parent_id"}. A later run looks for these by natural key before creating them again.
     pending: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # SHA-256 of the stored text this document was read from or last written as (None: never
+    # stored). A saved plan records it: a state edited since, even keeping its serial, differs.
+    source_digest: str | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._keeper = SecretKeeper(self.secret_salt)
+        # Addresses (resources and pending) holding hashes of the old form, read from storage.
+        self._legacy_addresses: set[str] = set()
 
     @classmethod
     def new(cls) -> StateDocument:
         return cls(lineage=str(uuid.uuid4()))
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, serial: int | None = None) -> dict[str, Any]:
+        """The stored form (`serial` in place of the document's when given); secrets are
+        SecretHash values, which the state's encoders write as their hashes."""
+        data = {
             "version": self.version,
             "lineage": self.lineage,
-            "serial": self.serial,
+            "serial": self.serial if serial is None else serial,
             "secret_salt": self.secret_salt,
             "resources": {addr: res.to_dict() for addr, res in self.resources.items()},
             # Only when present, so a state without interrupted creates keeps its old shape.
             **({"pending": {a: dict(p) for a, p in self.pending.items()}} if self.pending else {}),
         }
+        if self._keeper.upgrades:
+            self._rewrite_legacy_hashes(data)
+        return data
 
-    def to_json(self) -> str:
+    def _rewrite_legacy_hashes(self, data: dict[str, Any]) -> None:
+        upgrades = self._keeper.upgrades
+        for address in self._legacy_addresses:
+            if address in data["resources"]:
+                entry = data["resources"][address] = dict(data["resources"][address])
+                entry["attributes"] = secret_hash.upgraded(entry["attributes"], upgrades)
+            if address in data.get("pending", {}):
+                data["pending"][address] = secret_hash.upgraded(data["pending"][address], upgrades)
+
+    def has_legacy_hashes_to_rewrite(self) -> bool:
+        """Whether writing the document would rewrite hashes of the old form (their secrets
+        were seen this run), so a run that changes nothing else should still write it."""
+        return bool(self._keeper.upgrades)
+
+    def to_json(self, serial: int | None = None) -> str:
         # Sorted and indented so the file diffs cleanly and its bytes depend only on content.
-        return json.dumps(self.to_dict(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(self.to_dict(serial), sort_keys=True, indent=2, ensure_ascii=False,
+                          default=secret_hash.to_json) + "\n"
 
-    def write_json(self, handle: TextIO) -> None:
+    def write_json(self, handle: TextSink, serial: int | None = None) -> None:
         """`to_json()` written in pieces: an indented dump is built by Python's encoder from
         millions of small strings, ~100 MB at once for a 9,000-resource state."""
-        encoder = json.JSONEncoder(sort_keys=True, indent=2, ensure_ascii=False)
+        encoder = json.JSONEncoder(sort_keys=True, indent=2, ensure_ascii=False,
+                                   default=secret_hash.to_json)
         pieces: list[str] = []
-        for piece in encoder.iterencode(self.to_dict()):
+        for piece in encoder.iterencode(self.to_dict(serial)):
             pieces.append(piece)
             if len(pieces) >= 16_384:
                 handle.write("".join(pieces))
@@ -85,20 +125,44 @@ class StateDocument:
         except json.JSONDecodeError as exc:
             raise StateError(
                 f"state file {source} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
-                f"{exc.msg}); restore it from {source}.backup or fix it by hand"
+                f"{exc.msg})"
             ) from None
-        return _parse_document(data, source)
+        doc = _parse_document(data, source)
+        doc.source_digest = text_digest(text)
+        if secret_hash.LEGACY_PREFIX in text:
+            doc._find_legacy_hashes()
+        return doc
+
+    def _find_legacy_hashes(self) -> None:
+        for address, res in self.resources.items():
+            found = set(secret_hash.legacy_hashes(res.attributes))
+            if found:
+                self._keeper.legacy |= found
+                self._legacy_addresses.add(address)
+        for address, marker in self.pending.items():
+            found = set(secret_hash.legacy_hashes(marker))
+            if found:
+                self._keeper.legacy |= found
+                self._legacy_addresses.add(address)
 
     def content_digest(self) -> str:
         """Digest of everything but the serial, so a rewrite of equal content is detectable."""
         data = self.to_dict()
         del data["serial"]
-        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                               default=secret_hash.to_json)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
-    def hash_secret(self, value: str) -> str:
-        # Salted per state so equal secrets in two states do not produce equal hashes.
-        return "sha256:" + hashlib.sha256((self.secret_salt + value).encode("utf-8")).hexdigest()
+    def hash_secret(self, value: str) -> SecretHash:
+        """The secret's hash as state keeps it: scrypt, salted per state so equal secrets in
+        two states do not hash alike; computed only when needed (state/secret_hash.py)."""
+        if self._keeper.salt != self.secret_salt:  # the salt was replaced after creation
+            self._keeper = SecretKeeper(self.secret_salt)
+        return self._keeper.hash(value)
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _parse_document(data: Any, source: str) -> StateDocument:
@@ -120,9 +184,15 @@ def _parse_document(data: Any, source: str) -> StateDocument:
     if not isinstance(pending, dict) or not all(
             isinstance(p, dict) and isinstance(p.get("kind"), str) for p in pending.values()):
         raise StateError(f"state file {source} is corrupt: pending must map addresses to objects")
+    for address, marker in pending.items():
+        _check_kind(marker["kind"], address, source, f"pending.{address}")
+    serial = _require(data, "serial", int, source)
+    if not 0 <= serial <= MAX_SERIAL:
+        raise StateError(f"state file {source} is corrupt: serial must be between 0 and "
+                         f"{MAX_SERIAL}, not {serial}")
     return StateDocument(
         lineage=_require(data, "lineage", str, source),
-        serial=_require(data, "serial", int, source),
+        serial=serial,
         version=version,
         secret_salt=_require(data, "secret_salt", str, source),
         resources=resources,
@@ -162,13 +232,31 @@ def _parse_resource(address: str, entry: Any, source: str) -> ResourceState:
         )
     return ResourceState(
         address=address,
-        kind=_require(entry, "kind", str, source, where),
+        kind=_check_kind(_require(entry, "kind", str, source, where), address, source, where),
         remote_id=_require(entry, "remote_id", int, source, where),
         parent_id=parent_id,
         sub_ids=dict(sub_ids),
         attributes=dict(attributes),
         depends_on=list(depends_on),
     )
+
+
+def _check_kind(kind: str, address: str, source: str, where: str) -> str:
+    if kind not in KINDS:
+        raise StateError(f"state file {source} is corrupt: {where}.kind {kind!r} is not a "
+                         f"resource kind ({', '.join(KINDS)})")
+    if _kind_of_address(address) != kind:
+        raise StateError(f"state file {source} is corrupt: {where}.kind {kind!r} does not "
+                         "match its address")
+    return kind
+
+
+def _kind_of_address(address: str) -> str | None:
+    """client_group.X / client.X / client.X.delivery_method.Y / client.X.delivery_account.Y."""
+    parts = address.split(".", 3)
+    if len(parts) == 2:
+        return parts[0]
+    return parts[2] if len(parts) == 4 and parts[0] == "client" else None
 
 
 def _is_int(value: Any) -> bool:

@@ -16,9 +16,13 @@ folds the journal into the state file with one ordinary write and removes it.
 
 A journal left by a killed run is replayed by `replay()` when the state is next loaded, if
 it extends exactly the stored document (same lineage and serial); otherwise it was already
-folded in (the fold wrote but the removal did not happen) and is ignored. A torn last line
-is ignored: its call's result is also missing from LeadExec's answer, which is the case
-the applier's pending-create bookkeeping handles.
+folded in (the fold wrote but the removal did not happen) and is ignored. The next run that
+takes the lock folds it into the state file, or removes it when it was folded already
+(`LocalBackend.lock`). A torn last line is ignored: its call's result is also missing from
+LeadExec's answer, which is the case the applier's pending-create bookkeeping handles.
+
+The journal is opened without following links (`files.open_no_follow`): a link planted in
+its place would otherwise have lexsync truncate and overwrite the file it points to.
 """
 
 from __future__ import annotations
@@ -31,10 +35,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from lexsync.state.document import ResourceState, StateDocument
+from lexsync.state import secret_hash
+from lexsync.state.document import ResourceState, StateDocument, text_digest
+from lexsync.state.files import ensure_directory, open_no_follow, read_text_no_follow
 
 FSYNC_INTERVAL = 0.2  # seconds: bounds what a power cut can lose, costs ~1% of apply time
-FILE_MODE = 0o600
+WHAT = "state journal"
 # Dict-valued attributes of StateDocument that the applier changes during a run.
 JOURNALED_FIELDS = ("resources", "pending")
 
@@ -118,8 +124,8 @@ class JournalWriter:
         for name in JOURNALED_FIELDS:
             if isinstance(getattr(doc, name, None), dict):
                 setattr(doc, name, TrackedDict(getattr(doc, name)))
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        ensure_directory(self.path.parent)
+        fd = open_no_follow(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, WHAT)
         self.handle = os.fdopen(fd, "w", encoding="utf-8")
         self._line({"lineage": doc.lineage, "base_serial": doc.serial})
         self._sync()
@@ -159,18 +165,15 @@ class JournalWriter:
             os.unlink(self.path)
 
     def _line(self, entry: dict[str, Any]) -> None:
-        self.handle.write(json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n")
+        self.handle.write(json.dumps(entry, sort_keys=True, ensure_ascii=False,
+                                     default=secret_hash.to_json) + "\n")
 
     def _sync(self) -> None:
         os.fsync(self.handle.fileno())
         self._synced_at = self.clock()
 
 
-def _entries(path: Path) -> Iterator[dict[str, Any]]:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        return
+def _entries(text: str) -> Iterator[dict[str, Any]]:
     for line in text.split("\n"):
         if not line:
             continue
@@ -184,11 +187,16 @@ def _entries(path: Path) -> Iterator[dict[str, Any]]:
 
 def replay(path: Path, doc: StateDocument) -> bool:
     """Apply a leftover journal to `doc` in place. True when it was replayed."""
-    entries = _entries(path)
+    text = read_text_no_follow(path, WHAT)
+    if text is None:
+        return False
+    entries = _entries(text)
     header = next(entries, None)
     if header is None or header.get("lineage") != doc.lineage \
             or header.get("base_serial") != doc.serial:
         return False
+    # The document is now the stored text and the journal together.
+    doc.source_digest = text_digest(f"{doc.source_digest}\n{text}")
     for entry in entries:
         field, key, value = entry.get("field"), entry.get("key"), entry.get("value")
         target = getattr(doc, str(field), None) if field in JOURNALED_FIELDS else None

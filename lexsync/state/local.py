@@ -1,20 +1,28 @@
-"""The local state backend: one JSON file, written atomically, with a backup and a lock file."""
+"""The local state backend: one JSON file, written atomically, with a backup and a lock file.
+
+The backup (`state.json.backup`) is a copy of the state as lexsync last wrote it, for when
+the file is damaged (a bad hand edit, a disk fault). It is written just before the state file,
+so it is never older: a copy of an earlier version would forget the objects created since,
+and the next apply would create them again.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import hashlib
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from lexsync.errors import StateError
 from lexsync.state import journal, lockfile
 from lexsync.state.document import StateDocument
+from lexsync.state.files import FILE_MODE, ensure_directory, remove_stray_temporary_files
 from lexsync.state.lockfile import LockInfo
-
-FILE_MODE = 0o600  # state holds remote IDs and secret hashes: owner only
 
 
 class LocalBackend:
@@ -28,7 +36,7 @@ class LocalBackend:
 
     def load(self) -> StateDocument:
         text = self._read_text()
-        doc = StateDocument.new() if text is None else StateDocument.from_json(text, str(self.path))
+        doc = StateDocument.new() if text is None else self._parse(text)
         if text is not None:
             # A run killed during apply left its last results in the journal.
             journal.replay(journal.journal_path(self.path), doc)
@@ -43,7 +51,7 @@ class LocalBackend:
         and returns `doc`.
         """
         text = self._read_text()
-        on_disk = None if text is None else StateDocument.from_json(text, str(self.path))
+        on_disk = None if text is None else self._parse(text)
         expected = self._loaded_serial if self._loaded_serial is not None else doc.serial
         if on_disk is not None:
             if on_disk.serial != expected:
@@ -58,35 +66,71 @@ class LocalBackend:
                 )
             if on_disk.content_digest() == doc.content_digest():
                 doc.serial = on_disk.serial
+                doc.source_digest = on_disk.source_digest
                 self._loaded_serial = doc.serial
                 return doc
         new_serial = (on_disk.serial if on_disk is not None else doc.serial) + 1
         del on_disk  # a second copy of every resource: not held while the new file is written
-        candidate = StateDocument(
-            lineage=doc.lineage,
-            serial=new_serial,
-            version=doc.version,
-            secret_salt=doc.secret_salt,
-            resources=doc.resources,
-            pending=doc.pending,
-        )
-        if text is not None:
-            _atomic_write(self.backup_path, text)
-        _atomic_write(self.path, candidate.write_json)
+        written = hashlib.sha256()
+        _atomic_write(self.backup_path,
+                      lambda handle: doc.write_json(_Digesting(handle, written), new_serial))
+        _atomic_write(self.path, self.backup_path)
         doc.serial = new_serial  # only once the file holds it
+        doc.source_digest = written.hexdigest()
         self._loaded_serial = new_serial
         return doc
 
     @contextlib.contextmanager
     def lock(self, command: str, timeout: float = 0) -> Iterator[LockInfo]:
         with lockfile.hold(self.lock_path, command, timeout, state_name=str(self.path)) as info:
+            self._recover()
             yield info
+
+    def _recover(self) -> None:
+        """What a killed run left, now that no other run can be writing: a journal is folded
+        into the state file (or removed, when it was folded already), and temporary files of
+        interrupted writes are removed. Plans, which take no lock, replay a journal on load."""
+        leftover = journal.journal_path(self.path)
+        if os.path.lexists(leftover):
+            text = self._read_text()
+            if text is not None:
+                doc = self._parse(text)
+                self._loaded_serial = doc.serial
+                if journal.replay(leftover, doc):
+                    self.write(doc)
+            os.unlink(leftover)
+        self._renew_backup()
+        remove_stray_temporary_files(self.path.parent, (self.path.name, self.backup_path.name))
+
+    def _renew_backup(self) -> None:
+        """Make the backup a copy of the state file again where it is not (one left by an older
+        lexsync, which kept the previous version; a run killed between the two writes)."""
+        try:
+            current = self.path.read_bytes()
+        except FileNotFoundError:
+            return
+        try:
+            if self.backup_path.read_bytes() == current:
+                return
+        except FileNotFoundError:
+            pass
+        _atomic_write(self.backup_path, self.path)
 
     def lock_info(self) -> LockInfo | None:
         return lockfile.read_info(self.lock_path)
 
-    def force_unlock(self, lock_id: str) -> None:
-        lockfile.force_unlock(self.lock_path, lock_id)
+    def force_unlock(self, lock_id: str, force: bool = False) -> str:
+        return lockfile.force_unlock(self.lock_path, lock_id, force)
+
+    def _parse(self, text: str) -> StateDocument:
+        try:
+            return StateDocument.from_json(text, str(self.path))
+        except StateError as exc:
+            raise StateError(f"{exc.message}; {self._restore_hint()}") from None
+
+    def _restore_hint(self) -> str:
+        return (f"restore it from {self.backup_path} (a copy of the state as lexsync last wrote "
+                "it) or fix it by hand")
 
     def _read_text(self) -> str | None:
         try:
@@ -94,22 +138,41 @@ class LocalBackend:
         except FileNotFoundError:
             return None
         except UnicodeDecodeError:
-            raise StateError(f"state file {self.path} is corrupt: not UTF-8 text") from None
+            raise StateError(f"state file {self.path} is corrupt: not UTF-8 text; "
+                             f"{self._restore_hint()}") from None
         except OSError as exc:
             raise StateError(f"cannot read state file {self.path}: {exc.strerror}") from None
 
 
-def _atomic_write(path: Path, content: str | Callable[[TextIO], None]) -> None:
+class _Digesting:
+    """A text handle that also hashes what is written through it (as UTF-8)."""
+
+    def __init__(self, handle: TextIO, digest: Any) -> None:
+        self.handle = handle
+        self.digest = digest
+
+    def write(self, text: str) -> int:
+        self.digest.update(text.encode("utf-8"))
+        return self.handle.write(text)
+
+
+def _atomic_write(path: Path, content: str | Path | Callable[[TextIO], None]) -> None:
     """Replace `path` so a crash leaves either the old or the new content, never a mix.
-    `content` is the text, or writes it to the handle it is given."""
+    `content` is the text, a file to copy, or writes the text to the handle it is given."""
     directory = path.parent
-    directory.mkdir(parents=True, exist_ok=True)
+    ensure_directory(directory)
     fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            # Held while the file is written: the stray-file cleanup leaves it alone.
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
             os.fchmod(handle.fileno(), FILE_MODE)
             if isinstance(content, str):
                 handle.write(content)
+            elif isinstance(content, Path):
+                with content.open("rb") as source:
+                    handle.flush()
+                    shutil.copyfileobj(source, handle.buffer)
             else:
                 content(handle)
             handle.flush()

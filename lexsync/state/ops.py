@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import asdict, replace
+import json
+from dataclasses import replace
 from typing import Any
 
 from lexsync.errors import StateError
+from lexsync.state import secret_hash
 from lexsync.state.document import ResourceState, StateDocument
 
 _PARENTED_KINDS = ("delivery_method", "delivery_account")
@@ -31,7 +33,8 @@ def list_addresses(doc: StateDocument, prefix: str | None = None) -> list[str]:
 
 
 def show(doc: StateDocument, address: str) -> dict[str, Any]:
-    return asdict(_get(doc, address))
+    """The resource as state stores it (secrets as their hashes)."""
+    return json.loads(json.dumps(_get(doc, address).to_dict(), default=secret_hash.to_json))
 
 
 def remove(doc: StateDocument, address: str) -> list[str]:

@@ -20,8 +20,14 @@ from datetime import datetime
 from typing import Any
 
 from lexsync.errors import StateError, StateLockedError
-from lexsync.state.document import StateDocument
-from lexsync.state.lockfile import POLL_INTERVAL, LockInfo, locked_error
+from lexsync.state.document import StateDocument, text_digest
+from lexsync.state.lockfile import (
+    POLL_INTERVAL,
+    LockInfo,
+    holder_running_error,
+    locked_error,
+    runs_here,
+)
 
 DEFAULT_WORKSPACE = "default"
 DEFAULT_HISTORY = 20
@@ -194,10 +200,11 @@ class PostgresBackend:
                         "refusing to overwrite a different state")
                 if self._parse(text).content_digest() == doc.content_digest():
                     doc.serial = serial
+                    doc.source_digest = text_digest(text)
                     self._loaded_serial = serial
                     return doc
             new_serial = (row[0] if row is not None else doc.serial) + 1
-            text = dataclasses.replace(doc, serial=new_serial).to_json()
+            text = doc.to_json(new_serial)
             who, command = self._author()
             if row is None:
                 inserted = conn.execute(
@@ -224,6 +231,7 @@ class PostgresBackend:
                 "ORDER BY written_at DESC, serial DESC LIMIT %s)",
                 (self.workspace, self.workspace, self.keep_history + 1))
         doc.serial = new_serial  # only once the transaction committed
+        doc.source_digest = text_digest(text)
         self._loaded_serial = new_serial
         return doc
 
@@ -345,11 +353,14 @@ class PostgresBackend:
             return None  # a row left by a holder whose session ended is not a lock
         return LockInfo(id=row[0], who=row[1], pid=row[2], command=row[3], since=row[4])
 
-    def force_unlock(self, lock_id: str) -> None:
-        """End the session holding the lock named `lock_id`; PostgreSQL then releases it."""
+    def force_unlock(self, lock_id: str, force: bool = False) -> str:
+        """End the session holding the lock named `lock_id`; PostgreSQL then releases it.
+
+        While that session exists its run is taken to be alive: refused unless `force` (for a
+        run whose machine vanished without closing its connection)."""
         with self._data() as conn:
-            row = conn.execute(f"SELECT id, backend_pid FROM {SCHEMA}.locks WHERE workspace = %s",
-                               (self.workspace,)).fetchone()
+            row = conn.execute(f"SELECT id, backend_pid, who, pid, command, since FROM {SCHEMA}.locks "
+                               "WHERE workspace = %s", (self.workspace,)).fetchone()
             holder = self._holder_pid(conn)
             if holder is None:
                 if row is not None:
@@ -361,6 +372,9 @@ class PostgresBackend:
                                  f"its lock info yet (server pid {holder}); try again")
             if row[0] != lock_id:
                 raise StateError(f"lock ID {lock_id} does not match the current lock {row[0]}")
+            info = LockInfo(id=row[0], who=row[2], pid=row[3], command=row[4], since=row[5])
+            if not force:
+                raise holder_running_error(info, self._session_evidence(conn, holder))
             ended = conn.execute("SELECT pg_terminate_backend(%s)", (holder,)).fetchone()[0]
             if not ended:
                 raise StateError(f"could not end the session holding the lock (server pid "
@@ -371,6 +385,22 @@ class PostgresBackend:
             deadline = time.monotonic() + 10
             while self._holder_pid(conn) == holder and time.monotonic() < deadline:
                 time.sleep(POLL_INTERVAL)
+        return (f"Lock {lock_id} released: its database session (server pid {holder}) was ended, "
+                f"though the run that held it ({info.who}, pid {info.pid}) may be still running; "
+                "start no other run until it has ended.")
+
+    @staticmethod
+    def _session_evidence(conn: Any, holder: int) -> str:
+        """What pg_stat_activity says of the session holding the lock."""
+        row = conn.execute("SELECT client_addr::text, state, state_change FROM pg_stat_activity "
+                           "WHERE pid = %s", (holder,)).fetchone()
+        evidence = f"its database session (server pid {holder}"
+        if row is not None:
+            client, state, since = row
+            evidence += f", from {client or 'a local socket'}"
+            if state:
+                evidence += f", {state}" + (f" since {since:%Y-%m-%dT%H:%M:%S%z}" if since else "")
+        return evidence + ") is connected"
 
     def _key_parts(self) -> tuple[int, int]:
         # pg_locks shows a bigint advisory key as two unsigned 32-bit halves.
@@ -385,7 +415,20 @@ class PostgresBackend:
         return None if row is None else row[0]
 
     def _locked_error(self, timeout: float) -> StateLockedError:
-        return locked_error(self.name, self.lock_info(), timeout)
+        # PostgreSQL ends a killed holder's session, which frees the lock; a holder whose machine
+        # vanished keeps its session until the server notices, so only a holder on this machine
+        # can be checked.
+        info = self.lock_info()
+        # The holder writes who it is just after taking the lock: give it a moment to.
+        deadline = time.monotonic() + 1
+        while info is None and time.monotonic() < deadline:
+            with self._data() as conn:
+                if self._holder_pid(conn) is None:
+                    break
+            time.sleep(POLL_INTERVAL)
+            info = self.lock_info()
+        return locked_error(self.name, info, timeout,
+                            holder_checked=info is not None and runs_here(info))
 
 
 def _first_line(exc: BaseException) -> str:

@@ -81,7 +81,8 @@ def test_force_unlock_needs_the_lock_id(project: Path) -> None:
         assert blocked.exit_code == 1 and info.id in blocked.output
         wrong = run("force-unlock", "not-the-id")
         assert wrong.exit_code == 1
-        assert run("force-unlock", info.id).exit_code == 0
+        assert run("force-unlock", info.id).exit_code == 1  # its holder is alive
+        assert run("force-unlock", "--force", info.id).exit_code == 0
 
 
 def free_port() -> int:

@@ -116,7 +116,7 @@ def test_no_secret_in_any_artefact(served: tuple[str, list[str]], tmp_path: Path
              if secret in text]
     assert leaks == []
     state = json.loads((tmp_path / ".lexsync" / "state.json").read_text())
-    assert state["resources"]["client.acme"]["attributes"]["password"].startswith("sha256:")
+    assert state["resources"]["client.acme"]["attributes"]["password"].startswith("scrypt:16384:8:1:")
     for path in files:
         if path.name.startswith(("state.json", "saved.plan")):
             assert stat.S_IMODE(path.stat().st_mode) == 0o600, path

@@ -83,9 +83,9 @@ def test_two_runs_started_together_one_is_refused_never_both_write(made: Workspa
     wrote = [o for o in outputs if "wrote" in o]
     refused = [o for o in outputs if o.startswith("refused")]
     assert len(wrote) == 1 and len(refused) == 1, outputs
-    # The refusal names the holder and how to unlock it.
+    # The refusal names the holder, which runs on this machine and is alive: no force-unlock.
     assert "Lock ID:" in refused[0] and "Command: apply " in refused[0]
-    assert "lexsync force-unlock" in refused[0]
+    assert "still running" in refused[0] and "force-unlock" not in refused[0]
     doc = made().load()
     assert doc.serial == 1 and len(doc.resources) == 1
 
@@ -119,6 +119,23 @@ def test_killed_holder_releases_the_lock_and_leaves_a_valid_state(made: Workspac
     after = made().load()
     assert after.serial == 1 and set(after.resources) == {"client.acme"}
     assert made().lock_info() is None
+
+
+def test_a_holder_on_another_machine_cannot_be_checked_so_force_unlock_is_suggested(
+        made: Workspaces) -> None:
+    holder = made()
+    with holder.lock("apply") as held:
+        with holder._data() as conn:  # as if the run were on a machine that has since vanished
+            conn.execute("UPDATE lexsync.locks SET who = 'ci@runner-gone' WHERE workspace = %s",
+                         (made.workspace,))
+        with pytest.raises(StateLockedError) as info, made().lock("plan"):
+            pass
+        message = info.value.message
+        assert "cannot tell" in message
+        assert f"lexsync force-unlock --force {held.id}" in message
+        # Its session is connected, so force-unlock still needs --force, and says why.
+        with pytest.raises(StateLockedError, match=r"its database session \(server pid \d+"):
+            made().force_unlock(held.id)
 
 
 def test_stale_lock_row_of_a_dead_session_is_not_reported_as_a_lock(made: Workspaces) -> None:

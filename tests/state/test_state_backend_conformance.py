@@ -95,7 +95,8 @@ def test_second_lock_is_refused_with_holder_info(make: Factory) -> None:
     assert f"Who:     {held.who} (pid {held.pid})" in message
     assert "Command: apply" in message
     assert f"Since:   {held.since}" in message
-    assert f"lexsync force-unlock {held.id}" in message
+    # The holder is known to be alive: breaking its lock is not what to do.
+    assert "still running" in message and "force-unlock" not in message
     with make().lock("plan") as again:  # released on exit
         assert again.command == "plan"
 
@@ -132,9 +133,41 @@ def test_lock_gives_up_after_timeout(make: Factory) -> None:
 def test_force_unlock_removes_only_the_named_lock(make: Factory) -> None:
     with make().lock("apply") as held:
         with pytest.raises(StateError, match=f"does not match the current lock {held.id}"):
-            make().force_unlock("not-the-id")
+            make().force_unlock("not-the-id", force=True)
         with pytest.raises(StateLockedError):
             make().lock("plan").__enter__()
-        make().force_unlock(held.id)
+        make().force_unlock(held.id, force=True)
         with make().lock("plan") as taken:
             assert taken.id != held.id
+
+
+def test_force_unlock_refuses_while_the_holder_runs_and_explains_the_risk(make: Factory) -> None:
+    with make().lock("apply") as held:
+        with pytest.raises(StateLockedError) as info:
+            make().force_unlock(held.id)
+        message = info.value.message
+        assert f"lock {held.id} is held by a run that is still running" in message
+        assert f"{held.who} (pid {held.pid})" in message and "apply" in message
+        assert "duplicate" in message and "orphan" in message and "--force" in message
+        with pytest.raises(StateLockedError):  # still locked
+            make().lock("plan").__enter__()
+        done = make().force_unlock(held.id, force=True)
+        assert "still running" in done
+        with make().lock("plan") as taken:
+            assert taken.id != held.id
+
+
+def test_the_source_digest_is_that_of_the_stored_text(make: Factory) -> None:
+    """What a saved plan records of the state it was made from (engine/planfile.py)."""
+    backend = make()
+    doc = backend.load()
+    _add(doc, "client.acme", 101)
+    backend.write(doc)
+    stored = doc.source_digest
+    assert stored is not None and make().load().source_digest == stored
+    backend.write(doc)  # unchanged: not written again
+    assert doc.source_digest == stored
+    _add(doc, "client.beta", 102)
+    backend.write(doc)
+    assert doc.source_digest != stored
+    assert make().load().source_digest == doc.source_digest

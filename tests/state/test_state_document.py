@@ -54,11 +54,12 @@ def test_content_digest_ignores_serial_but_not_content(sample_doc: StateDocument
 
 def test_hash_secret_is_salted(sample_doc: StateDocument) -> None:
     hashed = sample_doc.hash_secret("hunter2")
-    assert hashed == "sha256:" + __import__("hashlib").sha256(
-        b"00112233445566778899aabbccddeeffhunter2").hexdigest()
-    assert "hunter2" not in hashed
+    assert hashed.stored() == "scrypt:16384:8:1:" + __import__("hashlib").scrypt(
+        b"hunter2", salt=b"00112233445566778899aabbccddeeff", n=16384, r=8, p=1, dklen=32).hex()
+    assert "hunter2" not in hashed.stored()
     other = StateDocument.new()
     assert other.hash_secret("hunter2") != hashed
+    assert other.hash_secret("hunter2").stored() != hashed.stored()
 
 
 @pytest.mark.parametrize(
@@ -121,11 +122,12 @@ def _documents(draw: st.DrawFn) -> StateDocument:
         secret_salt=draw(st.text(alphabet="0123456789abcdef", min_size=32, max_size=32)),
     )
     for name in draw(st.lists(_names, max_size=4, unique=True)):
-        address = f"client.{name}"
+        kind = draw(st.sampled_from(["client", "client_group", "delivery_method",
+                                     "delivery_account"]))
+        address = f"client.x.{kind}.{name}" if kind.startswith("delivery") else f"{kind}.{name}"
         doc.resources[address] = ResourceState(
             address=address,
-            kind=draw(st.sampled_from(["client", "client_group", "delivery_method",
-                                       "delivery_account"])),
+            kind=kind,
             remote_id=draw(_ids),
             parent_id=draw(st.none() | _ids),
             sub_ids=draw(st.dictionaries(st.text(max_size=10), _ids, max_size=3)),

@@ -36,7 +36,7 @@ def test_first_write_creates_file_with_serial_1(backend: LocalBackend) -> None:
     assert doc.serial == 1
     on_disk = StateDocument.from_json(backend.path.read_text(), "x")
     assert on_disk == doc
-    assert not backend.backup_path.exists()  # nothing to back up yet
+    assert backend.backup_path.read_bytes() == backend.path.read_bytes()
 
 
 def test_serial_rises_only_when_content_changes(backend: LocalBackend) -> None:
@@ -54,15 +54,15 @@ def test_serial_rises_only_when_content_changes(backend: LocalBackend) -> None:
     assert json.loads(backend.path.read_text())["serial"] == 2
 
 
-def test_previous_version_is_kept_as_backup(backend: LocalBackend) -> None:
+def test_the_backup_is_a_copy_of_the_newest_state(backend: LocalBackend) -> None:
     doc = backend.load()
     _add(doc, "client.acme", 101)
     backend.write(doc)
-    first = backend.path.read_text()
+    assert backend.backup_path.read_bytes() == backend.path.read_bytes()
     _add(doc, "client.beta", 102)
     backend.write(doc)
-    assert backend.backup_path.read_text() == first
     assert set(json.loads(backend.path.read_text())["resources"]) == {"client.acme", "client.beta"}
+    assert backend.backup_path.read_bytes() == backend.path.read_bytes()
 
 
 def test_files_are_owner_only(backend: LocalBackend) -> None:
@@ -80,7 +80,9 @@ def test_files_are_owner_only(backend: LocalBackend) -> None:
 
 def test_corrupt_file_is_a_state_error(backend: LocalBackend) -> None:
     backend.path.write_text('{"version": 1, "lineage": ')
-    with pytest.raises(StateError, match=r"is not valid JSON .*restore it from .*\.backup"):
+    with pytest.raises(StateError, match=r"is not valid JSON .*; restore it from .*"
+                       r"lexsync\.state\.json\.backup \(a copy of the state as lexsync last "
+                       r"wrote it\) or fix it by hand"):
         backend.load()
 
 

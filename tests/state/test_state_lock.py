@@ -75,7 +75,8 @@ def test_force_unlock_needs_the_matching_id(path: Path) -> None:
     with pytest.raises(StateError, match="lock ID wrong does not match the current lock abc-123"):
         backend.force_unlock("wrong")
     assert backend.lock_path.exists()
-    backend.force_unlock("abc-123")
+    # No process holds its flock: the holder is gone, so no --force is needed.
+    assert "no longer running" in backend.force_unlock("abc-123")
     assert not backend.lock_path.exists()
     with pytest.raises(StateError, match="is not locked"):
         backend.force_unlock("abc-123")
@@ -84,7 +85,7 @@ def test_force_unlock_needs_the_matching_id(path: Path) -> None:
 def test_force_unlocked_holder_does_not_remove_the_next_lock(path: Path) -> None:
     first, second = LocalBackend(path), LocalBackend(path)
     with first.lock("apply") as info:
-        first.force_unlock(info.id)
+        first.force_unlock(info.id, force=True)
         with second.lock("plan"):
             pass
         third = LocalBackend(path)
@@ -103,3 +104,44 @@ def test_lock_creates_the_state_directory(tmp_path: Path) -> None:
         backend.write(doc)
     assert backend.path.exists()
     assert not backend.lock_path.exists()
+
+
+def test_force_unlock_of_a_live_apply_is_refused_by_the_cli_unless_forced(
+        tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from lexsync.cli.main import main
+
+    state = tmp_path / "s.json"
+    script = (
+        "import sys, time; from pathlib import Path; from lexsync.state.local import LocalBackend\n"
+        "with LocalBackend(Path(sys.argv[1])).lock('apply') as info:\n"
+        "    print(info.id, flush=True); time.sleep(60)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", script, str(state)], stdout=subprocess.PIPE,
+                             text=True)
+    try:
+        lock_id = child.stdout.readline().strip()
+        runner = CliRunner()
+        refused = runner.invoke(main, ["force-unlock", "--state", str(state), lock_id])
+        assert refused.exit_code == 1
+        assert f"pid {child.pid}" in refused.output and "still running" in refused.output
+        assert LocalBackend(state).lock_path.exists()
+        forced = runner.invoke(main, ["force-unlock", "--state", str(state), "--force", lock_id])
+        assert forced.exit_code == 0, forced.output
+        assert not LocalBackend(state).lock_path.exists()
+        helped = runner.invoke(main, ["force-unlock", "--help"])
+        assert "duplicate" in helped.output and "orphan" in helped.output
+    finally:
+        child.kill()
+        child.wait(5)
+        child.stdout.close()
+
+
+def test_the_lock_message_of_a_live_local_holder_does_not_suggest_force_unlock(
+        path: Path) -> None:
+    with LocalBackend(path).lock("apply"), \
+            pytest.raises(StateLockedError) as info, LocalBackend(path).lock("plan"):
+        pass
+    assert "still running" in info.value.message
+    assert "force-unlock" not in info.value.message

@@ -1,0 +1,64 @@
+"""`state.json.backup` is safe to restore: a copy of the newest state, never one that forgets
+objects an apply created (restoring such a copy made the next apply create them again)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lexsync.cli.main import main
+from lexsync.state.document import ResourceState
+from lexsync.state.journal import JournalWriter, journal_path
+from lexsync.state.local import LocalBackend
+
+
+def _resource(address: str, remote_id: int) -> ResourceState:
+    return ResourceState(address=address, kind="client", remote_id=remote_id)
+
+
+def test_after_an_apply_the_backup_holds_everything_it_recorded(tmp_path: Path) -> None:
+    backend = LocalBackend(tmp_path / "state.json")
+    with backend.lock("apply"):
+        doc = backend.load()
+        journal = JournalWriter(journal_path(backend.path), doc, backend.write)
+        for i in range(3):
+            doc.resources[f"client.c{i}"] = _resource(f"client.c{i}", 100 + i)
+            journal.save(doc)
+        journal.close()
+    assert backend.backup_path.read_bytes() == backend.path.read_bytes()
+    restored = LocalBackend(backend.backup_path).load()
+    assert set(restored.resources) == {"client.c0", "client.c1", "client.c2"}
+
+
+def test_a_backup_older_than_the_state_is_renewed_by_the_next_locked_run(tmp_path: Path) -> None:
+    backend = LocalBackend(tmp_path / "state.json")
+    doc = backend.load()
+    backend.write(doc)
+    old = backend.path.read_text()
+    doc.resources["client.a"] = _resource("client.a", 1)
+    backend.write(doc)
+    backend.backup_path.write_text(old)  # as an earlier lexsync left it: the previous version
+    with backend.lock("plan"):
+        pass
+    assert backend.backup_path.read_bytes() == backend.path.read_bytes()
+
+
+def test_restoring_the_backup_as_the_error_advises_creates_no_duplicate(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ACME_PORTAL_PASSWORD", "portal-secret")
+    runner = CliRunner()
+    assert runner.invoke(main, ["init"]).exit_code == 0
+    first = runner.invoke(main, ["apply", "--api", "sandbox", "--auto-approve"])
+    assert first.exit_code == 0, first.output
+    state = tmp_path / ".lexsync" / "state.json"
+    state.write_text(state.read_text()[:-40])  # damaged, say by a hand edit
+    broken = runner.invoke(main, ["plan", "--api", "sandbox"])
+    assert broken.exit_code == 1
+    assert "restore it from" in broken.output and "state.json.backup" in broken.output
+    shutil.copyfile(tmp_path / ".lexsync" / "state.json.backup", state)
+    after = runner.invoke(main, ["plan", "--api", "sandbox", "--detailed-exitcode"])
+    assert after.exit_code == 0, after.output  # nothing to create again
