@@ -167,13 +167,7 @@ class LeadExecApi:
         return await self._array("GetClientGroups", CLIENT_GROUP)
 
     async def get_client_accounts(self, client_uid: int) -> list[dict[str, Any]]:
-        return await self._accounts("GetClientAccounts", ClientUID=client_uid)
-
-    async def _accounts(self, method: str, **params: object) -> list[dict[str, Any]]:
-        # Every account carries its delivery method whole: each distinct one is decoded once.
-        self._ready()
-        body = await self._asmx.call_body(method, params)
-        return xmlcodec.decode_array_answer(method, body, CLIENT_ACCOUNT, "DeliveryDetails")
+        return await self._array("GetClientAccounts", CLIENT_ACCOUNT, ClientUID=client_uid)
 
     async def get_client_account(self, client_uid: int, account_uid: int
                                  ) -> dict[str, Any] | None:
@@ -184,8 +178,9 @@ class LeadExecApi:
 
     async def get_all_criteria_accounts(self, lead_type_uid: int, lead_field_uid: int,
                                         value: str) -> list[dict[str, Any]]:
-        return await self._accounts("GetAllCriteriaAccounts", LeadTypeUID=lead_type_uid,
-                                    LeadFieldUID=lead_field_uid, Value=value)
+        return await self._array("GetAllCriteriaAccounts", CLIENT_ACCOUNT,
+                                 LeadTypeUID=lead_type_uid, LeadFieldUID=lead_field_uid,
+                                 Value=value)
 
     async def get_lead_types(self) -> list[dict[str, Any]]:
         return await self._array("GetLeadTypes", LEAD_TYPE, LeadTypeUID=0)
