@@ -15,7 +15,7 @@ import httpx
 from lexsync.api import xmlcodec
 from lexsync.api.asmx import AsmxReader
 from lexsync.api.auth import TokenProvider
-from lexsync.api.h1 import H1Transport
+from lexsync.api.httpclient import open_client
 from lexsync.api.redact import Redactor
 from lexsync.api.rest import RestWriter
 from lexsync.api.settings import ApiSettings
@@ -121,13 +121,11 @@ class LeadExecApi:
         self._clock = clock
         self._rand = rand
         self.redact = Redactor(settings.secrets())
-        self._http: httpx.AsyncBaseTransport | None = None
+        self._http: httpx.AsyncClient | None = None
         self._sender: Sender | None = None
 
     async def __aenter__(self) -> LeadExecApi:
-        # Redirects are not followed: the Sender hands back whatever the transport answers.
-        self._http = self._transport or H1Transport(
-            self.settings.parallelism, ssl_context=httpx.create_ssl_context(verify=True))
+        self._http = open_client(self.settings, self._transport)
         sender = Sender(self._http, self.settings, self.redact, self.calls, sleep=self._sleep,
                         clock=self._clock, rand=self._rand)
         self._sender = sender
