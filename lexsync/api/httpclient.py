@@ -107,13 +107,21 @@ def ssl_context(ca_bundle: str | None) -> ssl.SSLContext:
 
 
 def _check_proxies() -> None:
-    """aiohttp reaches proxies over HTTP only: refuse another kind before any request."""
+    """aiohttp reaches proxies over HTTP only: refuse another kind before any request. The
+    URL is not echoed: it may carry a password."""
     for name, url in urllib.request.getproxies().items():
-        scheme = urlsplit(url).scheme.lower() if "://" in url else "http"
-        if name != "no" and scheme not in ("http", "https"):
-            raise SettingsError(
-                f"the {name.upper()}_PROXY environment variable names a {scheme}:// proxy; "
-                "lexsync reaches proxies over http:// or https:// only")
+        if name == "no":
+            continue
+        variable = f"{name.upper()}_PROXY"
+        try:
+            scheme = urlsplit(url).scheme.lower() if "://" in url else "http"
+            httpx.URL(url if "://" in url else f"http://{url}")
+        except (ValueError, httpx.InvalidURL):
+            raise SettingsError(f"the {variable} environment variable is not a URL lexsync "
+                                "can use") from None
+        if scheme not in ("http", "https"):
+            raise SettingsError(f"the {variable} environment variable names a {scheme}:// "
+                                "proxy; lexsync reaches proxies over http:// or https:// only")
 
 
 def open_client(settings: ApiSettings,

@@ -173,3 +173,14 @@ def test_a_missing_ssl_cert_file_is_a_clear_error(tmp_path: Path, variable: str)
     done = plan(tmp_path, f"https://{TARGET}", **{variable: "/nonexistent"})
     assert_clear_failure(done, f"cannot load the CA certificates named by {variable} "
                                "(/nonexistent)")
+
+
+@pytest.mark.parametrize(("value", "says"), [
+    ("socks5://user:proxy-pw-1@127.0.0.1:1080", "names a socks5:// proxy"),
+    ("http://user:proxy-pw-1@[bad", "is not a URL lexsync can use"),
+])
+def test_a_proxy_lexsync_cannot_use_is_a_clear_error_without_its_password(
+        tmp_path: Path, value: str, says: str) -> None:
+    done = plan(tmp_path, f"https://{TARGET}", ALL_PROXY=value)
+    output = assert_clear_failure(done, f"the ALL_PROXY environment variable {says}")
+    assert "proxy-pw-1" not in output
