@@ -1,4 +1,4 @@
-"""CPU per request of lexsync's HTTP path (Sender and transport, no XML decoding).
+"""CPU per request of lexsync's HTTP path (Sender and its AsyncClient, no XML decoding).
 
     python benchmarks/transport_cpu.py URL [--requests 1500]
 
@@ -17,7 +17,6 @@ import time
 
 from lexsync.api.client import LeadExecApi
 from lexsync.api.settings import ApiSettings
-from lexsync.engine import aio
 
 KEY = "sandbox-key"
 PARALLELISM = 16
@@ -71,8 +70,7 @@ def main() -> None:
     parser.add_argument("url")
     parser.add_argument("--requests", type=int, default=1500)
     args = parser.parse_args()
-    aio.collect_less()  # as the command line does
-    print(json.dumps(aio.run(measure(args.url, args.requests))))
+    print(json.dumps(asyncio.run(measure(args.url, args.requests))))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import httpx
 from lexsync.api import xmlcodec
 from lexsync.api.asmx import AsmxReader
 from lexsync.api.auth import TokenProvider
-from lexsync.api.h1 import H1Transport
+from lexsync.api.httpclient import open_client
 from lexsync.api.redact import Redactor
 from lexsync.api.rest import RestWriter
 from lexsync.api.settings import ApiSettings
@@ -124,13 +124,11 @@ class LeadExecApi:
         self._clock = clock
         self._rand = rand
         self.redact = Redactor(settings.secrets())
-        self._http: httpx.AsyncBaseTransport | None = None
+        self._http: httpx.AsyncClient | None = None
         self._sender: Sender | None = None
 
     async def __aenter__(self) -> LeadExecApi:
-        # Redirects are not followed: the Sender hands back whatever the transport answers.
-        self._http = self._transport or H1Transport(
-            self.settings.parallelism, ssl_context=httpx.create_ssl_context(verify=True))
+        self._http = open_client(self.settings, self._transport)
         sender = Sender(self._http, self.settings, self.redact, self.calls, sleep=self._sleep,
                         clock=self._clock, rand=self._rand)
         self._sender = sender
@@ -170,13 +168,7 @@ class LeadExecApi:
         return await self._array("GetClientGroups", CLIENT_GROUP)
 
     async def get_client_accounts(self, client_uid: int) -> list[dict[str, Any]]:
-        return await self._accounts("GetClientAccounts", ClientUID=client_uid)
-
-    async def _accounts(self, method: str, **params: object) -> list[dict[str, Any]]:
-        # Every account carries its delivery method whole: each distinct one is decoded once.
-        self._ready()
-        body = await self._asmx.call_body(method, params)
-        return xmlcodec.decode_array_answer(method, body, CLIENT_ACCOUNT, "DeliveryDetails")
+        return await self._array("GetClientAccounts", CLIENT_ACCOUNT, ClientUID=client_uid)
 
     async def get_client_account(self, client_uid: int, account_uid: int
                                  ) -> dict[str, Any] | None:
@@ -187,8 +179,9 @@ class LeadExecApi:
 
     async def get_all_criteria_accounts(self, lead_type_uid: int, lead_field_uid: int,
                                         value: str) -> list[dict[str, Any]]:
-        return await self._accounts("GetAllCriteriaAccounts", LeadTypeUID=lead_type_uid,
-                                    LeadFieldUID=lead_field_uid, Value=value)
+        return await self._array("GetAllCriteriaAccounts", CLIENT_ACCOUNT,
+                                 LeadTypeUID=lead_type_uid, LeadFieldUID=lead_field_uid,
+                                 Value=value)
 
     async def get_lead_types(self) -> list[dict[str, Any]]:
         return await self._array("GetLeadTypes", LEAD_TYPE, LeadTypeUID=0)

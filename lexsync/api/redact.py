@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import functools
+import json
 import re
 from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
+from xml.sax.saxutils import escape
 
 MASK = "***"
 _SECRET_NAMES = r"Key|Password|FTPPassword|SMTPPassword|client_secret|access_token"
@@ -24,11 +29,33 @@ _PATTERNS: list[re.Pattern[str]] = [
 _MIN_LITERAL = 4
 
 
+_PERCENT = re.compile(r"%[0-9A-F]{2}")
+
+
+@functools.lru_cache(maxsize=256)
+def spellings(secret: str) -> frozenset[str]:
+    """`secret` as a server may echo it: as is, JSON-escaped, percent- or form-encoded (either
+    case of hex), XML-escaped (named or numeric quotes), base64 (standard or URL-safe)."""
+    forms = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1],
+             escape(secret), escape(secret, {'"': "&quot;", "'": "&apos;"}),
+             escape(secret, {'"': "&#34;", "'": "&#39;"})}
+    errors = "surrogatepass"  # an environment value may hold undecodable bytes
+    for encoded in (quote(secret, safe="", errors=errors), quote(secret, errors=errors),
+                    quote_plus(secret, errors=errors)):
+        forms |= {encoded, _PERCENT.sub(lambda m: m.group().lower(), encoded)}
+    raw = secret.encode("utf-8", errors)
+    for encoded_bytes in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
+        encoded = encoded_bytes.decode("ascii")
+        forms |= {encoded, encoded.rstrip("=")}
+    return frozenset(forms)
+
+
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
-    """Return `text` with known secret values and secret-looking fields masked."""
-    for secret in sorted({s for s in secrets if s and len(s) >= _MIN_LITERAL}, key=len,
-                         reverse=True):
-        text = text.replace(secret, MASK)
+    """Return `text` with known secret values (in the usual encodings) and secret-looking
+    fields masked."""
+    forms = {form for s in secrets if s and len(s) >= _MIN_LITERAL for form in spellings(s)}
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, MASK)
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + MASK, text)
     return text

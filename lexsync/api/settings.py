@@ -40,6 +40,13 @@ class ApiSettings:
     backoff_max_seconds: float = 10
     parallelism: int = 16
     allow_insecure_loopback: bool = True
+    # CA certificates to trust instead of the default ones (a file, or a directory as
+    # OpenSSL's c_rehash lays it out); None: SSL_CERT_FILE / SSL_CERT_DIR, else certifi's.
+    ca_bundle: str | None = None
+    # Bounds on one answer: decoded size, and the time from sending to its last byte
+    # (`timeout_seconds` bounds each wait for the next bytes). docs/reliability.md.
+    max_answer_bytes: int = 32 * 1024 * 1024
+    deadline_seconds: float = 120
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
@@ -63,6 +70,8 @@ class ApiSettings:
             raise SettingsError("max_attempts and parallelism must be at least 1")
         if self.timeout_seconds <= 0 or self.retry_budget_seconds < 0:
             raise SettingsError("timeout_seconds must be positive and retry_budget_seconds >= 0")
+        if self.deadline_seconds <= 0 or self.max_answer_bytes < 1:
+            raise SettingsError("deadline_seconds and max_answer_bytes must be positive")
         if self.backoff_base_seconds < 0 or self.backoff_max_seconds < 0:
             raise SettingsError("backoff seconds must not be negative")
 

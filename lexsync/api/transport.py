@@ -1,4 +1,4 @@
-"""One HTTP exchange with LeadExec: bounded concurrency, retries with backoff, logging.
+"""One HTTP exchange with LeadExec: bounded concurrency and answers, retries with backoff.
 
 The retry rules live in `classify`, a pure function, so they can be read and tested alone.
 """
@@ -6,9 +6,9 @@ The retry rules live in `classify`, a pure function, so they can be read and tes
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import random
+import ssl
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
@@ -19,35 +19,38 @@ from typing import Any
 
 import httpx
 
+from lexsync.api.bounded import AnswerRefused, read_bounded
 from lexsync.api.hooks import before_write_sent
+from lexsync.api.httpclient import TRANSPORT_ERRORS, describe, request_not_sent
 from lexsync.api.redact import Redactor, clip
 from lexsync.api.settings import ApiSettings
 from lexsync.errors import ApiError
 
 log = logging.getLogger("lexsync.api")
-# The request line httpx's AsyncClient logged at INFO for every request, kept on its logger
-# so that logs, and filters written for them, stay as they were.
-_http_log = logging.getLogger("httpx")
-
-# The headers httpx's AsyncClient sent with every request (Host and the body's are added
-# by httpx.Request). Only the encodings httpx always decodes are offered.
-DEFAULT_HEADERS: list[tuple[bytes, bytes]] = [
-    (b"Accept", b"*/*"),
-    (b"Accept-Encoding", b"gzip, deflate"),
-    (b"Connection", b"keep-alive"),
-    (b"User-Agent", f"python-httpx/{httpx.__version__}".encode("ascii")),
-]
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
 
 READ_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-# Raised before a single byte of the request left: safe to repeat even a create.
-NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout,
-                   ConnectionRefusedError)
-# In-process transports (httpx.ASGITransport against the sandbox) surface a dropped
-# connection as a bare ConnectionError/OSError instead of an httpx error.
-EXCHANGE_ERRORS = (httpx.TransportError, OSError)
+# What an exchange may fail with. In-process transports (httpx.ASGITransport against the
+# sandbox) surface a dropped connection as a bare ConnectionError/OSError.
+EXCHANGE_ERRORS = TRANSPORT_ERRORS
+# Framing of the body as received; the answer handed on is the decoded body.
+_FRAMING = frozenset({b"content-encoding", b"content-length", b"transfer-encoding"})
+
+
+def certificate_error(error: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate verification failure behind a transport error, if that is what it is
+    (the innermost one: a wrapper may subclass it without OpenSSL's reason)."""
+    found: ssl.SSLCertVerificationError | None = None
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            found = cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return found
 
 
 @dataclass(frozen=True)
@@ -67,10 +70,13 @@ def classify(*, write: bool, status: int | None = None, error: BaseException | N
     Writes are not (a repeated create duplicates a buyer): retry only when the request
     certainly was not processed -- a connect failure, a 429, or a 503 carrying Retry-After.
     Any other 5xx, a read timeout or a connection dropped after sending may have saved the
-    write, so it is reported as maybe committed and never repeated.
+    write, so it is reported as maybe committed and never repeated. A certificate that fails
+    verification fails the same way the next time: never retried.
     """
     if error is not None:
-        if isinstance(error, NOT_SENT_ERRORS):
+        if certificate_error(error) is not None:
+            return Verdict(retry=False)
+        if request_not_sent(error):
             return Verdict(retry=True)
         if isinstance(error, httpx.UnsupportedProtocol | httpx.ProxyError):
             return Verdict(retry=False)
@@ -111,26 +117,23 @@ def backoff_delay(attempt: int, base: float, cap: float, rand: Callable[[], floa
     return rand() * min(cap, base * (2 ** (attempt - 1)))
 
 
-# Parsing a URL is about a twentieth of a request's CPU, and lexsync calls few distinct ones.
-_parse_url = functools.lru_cache(maxsize=1024)(httpx.URL)
-
-RequestFactory = Callable[[], httpx.Request]
 Check = Callable[[httpx.Response], None]
+RequestFactory = Callable[[], httpx.Request]
 
 
 class Sender:
-    """Builds requests for the dialect modules, sends them and applies the retry policy.
+    """Builds requests for the dialect modules, sends them through the one AsyncClient and
+    applies the retry policy.
 
-    Requests go straight to the transport: httpx's AsyncClient adds auth, redirect, cookie
-    and hook handling lexsync does not use, at about a fifth of the CPU of a request. What
-    of it lexsync needs is here: the default headers, the timeout, the body read.
+    At most `parallelism` exchanges run at once (the client's pool is sized to match, so it
+    never queues): an exchange's deadline starts when it gets its turn, not while it waits.
     """
 
-    def __init__(self, transport: httpx.AsyncBaseTransport, settings: ApiSettings,
-                 redactor: Redactor, calls: Counter[str], *, sleep: Sleep = asyncio.sleep,
+    def __init__(self, client: httpx.AsyncClient, settings: ApiSettings, redactor: Redactor,
+                 calls: Counter[str], *, sleep: Sleep = asyncio.sleep,
                  clock: Clock = time.monotonic, rand: Callable[[], float] = random.random
                  ) -> None:
-        self.transport = transport
+        self.client = client
         self.settings = settings
         self.redact = redactor
         self.calls = calls
@@ -138,35 +141,35 @@ class Sender:
         self._clock = clock
         self._rand = rand
         self._slots = asyncio.Semaphore(settings.parallelism)
-        # The extension the transport reads its connect/read/write/pool timeouts from.
-        self._timeout = httpx.Timeout(settings.timeout_seconds).as_dict()
 
     def build_request(self, method: str, url: str, *, data: Mapping[str, str] | None = None,
                       json: Any = None, content: bytes | None = None,
                       headers: Mapping[str, str] | None = None) -> httpx.Request:
-        """A request carrying the default headers and the timeout, as the client built it."""
-        if headers:
-            merged = httpx.Headers(DEFAULT_HEADERS)
-            merged.update(headers)
-            all_headers: httpx.Headers | list[tuple[bytes, bytes]] = merged
-        else:
-            all_headers = DEFAULT_HEADERS
-        return httpx.Request(method, _parse_url(url), headers=all_headers, data=data, json=json,
-                             content=content, extensions={"timeout": dict(self._timeout)})
+        return self.client.build_request(method, url, data=data, json=json, content=content,
+                                         headers=headers)
 
     async def _exchange(self, request: httpx.Request) -> httpx.Response:
-        """One request and its whole body; the connection is free again when this returns."""
-        response = await self.transport.handle_async_request(request)
-        response.request = request
-        if _http_log.isEnabledFor(logging.INFO):
-            _http_log.info('HTTP Request: %s %s "%s %d %s"', request.method, request.url,
-                           response.http_version, response.status_code,
-                           response.reason_phrase)
+        """One request and its whole body, within the deadline and the size bound; the
+        connection is free again when this returns or raises."""
+        deadline = asyncio.timeout(self.settings.deadline_seconds)
         try:
-            await response.aread()
-        finally:
-            await response.aclose()
-        return response
+            async with deadline:
+                response = await self.client.send(request, stream=True)
+                try:
+                    body = await read_bounded(response, self.settings.max_answer_bytes)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            raise httpx.ReadTimeout(
+                f"no complete answer within {self.settings.deadline_seconds:g} s",
+                request=request) from None
+        headers = [(k, v) for k, v in response.headers.raw if k.lower() not in _FRAMING]
+        extensions = {k: v for k, v in response.extensions.items()
+                      if k in ("http_version", "reason_phrase")}
+        return httpx.Response(response.status_code, headers=headers, content=body,
+                              request=request, extensions=extensions)
 
     def answer_text(self, response: httpx.Response) -> str:
         """LeadExec's answer, redacted then shortened, for an error message."""
@@ -176,13 +179,38 @@ class Sender:
             text = repr(response.content[:500])
         return clip(self.redact(text)) or "(empty answer)"
 
+    def _redirect_error(self, call: str, response: httpx.Response) -> ApiError:
+        location = response.headers.get("Location")
+        where = f"to {self.redact(location)}" if location else "without a Location"
+        return ApiError(call, f"LeadExec answered {response.status_code} "
+                        f"{response.reason_phrase}, redirecting {where}; lexsync does not "
+                        "follow redirects: check api_url (https://, host and path)",
+                        response.status_code)
+
+    def _exchange_failure(self, call: str, exc: BaseException, verdict: Verdict) -> ApiError:
+        name, detail = describe(exc)
+        detail = self.redact(detail) or "no detail"
+        bad_certificate = certificate_error(exc)
+        if bad_certificate is not None:
+            reason = getattr(bad_certificate, "verify_message", None) or detail
+            answer = (f"the TLS certificate was refused: {reason}"
+                      " (to trust a private CA, set ca_bundle in the lexsync: settings, or "
+                      "SSL_CERT_FILE)")
+        elif verdict.maybe_committed:
+            answer = f"{name} after the request was sent ({detail}); LeadExec may have saved it"
+        else:
+            answer = f"{name}: {detail}"
+        return ApiError(call, answer, None, retryable=verdict.retry,
+                        maybe_committed=verdict.maybe_committed)
+
     async def send(self, call: str, build: RequestFactory, *, write: bool,
                    check: Check | None = None) -> httpx.Response:
         """Send until success or a final answer; return the response unless it is an error
         the policy decided on (retries exhausted, maybe committed), which raises ApiError.
 
         `check` sees every response first and may raise (a refused key, a SOAP fault).
-        Non-retryable 4xx responses are returned for the caller to interpret.
+        Non-retryable 4xx responses are returned for the caller to interpret; a redirect,
+        an answer past its bounds or one that cannot be decoded raises.
         """
         started = self._clock()
         attempt = 0
@@ -197,27 +225,25 @@ class Sender:
                     if write:
                         before_write_sent()
                     response = await self._exchange(request)
+            except AnswerRefused as exc:
+                # A server that sent this will send it again; a write it answered was read.
+                raise ApiError(call, str(exc), None, maybe_committed=write) from None
             except EXCHANGE_ERRORS as exc:
                 log.debug("%s %s -> %s after %.0f ms (%s, attempt %d)", request.method,
                           request.url.path, type(exc).__name__, (self._clock() - t0) * 1000,
                           call, attempt)
                 verdict = classify(write=write, error=exc)
-                detail = self.redact(str(exc)) or "no detail"
-                if verdict.maybe_committed:
-                    answer = (f"{type(exc).__name__} after the request was sent ({detail}); "
-                              "LeadExec may have saved it")
-                else:
-                    answer = f"{type(exc).__name__}: {detail}"
-                failure = ApiError(call, answer, None, retryable=verdict.retry,
-                                   maybe_committed=verdict.maybe_committed)
+                failure = self._exchange_failure(call, exc, verdict)
             else:
                 # The freed slot went to a waiting request; let it go out before the caller
-                # decodes this answer (a millisecond or two of CPU), or every wait for a slot
-                # would also wait for the decoding of the answer that freed it.
+                # decodes this answer, or every wait for a slot would also wait for the
+                # decoding of the answer that freed it.
                 await asyncio.sleep(0)
                 log.debug("%s %s -> %d in %.0f ms (%s, attempt %d)", request.method,
                           request.url.path, response.status_code,
                           (self._clock() - t0) * 1000, call, attempt)
+                if response.is_redirect or 300 <= response.status_code < 400:
+                    raise self._redirect_error(call, response)
                 if check is not None:
                     check(response)
                 if response.is_success:

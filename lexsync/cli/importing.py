@@ -40,7 +40,8 @@ def _api_opener(settings: Any, api: str | None, root: Path) -> Any:
     api_settings = ApiSettings(
         base_url=url or settings.api_url or DEFAULT_API_URL, dialect=settings.dialect,
         api_key=values["api_key"], client_id=values["client_id"], client_secret=values["client_secret"],
-        namespace=settings.soap_namespace, parallelism=settings.parallelism)
+        namespace=settings.soap_namespace, parallelism=settings.parallelism,
+        ca_bundle=settings.ca_bundle)
     return lambda: LeadExecApi(api_settings, transport=transport)
 
 

@@ -78,6 +78,10 @@ class Settings(Strict):
     credentials: Credentials = Field(default_factory=Credentials)
     state: StateSettings = Field(default_factory=StateSettings)
     parallelism: int = Field(default=16, ge=1, le=64, description="Concurrent API calls")
+    ca_bundle: str | None = Field(
+        default=None, description="CA certificates to trust for HTTPS (a PEM file or a hashed "
+                                  "directory), relative to the working directory; default: "
+                                  "SSL_CERT_FILE / SSL_CERT_DIR, else the certifi bundle")
 
 
 class ClientGroup(Strict):

@@ -142,6 +142,7 @@ class Session:
             dialect=settings.dialect, api_key=api_key, client_id=client_id,
             client_secret=client_secret, namespace=settings.soap_namespace,
             parallelism=self.options.parallelism or settings.parallelism,
+            ca_bundle=settings.ca_bundle,
         )
 
     def open_api(self) -> Any:

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from lexsync.sandbox import admin, asmx, asmx_lean, rest, soap, xmlio
+from lexsync.sandbox import admin, asmx, rest, soap, xmlio
 from lexsync.sandbox.config import FAULT_KINDS, SandboxConfig
 from lexsync.sandbox.context import SandboxContext
 from lexsync.sandbox.faults import drop_connection
@@ -81,6 +81,37 @@ def _error_response(dialect: str, status: int, retry_after: int) -> Response:
     return PlainTextResponse("System.Exception: An error has occurred.", status_code=500)
 
 
+# What the sandbox reads of one request body, as lexsync reads at most this of an answer.
+MAX_REQUEST_BYTES = 32 * 1024 * 1024
+
+
+class _BodyTooLarge(Exception):
+    """A request body went past MAX_REQUEST_BYTES while it was read."""
+
+
+def _bounded(receive: Receive) -> Receive:
+    received = 0
+
+    async def bounded() -> Any:
+        nonlocal received
+        message = await receive()
+        received += len(message.get("body", b""))
+        if received > MAX_REQUEST_BYTES:
+            raise _BodyTooLarge
+        return message
+
+    return bounded
+
+
+def _too_large() -> Response:
+    # As IIS refuses a body over its maxAllowedContentLength.
+    return PlainTextResponse("The request entity is too large.", status_code=413)
+
+
+async def _too_large_error(request: Request, exc: Exception) -> Response:
+    return _too_large()
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
     # A sandbox bug must still look like the real service's 500, not Starlette's.
     return _error_response(_dialect(request.scope), 500, 0)
@@ -89,27 +120,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
 class SandboxApp(Starlette):
     """Starlette plus an outer layer that sees uvicorn's own `send` (needed to drop sockets)."""
 
-    async def _call(self, scope: Scope, receive: Receive, send: Send, name: str) -> None:
-        """The innermost step of an API call: an ASMX read takes the lean path (asmx_lean),
-        anything else, or a read it declines, goes through Starlette."""
-        if _dialect(scope) == "asmx":  # for a counted call: /service.asmx/{method}
-            ctx: SandboxContext = self.state.sandbox
-            try:
-                response, receive = await asmx_lean.answer(ctx, name, scope, receive)
-            except Exception:
-                # As Starlette's ServerErrorMiddleware does: the service's 500, then the
-                # error itself for uvicorn's log (or an in-process client).
-                await _error_response("asmx", 500, 0)(scope, receive, send)
-                raise
-            if response is not None:
-                start = {"type": "http.response.start", "status": response.status_code,
-                         "headers": response.raw_headers}  # fmt: skip
-                await send(start)
-                await send({"type": "http.response.body", "body": response.body})
-                return
-        await super().__call__(scope, receive, send)
-
-    async def _held(self, scope: Scope, receive: Receive, send: Send, mode: str, name: str) -> None:
+    async def _held(self, scope: Scope, receive: Receive, send: Send, mode: str) -> None:
         """The write picked by `hold_write`: processed, then its answer held back ("after"),
         or held before anything is done ("before"); a killed client never learns the result."""
         ctx: SandboxContext = self.state.sandbox
@@ -123,7 +134,7 @@ class SandboxApp(Starlette):
         async def keep(message: Any) -> None:
             answer.append(message)
 
-        await self._call(scope, receive, keep, name)
+        await super().__call__(scope, receive, keep)
         await _hold(ctx)
         for message in answer:
             await send(message)
@@ -132,6 +143,11 @@ class SandboxApp(Starlette):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        declared = _header(scope, b"content-length") or ""
+        if declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
+            await _too_large()(scope, receive, send)
+            return
+        receive = _bounded(receive)
         ctx: SandboxContext = self.state.sandbox
         name = call_name(scope, ctx.config.namespace)
         if name is None:
@@ -143,11 +159,11 @@ class SandboxApp(Starlette):
             await asyncio.sleep(delay)
         hold = ctx.faults.take_hold() if is_write(name) else None
         if hold is not None:
-            await self._held(scope, receive, send, hold, name)
+            await self._held(scope, receive, send, hold)
             return
         fault = ctx.faults.next_fault()
         if fault is None:
-            await self._call(scope, receive, send, name)
+            await super().__call__(scope, receive, send)
             return
         dialect = _dialect(scope)
         retry_after = ctx.faults.retry_after_seconds
@@ -162,7 +178,7 @@ class SandboxApp(Starlette):
             async def swallow(message: Any) -> None:
                 return None
 
-            await self._call(scope, receive, swallow, name)
+            await super().__call__(scope, receive, swallow)
             if ctx.faults.lost_answer_as() == "drop":
                 await drop_connection(send)
             else:
@@ -192,6 +208,7 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
         Route("/service.asmx/{method}", asmx.read, methods=["GET", "POST"]),
         *admin.ROUTES,
     ]
-    app = SandboxApp(routes=routes, exception_handlers={Exception: _unexpected_error})
+    app = SandboxApp(routes=routes, exception_handlers={
+        _BodyTooLarge: _too_large_error, Exception: _unexpected_error})
     app.state.sandbox = SandboxContext(config)
     return app

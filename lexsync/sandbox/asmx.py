@@ -140,7 +140,7 @@ def reads_form(method: str, http_method: str) -> bool:
 
 
 async def read(request: Request) -> Response:
-    """The Starlette route; `app.SandboxApp` answers plain reads without it (asmx_lean)."""
+    """The Starlette route of every ASMX read."""
     method = request.path_params["method"]
     form = await request.form() if reads_form(method, request.method) else None
     fields = form.multi_items() if form is not None else []

@@ -269,7 +269,7 @@ def test_string_escaping_round_trip(value: str) -> None:
     assert (fromstring(encode_element("Notes", value, {})).text or "") == value
 
 
-def test_accounts_sharing_a_method_share_its_decoded_dict() -> None:
+def test_accounts_sharing_a_method_each_carry_it_decoded() -> None:
     method = ("<DeliveryDetails><ClientDeliveryUID>9</ClientDeliveryUID><Name>post</Name>"
               "</DeliveryDetails>")
     account = "<ClientAccountType><ClientAccountUID>{}</ClientAccountUID>" + method + "</ClientAccountType>"
@@ -283,4 +283,5 @@ def test_accounts_sharing_a_method_share_its_decoded_dict() -> None:
         first, second = run(go())  # type: ignore[misc]
         assert first["DeliveryDetails"] == {"ClientDeliveryUID": 9, "Name": "post",
                                             "FieldSettings": [], "DeliveryDays": []}
-        assert first["DeliveryDetails"] is second["DeliveryDetails"]  # decoded once
+        assert second["DeliveryDetails"] == first["DeliveryDetails"]
+        assert second["DeliveryDetails"] is not first["DeliveryDetails"]  # no shared object

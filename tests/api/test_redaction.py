@@ -64,3 +64,62 @@ def test_no_secret_in_logs_or_errors(caplog: pytest.LogCaptureFixture) -> None:
     everything = logged + "\n".join(errors)
     for secret in (API_KEY, CLIENT_SECRET, TOKEN, *PASSWORDS):
         assert secret not in everything
+
+
+# A secret with every character the encodings below change.
+ODD_SECRET = 'p@ss "w/rd"&<x>+é 1\\'
+
+
+def echoed_forms(secret: str) -> dict[str, str]:
+    """How a server may echo `secret` in an error answer."""
+    import base64
+    import html
+    import json
+    import re
+    from urllib.parse import quote, quote_plus
+
+    return {
+        "json": json.dumps(secret)[1:-1],
+        "json, non-ASCII kept": json.dumps(secret, ensure_ascii=False)[1:-1],
+        "url": quote(secret, safe=""),
+        "url, lower-case hex": re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(),
+                                      quote(secret, safe="")),
+        "form": quote_plus(secret),
+        "xml text": html.escape(secret, quote=False),
+        "xml attribute": html.escape(secret, quote=True),
+        "xml numeric quotes": secret.replace("&", "&amp;").replace("<", "&lt;").replace(
+            ">", "&gt;").replace('"', "&#34;"),
+        "base64": base64.b64encode(secret.encode()).decode(),
+        "base64 unpadded": base64.b64encode(secret.encode()).decode().rstrip("="),
+        "base64 url-safe": base64.urlsafe_b64encode(secret.encode()).decode(),
+    }
+
+
+@pytest.mark.parametrize("form", sorted(echoed_forms(ODD_SECRET)))
+def test_a_secret_echoed_in_an_encoding_is_redacted(form: str) -> None:
+    echoed = echoed_forms(ODD_SECRET)[form]
+    assert echoed != ODD_SECRET  # the encoding changed it: a plain replace would miss it
+    out = redact(f"invalid value '{echoed}' for Username", [ODD_SECRET])
+    assert echoed not in out and out == "invalid value '***' for Username"
+
+
+def test_a_password_echoed_encoded_in_an_error_answer_never_reaches_the_message() -> None:
+    forms = echoed_forms(ODD_SECRET)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/authorization/token":
+            return token_response()
+        return httpx.Response(400, text="rejected: " + " | ".join(forms.values()))
+
+    body = {"Info": {"ClientUID": 0, "Password": ODD_SECRET}, "FieldData": []}
+
+    async def go() -> str:
+        async with make_api(handler) as api:
+            with pytest.raises(ApiError) as info:
+                await api.write_client(body)
+            return str(info.value)
+
+    message = run(go())
+    assert message.startswith("PATCH /v1/clients failed (HTTP 400): rejected: ***")
+    for form, echoed in forms.items():
+        assert echoed not in message, form

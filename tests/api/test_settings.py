@@ -35,3 +35,11 @@ def test_defaults_and_dialect() -> None:
                                60, 0.5, 10, 16)
     with pytest.raises(SettingsError, match="dialect"):
         ApiSettings(dialect="graphql")  # type: ignore[arg-type]
+
+
+def test_answer_bounds_default_and_must_be_positive() -> None:
+    s = ApiSettings()
+    assert (s.max_answer_bytes, s.deadline_seconds, s.ca_bundle) == (32 * 1024 * 1024, 120, None)
+    for bad in ({"deadline_seconds": 0}, {"max_answer_bytes": 0}):
+        with pytest.raises(SettingsError, match="deadline_seconds and max_answer_bytes"):
+            ApiSettings(**bad)  # type: ignore[arg-type]

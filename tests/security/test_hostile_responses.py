@@ -8,9 +8,11 @@ the read parsers and the write-answer parsers through a mock transport.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -150,6 +152,9 @@ def test_entity_expansion_and_external_entities_are_refused() -> None:
             raise AssertionError("a DOCTYPE with entities must be refused")
 
 
-def test_report_fuzz_figures() -> None:
+@pytest.fixture(scope="module", autouse=True)
+def _report_fuzz_figures() -> Iterator[None]:
+    """After the module: how many hostile answers were tried, for the reliability report."""
+    yield
     if CASES["count"]:
         report("fuzz", {"api_response_cases": CASES["count"]})
