@@ -59,10 +59,11 @@ def _mappings(m: int, count: int) -> list[str]:
     return out
 
 
-def render(shape: Shape, *, price_bump: int = 0) -> str:
+def render(shape: Shape, *, price_bump: int = 0, parallelism: int = 16) -> str:
     """The configuration as YAML text. `price_bump` changes the price of the first account
     of client 0 only (the one-attribute change scenario)."""
-    lines = ["lexsync:", "  dialect: rest", "lead_types: [Auto Insurance]", "client_groups:"]
+    lines = ["lexsync:", "  dialect: rest", f"  parallelism: {parallelism}",
+             "lead_types: [Auto Insurance]", "client_groups:"]
     for g in range(shape.groups):
         lines.append(f"  tier{g}: {{description: Tier {g} buyers, display_order: {g + 1}}}")
     lines.append("clients:")
@@ -103,8 +104,8 @@ def render(shape: Shape, *, price_bump: int = 0) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(directory: Path, shape: Shape, *, price_bump: int = 0) -> Path:
+def write(directory: Path, shape: Shape, *, price_bump: int = 0, parallelism: int = 16) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "lexsync.yaml"
-    path.write_text(render(shape, price_bump=price_bump), encoding="utf-8")
+    path.write_text(render(shape, price_bump=price_bump, parallelism=parallelism), encoding="utf-8")
     return path
