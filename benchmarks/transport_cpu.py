@@ -71,7 +71,6 @@ def main() -> None:
     parser.add_argument("url")
     parser.add_argument("--requests", type=int, default=1500)
     args = parser.parse_args()
-    aio.collect_less()  # as the command line does
     print(json.dumps(aio.run(measure(args.url, args.requests))))
 
 

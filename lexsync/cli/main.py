@@ -100,7 +100,6 @@ def session_for(config: str | None, api: str | None, state_path: str | None, **e
 @click.version_option(__version__, prog_name="lexsync")
 def main() -> None:
     """Declarative configuration-as-code for LeadExec: plan, then apply."""
-    aio.collect_less()
 
 
 @main.command()

@@ -8,11 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lexsync.engine.diff import diff
-from lexsync.engine.observe import previous_as_live
 from lexsync.engine.plan import Action
 from lexsync.engine.planner import PlanBundle
 from lexsync.engine.refresh import refresh
-from lexsync.engine.steps import Step
+from lexsync.engine.steps import Step, previous_as_live
 from lexsync.errors import ApiError
 from lexsync.resources.base import Context, Live
 from lexsync.state.document import ResourceState, StateDocument
