@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ruamel.yaml import YAML
@@ -175,7 +175,8 @@ def read_with_c_parser(text: str, display: str, positions: Positions | None) -> 
     the end of the text (a syntax error could come first where the pure parser reads it),
     and a top level that is not a mapping (only a mapping is a configuration; libyaml and
     ruamel differ on, e.g., a block scalar's text at the top level)."""
-    builder = _Builder(c_events(text), display, positions)
+    parser = CParser(text)
+    builder = _Builder(parser.get_event, display, positions)
     try:
         value = builder.document()
     except ConfigError:
@@ -184,12 +185,14 @@ def read_with_c_parser(text: str, display: str, positions: Positions | None) -> 
         return None
     except YAMLError:
         return None
+    finally:
+        parser.dispose()
     return value if isinstance(value, dict) else None
 
 
 def read_with_pure_parser(text: str, display: str, positions: Positions | None) -> object:
     try:
-        return build(pure_events(text), display, positions)
+        return build(pure_events(text).__next__, display, positions)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -203,20 +206,11 @@ def pure_events(text: str) -> Iterator[Event]:
     return YAML(typ="safe", pure=True).parse(text)
 
 
-def c_events(text: str) -> Iterator[Event]:
-    """ruamel's C parser (libyaml, as ruamel.yaml.clib builds it)."""
-    parser = CParser(text)
-    try:
-        yield from iter(parser.get_event, None)  # None once the stream has ended
-    finally:
-        parser.dispose()
-
-
-def build(events: Iterator[Event], display: str, positions: Positions | None) -> object:
-    """The document's values from its events; every key's and value's position recorded into
-    `positions` when given. Raises ConfigError for what lexsync refuses, and the parser's
-    YAMLError for what is not YAML."""
-    return _Builder(events, display, positions).document()
+def build(next_event: Callable[[], Event], display: str, positions: Positions | None) -> object:
+    """The document's values from its parser's events; every key's and value's position
+    recorded into `positions` when given. Raises ConfigError for what lexsync refuses, and the
+    parser's YAMLError for what is not YAML."""
+    return _Builder(next_event, display, positions).document()
 
 
 class _Scalars:
@@ -256,8 +250,9 @@ class _Builder:
     An alias is built anew from the events of the node its anchor named, as composing and
     constructing the document would (fresh containers for every path)."""
 
-    def __init__(self, events: Iterator[Event], display: str, positions: Positions | None) -> None:
-        self.source = events
+    def __init__(self, next_event: Callable[[], Event], display: str,
+                 positions: Positions | None) -> None:
+        self.next_event = next_event
         self.display = display
         self.positions = positions
         self.scalars = _Scalars()
@@ -295,14 +290,14 @@ class _Builder:
 
     def _next(self) -> Event:
         if not (self.replaying or self.recording):
-            return next(self.source)
+            return self.next_event()
         while self.replaying:
             event = next(self.replaying[-1], None)
             if event is not None:
                 break
             self.replaying.pop()
         else:
-            event = next(self.source)
+            event = self.next_event()
         for events in self.recording:
             events.append(event)
         return event
@@ -367,12 +362,11 @@ class _Builder:
                         event.start_mark)
 
     def _scalar(self, event: ScalarEvent) -> object:
-        if event.tag is not None:
-            self._check_tag(event)
-            return self.scalars.tagged(str(event.tag), event.value)
-        if event.implicit[0]:  # plain: its text decides its type
-            return self.scalars.plain(event.value)
-        return event.value
+        tag = event.tag
+        if tag is None:  # plain, its text decides its type; or quoted, text
+            return self.scalars.plain(event.value) if event.implicit[0] else event.value
+        self._check_tag(event)
+        return self.scalars.tagged(str(tag), event.value)
 
     def _sequence(self, path: ValuePath, depth: int, mark: object) -> list:
         result: list = []
@@ -393,13 +387,17 @@ class _Builder:
             else:
                 key = self._unlocated(key_event, path, depth)
             value_event = self._next()
-            problem = self._key_problem(key, key_event, result, path)
-            if problem is not None:
-                self._unlocated(value_event, path, depth)
-                self.diagnostics.append(Diagnostic(problem, _loc(self.display, key_event.start_mark)))
-                continue
+            if isinstance(key, (dict, list)) or key == "<<" or key in result:
+                problem = self._key_problem(key, key_event, result, path)
+                if problem is not None:
+                    self._unlocated(value_event, path, depth)
+                    self.diagnostics.append(Diagnostic(problem, _loc(self.display, key_event.start_mark)))
+                    continue
             if self.positions is None:
-                result[key] = self._node(value_event, path, depth)
+                if type(value_event) is ScalarEvent and value_event.anchor is None:
+                    result[key] = self._scalar(value_event)  # the usual value, read at once
+                else:
+                    result[key] = self._node(value_event, path, depth)
                 continue
             value_path = (*path, key)
             self._locate(value_path, value_event, key_mark=key_event.start_mark)
