@@ -14,8 +14,8 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
 
     When `asyncio.run` finishes it calls `signal.getsignal(SIGINT)`, which builds (and drops)
     an error message holding repr() of its handler: a partial over the main task, so the repr
-    of the task's *result*. For a plan of thousands of resources that repr cost seconds of
-    CPU, twice per run. Handing the result over through a closure keeps the task's result None.
+    of the task's *result*, a walk over the whole plan and state for the CLI's commands.
+    Handing the result over through a closure keeps the task's result None.
     """
     box: list[T] = []
 
