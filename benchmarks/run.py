@@ -155,14 +155,14 @@ class Workspace:
 
 
 def run_lexsync(code: Code, sandbox: Sandbox, directory: Path, *args: str) -> Run:
-    """`lexsync ARGS -c DIR --api URL` in a new process, timed from its start to its exit."""
+    """`lexsync ARGS -c CONFIG --api URL` in a new process, timed from its start to its exit."""
     phases = directory.with_name(directory.name + ".phases.json")
     phases.unlink(missing_ok=True)
     env = {**os.environ, **CREDENTIALS, **ENVIRONMENT, "PYTHONPATH": str(code.root)}
     sandbox.reset_requests()
     started = time.perf_counter()
     process = subprocess.Popen(
-        [code.python, str(SCENARIO), str(phases), *args, "-c", str(directory / "lexsync.yaml"),
+        [code.python, str(SCENARIO), str(phases), *args, "-c", str(config_path(directory)),
          "--api", sandbox.url], cwd=code.root, env=env, stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert process.stderr is not None
@@ -175,6 +175,11 @@ def run_lexsync(code: Code, sandbox: Sandbox, directory: Path, *args: str) -> Ru
         raise RuntimeError(f"lexsync {' '.join(args)} exited {exit_code}:\n{stderr[-3000:].decode()}")
     cpu = {"total": usage.ru_utime + usage.ru_stime, **json.loads(phases.read_text())}
     return Run(wall, cpu, usage.ru_maxrss / 1024, exit_code, sandbox.requests())
+
+
+def config_path(directory: Path) -> Path:
+    """The workload's one file, or its directory when it takes several (workload.write)."""
+    return directory / "lexsync.yaml" if len(list(directory.glob("*.yaml"))) == 1 else directory
 
 
 def floor_wall(sandbox: Sandbox, parallelism: int) -> float:
