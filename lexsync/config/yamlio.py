@@ -322,7 +322,7 @@ class _Builder:
         try:
             value = self._content(event, path, depth)
         finally:
-            self.recording.remove(events)
+            self.recording.pop()  # anchored nodes nest: this one is the last
         self.anchors[str(event.anchor)] = events
         return value
 
