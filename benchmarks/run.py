@@ -1,17 +1,23 @@
 """Benchmark lexsync against the sandbox over a real socket with 50 ms latency per request.
 
     python benchmarks/run.py --clients 100,300,1000
+    python benchmarks/run.py --clients 1000 --compare ../other-checkout --compare-python PY
 
 For each size: generate the workload, start `lexsync sandbox serve` on a SQLite file, then run
-in separate processes (own CPU time and peak memory): the initial apply, a no-change plan, a
-plan and apply after changing one account's price, and a plan targeted at one client. Call
-counts come from the sandbox's /_sandbox/requests. Prints a table; asserts nothing.
+the `lexsync` command as a user runs it, each time in a new process: the initial apply, a
+no-change plan, a plan and an apply after changing one account's price, and a plan targeted at
+one client. Wall time runs from starting the process to its exit; CPU time and peak memory are
+the process's own (wait4). Call counts come from the sandbox's /_sandbox/requests. Prints a
+table; asserts nothing.
 
 The no-change plan runs `--plan-runs` times and its row shows the median run (the spread in
 its note): on a small shared machine one run can be 10% off. The "sandbox floor" row makes the
 same reads with a client that does nothing else (floor.py), once before each of the plan's
-runs: what the sandbox and the machine allowed any client at that moment, against the same
-lower bound.
+runs: what the sandbox and the machine allowed any client at that moment.
+
+`--compare ROOT` also runs the `lexsync` of another checkout (with `--compare-python`, or its
+.venv) in every scenario, against the same sandbox and data, alternating with this checkout's
+runs, so both see the machine as it was then.
 """
 
 from __future__ import annotations
@@ -19,30 +25,42 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.workload import Shape, write  # noqa: E402
+from benchmarks.workload import ENVIRONMENT, Shape, write  # noqa: E402
 
 READ_PREFIXES = ("Get", "is")
+CREDENTIALS = {"LEADEXEC_API_KEY": "sandbox-key", "LEADEXEC_CLIENT_ID": "sandbox",
+               "LEADEXEC_CLIENT_SECRET": "sandbox-secret"}
+SCENARIO = Path(__file__).resolve().parent / "scenario.py"
+
+
+@dataclass(frozen=True)
+class Code:
+    """A checkout whose `lexsync` command is measured."""
+
+    name: str
+    root: Path
+    python: str
 
 
 @dataclass
 class Row:
     clients: int
     scenario: str
+    code: str
     calls: int
     minimum: int
     writes: int
@@ -55,6 +73,17 @@ class Row:
     @property
     def ratio(self) -> float:
         return self.wall / self.lower_bound if self.lower_bound else float("nan")
+
+
+@dataclass
+class Run:
+    """One process: wall from start to exit, its CPU, peak memory, exit code and phases."""
+
+    wall: float
+    cpu: dict[str, float]
+    peak_mb: float
+    exit_code: int
+    calls: dict[str, int]
 
 
 def free_port() -> int:
@@ -95,40 +124,62 @@ class Sandbox:
         self.process.wait(timeout=10)
 
 
-def scenario(kind: str, directory: Path, url: str, parallelism: int, *targets: str) -> dict[str, Any]:
-    command = [sys.executable, "-m", "benchmarks.scenario", kind, str(directory), url,
-               "--parallelism", str(parallelism)]
-    for target in targets:
-        command += ["--target", target]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"{kind} failed:\n{done.stderr[-3000:]}")
-    return dict(json.loads(done.stdout))
+class Workspace:
+    """The workload directory (configuration, state, sandbox database) and its sandbox; saved
+    and restored so that every checkout's apply starts from the same data."""
+
+    def __init__(self, directory: Path, latency_ms: int) -> None:
+        self.directory = directory
+        self.latency_ms = latency_ms
+        self.sandbox: Sandbox | None = None
+
+    def start(self) -> Sandbox:
+        if self.sandbox is None:
+            self.sandbox = Sandbox(self.directory / "sandbox.db", self.latency_ms)
+        return self.sandbox
+
+    def stop(self) -> None:
+        if self.sandbox is not None:
+            self.sandbox.close()
+            self.sandbox = None
+
+    def save(self, name: str) -> None:
+        self.stop()
+        shutil.copytree(self.directory, self.directory.with_name(f"{self.directory.name}.{name}"),
+                        dirs_exist_ok=True)
+
+    def restore(self, name: str) -> None:
+        self.stop()
+        shutil.rmtree(self.directory)
+        shutil.copytree(self.directory.with_name(f"{self.directory.name}.{name}"), self.directory)
 
 
-def measure(sandbox: Sandbox, name: str, kind: str, directory: Path, shape: Shape, minimum: int,
-            parallelism: int, latency: float, *targets: str, runs: int = 1,
-            before_each: Callable[[], None] | None = None) -> Row:
-    measured: list[tuple[dict[str, Any], dict[str, int]]] = []
-    for _ in range(runs):
-        if before_each is not None:
-            before_each()
-        sandbox.reset_requests()
-        result = scenario(kind, directory, sandbox.url, parallelism, *targets)
-        measured.append((result, sandbox.requests()))
-    measured.sort(key=lambda run: run[0]["wall"])
-    result, calls = measured[(runs - 1) // 2]  # the median run (the lower one of two)
-    total = sum(calls.values())
-    writes = sum(v for k, v in calls.items() if not k.startswith(READ_PREFIXES) and k != "token")
-    cpu = {k.removeprefix("cpu_"): float(v) for k, v in result.items() if k.startswith("cpu_")}
-    note = ""
-    if runs > 1:
-        note = (f"median of {runs} runs ({measured[0][0]['wall']:.2f}-"
-                f"{measured[-1][0]['wall']:.2f} s)")
-    if result.get("failed") or result.get("verify_problems"):
-        note = f"failed={result.get('failed')} verify={result.get('verify_problems')}"
-    return Row(shape.clients, name, total, minimum, writes, result["wall"],
-               minimum * latency / parallelism, cpu, result["peak_mb"], note)
+def run_lexsync(code: Code, sandbox: Sandbox, directory: Path, *args: str) -> Run:
+    """`lexsync ARGS -c CONFIG --api URL` in a new process, timed from its start to its exit."""
+    phases = directory.with_name(directory.name + ".phases.json")
+    phases.unlink(missing_ok=True)
+    env = {**os.environ, **CREDENTIALS, **ENVIRONMENT, "PYTHONPATH": str(code.root)}
+    sandbox.reset_requests()
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [code.python, str(SCENARIO), str(phases), *args, "-c", str(config_path(directory)),
+         "--api", sandbox.url], cwd=code.root, env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    stderr = process.stderr.read()  # until the process closes it, at its exit
+    _pid, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    exit_code = process.returncode
+    if exit_code not in (0, 2):
+        raise RuntimeError(f"lexsync {' '.join(args)} exited {exit_code}:\n{stderr[-3000:].decode()}")
+    cpu = {"total": usage.ru_utime + usage.ru_stime, **json.loads(phases.read_text())}
+    return Run(wall, cpu, usage.ru_maxrss / 1024, exit_code, sandbox.requests())
+
+
+def config_path(directory: Path) -> Path:
+    """The workload's one file, or its directory when it takes several (workload.write)."""
+    return directory / "lexsync.yaml" if len(list(directory.glob("*.yaml"))) == 1 else directory
 
 
 def floor_wall(sandbox: Sandbox, parallelism: int) -> float:
@@ -139,64 +190,94 @@ def floor_wall(sandbox: Sandbox, parallelism: int) -> float:
     return float(json.loads(done.stdout)["wall"])
 
 
-def floor_row(shape: Shape, minimum: int, parallelism: int, latency: float,
-              walls: list[float]) -> Row:
-    walls = sorted(walls)
-    return Row(shape.clients, "sandbox floor", minimum, minimum, 0, walls[(len(walls) - 1) // 2],
-               minimum * latency / parallelism, {}, 0,
-               f"the plan's reads, no client work; median of {len(walls)} "
-               f"({walls[0]:.2f}-{walls[-1]:.2f} s), each run just before a plan's")
+def row(shape: Shape, scenario: str, code: Code, runs: list[Run], minimum: int,
+        lower_bound: float, expected_exit: int) -> Row:
+    runs = sorted(runs, key=lambda r: r.wall)
+    median = runs[(len(runs) - 1) // 2]  # the lower one of two
+    calls = sum(median.calls.values())
+    writes = sum(v for k, v in median.calls.items() if not k.startswith(READ_PREFIXES) and k != "token")
+    note = f"median of {len(runs)} runs ({runs[0].wall:.2f}-{runs[-1].wall:.2f} s)" if len(runs) > 1 else ""
+    if any(r.exit_code != expected_exit for r in runs):
+        note = f"exit codes {[r.exit_code for r in runs]}, expected {expected_exit}"
+    return Row(shape.clients, scenario, code.name, calls, minimum, writes, median.wall,
+               lower_bound, median.cpu, median.peak_mb, note)
 
 
-def run_size(shape: Shape, work: Path, latency_ms: int, parallelism: int, full_apply: bool,
-             plan_runs: int) -> list[Row]:
+def run_size(shape: Shape, work: Path, codes: list[Code], latency_ms: int, parallelism: int,
+             full_apply: bool, plan_runs: int) -> list[Row]:
     latency = latency_ms / 1000
     n = shape.clients
-    directory = work / f"clients-{n}"
-    write(directory, shape)
-    sandbox = Sandbox(directory / "sandbox.db", latency_ms)
+
+    def bound(minimum: int) -> float:
+        return minimum * latency / parallelism
+
+    space = Workspace(work / f"clients-{n}", latency_ms)
+    write(space.directory, shape, parallelism=parallelism)
+    space.save("empty")
     rows: list[Row] = []
     # Minimum reads of any plan: GetLeadTypes, GetLeadFields, GetStateList, GetClientList,
     # GetClientGroups, then per client GetClientAccounts and GetClientData (fields are managed).
     plan_reads = 5 + 2 * n
     try:
         # Initial apply: the plan reads (no client exists yet), a token, one write per resource,
-        # and the read-back of everything written.
+        # and the read-back of everything written. Each checkout starts from the empty sandbox;
+        # this checkout's (the last) result is what the later scenarios read.
         apply_min = 5 + 1 + shape.writes + (2 + 2 * n)
-        rows.append(measure(sandbox, "initial apply", "apply", directory, shape, apply_min,
-                            parallelism, latency))
+        for code in codes:
+            space.restore("empty")
+            run = run_lexsync(code, space.start(), space.directory, "apply", "--auto-approve")
+            rows.append(row(shape, "initial apply", code, [run], apply_min, bound(apply_min), 0))
+        space.save("applied")
         if not full_apply:
             return rows
-        # The floor runs alternate with the plan's, so both see the machine as it was then.
+        sandbox = space.start()
+        # The floor and each checkout's plan alternate, so all see the machine as it was then.
         floors: list[float] = []
-        plan = measure(sandbox, "no-change plan", "plan", directory, shape, plan_reads,
-                       parallelism, latency, runs=plan_runs,
-                       before_each=lambda: floors.append(floor_wall(sandbox, parallelism)))
-        rows += [floor_row(shape, plan_reads, parallelism, latency, floors), plan]
-        write(directory, shape, price_bump=1)
-        rows.append(measure(sandbox, "1 change: plan", "plan", directory, shape, plan_reads,
-                            parallelism, latency))
-        # + a token, the one write, and reading back that client's accounts (and the list).
-        rows.append(measure(sandbox, "1 change: apply", "apply", directory, shape,
-                            plan_reads + 1 + 1 + 2, parallelism, latency))
+        plans: dict[Code, list[Run]] = {code: [] for code in codes}
+        for _ in range(plan_runs):
+            floors.append(floor_wall(sandbox, parallelism))
+            for code in codes:
+                plans[code].append(run_lexsync(code, sandbox, space.directory, "plan",
+                                               "--detailed-exitcode"))
+        floors.sort()
+        rows.append(Row(n, "sandbox floor", "-", plan_reads, plan_reads, 0,
+                        floors[(len(floors) - 1) // 2], bound(plan_reads), {}, 0,
+                        f"the plan's reads, no client work; median of {len(floors)} "
+                        f"({floors[0]:.2f}-{floors[-1]:.2f} s), each run just before the plans"))
+        rows += [row(shape, "no-change plan", code, plans[code], plan_reads, bound(plan_reads), 0)
+                 for code in codes]
+        write(space.directory, shape, price_bump=1, parallelism=parallelism)
+        for code in codes:
+            run = run_lexsync(code, sandbox, space.directory, "plan", "--detailed-exitcode")
+            rows.append(row(shape, "1 change: plan", code, [run], plan_reads, bound(plan_reads), 2))
         # Catalog (3), GetClientList, and the one client's accounts and field data.
-        rows.append(measure(sandbox, "--target 1 client", "plan", directory, shape, 6,
-                            parallelism, latency, "client.buyer00000"))
+        for code in codes:
+            run = run_lexsync(code, sandbox, space.directory, "plan", "--detailed-exitcode",
+                              "--target", "client.buyer00000")
+            rows.append(row(shape, "--target 1 client", code, [run], 6, bound(6), 2))
+        # + a token, the one write, and reading back that client's accounts (and the list).
+        change_min = plan_reads + 1 + 1 + 2
+        for code in codes:
+            space.restore("applied")
+            write(space.directory, shape, price_bump=1, parallelism=parallelism)
+            run = run_lexsync(code, space.start(), space.directory, "apply", "--auto-approve")
+            rows.append(row(shape, "1 change: apply", code, [run], change_min, bound(change_min), 0))
     finally:
-        sandbox.close()
+        space.stop()
     return rows
 
 
 def table(rows: list[Row]) -> str:
-    head = ("| clients | scenario | calls | minimum | writes | wall s | lower bound s | ratio "
-            "| CPU load s | CPU reads s | CPU diff s | CPU render s | peak MB |")
-    lines = [head, "|" + "---|" * 13]
+    head = ("| clients | scenario | code | calls | minimum | writes | wall s | lower bound s | ratio "
+            "| CPU s | CPU load s | CPU diff s | CPU render s | peak MB |")
+    lines = [head, "|" + "---|" * 14]
     for r in rows:
+        cpu = (f"{r.cpu['total']:.2f} | {r.cpu['load']:.2f} | {r.cpu['diff']:.2f} "
+               f"| {r.cpu['render']:.2f} | {r.peak_mb:.0f}") if r.cpu else "— | — | — | — | —"
         lines.append(
-            f"| {r.clients} | {r.scenario} | {r.calls} | {r.minimum} | {r.writes} | {r.wall:.2f} "
-            f"| {r.lower_bound:.2f} | {r.ratio:.2f} | {r.cpu.get('load', 0):.2f} "
-            f"| {r.cpu.get('reads', 0):.2f} | {r.cpu.get('diff', 0):.2f} "
-            f"| {r.cpu.get('render', 0):.2f} | {r.peak_mb:.0f} |" + (f" {r.note}" if r.note else ""))
+            f"| {r.clients} | {r.scenario} | {r.code} | {r.calls} | {r.minimum} | {r.writes} "
+            f"| {r.wall:.2f} | {r.lower_bound:.2f} | {r.ratio:.2f} | {cpu} |"
+            + (f" {r.note}" if r.note else ""))
     return "\n".join(lines)
 
 
@@ -210,14 +291,25 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None, help="keep files here (default: a temp dir)")
     parser.add_argument("--plan-runs", type=int, default=3,
                         help="times the no-change plan runs; its row shows the median")
+    parser.add_argument("--name", default="this", help="this checkout's name in the table")
+    parser.add_argument("--compare", type=Path, default=None, metavar="ROOT",
+                        help="also measure the checkout at ROOT, alternating with this one")
+    parser.add_argument("--compare-name", default="other")
+    parser.add_argument("--compare-python", default=None,
+                        help="the Python that runs ROOT's lexsync (default: ROOT/.venv/bin/python)")
     args = parser.parse_args()
+    codes = [Code(args.name, ROOT, sys.executable)]
+    if args.compare is not None:
+        root = args.compare.resolve()
+        python = args.compare_python or str(root / ".venv" / "bin" / "python")
+        codes.insert(0, Code(args.compare_name, root, python))
     sizes = [int(s) for s in args.clients.split(",") if s]
     with tempfile.TemporaryDirectory(prefix="lexsync-bench-") as tmp:
         work = args.workdir or Path(tmp)
         rows: list[Row] = []
         for n in sizes:
             full = not args.apply_only_above or n <= args.apply_only_above
-            size_rows = run_size(Shape(n), work, args.latency_ms, args.parallelism, full,
+            size_rows = run_size(Shape(n), work, codes, args.latency_ms, args.parallelism, full,
                                  max(1, args.plan_runs))
             print(table(size_rows), flush=True)
             rows += size_rows

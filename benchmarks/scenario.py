@@ -1,114 +1,82 @@
-"""One benchmark scenario in its own process, so its CPU time and peak memory are its own.
+"""The `lexsync` command, started as its console script starts it, with the CPU of its phases.
 
-Prints one JSON object: wall and CPU seconds per phase, ru_maxrss, the plan's counts.
-Run by `run.py`; usable alone: python -m benchmarks.scenario plan DIR URL [--target ADDR].
+    python benchmarks/scenario.py PHASES_JSON plan -c DIR --api URL ...
+
+Runs `lexsync.cli.main:main` with the arguments after PHASES_JSON, exactly as the `lexsync`
+script does, after wrapping the few functions that make up each phase so that their CPU time
+(on whichever thread runs them) is added up. At exit it writes one JSON object to PHASES_JSON:
+CPU seconds of `load` (reading and validating the configuration, plus any child process),
+`diff` (expanding the configuration, observing live objects, comparing, building the plan)
+and `render` (printing the plan). run.py times the process itself from outside, start to exit.
+
+This file imports nothing of the benchmarks package: run.py also runs it against another
+checkout (`--compare`), whose `lexsync` comes first on PYTHONPATH. The phases are found by
+name; a name an older checkout lacks, or one it has that this one does not, is skipped.
 """
 
 from __future__ import annotations
 
-import argparse
-import io
+import atexit
+import importlib
 import json
 import resource
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
-from benchmarks.workload import ENVIRONMENT
-from lexsync.engine import aio
-from lexsync.engine import session as session_module
-from lexsync.engine.observe import EarlyObserver
-from lexsync.engine.session import RunOptions, Session
-from lexsync.render.text import render_plan
-
-CREDENTIALS = {"LEADEXEC_API_KEY": "sandbox-key", "LEADEXEC_CLIENT_ID": "sandbox",
-               "LEADEXEC_CLIENT_SECRET": "sandbox-secret"}
-
-
-class ThreadCpu:
-    """CPU seconds spent inside wrapped synchronous functions, on whichever thread runs them
-    (the plan expands the configuration on a worker thread while the event loop reads)."""
-
-    def __init__(self) -> None:
-        self.cpu = 0.0
-
-    def wrap(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            start = time.thread_time()
-            try:
-                return func(*args, **kwargs)
-            finally:
-                self.cpu += time.thread_time() - start
-        return timed
+# (phase, module, attribute path): the functions whose CPU makes up each phase.
+PHASES = [
+    ("load", "lexsync.engine.session", "load_configuration"),
+    ("load", "lexsync.engine.session", "preview_settings"),
+    ("diff", "lexsync.engine.session", "expand_configuration"),
+    ("diff", "lexsync.engine.session", "build_plan"),
+    ("diff", "lexsync.engine.session", "Session._expand"),
+    ("diff", "lexsync.engine.observe", "EarlyObserver.observe_client"),
+    ("diff", "lexsync.engine.observe", "EarlyObserver.prepare_steps"),
+    ("render", "lexsync.render.text", "render_plan"),
+]
 
 
-def run(kind: str, directory: Path, url: str, targets: tuple[str, ...], parallelism: int) -> dict[str, Any]:
-    # "load": reading the `lexsync:` block ahead, then the whole configuration (on a worker
-    # thread while the reads run; a large one is parsed by a child process, whose CPU counts
-    # here too). "diff": expanding the configuration, observing live
-    # objects, comparing and building the plan. Whatever else the plan spends is "reads":
-    # HTTP, XML decoding and the event loop.
-    load = ThreadCpu()
-    session_module.load_configuration = load.wrap(session_module.load_configuration)
-    diff = ThreadCpu()
-    Session._expand = diff.wrap(Session._expand)  # type: ignore[method-assign]
-    EarlyObserver.observe_client = diff.wrap(EarlyObserver.observe_client)  # type: ignore[method-assign]
-    session_module.build_plan = diff.wrap(session_module.build_plan)
-
-    aio.collect_less()  # as the command line does
-    wall0, cpu0, children0 = time.perf_counter(), time.process_time(), _children_cpu()
-    options = RunOptions(config_path=directory / "lexsync.yaml", api_url=url,
-                         environ={**CREDENTIALS, **ENVIRONMENT}, targets=targets, parallelism=parallelism)
-    session = Session(options)
-    init_cpu = time.process_time() - cpu0  # the preview, or the whole load when there is none
-    load.cpu = 0.0
-    out: dict[str, Any] = {}
-    if kind == "plan":
-        bundle, _state = aio.run(session.plan())
-        plan = bundle.plan
-    else:
-        plan, result = aio.run(session.apply(lambda _plan: True))
-        if result is not None:
-            out["failed"] = [o.error for o in result.failed][:3]
-            out["verify_problems"] = result.verify_problems[:3]
-    children_cpu = _children_cpu() - children0
-    load_cpu = init_cpu + load.cpu + children_cpu
-    cpu_plan = time.process_time() - cpu0 - init_cpu - load.cpu
-    render_cpu0 = time.process_time()
-    render_plan(plan, Console(file=io.StringIO(), width=120, no_color=True))
-    render_cpu = time.process_time() - render_cpu0
-    out.update({
-        "wall": time.perf_counter() - wall0,
-        "cpu_total": time.process_time() - cpu0 + children_cpu,
-        "cpu_load": load_cpu,
-        "cpu_reads": cpu_plan - diff.cpu,  # for an apply, also the writes and the journal
-        "cpu_diff": diff.cpu,
-        "cpu_render": render_cpu,
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "counts": plan.counts(),
-    })
-    return out
+def timed(phase: str, func: Callable[..., Any], cpu: dict[str, float]) -> Callable[..., Any]:
+    def run(*args: Any, **kwargs: Any) -> Any:
+        start = time.thread_time()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            cpu[phase] += time.thread_time() - start
+    return run
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+def wrap_phases(cpu: dict[str, float]) -> None:
+    for phase, module_name, path in PHASES:
+        try:
+            owner: Any = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        *parents, name = path.split(".")
+        for parent in parents:
+            owner = getattr(owner, parent, None)
+        if owner is not None and hasattr(owner, name):
+            setattr(owner, name, timed(phase, getattr(owner, name), cpu))
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("kind", choices=["plan", "apply"])
-    parser.add_argument("directory", type=Path)
-    parser.add_argument("url")
-    parser.add_argument("--target", action="append", default=[])
-    parser.add_argument("--parallelism", type=int, default=16)
-    args = parser.parse_args(argv)
-    result = run(args.kind, args.directory, args.url, tuple(args.target), args.parallelism)
-    json.dump(result, sys.stdout)
+def main() -> None:
+    out = sys.argv[1]
+    cpu = {"load": 0.0, "diff": 0.0, "render": 0.0}
+    wrap_phases(cpu)
+
+    def report() -> None:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu["load"] += children.ru_utime + children.ru_stime  # a child parsing the YAML, if any
+        with open(out, "w", encoding="utf-8") as file:
+            json.dump(cpu, file)
+
+    atexit.register(report)
+    from lexsync.cli.main import main as lexsync
+
+    sys.argv = ["lexsync", *sys.argv[2:]]
+    sys.exit(lexsync())
 
 
 if __name__ == "__main__":

@@ -59,14 +59,20 @@ def _mappings(m: int, count: int) -> list[str]:
     return out
 
 
-def render(shape: Shape, *, price_bump: int = 0) -> str:
-    """The configuration as YAML text. `price_bump` changes the price of the first account
-    of client 0 only (the one-attribute change scenario)."""
-    lines = ["lexsync:", "  dialect: rest", "lead_types: [Auto Insurance]", "client_groups:"]
-    for g in range(shape.groups):
-        lines.append(f"  tier{g}: {{description: Tier {g} buyers, display_order: {g + 1}}}")
+def render(shape: Shape, *, price_bump: int = 0, parallelism: int = 16,
+           clients: range | None = None) -> str:
+    """The configuration as YAML text (with `clients`, only those clients and, unless client 0
+    is among them, no settings). `price_bump` changes the price of the first account of
+    client 0 only (the one-attribute change scenario)."""
+    clients = range(shape.clients) if clients is None else clients
+    lines = []
+    if clients.start == 0:
+        lines += ["lexsync:", "  dialect: rest", f"  parallelism: {parallelism}",
+                  "lead_types: [Auto Insurance]", "client_groups:"]
+        for g in range(shape.groups):
+            lines.append(f"  tier{g}: {{description: Tier {g} buyers, display_order: {g + 1}}}")
     lines.append("clients:")
-    for i in range(shape.clients):
+    for i in clients:
         lines += [
             f"  buyer{i:05d}:",
             "    status: Active",
@@ -103,8 +109,22 @@ def render(shape: Shape, *, price_bump: int = 0) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(directory: Path, shape: Shape, *, price_bump: int = 0) -> Path:
+# Clients per file: a configuration file may hold at most 5 MB, so a larger network is a
+# directory of files (merged by the loader), as users split theirs.
+FILE_CLIENTS = 1000
+
+
+def write(directory: Path, shape: Shape, *, price_bump: int = 0, parallelism: int = 16) -> Path:
+    """Write the configuration into `directory`; the path to load it from (its one file, or
+    the directory when it takes several)."""
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "lexsync.yaml"
-    path.write_text(render(shape, price_bump=price_bump), encoding="utf-8")
-    return path
+    for old in directory.glob("*.yaml"):
+        old.unlink()
+    starts = range(0, shape.clients, FILE_CLIENTS)
+    for start in starts:
+        name = "lexsync.yaml" if start == 0 else f"clients-{start // FILE_CLIENTS}.yaml"
+        part = range(start, min(start + FILE_CLIENTS, shape.clients))
+        (directory / name).write_text(
+            render(shape, price_bump=price_bump, parallelism=parallelism, clients=part),
+            encoding="utf-8")
+    return directory / "lexsync.yaml" if len(starts) <= 1 else directory

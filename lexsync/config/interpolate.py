@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from lexsync.config.positions import Locator
+from lexsync.config.yamlio import FileTooLarge, NotRegularFile, read_regular_file
 from lexsync.errors import Diagnostic
 
 _TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}")
@@ -25,19 +25,14 @@ class Sources:
     allow_outside_files: bool = False  # ... unless this is set
 
 
-def interpolate(data: object, positions: Locator, sources: Sources, *,
-                marked: Sequence[tuple] | None = None) -> tuple[object, list[Diagnostic]]:
+def interpolate(data: object, positions: Locator, sources: Sources) -> tuple[object, list[Diagnostic]]:
     """`data` with every string value interpolated, and the problems found.
 
     Containers are changed in place (the reader builds fresh ones for every path, aliases
-    included): copying every container of a large network cost more than the few values
-    that mention `${`. `marked`, when the reader knows them: the paths of every string
-    value holding `${`, in document order; only those are visited (walking the ~100,000
-    values of a large network to find its ~1,000 took ~0.1 s, holding the lock)."""
+    included): copying every container of a large network costs more than the few values
+    that mention `${`."""
     expander = _Expander(positions, sources)
-    if marked is not None:
-        data = _expand_marked(data, marked, expander.expand)
-    elif isinstance(data, str):
+    if isinstance(data, str):
         data = expander.expand(data, ())
     elif isinstance(data, (dict, list)):
         _walk(data, (), expander.expand)
@@ -81,21 +76,6 @@ def _walk(container: dict | list, path: tuple, expand: _Expand) -> None:
             _walk(value, (*path, key), expand)
 
 
-def _expand_marked(data: object, marked: Sequence[tuple], expand: _Expand) -> object:
-    """The strings at `marked` only: the same edits, in the same order, as `_walk`."""
-    for path in marked:
-        if not path:
-            data = expand(data, ()) if isinstance(data, str) else data
-            continue
-        parent: Any = data
-        for key in path[:-1]:
-            parent = parent[key]
-        value = parent[path[-1]]
-        if isinstance(value, str):
-            parent[path[-1]] = expand(value, path)
-    return data
-
-
 def _resolve(reference: str, sources: Sources) -> tuple[str, str | None]:
     """The text for one `${kind:arg}`, or an empty string and the problem."""
     kind, sep, arg = reference.partition(":")
@@ -116,16 +96,16 @@ def _read_file(arg: str, sources: Sources) -> tuple[str, str | None]:
         return "", (f"${{file:{arg}}} points outside the configuration directory "
                     f"{sources.root} (allow_outside_files is off)")
     try:
-        if target.stat().st_size > MAX_INCLUDED_BYTES:
-            return "", f"${{file:{arg}}} is larger than 5 MB"
-        content = target.read_text(encoding="utf-8")
+        raw = read_regular_file(target, MAX_INCLUDED_BYTES).decode("utf-8")
     except FileNotFoundError:
         return "", f"file {arg} not found (referenced as ${{file:{arg}}}, looked at {target})"
+    except FileTooLarge:
+        return "", f"${{file:{arg}}} is larger than 5 MB"
+    except NotRegularFile:
+        return "", (f"${{file:{arg}}} is not a regular file (a FIFO, device or directory); "
+                    "only regular files can be included")
     except (OSError, UnicodeDecodeError) as exc:
         return "", f"cannot read {arg} (referenced as ${{file:{arg}}}): {exc}"
+    content = raw.replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads it
     # A secret file usually ends with one newline the value must not contain.
-    if content.endswith("\r\n"):
-        content = content[:-2]
-    elif content.endswith("\n"):
-        content = content[:-1]
-    return content, None
+    return content.removesuffix("\n"), None

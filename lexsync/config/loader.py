@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +13,6 @@ from lexsync.config.checks import check_configuration
 from lexsync.config.interpolate import Sources, interpolate
 from lexsync.config.merge import Document, Layout, merge_documents, merge_positions
 from lexsync.config.models import Configuration
-from lexsync.config.parse_ahead import ParseAhead
 from lexsync.config.positions import LazyPositions, Locator, Positions
 from lexsync.config.validate import validate_configuration
 from lexsync.config.yamlio import parse_values, parse_yaml, read_text
@@ -52,45 +49,26 @@ class LoadedConfig:
 
 
 def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | None = None,
-                       allow_outside_files: bool = False, *,
-                       parse_ahead: ParseAhead | None = None) -> LoadedConfig:
-    """Load a YAML file or a directory of them; raise ConfigError with every problem found.
-
-    `parse_ahead`: a child process already parsing these files' texts (parse_ahead.py)."""
+                       allow_outside_files: bool = False) -> LoadedConfig:
+    """Load a YAML file or a directory of them; raise ConfigError with every problem found."""
     environ = os.environ if environ is None else environ
     root, files = find_files(Path(path))
-    with _collector_paused():
-        return _load(root, files, environ, allow_outside_files, parse_ahead)
-
-
-def _load(root: Path, files: list[Path], environ: Mapping[str, str],
-          allow_outside_files: bool, parse_ahead: ParseAhead | None) -> LoadedConfig:
     reads: list[_Read] = []
     documents: list[Document] = []
     problems: list[Diagnostic] = []
-    texts: list[str | ConfigError] = []
     for file in files:
-        try:
-            texts.append(read_text(file, str(file)))
-        except ConfigError as exc:
-            texts.append(exc)
-    parsed_ahead = parse_ahead.values(texts) if parse_ahead is not None else None  # type: ignore[arg-type]
-    for index, (file, text) in enumerate(zip(files, texts, strict=True)):
-        if isinstance(text, ConfigError):
-            problems.extend(text.diagnostics)  # in file order, with the other files' problems
-            continue
         display = str(file)
-        ahead = parsed_ahead[index] if parsed_ahead is not None else None
         try:
-            values, known = (ahead, None) if ahead is not None else parse_values(text, display)
+            text = read_text(file, display)
+            values = parse_values(text, display)
         except ConfigError as exc:
-            problems.extend(exc.diagnostics)
+            problems.extend(exc.diagnostics)  # in file order, with the other files' problems
             continue
-        read = _Read(display, text, known)
+        read = _Read(display, text)
         reads.append(read)
         located = LazyPositions(read.positions)
         sources = Sources(environ, file.parent, root, allow_outside_files)
-        data, missing = interpolate(values.data, located, sources, marked=values.marked)
+        data, missing = interpolate(values, located, sources)
         problems.extend(missing)
         documents.append(Document(display, data, located))
     merged, clashes, layout = merge_documents(documents)
@@ -117,35 +95,16 @@ class _Read:
 
     display: str
     text: str
-    known: Positions | None = None  # the full reader records them as it goes
+    _positions: Positions | None = None
 
     def positions(self) -> Positions:
-        if self.known is None:
-            self.known = parse_yaml(self.text, self.display)[1]
-        return self.known
+        if self._positions is None:
+            self._positions = parse_yaml(self.text, self.display)[1]
+        return self._positions
 
 
 def _merged_positions(reads: list[_Read], layout: Layout) -> Positions:
     return merge_positions(layout, [read.positions() for read in reads])
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """A large configuration allocates about a million containers, none in a reference cycle;
-    the cyclic collector rescanned them again and again (a third of the load's CPU)."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        # What the load made lives as long as the run: file it with the oldest generation
-        # (freeze, then unfreeze), or the first collection after this would walk all of it
-        # at once, a pause of 0.1-0.2 s for every other thread (a plan's reads among them).
-        gc.freeze()
-        gc.unfreeze()
-        gc.enable()
 
 
 def _in_file_order(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

@@ -10,11 +10,10 @@ from typing import Any
 from lexsync.api.hooks import BEFORE_WRITE_SENT
 from lexsync.api.protocol import LeadExecClient
 from lexsync.engine.diff import diff
-from lexsync.engine.observe import previous_as_live
 from lexsync.engine.plan import Action
 from lexsync.engine.planner import PlanBundle
 from lexsync.engine.refresh import refresh
-from lexsync.engine.steps import Step
+from lexsync.engine.steps import Step, previous_as_live
 from lexsync.errors import ApiError
 from lexsync.resources.base import Context, Live
 from lexsync.state import secret_hash

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -72,7 +71,7 @@ class Plan:
     dialect: str
     state_lineage: str
     state_serial: int
-    live_digest: str  # digest of every live value the plan read (see _digest_property)
+    live_digest: str  # digest of every live value the plan read
     desired_digest: str  # digest of the desired values (secrets as salted hashes)
     unobservable: list[str] = field(default_factory=list)  # notes on values LeadExec cannot read back
     state_digest: str = ""  # digest of the state's content (StateDocument.content_digest)
@@ -117,28 +116,3 @@ class Plan:
             state_digest=data.get("state_digest", ""),
         )
 
-
-def _digest_property(name: str) -> property:
-    """A digest given as its text, or as a function that computes it on first use.
-
-    Hashing every value a plan read costs ~0.3 s of CPU at 1,000 clients, and only a saved
-    plan and its staleness check read the digests: `build_plan` hands over functions.
-    """
-    slot = f"_{name}"
-
-    def get(plan: Plan) -> str:
-        value = plan.__dict__[slot]
-        if callable(value):
-            value = plan.__dict__[slot] = value()
-        return value
-
-    def put(plan: Plan, value: str | Callable[[], str]) -> None:
-        plan.__dict__[slot] = value
-
-    return property(get, put)
-
-
-# After @dataclass: its __init__, __eq__ and __repr__ go through the properties.
-Plan.live_digest = _digest_property("live_digest")  # type: ignore[assignment]
-Plan.desired_digest = _digest_property("desired_digest")  # type: ignore[assignment]
-Plan.state_digest = _digest_property("state_digest")  # type: ignore[assignment]

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from lexsync.engine.diff import masked
-from lexsync.engine.observe import previous_as_live
 from lexsync.engine.plan import Action, Plan, ResourceChange
-from lexsync.engine.steps import Step, step_for
+from lexsync.engine.steps import Step, previous_as_live, step_for
 from lexsync.errors import Diagnostic
 from lexsync.resources.base import Context, Desired, Live, ResourceKind
 from lexsync.resources.live import LiveView
@@ -41,25 +38,14 @@ def digest(value: Any) -> str:
 
 
 def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, view: LiveView,
-               ctx: Context, *, adopt: bool = False, targets: tuple[str, ...] = (),
-               observed: Mapping[str, Live | None] | None = None,
-               prepared: Mapping[str, Step] | None = None) -> PlanBundle:
-    """`observed` holds Live objects already made from `view` (EarlyObserver), by address;
-    `prepared` the steps already made from exactly these desired, live and state objects."""
-    observed = observed or {}
-    prepared = prepared or {}
-
-    def find_live(kind: ResourceKind, address: str, record: ResourceState,
-                  client_key: str | None) -> Live | None:
-        if address in observed:
-            return observed[address]
-        return kind.find_live(view, record.remote_id, ctx, previous_as_live(record), client_key)
-
+               ctx: Context, *, adopt: bool = False, targets: tuple[str, ...] = ()) -> PlanBundle:
+    """One step per resource the configuration or state names (with `targets`, per resource
+    under them and per create they need), in dependency order, and the plan they make."""
+    planned = _under_targets(desired_by_kind, state, targets) if targets else None
     steps: list[Step] = []
     retire_steps: list[Step] = []
     problems: list[Diagnostic] = []
-    # What LeadExec cannot show, by address: noted for the steps the plan keeps (a targeted
-    # plan does not read the other clients, whose methods would all look unobservable).
+    # What LeadExec cannot show, by address: noted for the steps the plan keeps.
     unobservable: dict[str, str] = {}
     live_seen: dict[str, Any] = {}
     desired_seen: dict[str, Any] = {}
@@ -69,11 +55,12 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
         recorded.setdefault(record.kind, []).append((address, record))
 
     for kind in KINDS:
-        desired_list = desired_by_kind.get(kind.kind, [])
-        wanted = {d.address for d in desired_list}
+        desired_list = [d for d in desired_by_kind.get(kind.kind, [])
+                        if planned is None or d.address in planned]
+        wanted = {d.address for d in desired_by_kind.get(kind.kind, [])}
         for desired in desired_list:
             record = state.resources.get(desired.address)
-            live = find_live(kind, desired.address, record, desired.client) if record else None
+            live = _find_live(kind, view, desired.address, record, ctx) if record else None
             reason = None
             if record and live is None:
                 reason = "recorded in state but not found in LeadExec"
@@ -93,18 +80,12 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
             if live is None:
                 problems += [Diagnostic(summary=text, address=desired.address)
                              for text in kind.create_problems(desired)]
-            ready = prepared.get(desired.address)
-            if (ready is not None and reason is None and ready.desired is desired
-                    and ready.live is live and ready.previous is record):
-                steps.append(ready)
-            else:
-                steps.append(step_for(kind, desired, live, record, reason, ctx))
+            steps.append(step_for(kind, desired, live, record, reason, ctx))
         for address, record in recorded[kind.kind]:
-            if address in wanted:
+            if address in wanted or (planned is not None and address not in planned):
                 continue
             ctx.ids.setdefault(address, record.remote_id)
-            client_key = address.split(".")[1] if kind.parent else None
-            live = find_live(kind, address, record, client_key)
+            live = _find_live(kind, view, address, record, ctx)
             if live is not None:
                 live_seen[address] = live.attrs
             retire_steps.append(_retire_step(kind, address, live, record, ctx))
@@ -125,15 +106,39 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
         dialect=ctx.dialect,
         state_lineage=state.lineage,
         state_serial=state.serial,
-        # Computed on first use. Safe to defer: nothing changes an attrs dict once a kind has
-        # built it (apply records copies and reads back into new Live objects).
-        live_digest=functools.partial(digest, live_seen),  # type: ignore[arg-type]
-        desired_digest=functools.partial(digest, desired_seen),  # type: ignore[arg-type]
+        live_digest=digest(live_seen),
+        desired_digest=digest(desired_seen),
         unobservable=notes,
         # The text state was read from, fixed now: apply changes the document afterwards.
-        state_digest=state.source_digest or functools.partial(state.content_digest),  # type: ignore[arg-type]
+        state_digest=state.source_digest or state.content_digest(),
     )
     return PlanBundle(plan=plan, steps=ordered, ctx=ctx)
+
+
+def _find_live(kind: ResourceKind, view: LiveView, address: str, record: ResourceState,
+               ctx: Context) -> Live | None:
+    client_key = address.split(".")[1] if kind.parent else None
+    return kind.find_live(view, record.remote_id, ctx, previous_as_live(record), client_key)
+
+
+def in_targets(address: str, targets: tuple[str, ...]) -> bool:
+    return any(address == t or address.startswith(t + ".") for t in targets)
+
+
+def _under_targets(desired_by_kind: dict[str, list[Desired]], state: StateDocument,
+                   targets: tuple[str, ...]) -> set[str]:
+    """The addresses a targeted plan plans: those under its targets, and what they depend on
+    that state does not record (those may need creating; what state records exists)."""
+    desired = {d.address: d for kind in desired_by_kind.values() for d in kind}
+    planned = {a for a in (*desired, *state.resources) if in_targets(a, targets)}
+    pending = [d for a in planned if a in desired for d in desired[a].depends_on]
+    while pending:
+        address = pending.pop()
+        if address in planned or address in state.resources or address not in desired:
+            continue
+        planned.add(address)
+        pending += desired[address].depends_on
+    return planned
 
 
 def _adopt(kind: ResourceKind, desired: Desired, view: LiveView, ctx: Context,
@@ -174,8 +179,7 @@ def _targeted(steps: list[Step], targets: tuple[str, ...]) -> list[Step]:
     """Only the targeted addresses (and what is under them), plus creates they depend on."""
     by_address = {s.change.address: s for s in steps}
     keep: set[str] = set()
-    pending = [s.change.address for s in steps
-               if any(s.change.address == t or s.change.address.startswith(t + ".") for t in targets)]
+    pending = [s.change.address for s in steps if in_targets(s.change.address, targets)]
     while pending:
         address = pending.pop()
         if address in keep:

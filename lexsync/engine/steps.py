@@ -22,6 +22,12 @@ class Step:
     parent_address: str | None = None
 
 
+def previous_as_live(record: ResourceState) -> Live:
+    """What state last recorded, in the shape `find_live` compares against."""
+    return Live(record.remote_id, {}, dict(record.attributes), parent_id=record.parent_id,
+                sub_ids=dict(record.sub_ids), observable=False)
+
+
 def step_for(kind: ResourceKind, desired: Desired, live: Live | None,
              record: ResourceState | None, reason: str | None, ctx: Context) -> Step:
     """The step that makes live match desired (a create when nothing live was found)."""

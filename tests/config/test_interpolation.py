@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .conftest import BASE, load_text, problems, write
@@ -102,3 +103,34 @@ def test_secret_from_file_in_method_settings(tmp_path: Path) -> None:
                         "        smtp: {server: smtp.example, password: '${file:smtp.txt}'}")
     method = load_text(tmp_path, text).model.clients["acme"].delivery_methods["acme-post"]
     assert method.smtp.password.get_secret_value() == "mail-pw"
+
+
+def test_a_fifo_is_refused_at_once(tmp_path: Path) -> None:
+    """Opening a FIFO for reading waits for a writer: the load must not wait with it."""
+    os.mkfifo(tmp_path / "pipe")
+    [problem] = problems(tmp_path, BASE.replace("hunter2", "${file:pipe}"))
+    assert problem == ("8:15: ${file:pipe} is not a regular file (a FIFO, device or directory); "
+                       "only regular files can be included")
+
+
+def test_a_device_is_refused(tmp_path: Path) -> None:
+    text = BASE.replace("hunter2", "${file:/dev/zero}")
+    [problem] = problems(tmp_path, text, allow_outside_files=True)
+    assert problem.startswith("8:15: ${file:/dev/zero} is not a regular file")
+
+
+def test_a_directory_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "secrets").mkdir()
+    [problem] = problems(tmp_path, BASE.replace("hunter2", "${file:secrets}"))
+    assert problem.startswith("8:15: ${file:secrets} is not a regular file")
+
+
+def test_file_line_endings_are_read_as_text(tmp_path: Path) -> None:
+    (tmp_path / "pw.txt").write_bytes(b"a\r\nb\r\n")
+    assert password(tmp_path, "${file:pw.txt}") == "a\nb"
+
+
+def test_aliased_strings_are_interpolated_on_every_path(tmp_path: Path) -> None:
+    text = BASE.replace("password: hunter2", "password: &pw ${env:PW}\n    notes: *pw")
+    client = load_text(tmp_path, text, {"PW": "s3"}).model.clients["acme"]
+    assert (client.password.get_secret_value(), client.notes) == ("s3", "s3")

@@ -143,33 +143,3 @@ def test_sections_of_the_wrong_shape_are_not_merged(tmp_path: Path) -> None:
         load_configuration(tmp_path, {})
     assert [str(d) for d in caught.value.diagnostics] == [
         f"{tmp_path / 'b.yaml'}:1:10: 'clients' must be a mapping in every file to be merged"]
-
-
-def test_the_garbage_collector_is_left_as_it_was(tmp_path: Path) -> None:
-    import gc
-
-    assert gc.isenabled()
-    load_text(tmp_path, BASE)
-    assert gc.isenabled()
-    with pytest.raises(ConfigError):
-        load_text(tmp_path, BASE.replace("price: 25", "price: abc"))
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        load_text(tmp_path, BASE)
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
-
-
-def test_what_a_load_made_is_filed_with_the_oldest_generation(tmp_path: Path) -> None:
-    """Else the first collection after the load walks all of it at once, a long pause for the
-    reads running meanwhile."""
-    import gc
-
-    loaded = load_text(tmp_path, BASE)
-    assert gc.get_count()[0] < 1_000  # what was allocated while collection was paused
-    assert gc.get_freeze_count() == 0  # filed with the oldest, not frozen for good
-    oldest = {id(o) for o in gc.get_objects(generation=2)}
-    client = next(iter(loaded.model.clients.values()))
-    assert id(loaded.model) in oldest and id(client) in oldest

@@ -7,11 +7,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lexsync.config import load_configuration
-from lexsync.config.yamlio import MAX_DEPTH, MAX_FILE_BYTES
+from lexsync.config import load_configuration, yamlio
+from lexsync.config.yamlio import MAX_ALIASED_VALUES, MAX_DEPTH, MAX_FILE_BYTES
 from lexsync.errors import ConfigError
 
-from .conftest import problems
+from .conftest import BASE, load_text, problems
 
 
 def test_syntax_error_has_location(tmp_path: Path) -> None:
@@ -119,3 +119,56 @@ def test_arbitrary_yaml_structures_only_raise_config_error(tmp_path: Path, tree:
         load_configuration(path, {})
     except ConfigError as exc:
         assert exc.diagnostics
+
+
+def test_a_configuration_that_is_a_fifo_is_refused(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "lexsync.yaml")
+    with pytest.raises(ConfigError) as caught:
+        load_configuration(tmp_path / "lexsync.yaml", {})
+    assert str(caught.value).endswith("lexsync.yaml:1:1: cannot read file: not a regular file "
+                                      "(a FIFO, device or directory)")
+
+
+def test_an_unused_anchor_expands_nothing(tmp_path: Path) -> None:
+    """Only values made by aliases count towards the alias limit: a large file with one
+    anchor no alias names is an ordinary file."""
+    items = "".join(f"  - {i}\n" for i in range(MAX_ALIASED_VALUES + 10))
+    value = yamlio.parse_values(f"anchored: &a 1\nvalues:\n{items}", "f.yaml")
+    assert isinstance(value, dict) and len(value["values"]) == MAX_ALIASED_VALUES + 10
+
+
+def test_values_made_by_aliases_are_counted(tmp_path: Path) -> None:
+    row = "[" + ", ".join(["x"] * 1000) + "]"
+    aliases = ", ".join(["*row"] * (MAX_ALIASED_VALUES // 1000 - 1))
+    assert len(yamlio.parse_values(f"row: &row {row}\nrows: [{aliases}]\n", "f.yaml")["rows"]) \
+        == MAX_ALIASED_VALUES // 1000 - 1
+    with pytest.raises(ConfigError, match="values made by aliases"):
+        yamlio.parse_values(f"row: &row {row}\nrows: [{aliases}, *row, *row]\n", "f.yaml")
+
+
+def test_an_alias_names_the_anchor_defined_last_before_it(tmp_path: Path) -> None:
+    text = "a: &x {v: &y 1}\nb: &y 2\nc: *x\nd: *y\n"
+    value = yamlio.parse_values(text, "f.yaml")
+    assert value == {"a": {"v": 1}, "b": 2, "c": {"v": 1}, "d": 2}
+    assert value["a"] is not value["c"]  # each path its own container
+
+
+def test_an_undefined_alias_is_a_syntax_error(tmp_path: Path) -> None:
+    assert problems(tmp_path, "lead_types: [*nope]\n") == [
+        "1:14: YAML syntax error: found undefined alias 'nope'"]
+
+
+def test_a_folded_scalar_is_text_as_yaml_folds_it(tmp_path: Path) -> None:
+    text = BASE.replace("    group: premium", "    group: premium\n    notes: >-\n      first line\n"
+                        "      continues\n\n      second\n")
+    assert load_text(tmp_path, text).model.clients["acme"].notes == "first line continues\nsecond"
+
+
+def test_yaml_1_1_is_refused(tmp_path: Path) -> None:
+    assert problems(tmp_path, "%YAML 1.1\n---\nlead_types: [yes]\n") == [
+        "1:1: lexsync reads YAML 1.2; this file declares %YAML 1.1"]
+
+
+def test_yes_and_no_are_text(tmp_path: Path) -> None:
+    assert yamlio.parse_values("a: [yes, no, on, off, 0o17, 017]\n", "f.yaml") == {
+        "a": ["yes", "no", "on", "off", 15, 17]}

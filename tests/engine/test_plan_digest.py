@@ -1,10 +1,8 @@
-"""A plan's digests are computed when first read, and are those of what the plan saw."""
+"""A plan's digests are those of what the plan saw, and a saved plan keeps them."""
 
 from __future__ import annotations
 
 from typing import Any
-
-import pytest
 
 import lexsync.engine.planner as planner
 from lexsync.engine import aio
@@ -27,43 +25,6 @@ def test_digests_cover_every_live_and_desired_value_the_plan_saw(harness: Harnes
     assert len(live) == len(desired) == 4
     assert bundle.plan.live_digest == planner.digest(live)
     assert bundle.plan.desired_digest == planner.digest(desired)
-
-
-def test_digests_are_computed_only_when_read_and_only_once(harness: Harness,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    harness.apply()
-    calls: list[Any] = []
-    real = planner.digest
-
-    def counting(value: Any) -> str:
-        calls.append(value)
-        return real(value)
-
-    monkeypatch.setattr(planner, "digest", counting)
-    plan = planned(harness).plan
-    assert calls == []
-    first = plan.live_digest
-    assert len(calls) == 1
-    assert plan.live_digest == first
-    assert len(calls) == 1
-    saved = plan.to_dict()
-    assert len(calls) == 2  # the desired digest
-    assert (saved["live_digest"], saved["desired_digest"]) == (first, plan.desired_digest)
-    assert len(calls) == 2
-
-
-def test_an_apply_leaves_the_values_the_digests_cover_alone(harness: Harness) -> None:
-    """The digests of the plan apply ran, read afterwards, equal those of the same plan read
-    before anything was sent: apply changes nothing a plan's digests are computed from."""
-    harness.apply()
-    harness.write(BASE_CONFIG.replace("price: 25", "price: 30").replace(
-        "California: CA", "California: Calif"))
-    before = harness.plan()
-    expected = (before.live_digest, before.desired_digest)
-    applied, result = harness.apply()
-    assert result is not None and not result.failed and len(result.succeeded) == 2
-    assert (applied.live_digest, applied.desired_digest) == expected
-    assert applied == before
 
 
 def test_a_saved_plan_keeps_its_digests_and_applies_while_nothing_changed(harness: Harness) -> None:

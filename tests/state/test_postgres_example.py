@@ -10,8 +10,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-import yaml
 from click.testing import CliRunner
+from ruamel.yaml import YAML
 
 from lexsync.cli.main import main
 from tests.e2e import conftest as e2e
@@ -44,7 +44,7 @@ def test_gitops_example_converges_on_postgres_state(cli: Cli, sandbox: Sandbox) 
 
 
 def _lexsync_commands() -> list[list[str]]:
-    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    workflow = YAML(typ="safe").load(WORKFLOW.read_text(encoding="utf-8"))
     commands = []
     for job in workflow["jobs"].values():
         for step in job["steps"]:
@@ -57,7 +57,7 @@ def _lexsync_commands() -> list[list[str]]:
 
 
 def test_workflow_has_the_three_jobs() -> None:
-    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    workflow = YAML(typ="safe").load(WORKFLOW.read_text(encoding="utf-8"))
     assert set(workflow["jobs"]) == {"plan", "apply", "drift"}
     commands = [c[0] for c in _lexsync_commands()]
     assert {"plan", "apply", "drift", "validate"} <= set(commands)

@@ -151,18 +151,19 @@ class Counting:
         secrets.clear_cache()
 
 
-def test_a_no_change_plan_computes_no_scrypt_and_a_saved_one_only_one(
+def test_a_no_change_plan_computes_one_scrypt_for_its_digests_whatever_the_secrets(
         harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     clients = "\n".join(
         f"  c{i}:\n    username: c{i}-portal\n    password: pw-{i}-distinct" for i in range(20))
     harness.write(BASE_CONFIG.replace("clients:\n", "clients:\n" + clients + "\n"))
     harness.apply()
     counting = Counting(monkeypatch)
-    # aio.run, as the command line: asyncio.run would repr() the plan, digests included.
     bundle, _ = aio.run(harness.session().plan())
     assert not bundle.plan.has_changes
-    assert counting.calls == 0  # 21 portal passwords compared as configured and as read
-    bundle.plan.to_dict()  # what saving it computes: the digests
+    # 21 portal passwords compared as configured and as read, with no scrypt; the plan's
+    # digest of the desired values hashes all of them together, once.
+    assert counting.calls == 1
+    bundle.plan.to_dict()  # saving it computes nothing more
     assert counting.calls == 1
 
 
@@ -172,7 +173,8 @@ def test_a_method_leadexec_cannot_show_costs_one_scrypt_per_secret(
     counting = Counting(monkeypatch)
     bundle, _ = aio.run(harness.session().plan())
     assert not bundle.plan.has_changes
-    assert counting.calls == 1  # its FTP password against the hash state keeps
+    # Its FTP password against the hash state keeps, and the plan's digest of desired values.
+    assert counting.calls == 2
 
 
 def test_a_saved_plan_is_stale_when_a_secret_changed_though_the_changes_read_alike(
@@ -223,4 +225,6 @@ def test_an_apply_hashes_new_secrets_on_worker_threads_not_the_event_loop(
     # aio.run, as the command line (asyncio.run would repr() the plan, digests included).
     _, result = aio.run(harness.session().apply(lambda plan: True))
     assert result is not None and not result.failed
-    assert len(threads) == 9 and not any(threads)  # 9 portal passwords, none on the loop
+    # The plan's one digest of desired values is made on the loop's thread; the 9 portal
+    # passwords written to state are hashed on worker threads.
+    assert len(threads) == 10 and threads.count(True) == 1

@@ -1,0 +1,176 @@
+"""A plan's steps: configuration, state, refresh, expand, build. What each reads, and the order
+in which their errors are reported."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from typing import Any
+
+import pytest
+
+from lexsync.engine.refresh import refresh
+from lexsync.errors import ApiError, ConfigError, LexsyncError
+from tests.engine.conftest import BASE_CONFIG, Harness
+from tests.engine.fake_api import FakeApi
+
+TWO_CLIENTS = BASE_CONFIG + """
+  zeta:
+    username: zeta-portal
+    password: ${env:PW}
+    fields: {Company: Zeta}
+"""
+CATALOG = {"GetLeadTypes": 1, "GetLeadFields": 1, "GetStateList": 1}
+
+
+def reads(harness: Harness, **options: Any) -> dict[str, int]:
+    harness.api.calls.clear()
+    harness.plan(**options)
+    return dict(harness.api.calls)
+
+
+def test_a_plan_reads_each_object_once(harness: Harness) -> None:
+    harness.write(TWO_CLIENTS)
+    harness.apply()
+    assert reads(harness) == {**CATALOG, "GetClientList": 1, "GetClientGroups": 1,
+                              "GetClientAccounts": 2, "GetClientData": 2}
+
+
+def test_field_data_is_read_where_the_configuration_manages_fields(harness: Harness) -> None:
+    harness.write(TWO_CLIENTS)
+    harness.apply()
+    harness.write(TWO_CLIENTS.replace("    fields: {Company: Zeta}\n", ""))
+    assert reads(harness)["GetClientData"] == 1
+
+
+def test_a_targeted_plan_reads_only_its_clients(harness: Harness) -> None:
+    harness.write(TWO_CLIENTS)
+    harness.apply()
+    # State records the group: the targeted client's group needs no read.
+    assert reads(harness, targets=("client.zeta",)) == {
+        **CATALOG, "GetClientList": 1, "GetClientAccounts": 1, "GetClientData": 1}
+    assert reads(harness, targets=("client_group.premium",)) == {
+        **CATALOG, "GetClientList": 1, "GetClientGroups": 1}
+
+
+def test_a_targeted_plan_trusts_state_for_what_its_targets_depend_on(harness: Harness) -> None:
+    harness.write(TWO_CLIENTS)
+    harness.apply()
+    harness.api.groups.clear()  # not read: state records the group, so it is not created
+    harness.write(TWO_CLIENTS.replace("price: 25", "price: 30"))
+    plan = harness.plan(targets=("client.acme.delivery_account.ca",))
+    assert [(c.address, c.action.value) for c in plan.actionable] == [
+        ("client.acme.delivery_account.ca", "update")]
+
+
+def test_a_targeted_plan_creates_the_group_its_client_needs(harness: Harness) -> None:
+    harness.write(TWO_CLIENTS)
+    harness.apply()
+    harness.write(TWO_CLIENTS.replace("  premium: {description: Premium buyers, display_order: 1}",
+                                      "  premium: {description: Premium buyers, display_order: 1}\n"
+                                      "  gold: {description: Gold buyers}")
+                  .replace("    username: zeta-portal", "    group: gold\n    username: zeta-portal"))
+    plan = harness.plan(targets=("client.zeta",))
+    assert [(c.address, c.action.value) for c in plan.actionable] == [
+        ("client_group.gold", "create"), ("client.zeta", "update")]
+
+
+def test_adopting_reads_the_clients_whose_username_the_configuration_names(harness: Harness) -> None:
+    harness.write(TWO_CLIENTS)
+    harness.apply()
+    (harness.dir / ".lexsync" / "state.json").unlink()
+    harness.api.clients[99] = {"ClientUID": 99, "Status": "Active", "Username": "someone-else"}
+    assert reads(harness, adopt=True) == {**CATALOG, "GetClientList": 1, "GetClientGroups": 1,
+                                          "GetClientAccounts": 2, "GetClientData": 2}
+
+
+def test_configuration_errors_come_before_api_errors(harness: Harness) -> None:
+    harness.apply()
+
+    async def refused(*args: Any) -> list[dict]:
+        raise ApiError("GetClientList", "LeadExec refused the API key", 500)
+
+    harness.api.get_client_list = refused  # type: ignore[method-assign]
+    harness.api.get_client_accounts = refused  # type: ignore[method-assign]
+    harness.write(BASE_CONFIG.replace("price: 25", "price: lots"))
+    with pytest.raises(ConfigError, match="expected a number"):
+        harness.plan()
+    with pytest.raises(ConfigError, match="expected a number"):
+        harness.apply()
+    harness.write(BASE_CONFIG)
+    with pytest.raises(ApiError, match="refused"):
+        harness.plan()
+
+
+def test_configuration_errors_come_before_a_broken_state(harness: Harness) -> None:
+    harness.apply()
+    (harness.dir / ".lexsync" / "state.json").write_text("{not json", encoding="utf-8")
+    harness.write(BASE_CONFIG.replace("price: 25", "price: lots"))
+    with pytest.raises(ConfigError, match="expected a number"):
+        harness.plan()
+    harness.write(BASE_CONFIG)
+    with pytest.raises(LexsyncError, match="state") as failure:
+        harness.plan()
+    assert not isinstance(failure.value, ApiError)  # state is read before LeadExec
+
+
+def many_clients(api: FakeApi, count: int) -> set[int]:
+    for uid in range(100, 100 + count):
+        api.clients[uid] = {"ClientUID": uid, "Status": "Active", "Username": f"c{uid}"}
+    return set(api.clients)
+
+
+def test_the_refresh_sends_every_read_at_once() -> None:
+    """How many reads are in flight is left to the API client's connection limit."""
+    api = FakeApi()
+    uids = many_clients(api, 40)
+    in_flight, most = 0, 0
+    real_accounts, real_data = api.get_client_accounts, api.get_client_data
+
+    async def counted(read: Any, uid: int) -> list[dict]:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0.01)
+        in_flight -= 1
+        return await read(uid)
+
+    api.get_client_accounts = lambda uid: counted(real_accounts, uid)  # type: ignore[method-assign]
+    api.get_client_data = lambda uid: counted(real_data, uid)  # type: ignore[method-assign]
+    view = asyncio.run(refresh(api, read_groups=False, client_uids=uids | {7}, field_uids=uids))
+    assert set(view.accounts) == set(view.client_fields) == uids  # 7 does not exist
+    assert most == 80
+
+
+def test_a_failed_read_leaves_nothing_running(caplog: pytest.LogCaptureFixture) -> None:
+    api = FakeApi()
+    uids = many_clients(api, 3)
+    started: list[int] = []
+
+    async def accounts(uid: int) -> list[dict]:
+        started.append(uid)
+        if uid == 101:
+            raise ApiError("GetClientAccounts", "boom", 500)
+        await asyncio.sleep(5)
+        return []
+
+    api.get_client_accounts = accounts  # type: ignore[method-assign]
+
+    async def run() -> None:
+        async with asyncio.timeout(3):  # a read left running would hold this for 5 s
+            with pytest.raises(ApiError, match="boom"):
+                await refresh(api, read_groups=True, client_uids=uids, field_uids=uids)
+        assert len(started) == 3
+        assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+
+    asyncio.run(run())
+    gc.collect()  # asyncio logs an unretrieved task error when the task is collected
+    assert "never retrieved" not in caplog.text
+
+
+def test_adoption_picks_clients_from_the_list() -> None:
+    api = FakeApi()
+    many_clients(api, 3)
+    view = asyncio.run(refresh(api, read_groups=False, client_uids={100}, field_uids=set(),
+                               also_read=lambda row: row["Username"] == "c102"))
+    assert set(view.accounts) == {100, 102} and set(view.client_fields) == {102}
