@@ -15,8 +15,9 @@ from lexsync.errors import LexsyncError
 EXIT_DRIFT = EXIT_CHANGES
 
 
-def _api_opener(settings: Any, api: str | None, root: Path) -> Any:
-    """How to reach LeadExec for `import --out`, which has no loaded configuration to ask."""
+def _api_opener(settings: Any, api: str | None, root: Path) -> tuple[Any, Any]:
+    """How to reach LeadExec for `import --out`, which has no loaded configuration to ask,
+    and the endpoint state is checked against."""
     from lexsync.api.client import LeadExecApi
     from lexsync.api.settings import ApiSettings
     from lexsync.engine.session import DEFAULT_API_URL
@@ -39,7 +40,10 @@ def _api_opener(settings: Any, api: str | None, root: Path) -> Any:
         base_url=url or settings.api_url or DEFAULT_API_URL, dialect=settings.dialect,
         api_key=values["api_key"], client_id=values["client_id"], client_secret=values["client_secret"],
         namespace=settings.soap_namespace, parallelism=settings.parallelism)
-    return lambda: LeadExecApi(api_settings, transport=transport)
+    from lexsync.engine.endpoint import Endpoint
+
+    endpoint = Endpoint(api_settings.root, api_settings.api_key, api_settings.client_id)
+    return (lambda: LeadExecApi(api_settings, transport=transport)), endpoint
 
 
 @click.command("import")
@@ -81,7 +85,8 @@ def _adopt_one(config: str | None, api: str | None, state_path: str | None, addr
     from lexsync.engine.importer import adopt_one
 
     session = session_for(config, api, state_path)
-    record = aio.run(adopt_one(session.loaded, session.backend, session.open_api, address, remote_id))
+    record = aio.run(adopt_one(session.loaded, session.backend, session.open_api, address, remote_id,
+                               endpoint=session.endpoint()))
     click.echo(f"Imported {address} (ID {record.remote_id}) into state. "
                "Run lexsync plan to see how the YAML differs from it.")
 
@@ -94,10 +99,10 @@ def _import_account(out: Path, api: str | None, state_path: str | None, clients:
     settings, _has_settings = settings_in(out, dialect, os.environ)
     # The same backend plan and apply will use: a local file, or postgres for a team.
     backend = open_backend(settings.state, out, os.environ, Path(state_path) if state_path else None)
-    opener = _api_opener(settings, api, out)
+    opener, endpoint = _api_opener(settings, api, out)
     result = aio.run(run_import(out, settings, backend, opener, clients=clients,
                                     everything=everything, write_settings=True,
-                                    environ=os.environ))
+                                    environ=os.environ, endpoint=endpoint))
     console = _console()
     counts = result.counts
     console.print(f"Imported {counts['client']} clients, {counts['client_group']} client groups, "
@@ -115,6 +120,12 @@ def _import_account(out: Path, api: str | None, state_path: str | None, clients:
             console.print(f"  {name}  ({what})")
     for note in result.notes:
         console.print(f"\nNote: {note}")
+    if result.unknown:
+        console.print("\nLeadExec cannot show these values, so lexsync does not know them. Each has a "
+                      "commented placeholder in the YAML; lexsync refuses to write an object until "
+                      "its values are declared:")
+        for line in result.unknown:
+            console.print(f"  {line}")
     if result.residual:
         console.print("\n[yellow]Warning:[/] LeadExec holds values the YAML cannot express; the next "
                       "plan will show:", markup=True)
@@ -130,7 +141,8 @@ def _import_account(out: Path, api: str | None, state_path: str | None, clients:
 @click.option("--out", "out", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write the report to FILE (the one-line summary still goes to stdout).")
 @click.option("--fail-on-unmanaged", is_flag=True,
-              help="Also exit 2 when LeadExec holds objects neither the YAML nor state knows.")
+              help="Also exit 2 when LeadExec holds objects neither the YAML nor state knows, or "
+                   "a value the YAML does not set changed outside lexsync.")
 @handle_errors
 def drift(config: str | None, api: str | None, state_path: str | None, fmt: str, out: str | None,
           fail_on_unmanaged: bool) -> None:
@@ -141,7 +153,7 @@ def drift(config: str | None, api: str | None, state_path: str | None, fmt: str,
     from lexsync.engine.drift import drift_report
     from lexsync.render.drift import RENDERERS, headline
 
-    session = session_for(config, api, state_path)
+    session = session_for(config, api, state_path, refuse_unknown=False)
     bundle, state = aio.run(session.plan(saving=False))
     report = drift_report(bundle, state, session.last_view)
     text = RENDERERS[fmt](report)
@@ -152,5 +164,5 @@ def drift(config: str | None, api: str | None, state_path: str | None, fmt: str,
         click.echo(headline(report))
     else:
         click.echo(text, nl=False)
-    if report.has_drift or (fail_on_unmanaged and report.unmanaged):
+    if report.has_drift or (fail_on_unmanaged and (report.unmanaged or report.unmanaged_changes)):
         raise SystemExit(EXIT_DRIFT)

@@ -218,7 +218,8 @@ class Applier:
             # What is being sent, so `lexsync state resolve --id` can record it as applied.
             self.state.pending[step.change.address] = {
                 "kind": step.kind.kind, "parent_id": parent_id,
-                "attributes": dict(step.desired.attrs), "depends_on": list(step.desired.depends_on)}
+                "attributes": step.kind.recorded(step.desired, None, self.ctx),
+                "depends_on": list(step.desired.depends_on)}
             self.save_state(self.state)
 
     async def _unmark_pending(self, address: str) -> None:
@@ -250,7 +251,8 @@ class Applier:
         async with self.state_lock:
             self.state.resources[step.change.address] = ResourceState(
                 address=step.change.address, kind=step.kind.kind, remote_id=remote_id,
-                parent_id=parent_id, sub_ids=sub_ids, attributes=dict(step.desired.attrs),
+                parent_id=parent_id, sub_ids=sub_ids,
+                attributes=step.kind.recorded(step.desired, step.live, self.ctx),
                 depends_on=list(step.desired.depends_on),
             )
             if step.change.address in self.state.pending:  # del, not pop: journals see it

@@ -17,6 +17,7 @@ from lexsync.config.loader import LoadedConfig, load_configuration
 from lexsync.config.models import Configuration
 from lexsync.config.parse_ahead import ParseAhead
 from lexsync.config.preview import preview_settings
+from lexsync.engine import endpoint as endpoints
 from lexsync.engine.applier import Applier, ApplyResult, StepOutcome
 from lexsync.engine.importer import record_adopted
 from lexsync.engine.observe import EarlyObserver
@@ -24,6 +25,7 @@ from lexsync.engine.plan import Plan
 from lexsync.engine.planfile import check_not_stale
 from lexsync.engine.planner import PlanBundle, PlanProblems, build_plan
 from lexsync.engine.refresh import FirstReads, Reads, settle
+from lexsync.engine.unmanaged import refuse_unknown_writes, remember_live
 from lexsync.errors import ConfigError, Diagnostic, LexsyncError
 from lexsync.resources.base import Context, Desired, ResolutionError
 from lexsync.resources.catalog import Catalog
@@ -51,6 +53,7 @@ class RunOptions:
     parallelism: int | None = None
     on_progress: Callable[[str], None] | None = None
     api_factory: Callable[[], Any] | None = None  # replaces the HTTP client (engine unit tests)
+    refuse_unknown: bool = True  # refuse a plan that writes a value nothing knows (not for drift)
 
 
 class Session:
@@ -149,6 +152,13 @@ class Session:
             return self.options.api_factory()
         return LeadExecApi(self.api_settings(), transport=self.options.transport)
 
+    def endpoint(self) -> endpoints.Endpoint | None:
+        """The LeadExec this run reaches, for state to be checked against (engine/endpoint.py)."""
+        if self.options.api_factory is not None:
+            return None
+        settings = self.api_settings()
+        return endpoints.Endpoint(settings.root, settings.api_key, settings.client_id)
+
     def _progress(self, text: str) -> None:
         if self.options.on_progress:
             self.options.on_progress(text)
@@ -168,7 +178,8 @@ class Session:
         observer = None if adopt else EarlyObserver(state, ctx, catalog_ready)
         reads = Reads(api, client_read=observer.client_read if observer else None,
                       clients_at_once=2 * (self.options.parallelism or self.settings.parallelism))
-        running: list[asyncio.Future[Any]] = []
+        checking = asyncio.ensure_future(endpoints.check_in_thread(state, self.endpoint()))
+        running: list[asyncio.Future[Any]] = [checking]
         try:
             # Read what state names while the configuration may still be loading (once it has
             # loaded, exactly what it asks for); what it adds is read once it has loaded. The
@@ -202,6 +213,7 @@ class Session:
             if observer is not None:
                 observer.prepare_steps(d for kind in desired.values() for d in kind)
             view = await reading
+            await checking
         finally:
             await settle(*running)
             await reads.aclose()
@@ -212,10 +224,13 @@ class Session:
                 ctx.method_lead_types.setdefault(address, record.attributes["lead_type"])
         self.last_view = view  # drift lists the live objects nothing claims
         try:
-            return build_plan(desired, state, view, ctx, adopt=adopt,
-                              targets=self.options.targets,
-                              observed=observer.observed if observer else None,
-                              prepared=observer.prepared if observer else None)
+            bundle = build_plan(desired, state, view, ctx, adopt=adopt,
+                                targets=self.options.targets,
+                                observed=observer.observed if observer else None,
+                                prepared=observer.prepared if observer else None)
+            if self.options.refuse_unknown:
+                refuse_unknown_writes(bundle)
+            return bundle
         except PlanProblems as exc:
             raise ConfigError([
                 replace(p, location=self._locate_address(p.address.split(".") if p.address else []))
@@ -295,9 +310,14 @@ class Session:
             check_not_stale(saved_plan, bundle.plan)
         if not bundle.plan.has_changes:
             self._record_adopted(bundle, state)
+            # What LeadExec shows for values the YAML leaves alone, and which LeadExec this is.
+            if remember_live(bundle, state) | endpoints.record(state, self.endpoint()):
+                self.backend.write(state)
             return bundle.plan, None
         if not confirm(bundle.plan):
             return bundle.plan, None
+        remember_live(bundle, state)
+        endpoints.record(state, self.endpoint())
         # Each result goes to an append-only journal, folded into the state at the end
         # (docs/performance.md): rewriting the whole file per call is quadratic.
         journal = JournalWriter(journal_path(self.backend.path), state, self.backend.write) \

@@ -69,6 +69,7 @@ class LocalBackend:
             secret_salt=doc.secret_salt,
             resources=doc.resources,
             pending=doc.pending,
+            endpoint=doc.endpoint,
         )
         if text is not None:
             _atomic_write(self.backup_path, text)
