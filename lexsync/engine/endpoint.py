@@ -11,6 +11,7 @@ look equal.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +54,7 @@ def normal_url(url: str) -> str:
     return f"{scheme}://{host}{parts.path.rstrip('/')}"
 
 
+@functools.lru_cache(maxsize=8)  # a run checks, then records, with the same state's salt
 def fingerprint(secret: str, salt: str) -> str:
     digest = hashlib.scrypt(secret.encode("utf-8"), salt=salt.encode("utf-8"), **_SCRYPT)
     return _PREFIX + digest.hex()

@@ -16,6 +16,7 @@ from lexsync.resources.catalog import Catalog
 from lexsync.resources.live import LiveView, ReadSet
 from lexsync.resources.values import text
 from lexsync.resources.wirefields import (
+    UNKNOWN,
     Body,
     Cls,
     WireField,
@@ -308,18 +309,25 @@ class ResourceKind(ABC):
                      previous: Mapping[str, Any], *, desired: Desired | None,
                      client_key: str | None) -> Body:
         table = self.wire_table(ctx.dialect)
-        trusted = self.trusted_previous(previous)
+        trusted = self._usable_previous(previous, ctx)
         readable = live is not None and live.observable
         resolution = resolve(table, managed=managed, live_readable=readable, previous=trusted,
                              creating=live is None)
         parent_id = live.parent_id if live is not None and live.parent_id else \
             (ctx.ids.get(f"client.{client_key}") if client_key else None)
+        if client_key is None and parent_id and self.parent == "client":
+            # A retirement names no client key: the client's, from its ID.
+            assert isinstance(ctx.ids, IdMap)
+            owners = [a for a in ctx.ids.addresses_of(parent_id) if a.count(".") == 1
+                      and a.startswith("client.")]
+            client_key = owners[0].split(".")[1] if owners else None
         target = Target(ctx, client_key, live, desired, live.remote_id if live else 0, parent_id)
         values = compose(
             table, resolution,
             yaml=lambda f: self.wire_value(f, managed, target),
             live=self.live_for_write(live.wire) if readable and live is not None else {},
-            state=lambda f: self.wire_value(f, trusted, target),
+            # Of a secret, state knows only that it is empty (see _usable_previous).
+            state=lambda f: "" if f.secret else self.wire_value(f, trusted, target),
             identity=self.identity_values(target))
         return Body(self.shape(values, ctx.dialect), resolution, ctx.dialect)
 
@@ -329,7 +337,26 @@ class ResourceKind(ABC):
         if live is None:
             return []
         return resolve(self.wire_table(ctx.dialect), managed=managed, live_readable=live.observable,
-                       previous=self.trusted_previous(previous), creating=False).unknown
+                       previous=self._usable_previous(previous, ctx), creating=False).unknown
+
+    def _usable_previous(self, previous: Mapping[str, Any], ctx: Context) -> Mapping[str, Any]:
+        """State's last applied attributes as a write may use them: what an older lexsync
+        recorded without knowing it left out, and a secret only when its hash is the empty
+        text's (the one plain value a hash tells)."""
+        trusted = self.trusted_previous(previous)
+        secret_paths = [f.attr for f in self.wire_table(ctx.dialect).fields if f.secret and f.attr]
+        empty = ctx.hash_secret("") if secret_paths else ""
+        hidden = [path for path in secret_paths if path_value(trusted, path) not in (empty, UNKNOWN)]
+        if not hidden:
+            return trusted
+        usable: dict[str, Any] = dict(trusted)
+        for path in hidden:
+            block, _, name = path.rpartition(".")
+            if block:
+                usable[block] = {k: v for k, v in usable[block].items() if k != name}
+            else:
+                usable.pop(name, None)
+        return usable
 
     def unknown_messages(self, address: str, fields: list[WireField], live: Live | None) -> list[str]:
         """One message per YAML key to declare (the 18 Offer fields are one `offer`)."""

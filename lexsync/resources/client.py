@@ -38,7 +38,7 @@ OBSOLETE = {"InternalUID": "internal_uid", "IsLocked": "is_locked", "LockedBy": 
             "DateLocked": "date_locked", "LockedReason": "locked_reason",
             "OutLookUID": "outlook_uid"}
 _HEAD = (
-    WireField("ClientUID", Cls.IDENTITY),
+    WireField("ClientUID", Cls.IDENTITY, note="its own ID; 0 creates"),
     WireField("DateAdded", Cls.READABLE, "date_added", default=now_pacific, reported=False,
               note="a record date LeadExec keeps"),
     WireField("Status", Cls.MANAGED, "status", yaml="status"),
@@ -192,9 +192,9 @@ class ClientKind(ResourceKind):
             "user_uid": wire.get("UserUID"),
             "reseller_uid": wire.get("ResellerUID"),
         }
-        for key, attr in OBSOLETE.items():
-            if key in wire:
-                attrs[attr] = wire[key]
+        if ctx.dialect == "soap":  # only AddEditClient carries them; None: the read left it out
+            for key, attr in OBSOLETE.items():
+                attrs[attr] = wire.get(key)
         group_uid = int(wire.get("GroupUID") or 0)
         if group_uid > 0:
             address = ctx.address_of("client_group.", group_uid)

@@ -15,7 +15,7 @@ from lexsync.resources.wirefields import Cls, WireField, WireTable
 # AddEditClientGroup's Group (ClientGroupType), in both dialects: LeadExec has no REST
 # endpoint for groups. GetClientGroups returns every field.
 GROUP = WireTable("AddEditClientGroup", (
-    WireField("ClientGroupUID", Cls.IDENTITY),
+    WireField("ClientGroupUID", Cls.IDENTITY, note="its own ID; 0 creates"),
     WireField("Description", Cls.MANAGED, "description", yaml="description"),
     WireField("DisplayOrder", Cls.MANAGED, "display_order", default=0, yaml="display_order"),
     WireField("ClientCount", Cls.READABLE, "client_count", default=0, reported=False,

@@ -94,8 +94,8 @@ def _managed(key: str, attr: str, yaml: str | None = None) -> WireField:
 
 
 _HEAD = (
-    WireField("ClientAccountUID", Cls.IDENTITY),
-    WireField("ClientUID", Cls.IDENTITY),
+    WireField("ClientAccountUID", Cls.IDENTITY, note="its own ID; 0 creates"),
+    WireField("ClientUID", Cls.IDENTITY, note="the owning client's ID"),
     _managed("DeliveryUID", "method"),
     _managed("Price", "price"),
     _managed("HourMax", "caps.hour"),

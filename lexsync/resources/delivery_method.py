@@ -90,8 +90,8 @@ METHOD_DEFAULTS: dict[str, Any] = {
 }
 # What the method table says about each scalar, beyond its attribute.
 _SPECIAL: dict[str, WireField] = {
-    "ClientDeliveryUID": WireField("ClientDeliveryUID", Cls.IDENTITY),
-    "ClientUID": WireField("ClientUID", Cls.IDENTITY),
+    "ClientDeliveryUID": WireField("ClientDeliveryUID", Cls.IDENTITY, note="its own ID; 0 creates"),
+    "ClientUID": WireField("ClientUID", Cls.IDENTITY, note="the owning client's ID"),
     "Type": WireField("Type", Cls.MANAGED, "type", yaml="type"),
     "Name": WireField("Name", Cls.MANAGED, "name", yaml="the method's key"),
     "Status": WireField("Status", Cls.MANAGED, "enabled", default=True, yaml="enabled"),

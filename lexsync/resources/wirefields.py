@@ -50,7 +50,7 @@ class WireField:
     attr: str | None = None  # the normalised attribute path holding it ("caps.week", "email.to")
     default: Any = None  # sent on create when the YAML says nothing; None: left out; callable: called
     read_key: str | None = None  # its name in the read, when it differs
-    secret: bool = False  # state keeps only a hash: it can never come from state
+    secret: bool = False  # state keeps only a hash: from state only when it hashes the empty text
     reported: bool = True  # drift lists a change made outside lexsync
     yaml: str | None = None  # the YAML key that declares it (None: it has none)
     hint: str = ""  # how to declare it, for the message that asks
@@ -150,8 +150,9 @@ def resolve(table: WireTable, *, managed: Mapping[str, Any], live_readable: bool
 
     `managed` holds the attributes the YAML sets (for a retirement, the status it sets),
     `live_readable` says whether LeadExec showed the object, `previous` is state's last
-    applied attributes for it. The order is the rule's: YAML, live read, state, and a
-    default only on create."""
+    applied attributes for it (a secret only where its hash is the empty text's, the one
+    secret a hash tells). The order is the rule's: YAML, live read, state, and a default only
+    on create."""
     out = Resolution()
     for wire_field in table.sent():
         source: Source | None
@@ -161,7 +162,7 @@ def resolve(table: WireTable, *, managed: Mapping[str, Any], live_readable: bool
             source = Source.YAML
         elif wire_field.cls is not Cls.WRITE_ONLY and live_readable:
             source = Source.LIVE
-        elif wire_field.attr and not wire_field.secret and has_path(previous, wire_field.attr):
+        elif wire_field.attr and has_path(previous, wire_field.attr):
             source = Source.STATE
         elif creating:
             source = Source.DEFAULT
