@@ -266,7 +266,9 @@ def _render_files(out: Path, existing: Existing, sections: dict[str, dict[str, A
             merge_into(mapping[key], body, YAML_DEFAULTS, YAML_KEPT)
         else:
             mapping[key] = styled(body)
-        for path, missing in (placeholders.by_path.items() if placeholders else ()):
+        if placeholders is None:
+            return
+        for path, missing in placeholders.by_path.items():
             if path[:2] == (section, key):
                 _comment_placeholders(doc, path, missing, placeholders.words[path])
 

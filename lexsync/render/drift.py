@@ -5,13 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lexsync.engine.drift import (
-    ORIGIN_WORDS,
-    DriftReport,
-    ResourceDrift,
-    Unmanaged,
-    UnmanagedChange,
-)
+from lexsync.engine.drift import ORIGIN_WORDS, DriftReport, ResourceDrift, Unmanaged
+from lexsync.engine.unmanaged import UnmanagedChange
 
 
 def _value(value: Any) -> str:

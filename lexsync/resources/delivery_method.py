@@ -284,7 +284,8 @@ class DeliveryMethodKind(ResourceKind):
         if "schedule" in chosen:
             attrs["schedule"] = _sort_schedule([
                 schedule_entry(day, window.from_, window.to, window.allow)
-                for window in method.schedule for day in (window.days or [window.date or ""])
+                for window in method.schedule
+                for day in (list(window.days) if window.days else [window.date or ""])
             ])
         return Desired(
             address=self.address(key, f"client.{client_key}"), kind=self.kind, name=key,
