@@ -8,6 +8,7 @@ for that resource, naming the keys to declare. A plan that does not write it is 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ from lexsync.engine.plan import SENSITIVE, Action
 from lexsync.engine.planner import PlanBundle, PlanProblems
 from lexsync.engine.steps import Step
 from lexsync.errors import Diagnostic
-from lexsync.resources.base import Context
+from lexsync.resources.base import Context, ResourceKind
 from lexsync.resources.wirefields import UNKNOWN, has_path, path_value, without_unknown
 from lexsync.state.document import ResourceState, StateDocument
 
@@ -122,6 +123,40 @@ def _unseen(step: Step, dialect: str) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=32)
+def _compared(kind: ResourceKind, dialect: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """The top-level attributes that hold readable values of `kind`'s body, each with the
+    keys inside it that are write-only (compared by the slow path only)."""
+    skip = kind.unreported_attrs(dialect)
+    tops: dict[str, set[str]] = {}
+    for wire_field in kind.wire_table(dialect).sent():
+        attr = wire_field.attr
+        if not attr:
+            continue
+        top, _, inner = attr.partition(".")
+        ignored = tops.setdefault(top, set())
+        if attr in skip:
+            ignored.add(inner or "*")
+    return tuple((top, frozenset(ignored)) for top, ignored in tops.items() if "*" not in ignored)
+
+
+def _same_as_recorded(step: Step, dialect: str) -> bool:
+    """Whether every readable value LeadExec shows equals what state recorded (nearly every
+    resource of an apply): then nothing changed outside and nothing is new."""
+    assert step.previous is not None and step.live is not None
+    live, seen = step.live.attrs, step.previous.attributes
+    for top, ignored in _compared(step.kind, dialect):
+        now, last = live.get(top, UNKNOWN), seen.get(top, UNKNOWN)
+        if now == last:
+            continue
+        if not (ignored and isinstance(now, dict) and isinstance(last, dict)):
+            return False
+        if {k: v for k, v in now.items() if k not in ignored} != \
+                {k: v for k, v in last.items() if k not in ignored}:
+            return False
+    return True
+
+
 def remember_live(bundle: PlanBundle, state: StateDocument) -> bool:
     """For each resource the plan leaves as it is, record what LeadExec shows now for the
     values the YAML does not set, when one changed outside lexsync or was never recorded, so
@@ -133,7 +168,8 @@ def remember_live(bundle: PlanBundle, state: StateDocument) -> bool:
         if step.change.action is not Action.NOOP or record is None or step.desired is None \
                 or step.live is None or not step.live.observable:
             continue
-        if not unmanaged_changes(step, dialect) and not _unseen(step, dialect):
+        if _same_as_recorded(step, dialect) or \
+                (not unmanaged_changes(step, dialect) and not _unseen(step, dialect)):
             continue
         state.resources[step.change.address] = ResourceState(
             address=record.address, kind=record.kind, remote_id=record.remote_id,

@@ -372,12 +372,20 @@ class ResourceKind(ABC):
     # --- what state records --------------------------------------------------------------
     def created_attrs(self, ctx: Context, client_key: str | None) -> dict[str, Any]:
         """The normalised attributes of a create's defaults (what an object the YAML says
-        little about is created with)."""
+        little about is created with). Worked out once per kind and run; the values a
+        default computes (a create's date) afresh each time."""
         table = self.wire_table(ctx.dialect)
-        wire = {f.read_as: (f.default() if callable(f.default) else f.default)
-                for f in table.sent() if f.default is not None}
-        attrs = self.observe(wire, ctx, self.created_write_only(ctx.dialect), client_key)
-        return without_unknown(attrs)
+        known = ctx.catalog.memo("created_attrs")
+        attrs = known.get((self.kind, ctx.dialect))
+        if attrs is None:
+            wire = {f.read_as: f.default for f in table.sent()
+                    if f.default is not None and not callable(f.default)}
+            attrs = known[(self.kind, ctx.dialect)] = without_unknown(
+                self.observe(wire, ctx, self.created_write_only(ctx.dialect), client_key))
+        fresh = {f.attr: f.default() for f in table.sent() if callable(f.default) and f.attr}
+        # A copy: state's records must not share the remembered dicts.
+        return {**{k: dict(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v
+                   for k, v in attrs.items()}, **fresh}
 
     def created_write_only(self, dialect: str) -> dict[str, Any]:
         """The write-only attributes a create sends by default, normalised (as state would
