@@ -101,6 +101,10 @@ FIELDS_KEY = "_fields"
 COMPANY_FIELD = "Company"
 
 
+def _as_read(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
 def status_name(value: Any) -> str:
     if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
         index = int(value)
@@ -235,8 +239,9 @@ class ClientKind(ResourceKind):
     def _field_data(self, wanted: Mapping[str, str], target: Target) -> list[dict[str, Any]]:
         values: dict[int, str] = {}
         if target.live is not None:
+            # The fields the YAML does not name go back exactly as read (spaces included).
             for row in target.live.wire.get(FIELDS_KEY) or []:
-                values[int(row["ClientFieldUID"])] = text(row.get("FieldValue"))
+                values[int(row["ClientFieldUID"])] = _as_read(row.get("FieldValue"))
         for name, value in wanted.items():
             values[target.ctx.catalog.client_field(name)] = value
         return [{"ClientFieldUID": uid, "Value": value} for uid, value in sorted(values.items())]
@@ -245,7 +250,7 @@ class ClientKind(ResourceKind):
         out = dict(wire)
         out["Status"] = status_name(wire.get("Status"))  # the read answers a number
         out["FieldData"] = [{"ClientFieldUID": int(row["ClientFieldUID"]),
-                             "Value": text(row.get("FieldValue"))}
+                             "Value": _as_read(row.get("FieldValue"))}
                             for row in wire.get(FIELDS_KEY) or []]
         return out
 

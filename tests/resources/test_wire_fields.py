@@ -320,3 +320,16 @@ def test_a_method_leadexec_cannot_show_is_written_from_what_state_recorded(
     [problem] = refused.value.diagnostics
     assert problem.summary.startswith("client.acme.delivery_method.spare: smtp.password is unknown "
                                       "(LeadExec shows a method only through the delivery accounts")
+
+
+def test_a_value_the_yaml_does_not_name_goes_back_exactly_as_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bodies = Bodies(tmp_path, monkeypatch)
+    bodies.apply(full("rest"))
+    store = bodies.transport.app.state.sandbox.store  # type: ignore[attr-defined]
+    with store.transaction() as tx:
+        [client] = tx.all("clients")
+        client["FieldData"]["13"] = "  fax, spaced  "
+        tx.update("clients", client["ClientUID"], client)
+    [(_, body)] = [(k, b) for k, b in bodies.apply(full("rest", notes="second")) if k.kind == "client"]
+    assert {"ClientFieldUID": 13, "Value": "  fax, spaced  "} in body["FieldData"]
