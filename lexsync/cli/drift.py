@@ -18,7 +18,8 @@ EXIT_DRIFT = EXIT_CHANGES
 @click.option("--out", "out", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write the report to FILE (the one-line summary still goes to stdout).")
 @click.option("--fail-on-unmanaged", is_flag=True,
-              help="Also exit 2 when LeadExec holds objects neither the YAML nor state knows.")
+              help="Also exit 2 when LeadExec holds objects neither the YAML nor state knows, or "
+                   "a value the YAML does not set changed outside lexsync.")
 @handle_errors
 def drift(config: str | None, api: str | None, state_path: str | None, fmt: str, out: str | None,
           fail_on_unmanaged: bool) -> None:
@@ -30,7 +31,7 @@ def drift(config: str | None, api: str | None, state_path: str | None, fmt: str,
     from lexsync.engine.drift import drift_report
     from lexsync.render.drift import RENDERERS, headline
 
-    session = session_for(config, api, state_path)
+    session = session_for(config, api, state_path, refuse_unknown=False)
     bundle, state = aio.run(session.plan(saving=False))
     report = drift_report(bundle, state, session.last_view)
     text = RENDERERS[fmt](report)
@@ -41,5 +42,5 @@ def drift(config: str | None, api: str | None, state_path: str | None, fmt: str,
         click.echo(headline(report))
     else:
         click.echo(text, nl=False)
-    if report.has_drift or (fail_on_unmanaged and report.unmanaged):
+    if report.has_drift or (fail_on_unmanaged and (report.unmanaged or report.unmanaged_changes)):
         raise SystemExit(EXIT_DRIFT)

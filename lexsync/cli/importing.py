@@ -15,8 +15,9 @@ if TYPE_CHECKING:
     import httpx
 
 
-def _api_opener(settings: Any, api: str | None, root: Path) -> Any:
-    """How to reach LeadExec for `import --out`, which has no loaded configuration to ask."""
+def _api_opener(settings: Any, api: str | None, root: Path) -> tuple[Any, Any]:
+    """How to reach LeadExec for `import --out`, which has no loaded configuration to ask,
+    and the endpoint state is checked against."""
     from lexsync.api.client import LeadExecApi
     from lexsync.api.settings import ApiSettings
     from lexsync.engine.session import DEFAULT_API_URL
@@ -42,7 +43,10 @@ def _api_opener(settings: Any, api: str | None, root: Path) -> Any:
         api_key=values["api_key"], client_id=values["client_id"], client_secret=values["client_secret"],
         namespace=settings.soap_namespace, parallelism=settings.parallelism,
         ca_bundle=settings.ca_bundle)
-    return lambda: LeadExecApi(api_settings, transport=transport)
+    from lexsync.engine.endpoint import Endpoint
+
+    endpoint = Endpoint(api_settings.root, api_settings.api_key, api_settings.client_id)
+    return (lambda: LeadExecApi(api_settings, transport=transport)), endpoint
 
 
 @click.command("import")
@@ -85,7 +89,8 @@ def _adopt_one(config: str | None, api: str | None, state_path: str | None, addr
     from lexsync.engine.importer import adopt_one
 
     session = session_for(config, api, state_path)
-    record = aio.run(adopt_one(session.loaded, session.backend, session.open_api, address, remote_id))
+    record = aio.run(adopt_one(session.loaded, session.backend, session.open_api, address, remote_id,
+                               endpoint=session.endpoint()))
     click.echo(f"Imported {address} (ID {record.remote_id}) into state. "
                "Run lexsync plan to see how the YAML differs from it.")
 
@@ -99,10 +104,10 @@ def _import_account(out: Path, api: str | None, state_path: str | None, clients:
     settings, _has_settings = settings_in(out, dialect, os.environ)
     # The same backend plan and apply will use: a local file, or postgres for a team.
     backend = open_backend(settings.state, out, os.environ, Path(state_path) if state_path else None)
-    opener = _api_opener(settings, api, out)
+    opener, endpoint = _api_opener(settings, api, out)
     result = aio.run(run_import(out, settings, backend, opener, clients=clients,
                                     everything=everything, write_settings=True,
-                                    environ=os.environ))
+                                    environ=os.environ, endpoint=endpoint))
     out_console = console()
     counts = result.counts
     out_console.print(f"Imported {counts['client']} clients, {counts['client_group']} client groups, "
@@ -120,6 +125,12 @@ def _import_account(out: Path, api: str | None, state_path: str | None, clients:
             out_console.print(f"  {name}  ({what})")
     for note in result.notes:
         out_console.print(f"\nNote: {note}")
+    if result.unknown:
+        out_console.print("\nLeadExec cannot show these values, so lexsync does not know them. Each "
+                          "has a commented placeholder in the YAML; lexsync refuses to write an "
+                          "object until its values are declared:")
+        for line in result.unknown:
+            out_console.print(f"  {line}")
     if result.residual:
         out_console.print("\n[yellow]Warning:[/] LeadExec holds values the YAML cannot express; the next "
                       "plan will show:", markup=True)

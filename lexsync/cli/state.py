@@ -59,13 +59,31 @@ def state_list(config: str | None, state_path: str | None, prefix: str | None) -
 
 @state.command("show")
 @state_options
-@click.argument("address")
+@click.argument("address", required=False)
 @handle_errors
-def state_show(config: str | None, state_path: str | None, address: str) -> None:
-    """Show one resource's remote IDs and last applied values."""
+def state_show(config: str | None, state_path: str | None, address: str | None) -> None:
+    """Show one resource's remote IDs and last applied values; without ADDRESS, the state
+    itself (lineage, serial, the LeadExec it describes)."""
+    from lexsync.engine.endpoint import summary
     from lexsync.state.ops import show
 
-    click.echo(json.dumps(show(state_backend(config, state_path).load(), address), indent=2, sort_keys=True))
+    doc = state_backend(config, state_path).load()
+    shown = show(doc, address) if address else summary(doc)
+    click.echo(json.dumps(shown, indent=2, sort_keys=True))
+
+
+@state.command("forget-endpoint")
+@state_options
+@handle_errors
+def state_forget_endpoint(config: str | None, state_path: str | None) -> None:
+    """Forget which LeadExec the state describes (same account, new URL or credentials); the
+    next apply records the one it reaches."""
+    backend = state_backend(config, state_path)
+    with backend.lock("state forget-endpoint"):
+        doc = backend.load()
+        doc.endpoint = None
+        backend.write(doc)
+    click.echo("Forgot the state's LeadExec; the next apply records the one it reaches.")
 
 
 @state.command("rm")

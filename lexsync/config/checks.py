@@ -11,8 +11,8 @@ from lexsync.errors import Diagnostic
 
 def check_configuration(model: Configuration, positions: Locator) -> list[Diagnostic]:
     """Every problem the models alone cannot see, in file order of the checks below."""
-    checks = (_groups, _methods, _accounts, _usernames, _group_descriptions, _dialect,
-              _lead_types, _schedules, _criteria)
+    checks = (_groups, _methods, _alternate_postings, _accounts, _usernames, _group_descriptions,
+              _dialect, _lead_types, _schedules, _criteria)
     return [problem for check in checks for problem in check(model, positions)]
 
 
@@ -38,6 +38,18 @@ def _methods(model: Configuration, positions: Locator) -> Iterator[Diagnostic]:
                 yield _problem(f"delivery method '{account.method}' is not one of client "
                                f"'{key}''s delivery_methods ({known})",
                                ("clients", key, "delivery_accounts", name, "method"), positions)
+
+
+def _alternate_postings(model: Configuration, positions: Locator) -> Iterator[Diagnostic]:
+    for key, client in model.clients.items():
+        for name, account in client.delivery_accounts.items():
+            target = account.alternate_posting
+            if target is not None and target not in client.delivery_methods:
+                known = ", ".join(client.delivery_methods) or "it has none"
+                yield _problem(f"alternate_posting '{target}' is not one of client '{key}''s "
+                               f"delivery_methods ({known}); ~ means none",
+                               ("clients", key, "delivery_accounts", name, "alternate_posting"),
+                               positions)
 
 
 def _accounts(model: Configuration, positions: Locator) -> Iterator[Diagnostic]:
@@ -92,6 +104,12 @@ def _dialect(model: Configuration, positions: Locator) -> Iterator[Diagnostic]:
                                "has no WeekMax",
                                ("clients", key, "delivery_accounts", name, "caps", "week"), positions,
                                detail="remove caps.week or set lexsync.dialect: rest")
+            for field, wire in (("alternate_posting", "AlternatePosting"), ("offer", "Offer* fields")):
+                if field in account.model_fields_set:
+                    yield _problem(f"{field} needs the rest dialect: the SOAP AddEditClientAccount "
+                                   f"has no {wire}",
+                                   ("clients", key, "delivery_accounts", name, field), positions,
+                                   detail=f"remove {field} or set lexsync.dialect: rest")
 
 
 def _lead_types(model: Configuration, positions: Locator) -> Iterator[Diagnostic]:

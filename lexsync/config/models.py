@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from datetime import date, datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
@@ -22,7 +24,12 @@ CriteriaOperator = Literal[
     "NotIn", "DateCompare", "Distance_Compare", "Contains", "Doesnt_Contain",
 ]
 CriteriaType = Literal["FieldValue", "Expression", "Function"]
+OfferDuration = Literal["monthly", "yearly"]
 Scalar = str | int | float | bool
+# OfferDuration on the wire: 0 = Monthly, 1 = Yearly (REST reference).
+OFFER_DURATIONS: dict[str, int] = {"monthly": 0, "yearly": 1}
+_DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_TIME_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$")
 
 # Mapping source keys, each naming one FieldType of the v1 reference.
 MAPPING_SOURCES: dict[str, int] = {
@@ -137,7 +144,13 @@ class FieldMapping(Strict):
 
 
 class ScheduleWindow(Strict):
-    days: list[Weekday] = Field(min_length=1, description="WeekDay: sun=0 ... sat=6")
+    """A delivery window on weekdays (`days`) or on one calendar date (`date`, LeadExec's
+    StaticDate)."""
+
+    days: list[Weekday] | None = Field(default=None, min_length=1,
+                                       description="WeekDay: sun=0 ... sat=6; or give `date`")
+    date: str | None = Field(default=None, description="StaticDate: one calendar date, YYYY-MM-DD "
+                                                       "(instead of days)")
     from_: str = Field(alias="from", pattern=r"^([01]?\d|2[0-3]):[0-5]\d$", description="HH:MM, Pacific Time")
     # 24:00 ends a window at midnight; 24:30 is not a time.
     to: str = Field(pattern=r"^(([01]?\d|2[0-3]):[0-5]\d|24:00)$", description="HH:MM, Pacific Time; 24:00 = midnight")
@@ -145,10 +158,33 @@ class ScheduleWindow(Strict):
 
     @field_validator("days")
     @classmethod
-    def _no_repeats(cls, days: list[str]) -> list[str]:
-        if len(set(days)) != len(days):
+    def _no_repeats(cls, days: list[str] | None) -> list[str] | None:
+        if days is not None and len(set(days)) != len(days):
             raise ValueError("a day is listed twice")
         return days
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _calendar_date(cls, value: object) -> object:
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, str):
+            text = value.strip()
+            try:
+                if not _DATE_TEXT.match(text):
+                    raise ValueError
+                date.fromisoformat(text)
+            except ValueError:
+                raise ValueError(f"date must be a calendar date YYYY-MM-DD, not {value!r}") from None
+            return text
+        return value
+
+    @model_validator(mode="after")
+    def _days_or_date(self) -> ScheduleWindow:
+        if (self.days is None) == (self.date is None):
+            raise ValueError("a schedule window needs exactly one of days (weekdays) and date "
+                             "(one calendar date)")
+        return self
 
 
 class EmailSettings(Strict):
@@ -158,6 +194,8 @@ class EmailSettings(Strict):
     from_: str | None = Field(default=None, alias="from", description="fAddress")
     cc: str | None = Field(default=None, description="NotifyCC")
     bcc: str | None = Field(default=None, description="NotifyBCC")
+    t_address: str | None = Field(default=None, description="tAddress: the To address applied to "
+                                                            "outbound emails and notifications")
 
 
 class SmtpSettings(Strict):
@@ -182,6 +220,11 @@ class DeliveryMethod(Strict):
     response_search: str | None = Field(default=None, description="ResponseSearch")
     response_regex: bool = Field(default=False, description="useRegEx")
     template: str | None = Field(default=None, description="XML or JSON body template (XML)")
+    lead_category: int | None = Field(default=None, ge=0,
+                                      description="LeadCatUID: the lead category leads are assigned "
+                                                  "to, by its ID; 0 = unassigned")
+    client_email: str | None = Field(default=None, description="ClientEmail: the email body sent "
+                                                               "back to the lead; empty = none")
     email: EmailSettings | None = None
     smtp: SmtpSettings | None = None
     ftp: FtpSettings | None = None
@@ -202,12 +245,72 @@ class DeliveryMethod(Strict):
 
 
 class Caps(Strict):
-    """Lead caps; an omitted cap is unlimited (-1 on the wire)."""
+    """Lead caps; -1 = no cap. An omitted hour, day or month cap is -1; an omitted week cap
+    keeps the last value lexsync applied (LeadExec cannot show WeekMax)."""
 
-    hour: int | None = Field(default=None, ge=0, description="HourMax")
-    day: int | None = Field(default=None, ge=0, description="DayMax")
-    week: int | None = Field(default=None, ge=0, description="WeekMax; rest dialect only")
-    month: int | None = Field(default=None, ge=0, description="MonthMax")
+    hour: int | None = Field(default=None, ge=-1, description="HourMax; omitted = -1 (no cap)")
+    day: int | None = Field(default=None, ge=-1, description="DayMax; omitted = -1 (no cap)")
+    week: int | None = Field(default=None, ge=-1,
+                             description="WeekMax, -1 = no cap; rest dialect only. Omitted: the "
+                                         "last value lexsync applied (reads cannot show it)")
+    month: int | None = Field(default=None, ge=-1, description="MonthMax; omitted = -1 (no cap)")
+
+
+class Offer(Strict):
+    """An account's offer (the Offer* fields; rest dialect only). Declared whole: a key left
+    out is empty. LeadExec cannot show these fields, so lexsync keeps what it last applied
+    when the YAML says nothing. `offer: none` is an account without an offer."""
+
+    enabled: bool = Field(default=False, description="OfferEnabled")
+    dynamic: bool = Field(default=False, description="OfferIsDynamic: dynamic rather than static")
+    name: str = Field(default="", description="OfferName (static offers)")
+    require_custom_consent: bool = Field(default=False, description="OfferRequireCustomConsent")
+    company_phone: str = Field(default="", description="OfferCompanyPhoneNumber")
+    company_name: str = Field(default="", description="OfferCompanyName: the end buyer")
+    description: str = Field(default="", description="OfferDescription")
+    image: str = Field(default="", description="OfferImage: URL or path of an image or logo")
+    url: str = Field(default="", description="OfferURL")
+    privacy_url: str = Field(default="", description="OfferPrivacyUrl")
+    terms_url: str = Field(default="", description="OfferTermsUrl")
+    tcpa: str = Field(default="", description="OfferTCPA: custom TCPA text")
+    amount: str = Field(default="", description="OfferAmount: the consumer-facing price, as text")
+    start_date: str = Field(default="", description="OfferStartDate: YYYY-MM-DD[THH:MM[:SS]]; empty = none")
+    end_date: str = Field(default="", description="OfferEndDate: YYYY-MM-DD[THH:MM[:SS]]; empty = none")
+    time_zone: str = Field(default="", description="OfferTimeZone")
+    duration: OfferDuration = Field(default="monthly", description="OfferDuration: monthly = 0, yearly = 1")
+    parse_code: str = Field(default="", description="OfferParseCode (dynamic offers)")
+
+    @field_validator("name", "company_phone", "company_name", "description", "image", "url",
+                     "privacy_url", "terms_url", "tcpa", "amount", "time_zone", "parse_code",
+                     mode="before")
+    @classmethod
+    def _as_text(cls, value: object) -> object:
+        if isinstance(value, bool) or value is None:
+            return value
+        return str(value) if isinstance(value, (int, float)) else value
+
+    @field_validator("start_date", "end_date", mode="before")
+    @classmethod
+    def _date_time(cls, value: object) -> object:
+        if isinstance(value, (date, datetime)):
+            value = value.isoformat()
+        if isinstance(value, str) and value.strip():
+            text = value.strip()
+            try:
+                if not _DATE_TIME_TEXT.match(text):
+                    raise ValueError
+                datetime.fromisoformat(text)
+            except ValueError:
+                raise ValueError(f"a date is YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], not {value!r}") from None
+            return text
+        return value
+
+
+def _no_offer(value: Any) -> Any:
+    """`offer: none` (or `offer: ~`) is an offer with every field empty."""
+    if value is None or (isinstance(value, str) and value.strip().lower() == "none"):
+        return {}
+    return value
 
 
 class Criterion(Strict):
@@ -237,7 +340,19 @@ class DeliveryAccount(Strict):
     account_type: AccountType = Field(default="general", description="AccountType 0-3")
     agent_name: str | None = Field(default=None, description="AgentName")
     agent_phone: str | None = Field(default=None, description="AgentPhone")
+    alternate_posting: str | None = Field(
+        default=None, description="AlternatePosting: a delivery method of the same client, by name; "
+                                  "null (~) = none. Rest dialect only. Omitted: the last value lexsync "
+                                  "applied (reads cannot show it)")
+    offer: Offer | Literal["none"] | None = Field(
+        default=None, description="The Offer* fields, or `none`. Rest dialect only. Omitted: the last "
+                                  "values lexsync applied (reads cannot show them)")
     criteria: list[Criterion] = Field(default_factory=list)
+
+    @field_validator("offer", mode="before")
+    @classmethod
+    def _offer_none(cls, value: object) -> object:
+        return _no_offer(value)
 
 
 class Client(Strict):

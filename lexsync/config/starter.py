@@ -53,7 +53,7 @@ clients:
         method: acme-post
         price: 25.00
         status: Open                      # Open | OnHold | Suspended | Closed
-        caps: {hour: 10, day: 100, week: 400, month: 1500}   # omitted = unlimited
+        caps: {hour: 10, day: 100, week: 400, month: 1500}   # omitted: unlimited; week: as last applied
         criteria:
           - {field: State, op: In, value: [CA, NV]}
           - {field: Age, op: Between, value: [25, 65]}

@@ -105,11 +105,13 @@ def merge_into(existing: Any, new: Any, defaults: Mapping[str, Any] | None = Non
     if isinstance(existing, CommentedMap) and isinstance(new, dict):
         for key in [k for k in existing if k not in new]:
             value = existing[key]
+            if key in kept:
+                continue
             if isinstance(value, CommentedMap):
                 merge_into(value, {}, defaults, kept)
                 if value:
                     continue
-            elif key in kept or (key in defaults and plain(value) == defaults[key]):
+            elif key in defaults and plain(value) == defaults[key]:
                 continue
             del existing[key]
         for key, value in new.items():

@@ -134,7 +134,8 @@ class Applier:
             return StepOutcome(change.address, change.action, True, change.remote_id)
 
         assert step.desired is not None
-        if kind.sensitive and (unhashed := secret_hash.unstored(step.desired.attrs)):
+        if kind.sensitive and (unhashed := secret_hash.unstored(
+                kind.recorded(step.desired, step.live, ctx))):
             # State keeps secrets as scrypt hashes (~50 ms each): made on a worker thread, not
             # on the loop that sends the other steps' requests.
             await asyncio.to_thread(secret_hash.hash_all, unhashed)
@@ -238,7 +239,8 @@ class Applier:
         # What is being sent, so `lexsync state resolve --id` can record it as applied.
         self.state.pending[step.change.address] = {
             "kind": step.kind.kind, "parent_id": parent_id,
-            "attributes": dict(step.desired.attrs), "depends_on": list(step.desired.depends_on)}
+            "attributes": step.kind.recorded(step.desired, None, self.ctx),
+            "depends_on": list(step.desired.depends_on)}
         self.save_state(self.state)
 
     async def _unmark_pending(self, address: str) -> None:
@@ -270,7 +272,8 @@ class Applier:
         async with self.state_lock:
             self.state.resources[step.change.address] = ResourceState(
                 address=step.change.address, kind=step.kind.kind, remote_id=remote_id,
-                parent_id=parent_id, sub_ids=sub_ids, attributes=dict(step.desired.attrs),
+                parent_id=parent_id, sub_ids=sub_ids,
+                attributes=step.kind.recorded(step.desired, step.live, self.ctx),
                 depends_on=list(step.desired.depends_on),
             )
             if step.change.address in self.state.pending:  # del, not pop: journals see it

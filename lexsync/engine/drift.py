@@ -9,6 +9,7 @@ from typing import Any
 from lexsync.engine.diff import _equal, flatten
 from lexsync.engine.plan import SENSITIVE, Action
 from lexsync.engine.planner import PlanBundle
+from lexsync.engine.unmanaged import UnmanagedChange, unknown_writes, unmanaged_changes
 from lexsync.resources.client import status_name
 from lexsync.resources.delivery_account import STATUS_NAMES
 from lexsync.resources.live import LiveView
@@ -56,6 +57,7 @@ class Unmanaged:
 class DriftReport:
     resources: list[ResourceDrift] = field(default_factory=list)
     unmanaged: list[Unmanaged] = field(default_factory=list)
+    unmanaged_changes: list[UnmanagedChange] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     checked: int = 0
 
@@ -73,6 +75,7 @@ class DriftReport:
             "checked_resources": self.checked,
             "resources": [asdict(r) for r in self.resources],
             "unmanaged": [asdict(u) for u in self.unmanaged],
+            "unmanaged_changes": [asdict(u) for u in self.unmanaged_changes],
             "notes": list(self.notes),
         }
 
@@ -85,6 +88,10 @@ def _origin(outside: bool, unapplied: bool) -> str:
 
 def drift_report(bundle: PlanBundle, state: StateDocument, view: LiveView | None) -> DriftReport:
     report = DriftReport(notes=list(bundle.plan.unobservable), checked=len(bundle.steps))
+    report.notes += [f"apply would refuse: {problem.summary}"
+                     for problem in unknown_writes(bundle.steps, bundle.ctx)]
+    for step in bundle.steps:
+        report.unmanaged_changes += unmanaged_changes(step, bundle.ctx.dialect)
     for step in bundle.steps:
         change = step.change
         if change.action is Action.NOOP:

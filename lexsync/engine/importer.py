@@ -26,6 +26,7 @@ from lexsync.config.loader import LoadedConfig, load_configuration
 from lexsync.config.models import Settings
 from lexsync.config.positions import Positions
 from lexsync.config.writer import SecretRef, dump, escaped, merge_into, plain, styled, yaml_writer
+from lexsync.engine import endpoint as endpoints
 from lexsync.engine.import_keys import (
     ENV_REF,
     FILE_PER,
@@ -40,10 +41,11 @@ from lexsync.engine.plan import Action
 from lexsync.engine.planner import PlanBundle, build_plan
 from lexsync.engine.refresh import refresh
 from lexsync.errors import ConfigError, Diagnostic
-from lexsync.resources.base import Context, Desired, ResolutionError
+from lexsync.resources.base import Context, Desired, Live, ResolutionError
 from lexsync.resources.catalog import Catalog, name_key
 from lexsync.resources.live import LiveView
 from lexsync.resources.registry import BY_NAME, KINDS, children_of, kind_of_address
+from lexsync.resources.wirefields import without_unknown
 from lexsync.state.backend import StateBackend
 from lexsync.state.document import ResourceState, StateDocument
 
@@ -51,6 +53,7 @@ SETTINGS_FILE = "lexsync.yaml"
 SHARED_FILE = "groups.yaml"
 ROOT_FILE = "{kind}-{key}.yaml"
 SHARED_HEADER = "Client groups and lead types, imported from LeadExec by `lexsync import`."
+PLACEHOLDER_HEADER = "LeadExec cannot show these; declare them before lexsync writes this {word}:"
 # What a re-import leaves in place when the generated YAML omits it (see merge_into).
 YAML_DEFAULTS: dict[str, Any] = {key: value for kind in KINDS for key, value in kind.yaml_defaults.items()}
 YAML_KEPT: frozenset[str] = frozenset().union(*(kind.yaml_kept for kind in KINDS))
@@ -68,6 +71,8 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
     residual: list[str] = field(default_factory=list)  # differences the next plan would show
     clients: list[str] = field(default_factory=list)
+    # "address: key, key" for each object with write-only values lexsync does not know
+    unknown: list[str] = field(default_factory=list)
 
 
 async def read_account(api: LeadExecReads, catalog: Catalog) -> LiveView:
@@ -138,12 +143,48 @@ def _secret_refs(item: Imported, existing: Existing, secrets: _Secrets) -> dict[
     return refs
 
 
-def _yaml_of(item: Imported, ctx: Context, existing: Existing, secrets: _Secrets) -> dict[str, Any]:
+@dataclass
+class _Placeholders:
+    """Commented placeholders for the write-only values import cannot know, by YAML path."""
+
+    by_path: dict[tuple[str, ...], list[tuple[str, str]]] = field(default_factory=dict)
+    words: dict[tuple[str, ...], str] = field(default_factory=dict)
+    addresses: dict[tuple[str, ...], str] = field(default_factory=dict)
+
+    def summary(self) -> list[str]:
+        return [f"{self.addresses[path]}: {', '.join(key for key, _ in keys)}"
+                for path, keys in self.by_path.items()]
+
+
+def _known(item: Imported, ctx: Context, known: Mapping[tuple[str, int], dict[str, Any]]) -> Live:
+    """The live object with what state last applied for the fields no read shows (a
+    re-import writes the write-only values lexsync knows)."""
+    previous = known.get((item.kind.kind, item.live.remote_id))
+    if previous is None:
+        return item.live
+    client_key = item.parent.key if item.parent is not None else None
+    attrs = item.kind.observe(item.live.wire, ctx, previous, client_key)
+    return Live(item.live.remote_id, item.live.wire, attrs, item.live.parent_id,
+                item.live.sub_ids, item.live.observable)
+
+
+def _yaml_of(item: Imported, ctx: Context, existing: Existing, secrets: _Secrets,
+             known: Mapping[tuple[str, int], dict[str, Any]], placeholders: _Placeholders,
+             path: tuple[str, ...]) -> dict[str, Any]:
     """The object's YAML with its children's under their sections."""
     refs = _secret_refs(item, existing, secrets)
-    body: dict[str, Any] = escaped(item.kind.to_yaml(item.key, item.live.attrs, ctx, refs))
+    live = _known(item, ctx, known)
+    item.live = live
+    body: dict[str, Any] = escaped(item.kind.to_yaml(item.key, live.attrs, ctx, refs))
+    missing = item.kind.unknown_placeholders(live.attrs, ctx)
+    if missing:
+        placeholders.by_path[path] = missing
+        placeholders.words[path] = item.kind.kind.replace("_", " ").removeprefix("delivery ")
+        placeholders.addresses[path] = item.address
     for kind in children_of(item.kind):
-        section = {c.key: _yaml_of(c, ctx, existing, secrets) for c in item.children if c.kind is kind}
+        section = {c.key: _yaml_of(c, ctx, existing, secrets, known, placeholders,
+                                   (*path, kind.section, c.key))
+                   for c in item.children if c.kind is kind}
         if section:
             body[kind.section] = section
     return body
@@ -175,20 +216,24 @@ def plan_import(view: LiveView, catalog: Catalog, state: StateDocument, settings
                if item.kind.kind != FILE_PER and (everything or item.address in wanted)]
     chosen_tops = {item.address for item in chosen if item.parent is None}
     secrets = _Secrets()
+    placeholders = _Placeholders()
+    known = {(r.kind, r.remote_id): r.attributes for r in state.resources.values()}
     sections: dict[str, dict[str, Any]] = {}  # YAML section → key → body
     for item in top:
         if item.address in chosen_tops:
-            sections.setdefault(item.kind.section, {})[item.key] = _yaml_of(item, ctx, existing, secrets)
+            sections.setdefault(item.kind.section, {})[item.key] = _yaml_of(
+                item, ctx, existing, secrets, known, placeholders, (item.kind.section, item.key))
     counts = {kind.kind: sum(1 for item in chosen if item.kind is kind) for kind in KINDS}
     for kind in KINDS:
         notes += kind.import_notes(ctx, counts[kind.kind])
     lead_types = sorted({str(item.live.attrs["lead_type"]) for item in chosen
                          if item.live.attrs.get("lead_type")})
     files, unchanged = _render_files(out, existing, sections, lead_types, settings,
-                                     write_settings and not existing.has_settings)
+                                     write_settings and not existing.has_settings, placeholders)
     result = ImportResult(files=files, unchanged=unchanged, state=state, env_vars=secrets.what,
                           counts=counts, notes=notes,
-                          clients=sorted(item.key for item in roots))
+                          clients=sorted(item.key for item in roots),
+                          unknown=placeholders.summary())
     origin = {item.address: (item.live.remote_id, item.parent.live.remote_id if item.parent else None)
               for item in chosen}
     _reconcile(result, out, view, catalog, state, settings.dialect,
@@ -197,8 +242,8 @@ def plan_import(view: LiveView, catalog: Catalog, state: StateDocument, settings
 
 
 def _render_files(out: Path, existing: Existing, sections: dict[str, dict[str, Any]],
-                  lead_types: list[str], settings: Settings,
-                  write_settings: bool) -> tuple[dict[Path, str], list[Path]]:
+                  lead_types: list[str], settings: Settings, write_settings: bool,
+                  placeholders: _Placeholders | None = None) -> tuple[dict[Path, str], list[Path]]:
     """One file per object of the kind `--client` picks; the other kinds' sections and the
     lead types in a shared file; settings in their own. Files already there are updated in
     place (merge_into), so comments and order survive."""
@@ -221,6 +266,11 @@ def _render_files(out: Path, existing: Existing, sections: dict[str, dict[str, A
             merge_into(mapping[key], body, YAML_DEFAULTS, YAML_KEPT)
         else:
             mapping[key] = styled(body)
+        if placeholders is None:
+            return
+        for path, missing in placeholders.by_path.items():
+            if path[:2] == (section, key):
+                _comment_placeholders(doc, path, missing, placeholders.words[path])
 
     per_file = BY_NAME[FILE_PER]
     for key, body in sections.pop(per_file.section, {}).items():
@@ -258,6 +308,34 @@ def _render_files(out: Path, existing: Existing, sections: dict[str, dict[str, A
         else:
             texts[path] = text
     return texts, unchanged
+
+
+def _comment_placeholders(doc: Any, path: tuple[str, ...], missing: list[tuple[str, str]],
+                          word: str) -> None:
+    """A comment above the object's keys naming each value to declare; none where the file
+    already has one or declares the key (a re-import leaves the file as it is)."""
+    target = doc
+    for part in path:
+        target = target.get(part) if isinstance(target, CommentedMap) else None
+    if not isinstance(target, CommentedMap) or target.ca.comment:
+        return
+    plain_target = plain(target)
+    wanted = [(key, how) for key, how in missing
+              if not _declared(plain_target, key)]
+    if not wanted:
+        return
+    width = max(len(key) for key, _ in wanted)
+    lines = [PLACEHOLDER_HEADER.format(word=word)]
+    lines += [f"  {key + ':':<{width + 1}} {how}" for key, how in wanted]
+    target.yaml_set_start_comment("\n".join(lines), indent=2 * len(path))
+
+
+def _declared(mapping: Any, path: str) -> bool:
+    for part in path.split("."):
+        if not isinstance(mapping, dict) or part not in mapping:
+            return False
+        mapping = mapping[part]
+    return True
 
 
 def expand_all(loaded: LoadedConfig, ctx: Context) -> dict[str, list[Desired]]:
@@ -315,7 +393,11 @@ def _reconcile(result: ImportResult, out: Path, view: LiveView, catalog: Catalog
     bundle = build_plan(scoped, trial, view, plan_ctx)
     for step in bundle.steps:
         if step.live is not None and step.live.observable and step.change.address in trial.resources:
-            trial.resources[step.change.address].sub_ids = dict(step.live.sub_ids)
+            record = trial.resources[step.change.address]
+            record.sub_ids = dict(step.live.sub_ids)
+            if step.desired is not None:
+                # What LeadExec holds counts as applied, with what no read shows left unknown.
+                record.attributes = step.kind.recorded(step.desired, step.live, plan_ctx)
         if step.change.action is Action.NOOP:
             continue
         if not step.change.changes:
@@ -364,19 +446,22 @@ def write_files(files: Mapping[Path, str]) -> None:
 
 async def run_import(out: Path, settings: Settings, backend: StateBackend, open_api: ApiOpener, *,
                      clients: tuple[str, ...], everything: bool, write_settings: bool,
-                     environ: Mapping[str, str]) -> ImportResult:
+                     environ: Mapping[str, str],
+                     endpoint: endpoints.Endpoint | None = None) -> ImportResult:
     """Read the whole account, then write the YAML files and the state; nothing is written
     unless every read and the round-trip check succeeded."""
     if not clients and not everything:
         raise ImportFailed("say what to import: --all, or --client NAME_OR_ID (repeatable)")
     with backend.lock("import"):
         state = backend.load()
+        await endpoints.check_in_thread(state, endpoint)
         catalog = Catalog()
         async with open_api() as api:
             view = await read_account(api, catalog)
         keys_by_uid = {r.remote_id: a.split(".")[1] for a, r in state.resources.items() if r.kind == "client"}
         uids = select_clients(view, catalog, clients, everything, keys_by_uid)
         result = plan_import(view, catalog, state, settings, out, uids, everything, write_settings, environ)
+        endpoints.record(state, endpoint)
         write_files(result.files)
         backend.write(state)
     return result
@@ -393,14 +478,15 @@ def record_adopted(bundle: PlanBundle, state: StateDocument) -> list[str]:
         parent = bundle.ctx.ids.get(step.parent_address) if step.parent_address else None
         state.resources[step.change.address] = ResourceState(
             address=step.change.address, kind=step.kind.kind, remote_id=step.live.remote_id,
-            parent_id=parent, sub_ids=dict(step.live.sub_ids), attributes=dict(step.desired.attrs),
+            parent_id=parent, sub_ids=dict(step.live.sub_ids),
+            attributes=step.kind.recorded(step.desired, step.live, bundle.ctx),
             depends_on=list(step.desired.depends_on))
         adopted.append(step.change.address)
     return adopted
 
 
 async def adopt_one(loaded: LoadedConfig, backend: StateBackend, open_api: ApiOpener, address: str,
-                    remote_id: int) -> ResourceState:
+                    remote_id: int, endpoint: endpoints.Endpoint | None = None) -> ResourceState:
     """`lexsync import ADDRESS ID`: record one live object in state for a resource in the YAML."""
     try:
         kind = kind_of_address(address)
@@ -410,6 +496,7 @@ async def adopt_one(loaded: LoadedConfig, backend: StateBackend, open_api: ApiOp
     dialect = loaded.model.lexsync.dialect
     with backend.lock("import"):
         state = backend.load()
+        await endpoints.check_in_thread(state, endpoint)
         if address in state.resources:
             raise ImportFailed(f"{address} is already in state (ID {state.resources[address].remote_id}); "
                                f"run `lexsync state rm {address}` first to adopt another object")
@@ -445,9 +532,10 @@ async def adopt_one(loaded: LoadedConfig, backend: StateBackend, open_api: ApiOp
         record = ResourceState(
             address=address, kind=kind.kind, remote_id=remote_id, parent_id=live.parent_id,
             sub_ids=dict(live.sub_ids),
-            # What LeadExec holds now counts as last applied: YAML differences show as unapplied.
-            attributes={k: live.attrs[k] for k in wanted.attrs if k in live.attrs},
-            depends_on=list(wanted.depends_on))
+            # What LeadExec holds now counts as last applied: YAML differences show as
+            # unapplied. What no read shows stays unknown.
+            attributes=without_unknown(live.attrs), depends_on=list(wanted.depends_on))
         state.resources[address] = record
+        endpoints.record(state, endpoint)
         backend.write(state)
     return record

@@ -100,7 +100,8 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
         steps = [step for step in steps if id(step) in kept]
     notes = [unobservable[s.change.address] for s in steps if s.change.address in unobservable]
     if ctx.dialect == "rest" and any(s.kind.kind == "delivery_account" for s in steps):
-        notes.append("caps.week: ASMX account reads carry no WeekMax; compared with the last applied value")
+        notes.append("caps.week, alternate_posting, offer: account reads carry no WeekMax, "
+                     "AlternatePosting or Offer*; compared with the last applied values")
     plan = Plan(
         changes=[s.change for s in ordered],
         dialect=ctx.dialect,

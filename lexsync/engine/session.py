@@ -7,6 +7,7 @@ concurrently, the configuration is expanded into desired resources, and the plan
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -19,12 +20,14 @@ from lexsync.api.client import LeadExecApi
 from lexsync.api.settings import ApiSettings
 from lexsync.config.loader import LoadedConfig, load_configuration
 from lexsync.config.models import Configuration
+from lexsync.engine import endpoint as endpoints
 from lexsync.engine.applier import Applier, ApplyResult, StepOutcome
 from lexsync.engine.importer import record_adopted
 from lexsync.engine.plan import Plan
 from lexsync.engine.planfile import check_not_stale
 from lexsync.engine.planner import PlanBundle, PlanProblems, build_plan, in_targets
 from lexsync.engine.refresh import AlsoRead, gather_all, refresh
+from lexsync.engine.unmanaged import refuse_unknown_writes, remember_live
 from lexsync.errors import ConfigError, Diagnostic, LexsyncError, SourceLocation
 from lexsync.resources.base import Context, Desired, ResolutionError
 from lexsync.resources.catalog import Catalog
@@ -51,6 +54,7 @@ class RunOptions:
     parallelism: int | None = None
     on_progress: Callable[[str], None] | None = None
     api_factory: Callable[[], Any] | None = None  # replaces the HTTP client (engine unit tests)
+    refuse_unknown: bool = True  # refuse a plan that writes a value nothing knows (not for drift)
 
 
 class Session:
@@ -99,6 +103,13 @@ class Session:
             return self.options.api_factory()
         return LeadExecApi(self.api_settings(), transport=self.options.transport)
 
+    def endpoint(self) -> endpoints.Endpoint | None:
+        """The LeadExec this run reaches, for state to be checked against (engine/endpoint.py)."""
+        if self.options.api_factory is not None:
+            return None
+        settings = self.api_settings()
+        return endpoints.Endpoint(settings.root, settings.api_key, settings.client_id)
+
     def _progress(self, text: str) -> None:
         if self.options.on_progress:
             self.options.on_progress(text)
@@ -123,15 +134,19 @@ class Session:
         ctx = new_context(state, self.dialect)
         reads = reads_for(self.loaded.model, state, ctx, options.targets, options.adopt)
         self._progress(f"reading lead types, lead fields, states and {len(reads.client_uids)} clients")
-        _catalog_read, view = await gather_all(
+        _catalog_read, view, _checked = await gather_all(
             ctx.catalog.load(api, reads.lead_types, reads.need_states),
             refresh(api, read_groups=reads.groups, client_uids=reads.client_uids,
-                    field_uids=reads.field_uids, also_read=reads.also_read))
+                    field_uids=reads.field_uids, also_read=reads.also_read),
+            endpoints.check_in_thread(state, self.endpoint()))
         self.last_view = view  # drift lists the live objects nothing claims
         desired = expand(self.loaded, state, ctx)
         try:
-            return build_plan(desired, state, view, ctx, adopt=options.adopt,
-                              targets=options.targets)
+            bundle = build_plan(desired, state, view, ctx, adopt=options.adopt,
+                                targets=options.targets)
+            if options.refuse_unknown:
+                refuse_unknown_writes(bundle)
+            return bundle
         except PlanProblems as exc:
             raise ConfigError([replace(p, location=locate_address(self.loaded, p.address))
                                for p in exc.problems]) from None
@@ -155,11 +170,16 @@ class Session:
             check_not_stale(saved_plan, bundle.plan)
         if not bundle.plan.has_changes:
             self._record_adopted(bundle, state)
-            if state.has_legacy_hashes_to_rewrite():  # an older lexsync's SHA-256 hashes
+            # What LeadExec shows for values the YAML leaves alone, which LeadExec this is, and
+            # an older lexsync's SHA-256 hashes to rewrite.
+            recorded = await asyncio.to_thread(endpoints.record, state, self.endpoint())
+            if remember_live(bundle, state) | recorded or state.has_legacy_hashes_to_rewrite():
                 self.backend.write(state)
             return bundle.plan, None
         if not confirm(bundle.plan):
             return bundle.plan, None
+        remember_live(bundle, state)
+        await asyncio.to_thread(endpoints.record, state, self.endpoint())  # slow hashes
         # Each result goes to an append-only journal, folded into the state at the end
         # (docs/performance.md): rewriting the whole file per call is quadratic.
         journal = JournalWriter(journal_path(self.backend.path), state, self.backend.write) \

@@ -6,13 +6,15 @@ import json
 from typing import Any
 
 from lexsync.engine.drift import ORIGIN_WORDS, DriftReport, ResourceDrift, Unmanaged
+from lexsync.engine.unmanaged import UnmanagedChange
 
 
 def _value(value: Any) -> str:
     if value is None:
         return "(unset)"
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        # The markers are printed bare so they never read like real values.
+        return value if value in ("(sensitive)", "(unknown)") else json.dumps(value, ensure_ascii=False)
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
@@ -24,7 +26,18 @@ def headline(report: DriftReport) -> str:
                 f"({report.checked} resources checked).")
     if report.unmanaged:
         text += f" {len(report.unmanaged)} unmanaged live object(s)."
+    if report.unmanaged_changes:
+        text += (f" {len(report.unmanaged_changes)} value(s) the YAML does not set changed "
+                 "outside lexsync.")
     return text
+
+
+UNMANAGED_CHANGES = ("Changed outside lexsync, not set by the YAML (kept as LeadExec has them; "
+                     "the next apply records them):")
+
+
+def _change_line(item: UnmanagedChange) -> str:
+    return f"{item.address}: {item.path}: live {_value(item.live)}, last seen {_value(item.last_seen)}"
 
 
 def _unmanaged_line(item: Unmanaged) -> str:
@@ -40,6 +53,9 @@ def render_drift_text(report: DriftReport) -> str:
         for item in resource.attributes:
             out.append(f"  {item.path}: yaml {_value(item.yaml)}, live {_value(item.live)}, "
                        f"last applied {_value(item.applied)} ({ORIGIN_WORDS[item.origin]})")
+    if report.unmanaged_changes:
+        out += ["", UNMANAGED_CHANGES]
+        out += [f"  {_change_line(c)}" for c in report.unmanaged_changes]
     if report.unmanaged:
         out += ["", "Unmanaged live objects (not in YAML or state; never changed by lexsync):"]
         out += [f"  {_unmanaged_line(u)}" for u in report.unmanaged]
@@ -66,6 +82,12 @@ def render_drift_markdown(report: DriftReport) -> str:
     out = ["## lexsync drift", "", f"**{headline(report)}**", ""]
     for resource in report.resources:
         out += _resource_markdown(resource)
+    if report.unmanaged_changes:
+        out += ["### Changed outside lexsync, not set by the YAML", "",
+                "Kept as LeadExec has them; the next apply records them.", "",
+                "| resource | attribute | live | last seen |", "| --- | --- | --- | --- |"]
+        out += [f"| `{c.address}` | `{c.path}` | {_cell(c.live)} | {_cell(c.last_seen)} |"
+                for c in report.unmanaged_changes] + [""]
     if report.unmanaged:
         out += ["### Unmanaged live objects", "", "Not in the YAML or state; lexsync never changes them.", ""]
         out += [f"- {_unmanaged_line(u)}" for u in report.unmanaged] + [""]

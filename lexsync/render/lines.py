@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 
 from lexsync.engine.plan import SENSITIVE, Action, AttributeChange, Plan, ResourceChange
 from lexsync.render import values
+from lexsync.resources.wirefields import UNKNOWN
 
 # Column layout copied from Terraform so the output looks familiar.
 _HEADER = "  "
@@ -110,9 +111,35 @@ def _attribute_lines(attributes: dict[str, Any], action: Action) -> list[Line]:
     return lines
 
 
+def _known_at_once(changes: list[AttributeChange]) -> list[AttributeChange]:
+    """Runs of changes under one block whose every value was unknown (an offer lexsync had
+    never applied) as one change of the whole block: `offer = (unknown) -> {...}`."""
+    out: list[AttributeChange] = []
+    index = 0
+    while index < len(changes):
+        change = changes[index]
+        block, dot, _ = change.path.partition(".")
+        run = [change]
+        if dot and change.before == UNKNOWN and not change.sensitive:
+            while index + len(run) < len(changes):
+                following = changes[index + len(run)]
+                if following.before != UNKNOWN or following.sensitive \
+                        or not following.path.startswith(block + "."):
+                    break
+                run.append(following)
+        if len(run) > 1:
+            after = {c.path[len(block) + 1:]: c.after for c in run}
+            out.append(AttributeChange(block, UNKNOWN, after))
+        else:
+            out.append(change)
+        index += len(run)
+    return out
+
+
 def _change_lines(changes: list[AttributeChange]) -> list[Line]:
     if not changes:
         return []
+    changes = _known_at_once(changes)
     # Paths come from the engine already readable ("field_mappings[st].map.California").
     width = max(len(c.path) for c in changes)
     lines = []

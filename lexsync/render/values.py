@@ -8,6 +8,9 @@ from json.encoder import encode_basestring  # what json.dumps(str, ensure_ascii=
 from typing import Any
 
 from lexsync.engine.plan import SENSITIVE
+from lexsync.resources.wirefields import UNKNOWN
+
+MARKERS = frozenset({SENSITIVE, UNKNOWN})
 
 INDENT = "    "
 INLINE_LIMIT = 72  # a nested dict or list longer than this gets one line per element
@@ -21,8 +24,8 @@ def scalar(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        # The marker is printed bare so it never reads like a real quoted value.
-        return SENSITIVE if value == SENSITIVE else encode_basestring(value)
+        # The markers are printed bare so they never read like real quoted values.
+        return value if value in MARKERS else encode_basestring(value)
     return str(value)
 
 

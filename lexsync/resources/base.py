@@ -11,9 +11,23 @@ from pydantic import BaseModel
 
 from lexsync.api.protocol import LeadExecWrites
 from lexsync.config.models import Configuration
+from lexsync.errors import ApiError
 from lexsync.resources.catalog import Catalog
 from lexsync.resources.live import LiveView, ReadSet
 from lexsync.resources.values import text
+from lexsync.resources.wirefields import (
+    UNKNOWN,
+    Body,
+    Cls,
+    WireField,
+    WireTable,
+    compose,
+    declare_hint,
+    merged,
+    path_value,
+    resolve,
+    without_unknown,
+)
 
 
 class ResolutionError(LookupError):
@@ -136,6 +150,43 @@ class WireSecret:
 Wire = dict[str, Any]  # one object as LeadExec's reads answer it, keyed by wire names
 
 
+@dataclass(frozen=True)
+class Target:
+    """The object a body is written for, as converting attributes to wire values needs it."""
+
+    ctx: Context
+    client_key: str | None  # owning client's YAML key (methods, accounts)
+    live: Live | None  # None for a create
+    desired: Desired | None  # holds the plain secrets; None for a retirement
+    remote_id: int  # 0 for a create
+    parent_id: int | None  # the owning client's ID
+
+    @property
+    def sub_ids(self) -> dict[str, int]:
+        return self.live.sub_ids if self.live is not None else {}
+
+
+class UnknownValues(ApiError):
+    """A body holds fields nothing knows: it is never sent (the plan refuses it first)."""
+
+
+def unknown_message(address: str, kind_word: str, wire_field: WireField, readable: bool) -> str:
+    """What the plan says about one field it cannot know, and how to make it known."""
+    if wire_field.cls is Cls.WRITE_ONLY:
+        why = f"LeadExec cannot show {wire_field.note or wire_field.key}"
+    elif readable:
+        why = f"state does not record {wire_field.key}"
+    else:
+        why = (f"LeadExec shows a {kind_word} only through the delivery accounts that use it, "
+               f"and state does not record {wire_field.key}")
+    name = wire_field.yaml or wire_field.key
+    if wire_field.yaml is None:
+        todo = "it has no YAML key: let a delivery account use this method so LeadExec shows it"
+    else:
+        todo = f"declare it{declare_hint(wire_field)} before lexsync writes this {kind_word}"
+    return f"{address}: {name} is unknown ({why}); {todo}"
+
+
 class ResourceKind(ABC):
     """One resource kind: its identity, its dependencies and its wire mapping, in one module.
 
@@ -160,6 +211,9 @@ class ResourceKind(ABC):
     one_per_natural_key: ClassVar[bool] = False  # import leaves out a sibling with the same key
     yaml_defaults: ClassVar[Mapping[str, Any]] = {}  # YAML keys `to_yaml` omits at these values
     yaml_kept: ClassVar[frozenset[str]] = frozenset()  # YAML keys import never removes
+    # --- the write body (docs/wire.md, "What lexsync sends") -----------------------------
+    wire_tables: ClassVar[Mapping[str, WireTable]] = {}  # dialect → every field of its body
+    whole: ClassVar[frozenset[str]] = frozenset()  # attributes the YAML owns whole, not key by key
 
     def address(self, key: str, parent_address: str | None = None) -> str:
         own = f"{self.kind}.{key}"
@@ -193,18 +247,165 @@ class ResourceKind(ABC):
     def call(self, dialect: str) -> str:
         """The write call, as the plan prints it."""
 
-    @abstractmethod
     def build_body(self, desired: Desired, live: Live | None, ctx: Context,
                    previous: dict[str, Any]) -> dict[str, Any]:
-        """The full write body: the live object with the managed attributes changed."""
+        """The full write body (read-modify-write): each field from the YAML, the live read or
+        state's last applied value, as `wire_tables` says; defaults only on create."""
+        return self.compose_body(desired.attrs, live, ctx, previous, desired=desired,
+                                 client_key=desired.client)
 
-    @abstractmethod
     def retire_body(self, live: Live, ctx: Context) -> dict[str, Any] | None:
-        """The body that retires the object, or None when LeadExec cannot retire it."""
+        """The body that retires the object, or None when LeadExec cannot retire it: the live
+        object (or, when LeadExec cannot show it, what state last recorded) with only its
+        status changed."""
+        return self.compose_body(self.retire_overlay(), live, ctx, without_unknown(live.attrs),
+                                 desired=None, client_key=None)
+
+    async def write(self, api: LeadExecWrites, body: dict[str, Any], parent_id: int | None) -> int:
+        """Send the body; answer the remote ID. A body with a field nothing knows is refused."""
+        unknown = getattr(body, "unknown", None)
+        if unknown:
+            keys = ", ".join(f.key for f in unknown)
+            raise UnknownValues(self.call(getattr(body, "dialect", "") or "rest"),
+                                f"not sent: lexsync does not know {keys} (the plan should have "
+                                "refused this write; run lexsync plan)")
+        return await self.send(api, body, parent_id)
 
     @abstractmethod
-    async def write(self, api: LeadExecWrites, body: dict[str, Any], parent_id: int | None) -> int:
-        """Send the body; answer the remote ID."""
+    async def send(self, api: LeadExecWrites, body: dict[str, Any], parent_id: int | None) -> int:
+        """The one write call on `api`; answers the remote ID."""
+
+    # --- the body from the table ---------------------------------------------------------
+    def wire_table(self, dialect: str) -> WireTable:
+        return self.wire_tables[dialect]
+
+    def wire_value(self, wire_field: WireField, attrs: Mapping[str, Any], target: Target) -> Any:
+        """One field's wire value, converted from normalised attributes (the YAML's, a
+        retirement's or state's). Kinds convert the fields whose wire form differs."""
+        return path_value(attrs, wire_field.attr or "")
+
+    def live_for_write(self, wire: Wire) -> Mapping[str, Any]:
+        """The read as a write can carry it back (kinds add what a write requires)."""
+        return wire
+
+    def identity_values(self, target: Target) -> dict[str, Any]:
+        """The identity fields: the object's ID (0 to create) and its parent's."""
+        return {}
+
+    def retire_overlay(self) -> dict[str, Any]:
+        """The attributes a retirement sets."""
+        return {}
+
+    def trusted_previous(self, previous: Mapping[str, Any]) -> Mapping[str, Any]:
+        """State's last applied attributes, less what an older lexsync recorded without
+        knowing it."""
+        return previous
+
+    def shape(self, values: dict[str, Any], dialect: str) -> dict[str, Any]:
+        """The flat field values as the write call takes them (the client nests `Info`)."""
+        return values
+
+    def compose_body(self, managed: Mapping[str, Any], live: Live | None, ctx: Context,
+                     previous: Mapping[str, Any], *, desired: Desired | None,
+                     client_key: str | None) -> Body:
+        table = self.wire_table(ctx.dialect)
+        trusted = self._usable_previous(previous, ctx)
+        readable = live is not None and live.observable
+        resolution = resolve(table, managed=managed, live_readable=readable, previous=trusted,
+                             creating=live is None)
+        parent_id = live.parent_id if live is not None and live.parent_id else \
+            (ctx.ids.get(f"client.{client_key}") if client_key else None)
+        if client_key is None and parent_id and self.parent == "client":
+            # A retirement names no client key: the client's, from its ID.
+            assert isinstance(ctx.ids, IdMap)
+            owners = [a for a in ctx.ids.addresses_of(parent_id) if a.count(".") == 1
+                      and a.startswith("client.")]
+            client_key = owners[0].split(".")[1] if owners else None
+        target = Target(ctx, client_key, live, desired, live.remote_id if live else 0, parent_id)
+        values = compose(
+            table, resolution,
+            yaml=lambda f: self.wire_value(f, managed, target),
+            live=self.live_for_write(live.wire) if readable and live is not None else {},
+            # Of a secret, state knows only that it is empty (see _usable_previous).
+            state=lambda f: "" if f.secret else self.wire_value(f, trusted, target),
+            identity=self.identity_values(target))
+        return Body(self.shape(values, ctx.dialect), resolution, ctx.dialect)
+
+    def unknown_fields(self, managed: Mapping[str, Any], live: Live | None, ctx: Context,
+                       previous: Mapping[str, Any]) -> list[WireField]:
+        """The fields a write of this object could not know (none for a create)."""
+        if live is None:
+            return []
+        return resolve(self.wire_table(ctx.dialect), managed=managed, live_readable=live.observable,
+                       previous=self._usable_previous(previous, ctx), creating=False).unknown
+
+    def _usable_previous(self, previous: Mapping[str, Any], ctx: Context) -> Mapping[str, Any]:
+        """State's last applied attributes as a write may use them: what an older lexsync
+        recorded without knowing it left out, and a secret only when its hash is the empty
+        text's (the one plain value a hash tells)."""
+        trusted = self.trusted_previous(previous)
+        secret_paths = [f.attr for f in self.wire_table(ctx.dialect).fields if f.secret and f.attr]
+        empty = ctx.hash_secret("") if secret_paths else ""
+        hidden = [path for path in secret_paths if path_value(trusted, path) not in (empty, UNKNOWN)]
+        if not hidden:
+            return trusted
+        usable: dict[str, Any] = dict(trusted)
+        for path in hidden:
+            block, _, name = path.rpartition(".")
+            if block:
+                usable[block] = {k: v for k, v in usable[block].items() if k != name}
+            else:
+                usable.pop(name, None)
+        return usable
+
+    def unknown_messages(self, address: str, fields: list[WireField], live: Live | None) -> list[str]:
+        """One message per YAML key to declare (the 18 Offer fields are one `offer`)."""
+        seen: dict[str, str] = {}
+        readable = live is None or live.observable
+        word = self.kind.replace("_", " ").removeprefix("delivery ")
+        for wire_field in fields:
+            name = wire_field.yaml or wire_field.key
+            if name not in seen:
+                seen[name] = unknown_message(address, word, wire_field, readable)
+        return list(seen.values())
+
+    # --- what state records --------------------------------------------------------------
+    def created_attrs(self, ctx: Context, client_key: str | None) -> dict[str, Any]:
+        """The normalised attributes of a create's defaults (what an object the YAML says
+        little about is created with). Worked out once per kind and run; the values a
+        default computes (a create's date) afresh each time."""
+        table = self.wire_table(ctx.dialect)
+        known = ctx.catalog.memo("created_attrs")
+        attrs = known.get((self.kind, ctx.dialect))
+        if attrs is None:
+            wire = {f.read_as: f.default for f in table.sent()
+                    if f.default is not None and not callable(f.default)}
+            attrs = known[(self.kind, ctx.dialect)] = without_unknown(
+                self.observe(wire, ctx, self.created_write_only(ctx.dialect), client_key))
+        fresh = {f.attr: f.default() for f in table.sent() if callable(f.default) and f.attr}
+        # A copy: state's records must not share the remembered dicts.
+        return {**{k: dict(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v
+                   for k, v in attrs.items()}, **fresh}
+
+    def created_write_only(self, dialect: str) -> dict[str, Any]:
+        """The write-only attributes a create sends by default, normalised (as state would
+        hold them), for `observe` to show."""
+        return {}
+
+    def recorded(self, desired: Desired, live: Live | None, ctx: Context) -> dict[str, Any]:
+        """What state records once `desired` is written over `live` (or created): the YAML's
+        attributes, and for every other field the value the write carried (the live one, the
+        last applied one, or the create default), so a later write and drift know it."""
+        base = without_unknown(live.attrs) if live is not None else \
+            self.created_attrs(ctx, desired.client)
+        return merged(base, desired.attrs, self.whole)
+
+    def unreported_attrs(self, dialect: str) -> set[str]:
+        """Attribute paths drift does not compare with what state last saw: the write-only
+        ones (their "live" value is state's) and what LeadExec keeps for itself (dates,
+        counts)."""
+        return {f.attr for f in self.wire_table(dialect).fields
+                if f.attr and (f.cls is Cls.WRITE_ONLY or not f.reported)}
 
     @abstractmethod
     def find_live(self, view: LiveView, remote_id: int, ctx: Context, previous: Live | None,
@@ -225,6 +426,11 @@ class ResourceKind(ABC):
 
     def import_notes(self, ctx: Context, imported: int) -> list[str]:
         """What import cannot carry over for this kind, told once per import."""
+        return []
+
+    def unknown_placeholders(self, attrs: Mapping[str, Any], ctx: Context) -> list[tuple[str, str]]:
+        """(YAML key, how to declare it) for each write-only value `attrs` does not know, for
+        the commented placeholders import writes."""
         return []
 
     def is_retired(self, live: Live) -> bool:

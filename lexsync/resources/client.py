@@ -13,20 +13,19 @@ from lexsync.resources.base import (
     Live,
     ResolutionError,
     ResourceKind,
+    Target,
     Wire,
     WireSecret,
 )
 from lexsync.resources.catalog import UnknownName
 from lexsync.resources.live import LiveView, ReadSet
 from lexsync.resources.values import now_pacific, text
+from lexsync.resources.wirefields import Cls, WireField, WireTable
 
 # GetClientList answers the status as its 0-based position in this list (docs/wire.md).
 CLIENT_STATUSES = ["New", "Pending", "Working", "Waiting", "Dead", "Inactive", "Active", "Late",
                    "Suspended", "Closed"]
-INFO_KEYS = ["ClientUID", "DateAdded", "Status", "UserUID", "TimeOffset", "Notes", "TimeZoneName",
-             "ResellerUID", "GroupUID", "Username", "Password", "OverrideReassign",
-             "DeliveryAccountAutomationType"]
-# YAML key → (normalised attribute, Info wire key); `None` values in YAML leave the live value alone.
+# YAML key → Info wire key of the optional settings; left out of the YAML, the live value stays.
 OPTIONAL = {
     "automation": "DeliveryAccountAutomationType",
     "time_zone": "TimeZoneName",
@@ -34,10 +33,76 @@ OPTIONAL = {
     "notes": "Notes",
     "override_reassign": "OverrideReassign",
 }
+# Obsolete ClientItemType fields GetClientList may return: sent back as read (soap only).
+OBSOLETE = {"InternalUID": "internal_uid", "IsLocked": "is_locked", "LockedBy": "locked_by",
+            "DateLocked": "date_locked", "LockedReason": "locked_reason",
+            "OutLookUID": "outlook_uid"}
+_HEAD = (
+    WireField("ClientUID", Cls.IDENTITY, note="its own ID; 0 creates"),
+    WireField("DateAdded", Cls.READABLE, "date_added", default=now_pacific, reported=False,
+              note="a record date LeadExec keeps"),
+    WireField("Status", Cls.MANAGED, "status", yaml="status"),
+)
+_SETTINGS = {
+    "UserUID": WireField("UserUID", Cls.READABLE, "user_uid", default=0),
+    "TimeOffset": WireField("TimeOffset", Cls.MANAGED, "time_offset", default=-8, yaml="time_offset"),
+    "TimeZoneName": WireField("TimeZoneName", Cls.MANAGED, "time_zone",
+                              default="Pacific Standard Time", yaml="time_zone"),
+    "Notes": WireField("Notes", Cls.MANAGED, "notes", default="", yaml="notes"),
+    "GroupUID": WireField("GroupUID", Cls.MANAGED, "group", default=0, yaml="group"),
+    "Username": WireField("Username", Cls.MANAGED, "username", yaml="username"),
+    "Password": WireField("Password", Cls.MANAGED, "password", default="", secret=True,
+                          yaml="password", hint="${env:NAME}"),
+    "OverrideReassign": WireField("OverrideReassign", Cls.MANAGED, "override_reassign",
+                                  default=False, yaml="override_reassign"),
+}
+_FIELD_DATA = WireField("FieldData", Cls.MANAGED, "fields", default=(), yaml="fields",
+                        note="one entry per client field the YAML names (and, when LeadExec's "
+                             "field data was read, the others as read); a field not sent keeps "
+                             "its value")
+
+
+def _reseller(default: int) -> WireField:
+    return WireField("ResellerUID", Cls.READABLE, "reseller_uid", default=default)
+
+
+# PATCH /v1/clients: Info and FieldData. GetClientList answers Info (AutomationType for
+# DeliveryAccountAutomationType), GetClientData the field values.
+REST_CLIENT = WireTable("PATCH /v1/clients", (
+    *_HEAD,
+    _SETTINGS["UserUID"], _SETTINGS["TimeOffset"], _SETTINGS["TimeZoneName"], _SETTINGS["Notes"],
+    _reseller(0), _SETTINGS["GroupUID"], _SETTINGS["Username"], _SETTINGS["Password"],
+    _SETTINGS["OverrideReassign"],
+    WireField("DeliveryAccountAutomationType", Cls.MANAGED, "automation", default="Price",
+              read_key="AutomationType", yaml="automation"),
+    _FIELD_DATA,
+), read="GetClientList, GetClientData")
+
+
+def _obsolete(key: str) -> WireField:
+    return WireField(key, Cls.READABLE, OBSOLETE[key], note="obsolete; sent back as read, "
+                                                             "left out when the read omits it")
+
+
+# AddEditClient: Client (ClientItemType) and FieldData (no automation field).
+SOAP_CLIENT = WireTable("AddEditClient", (
+    *_HEAD,
+    _obsolete("InternalUID"), _SETTINGS["UserUID"], _SETTINGS["TimeOffset"],
+    WireField("Image", Cls.OMITTED, note="obsolete array that lexsync's reads do not decode"),
+    _SETTINGS["Notes"], _obsolete("IsLocked"), _obsolete("LockedBy"), _obsolete("DateLocked"),
+    _obsolete("LockedReason"), _obsolete("OutLookUID"), _SETTINGS["TimeZoneName"],
+    _reseller(-1), _SETTINGS["GroupUID"], _SETTINGS["Username"], _SETTINGS["Password"],
+    _SETTINGS["OverrideReassign"],
+    _FIELD_DATA,
+), read="GetClientList, GetClientData")
 # A client's wire object is its GetClientList row, plus its GetClientData rows under this key
 # when they were read.
 FIELDS_KEY = "_fields"
 COMPANY_FIELD = "Company"
+
+
+def _as_read(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
 def status_name(value: Any) -> str:
@@ -57,6 +122,7 @@ class ClientKind(ResourceKind):
     secrets = {"password": WireSecret("Password", "portal password")}
     sensitive = frozenset(secrets)
     yaml_defaults = {"override_reassign": False, "fields": {}}
+    wire_tables = {"rest": REST_CLIENT, "soap": SOAP_CLIENT}
 
     def call(self, dialect: str) -> str:
         return "PATCH /v1/clients" if dialect == "rest" else "AddEditClient"
@@ -126,7 +192,13 @@ class ClientKind(ResourceKind):
             "time_offset": wire.get("TimeOffset"),
             "notes": text(wire.get("Notes")),
             "override_reassign": wire.get("OverrideReassign"),
+            "date_added": wire.get("DateAdded"),
+            "user_uid": wire.get("UserUID"),
+            "reseller_uid": wire.get("ResellerUID"),
         }
+        if ctx.dialect == "soap":  # only AddEditClient carries them; None: the read left it out
+            for key, attr in OBSOLETE.items():
+                attrs[attr] = wire.get(key)
         group_uid = int(wire.get("GroupUID") or 0)
         if group_uid > 0:
             address = ctx.address_of("client_group.", group_uid)
@@ -144,55 +216,64 @@ class ClientKind(ResourceKind):
             }
         return attrs
 
-    def build_body(self, desired: Desired, live: Live | None, ctx: Context,
-                   previous: dict[str, Any]) -> dict[str, Any]:
-        attrs = desired.attrs
-        if live is not None:
-            info = {k: live.wire[k] for k in INFO_KEYS if k in live.wire}
-            info["Status"] = status_name(info.get("Status", attrs["status"]))
-            if "AutomationType" in live.wire and "DeliveryAccountAutomationType" not in info:
-                info["DeliveryAccountAutomationType"] = live.wire["AutomationType"]
-            info.pop("Password", None)  # only sent when the YAML manages it
-        else:
-            info = {"ClientUID": 0, "DateAdded": now_pacific(), "UserUID": 0, "ResellerUID": 0,
-                    "GroupUID": 0, "OverrideReassign": False, "Notes": "", "TimeOffset": -8,
-                    "TimeZoneName": "Pacific Standard Time", "DeliveryAccountAutomationType": "Price"}
-        if ctx.dialect == "soap":
-            info.pop("DeliveryAccountAutomationType", None)
-        info["Status"] = attrs["status"]
-        info["Username"] = attrs["username"]
-        if "group" in attrs:
-            info["GroupUID"] = ctx.ids[f"client_group.{attrs['group']}"]
-        for name, wire_key in OPTIONAL.items():
-            if name in attrs and not (ctx.dialect == "soap" and name == "automation"):
-                info[wire_key] = attrs[name]
-        if "password" in desired.secrets and (live is None or live.attrs.get("password") != attrs["password"]):
-            info["Password"] = desired.secrets["password"]
-        elif live is None:
-            info["Password"] = ""
-        field_data = self._field_data(desired, live, ctx)
-        return {"Info": info, "FieldData": field_data}
+    def identity_values(self, target: Target) -> dict[str, Any]:
+        return {"ClientUID": target.remote_id}
 
-    def _field_data(self, desired: Desired, live: Live | None, ctx: Context) -> list[dict[str, Any]]:
+    def wire_value(self, wire_field: WireField, attrs: Mapping[str, Any], target: Target) -> Any:
+        value = super().wire_value(wire_field, attrs, target)
+        key = wire_field.key
+        if key == "GroupUID":
+            if not value:
+                return 0
+            if isinstance(value, str) and value.startswith("#"):
+                return int(value[1:])  # a group state saw but lexsync does not manage
+            return target.ctx.ids[f"client_group.{value}"]
+        if key == "Password":
+            # Never from state (a hash): only the YAML's plain value reaches a body.
+            assert target.desired is not None
+            return target.desired.secrets.get("password", "")
+        if key == "FieldData":
+            return self._field_data(value or {}, target)
+        return value
+
+    def _field_data(self, wanted: Mapping[str, str], target: Target) -> list[dict[str, Any]]:
         values: dict[int, str] = {}
-        if live is not None:
-            for row in live.wire.get(FIELDS_KEY) or []:
-                values[int(row["ClientFieldUID"])] = text(row.get("FieldValue"))
-        for name, value in desired.attrs.get("fields", {}).items():
-            values[ctx.catalog.client_field(name)] = value
+        if target.live is not None:
+            # The fields the YAML does not name go back exactly as read (spaces included).
+            for row in target.live.wire.get(FIELDS_KEY) or []:
+                values[int(row["ClientFieldUID"])] = _as_read(row.get("FieldValue"))
+        for name, value in wanted.items():
+            values[target.ctx.catalog.client_field(name)] = value
         return [{"ClientFieldUID": uid, "Value": value} for uid, value in sorted(values.items())]
+
+    def live_for_write(self, wire: Wire) -> Mapping[str, Any]:
+        out = dict(wire)
+        out["Status"] = status_name(wire.get("Status"))  # the read answers a number
+        out["FieldData"] = [{"ClientFieldUID": int(row["ClientFieldUID"]),
+                             "Value": _as_read(row.get("FieldValue"))}
+                            for row in wire.get(FIELDS_KEY) or []]
+        return out
+
+    def shape(self, values: dict[str, Any], dialect: str) -> dict[str, Any]:
+        info = {k: v for k, v in values.items() if k != "FieldData"}
+        return {"Info": info, "FieldData": list(values.get("FieldData") or [])}
+
+    def retire_overlay(self) -> dict[str, Any]:
+        return {"status": "Closed"}
+
+    def recorded(self, desired: Desired, live: Live | None, ctx: Context) -> dict[str, Any]:
+        attrs = super().recorded(desired, live, ctx)
+        if live is None and "fields" in desired.attrs:
+            # A new client's fields the YAML does not name are empty (GetClientData answers
+            # every field): recorded as such, so one filled in outside lexsync shows in drift.
+            names = ctx.catalog.client_field_names().values()
+            attrs["fields"] = {**dict.fromkeys(names, ""), **attrs["fields"]}
+        return attrs
 
     def reads(self, remote_id: int, parent_id: int | None) -> ReadSet:
         return ReadSet(clients=frozenset({remote_id}), fields=frozenset({remote_id}))
 
-    def retire_body(self, live: Live, ctx: Context) -> dict[str, Any] | None:
-        info = {k: live.wire[k] for k in INFO_KEYS if k in live.wire and k != "Password"}
-        info["Status"] = "Closed"
-        if ctx.dialect == "rest" and "AutomationType" in live.wire:
-            info["DeliveryAccountAutomationType"] = live.wire["AutomationType"]
-        return {"Info": info, "FieldData": []}
-
-    async def write(self, api: LeadExecWrites, body: dict[str, Any], parent_id: int | None) -> int:
+    async def send(self, api: LeadExecWrites, body: dict[str, Any], parent_id: int | None) -> int:
         return await api.write_client(body)
 
     def _live(self, view: LiveView, uid: int, ctx: Context) -> Live:

@@ -7,9 +7,20 @@ from typing import Any
 
 from lexsync.api.protocol import LeadExecWrites
 from lexsync.config.models import Configuration
-from lexsync.resources.base import Context, Desired, Live, ResourceKind, Wire
+from lexsync.resources.base import Context, Desired, Live, ResourceKind, Target, Wire
 from lexsync.resources.live import LiveView, ReadSet
 from lexsync.resources.values import number, text
+from lexsync.resources.wirefields import Cls, WireField, WireTable
+
+# AddEditClientGroup's Group (ClientGroupType), in both dialects: LeadExec has no REST
+# endpoint for groups. GetClientGroups returns every field.
+GROUP = WireTable("AddEditClientGroup", (
+    WireField("ClientGroupUID", Cls.IDENTITY, note="its own ID; 0 creates"),
+    WireField("Description", Cls.MANAGED, "description", yaml="description"),
+    WireField("DisplayOrder", Cls.MANAGED, "display_order", default=0, yaml="display_order"),
+    WireField("ClientCount", Cls.READABLE, "client_count", default=0, reported=False,
+              note="counted by LeadExec"),
+), read="GetClientGroups")
 
 
 class ClientGroupKind(ResourceKind):
@@ -19,6 +30,7 @@ class ClientGroupKind(ResourceKind):
     level = 0
     always_managed = frozenset({"description", "display_order"})
     yaml_defaults = {"display_order": 0}
+    wire_tables = {"rest": GROUP, "soap": GROUP}
 
     def call(self, dialect: str) -> str:
         return "AddEditClientGroup"
@@ -43,14 +55,11 @@ class ClientGroupKind(ResourceKind):
     def observe(self, wire: Wire, ctx: Context, previous: Mapping[str, Any] | None = None,
                 client_key: str | None = None) -> dict[str, Any]:
         return {"description": text(wire.get("Description")),
-                "display_order": number(wire.get("DisplayOrder", 0))}
+                "display_order": number(wire.get("DisplayOrder", 0)),
+                "client_count": wire.get("ClientCount")}
 
-    def build_body(self, desired: Desired, live: Live | None, ctx: Context,
-                   previous: dict[str, Any]) -> dict[str, Any]:
-        body = dict(live.wire) if live else {"ClientGroupUID": 0, "ClientCount": 0}
-        body["Description"] = desired.attrs["description"]
-        body["DisplayOrder"] = desired.attrs["display_order"]
-        return body
+    def identity_values(self, target: Target) -> dict[str, Any]:
+        return {"ClientGroupUID": target.remote_id}
 
     def reads(self, remote_id: int, parent_id: int | None) -> ReadSet:
         return ReadSet(groups=True)
@@ -61,7 +70,7 @@ class ClientGroupKind(ResourceKind):
     def retire_wording(self) -> str:
         return "forgotten (LeadExec cannot retire a client group; it stays as it is)"
 
-    async def write(self, api: LeadExecWrites, body: dict[str, Any], parent_id: int | None) -> int:
+    async def send(self, api: LeadExecWrites, body: dict[str, Any], parent_id: int | None) -> int:
         return await api.write_group(body)
 
     def find_live(self, view: LiveView, remote_id: int, ctx: Context, previous: Live | None,

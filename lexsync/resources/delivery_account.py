@@ -1,21 +1,40 @@
 """client.C.delivery_account.NAME — PUT /v1/delivery/{ClientUID}/accounts or AddEditClientAccount.
 
 Criteria are parts of the account, kept in place by their ClientCriteriaUID (matched by
-position). Weekly caps exist only in the rest dialect and cannot be read back through ASMX.
+position). The weekly cap, AlternatePosting and the Offer* fields exist only in the rest
+dialect and no read returns them: a write takes them from the YAML or from state's last
+applied value, and is refused when neither knows them.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from lexsync.api.protocol import LeadExecWrites
-from lexsync.config.models import Client, Configuration, Criterion, DeliveryAccount
-from lexsync.resources.base import Context, Desired, Live, ResolutionError, ResourceKind, Wire
+from lexsync.config.models import (
+    OFFER_DURATIONS,
+    Client,
+    Configuration,
+    Criterion,
+    DeliveryAccount,
+    Offer,
+)
+from lexsync.resources.base import (
+    Context,
+    Desired,
+    Live,
+    ResolutionError,
+    ResourceKind,
+    Target,
+    Wire,
+)
 from lexsync.resources.catalog import UnknownName
 from lexsync.resources.live import LiveView
-from lexsync.resources.values import number, scalar_text, text
+from lexsync.resources.values import BASE_DATE, number, scalar_text, text
+from lexsync.resources.wirefields import UNKNOWN, Cls, WireField, WireTable, path_value
 
 ACCOUNT_STATUSES = {"Closed": 9, "Suspended": 10, "OnHold": 11, "Open": 12}
 STATUS_NAMES = {v: k for k, v in ACCOUNT_STATUSES.items()}
@@ -26,13 +45,101 @@ OPTIONAL = {"delay": "DeliveryDelay", "use_order": "useOrder", "redirect_url": "
             "automation": "AutomationEnabled", "agent_name": "AgentName", "agent_phone": "AgentPhone"}
 UNORDERED_OPERATORS = {"In", "NotIn"}
 LIST_OPERATORS = {"In", "NotIn", "Between"}  # written as a YAML list
+DURATION_NAMES = {v: k for k, v in OFFER_DURATIONS.items()}
+# offer attribute → its Offer* wire field, in the reference's order.
+OFFER_WIRE = {
+    "enabled": "OfferEnabled", "dynamic": "OfferIsDynamic", "name": "OfferName",
+    "require_custom_consent": "OfferRequireCustomConsent",
+    "company_phone": "OfferCompanyPhoneNumber", "company_name": "OfferCompanyName",
+    "description": "OfferDescription", "image": "OfferImage", "url": "OfferURL",
+    "privacy_url": "OfferPrivacyUrl", "terms_url": "OfferTermsUrl", "tcpa": "OfferTCPA",
+    "amount": "OfferAmount", "start_date": "OfferStartDate", "end_date": "OfferEndDate",
+    "time_zone": "OfferTimeZone", "duration": "OfferDuration", "parse_code": "OfferParseCode",
+}
+OFFER_DATES = ("start_date", "end_date")
+# An offer date left empty is sent as the base date, like an unused StaticDate (docs/wire.md).
+NO_DATE = f"{BASE_DATE}T00:00:00"
+
+
+def offer_attrs(offer: Offer) -> dict[str, Any]:
+    """The YAML's offer as normalised attributes: every field, dates as YYYY-MM-DDTHH:MM:SS."""
+    out: dict[str, Any] = {}
+    for attr in OFFER_WIRE:
+        value = getattr(offer, attr)
+        if attr in OFFER_DATES:
+            value = _offer_date(value)
+        elif isinstance(value, str):
+            value = text(value)
+        out[attr] = value
+    return out
+
+
+def _offer_date(value: str) -> str:
+    if not value or not value.strip():
+        return ""
+    return datetime.fromisoformat(value.strip()).isoformat(timespec="seconds")
+
+
+EMPTY_OFFER = offer_attrs(Offer())
 ACCOUNT_DEFAULTS: dict[str, Any] = {
     "ClientAccountUID": 0, "ClientUID": 0, "DeliveryUID": 0, "Price": 0.0, "HourMax": -1,
     "DayMax": -1, "MonthMax": -1, "WeekMax": -1, "useOrder": False, "Status": 12,
     "DeliveryDelay": 0, "Description": "", "RedirectURL": "", "AutomationEnabled": True,
     "AlternatePosting": 0, "AccountType": 0, "AgentName": "", "AgentPhone": "",
 }
-READ_ONLY = {"DeliveryDetails"}
+
+
+def _managed(key: str, attr: str, yaml: str | None = None) -> WireField:
+    return WireField(key, Cls.MANAGED, attr, default=ACCOUNT_DEFAULTS.get(key), yaml=yaml or attr)
+
+
+_HEAD = (
+    WireField("ClientAccountUID", Cls.IDENTITY, note="its own ID; 0 creates"),
+    WireField("ClientUID", Cls.IDENTITY, note="the owning client's ID"),
+    _managed("DeliveryUID", "method"),
+    _managed("Price", "price"),
+    _managed("HourMax", "caps.hour"),
+    _managed("DayMax", "caps.day"),
+    _managed("MonthMax", "caps.month"),
+)
+_WEEK = WireField("WeekMax", Cls.WRITE_ONLY, "caps.week", default=-1, yaml="caps.week",
+                  hint="-1 = no cap", note="WeekMax")
+_MIDDLE = (
+    _managed("useOrder", "use_order"),
+    _managed("Status", "status"),
+    _managed("DeliveryDelay", "delay"),
+    _managed("Description", "description"),
+    _managed("RedirectURL", "redirect_url"),
+    _managed("AutomationEnabled", "automation"),
+)
+_ALTERNATE = WireField("AlternatePosting", Cls.WRITE_ONLY, "alternate_posting", default=0,
+                       yaml="alternate_posting",
+                       hint="a delivery method of this client, or ~ for none",
+                       note="AlternatePosting")
+_TAIL = (
+    _managed("AccountType", "account_type"),
+    _managed("AgentName", "agent_name"),
+    _managed("AgentPhone", "agent_phone"),
+)
+_OFFER = tuple(
+    WireField(key, Cls.WRITE_ONLY, f"offer.{attr}",
+              default=NO_DATE if attr in OFFER_DATES else OFFER_DURATIONS[EMPTY_OFFER[attr]]
+              if attr == "duration" else EMPTY_OFFER[attr],
+              yaml="offer", hint="offer: none, or its keys", note="the Offer* fields")
+    for attr, key in OFFER_WIRE.items())
+_CRITERIA = WireField("Criteria", Cls.MANAGED, "criteria", default=(), yaml="criteria")
+
+# PUT /v1/delivery/{ClientUID}/accounts. GetClientAccounts returns every field but WeekMax,
+# AlternatePosting and the Offer* fields.
+REST_ACCOUNT = WireTable("PUT /v1/delivery/{ClientUID}/accounts", (
+    *_HEAD, _WEEK, *_MIDDLE, _ALTERNATE, *_TAIL, *_OFFER, _CRITERIA,
+), read="GetClientAccounts")
+# AddEditClientAccount's account (ClientAccountType): no WeekMax, AlternatePosting or Offer*.
+SOAP_ACCOUNT = WireTable("AddEditClientAccount", (
+    *_HEAD, *_MIDDLE, *_TAIL, _CRITERIA,
+    WireField("DeliveryDetails", Cls.OMITTED, note="the method as reads show it; ignored on write"),
+), read="GetClientAccounts")
+WRITE_ONLY_ATTRS = ("caps.week", "alternate_posting", "offer")
 
 
 def criterion_value(items: list[str], op: str) -> str:
@@ -75,12 +182,15 @@ class DeliveryAccountKind(ResourceKind):
     natural_attr = "description"
     level = 3
     parent = "client"
-    references = {"method": "delivery_method"}
+    references = {"method": "delivery_method", "alternate_posting": "delivery_method"}
     always_managed = frozenset({"method", "description", "price", "caps", "status"})
     one_per_natural_key = True  # the description is the account's key when the YAML omits it
     yaml_defaults = {"delay": 0, "use_order": False, "automation": True, "account_type": "general",
                      "op": "Equal", "type": "FieldValue", "criteria": []}
-    yaml_kept = frozenset({"week"})  # no read shows a weekly cap
+    # No read shows these: import never removes what a person declared.
+    yaml_kept = frozenset({"week", "alternate_posting", "offer"})
+    wire_tables = {"rest": REST_ACCOUNT, "soap": SOAP_ACCOUNT}
+    whole = frozenset({"criteria", "offer"})
 
     def call(self, dialect: str) -> str:
         return "PUT /v1/delivery/{ClientUID}/accounts" if dialect == "rest" else "AddEditClientAccount"
@@ -88,8 +198,25 @@ class DeliveryAccountKind(ResourceKind):
     def import_notes(self, ctx: Context, imported: int) -> list[str]:
         if ctx.dialect != "rest" or not imported:
             return []
-        return ["weekly caps (WeekMax) cannot be read through LeadExec's read API, so no caps.week "
-                "was written: add it by hand where an account has one"]
+        return ["LeadExec's reads cannot show an account's weekly cap (WeekMax), AlternatePosting "
+                "or offer (Offer*): each account that lexsync does not know them for has a "
+                "commented placeholder, and lexsync refuses to write it until they are declared"]
+
+    def unknown_placeholders(self, attrs: Mapping[str, Any], ctx: Context) -> list[tuple[str, str]]:
+        """(YAML key, how to declare it) for each write-only value the attributes do not know."""
+        if ctx.dialect != "rest":
+            return []
+        out = []
+        if path_value(attrs, "caps.week") == UNKNOWN:
+            out.append(("caps.week", "WeekMax, as caps: {week: N}; -1 = no cap"))
+        if path_value(attrs, "alternate_posting") == UNKNOWN:
+            out.append(("alternate_posting", "AlternatePosting: a delivery method of this client, "
+                                              "or ~ for none"))
+        offer = attrs.get("offer")
+        if not isinstance(offer, Mapping) or any(v == UNKNOWN for v in offer.values()):
+            out.append(("offer", "the Offer* fields: offer: none, or offer: {enabled: true, "
+                                 "name: ..., ...}"))
+        return out
 
     # --- desired -------------------------------------------------------------------------
     def expand(self, config: Configuration, ctx: Context) -> list[Desired]:
@@ -104,9 +231,11 @@ class DeliveryAccountKind(ResourceKind):
         path = ("clients", client_key, "delivery_accounts", key)
         caps: dict[str, int] = {}
         for name in CAPS:
-            if name != "week" or ctx.dialect == "rest":
-                value = getattr(account.caps, name)
+            value = getattr(account.caps, name)
+            if name != "week":
                 caps[name] = -1 if value is None else value
+            elif value is not None and ctx.dialect == "rest":
+                caps[name] = value  # left out, the weekly cap is what lexsync last applied
         attrs: dict[str, Any] = {
             "method": account.method,
             "description": text(account.description or key),
@@ -121,6 +250,13 @@ class DeliveryAccountKind(ResourceKind):
                 attrs[name] = text(value) if isinstance(value, str) or value is None else value
         if "account_type" in chosen:
             attrs["account_type"] = account.account_type
+        depends = [f"client.{client_key}", f"client.{client_key}.delivery_method.{account.method}"]
+        if ctx.dialect == "rest" and "alternate_posting" in chosen:
+            attrs["alternate_posting"] = account.alternate_posting
+            if account.alternate_posting and account.alternate_posting != account.method:
+                depends.append(f"client.{client_key}.delivery_method.{account.alternate_posting}")
+        if ctx.dialect == "rest" and isinstance(account.offer, Offer):
+            attrs["offer"] = offer_attrs(account.offer)
         if "criteria" in chosen:
             method = client.delivery_methods.get(account.method)
             lead_type_uid = ctx.catalog.lead_type(method.lead_type) if method else 0
@@ -128,8 +264,7 @@ class DeliveryAccountKind(ResourceKind):
                                  for i, c in enumerate(account.criteria)]
         return Desired(
             address=self.address(key, f"client.{client_key}"), kind=self.kind, name=key,
-            attrs=attrs, client=client_key, config_path=path, model=account,
-            depends_on=[f"client.{client_key}", f"client.{client_key}.delivery_method.{account.method}"],
+            attrs=attrs, client=client_key, config_path=path, model=account, depends_on=depends,
         )
 
     def _criterion(self, c: Criterion, lead_type_uid: int, ctx: Context,
@@ -158,10 +293,11 @@ class DeliveryAccountKind(ResourceKind):
         if attrs["description"] != key:
             out["description"] = attrs["description"]
         out["price"] = attrs["price"]
-        # WeekMax cannot be read through ASMX: never written on import (docs/import-and-drift.md).
-        caps = {k: v for k, v in (attrs.get("caps") or {}).items() if k != "week" and v != -1}
+        # No read shows a weekly cap: written only when state knows the one lexsync applied.
+        caps = {k: v for k, v in (attrs.get("caps") or {}).items()
+                if v != UNKNOWN and (v != -1 or k == "week")}
         if caps:
-            out["caps"] = {k: caps[k] for k in ("hour", "day", "month") if k in caps}
+            out["caps"] = {k: caps[k] for k in ("hour", "day", "week", "month") if k in caps}
         if attrs.get("status", "Open") != "Open":
             out["status"] = attrs["status"]
         if attrs.get("delay"):
@@ -175,6 +311,13 @@ class DeliveryAccountKind(ResourceKind):
         for name in ("redirect_url", "agent_name", "agent_phone"):
             if attrs.get(name):
                 out[name] = attrs[name]
+        if ctx.dialect == "rest" and path_value(attrs, "alternate_posting") != UNKNOWN:
+            out["alternate_posting"] = attrs["alternate_posting"]
+        offer = attrs.get("offer")
+        if ctx.dialect == "rest" and isinstance(offer, Mapping) \
+                and not any(v == UNKNOWN for v in offer.values()):
+            written = {k: v for k, v in offer.items() if v != EMPTY_OFFER.get(k)}
+            out["offer"] = written or "none"
         if attrs.get("criteria"):
             out["criteria"] = [_criterion_yaml(c) for c in attrs["criteria"]]
         return out
@@ -186,10 +329,13 @@ class DeliveryAccountKind(ResourceKind):
         details = get("DeliveryDetails") or {}
         lead_type_uid = int(details.get("LeadTypeUID") or 0)
         method_address = ctx.address_of(f"client.{client_key}.delivery_method.", int(get("DeliveryUID") or 0))
-        caps = {name: int(wire[key]) for name, key in CAPS.items() if key in wire}
-        if ctx.dialect == "rest" and "week" not in caps:
-            # ASMX reads carry no WeekMax: the last applied value is the best knowledge there is.
-            caps["week"] = (previous or {}).get("caps", {}).get("week", -1)
+        caps = {name: int(wire[key]) for name, key in CAPS.items() if key in wire and name != "week"}
+        known: Mapping[str, Any] = {}
+        if ctx.dialect == "rest":
+            # No read carries WeekMax, AlternatePosting or Offer*: what lexsync last applied
+            # is all there is to know; without it they are unknown (never guessed).
+            known = self.trusted_previous(previous or {})
+            caps["week"] = path_value(known, "caps.week")
         status = int(get("Status", 0))
         attrs: dict[str, Any] = {
             "method": method_address.rsplit(".", 1)[1] if method_address else text(details.get("Name")),
@@ -202,6 +348,11 @@ class DeliveryAccountKind(ResourceKind):
         for name, key in OPTIONAL.items():
             value = get(key)
             attrs[name] = text(value) if isinstance(value, str) or value is None else value
+        if ctx.dialect == "rest":
+            attrs["alternate_posting"] = path_value(known, "alternate_posting")
+            offer = known.get("offer")
+            attrs["offer"] = dict(offer) if isinstance(offer, Mapping) and set(offer) == set(OFFER_WIRE) \
+                else dict.fromkeys(OFFER_WIRE, UNKNOWN)
         criteria = get("Criteria")
         # A network repeats the same few criterion values in every account: remember them.
         known = ctx.catalog.memo("criterion_value")
@@ -240,37 +391,58 @@ class DeliveryAccountKind(ResourceKind):
                 for i, c in enumerate(wire.get("Criteria", []) or [])}
 
     # --- writes --------------------------------------------------------------------------
-    def build_body(self, desired: Desired, live: Live | None, ctx: Context,
-                   previous: dict[str, Any]) -> dict[str, Any]:
-        attrs = desired.attrs
-        body = dict(ACCOUNT_DEFAULTS)
-        if live is not None:
-            body.update({k: v for k, v in live.wire.items() if k not in READ_ONLY})
-        body["ClientAccountUID"] = live.remote_id if live else 0
-        body["ClientUID"] = ctx.ids[f"client.{desired.client}"]
-        body["DeliveryUID"] = ctx.ids[f"client.{desired.client}.delivery_method.{attrs['method']}"]
-        body["Description"] = attrs["description"]
-        body["Price"] = float(attrs["price"])
-        body["Status"] = ACCOUNT_STATUSES[attrs["status"]]
-        for name, value in attrs["caps"].items():
-            body[CAPS[name]] = value
-        for name, key in OPTIONAL.items():
-            if name in attrs:
-                body[key] = attrs[name]
-        if "account_type" in attrs:
-            body["AccountType"] = ACCOUNT_TYPES[attrs["account_type"]]
-        if "criteria" in attrs:
-            body["Criteria"] = self._criteria(desired, live, ctx)
-        elif live is None:
-            body["Criteria"] = []
-        return body
+    def trusted_previous(self, previous: Mapping[str, Any]) -> Mapping[str, Any]:
+        # A state written before lexsync knew AlternatePosting recorded caps.week for imported
+        # accounts without knowing it: a weekly cap counts as known only beside the
+        # alternate_posting that every later write records with it.
+        if "alternate_posting" in previous or path_value(previous, "caps.week") == UNKNOWN:
+            return previous
+        trusted = dict(previous)
+        trusted["caps"] = {k: v for k, v in previous["caps"].items() if k != "week"}
+        return trusted
 
-    def _criteria(self, desired: Desired, live: Live | None, ctx: Context) -> list[dict[str, Any]]:
-        method_address = f"client.{desired.client}.delivery_method.{desired.attrs['method']}"
+    def created_write_only(self, dialect: str) -> dict[str, Any]:
+        if dialect != "rest":
+            return {}
+        return {"caps": {"week": -1}, "alternate_posting": None, "offer": dict(EMPTY_OFFER)}
+
+    def identity_values(self, target: Target) -> dict[str, Any]:
+        return {"ClientAccountUID": target.remote_id, "ClientUID": target.parent_id or 0}
+
+    def wire_value(self, wire_field: WireField, attrs: Mapping[str, Any], target: Target) -> Any:
+        value = super().wire_value(wire_field, attrs, target)
+        key, ctx = wire_field.key, target.ctx
+        if key in ("DeliveryUID", "AlternatePosting"):
+            if not value:
+                return 0
+            return ctx.ids[f"client.{target.client_key}.delivery_method.{value}"]
+        if key == "Price":
+            return float(value)
+        if key == "Status":
+            return ACCOUNT_STATUSES[value] if value in ACCOUNT_STATUSES else int(str(value).lstrip("#"))
+        if key == "AccountType":
+            return ACCOUNT_TYPES[value] if value in ACCOUNT_TYPES else int(str(value).lstrip("#"))
+        if key == "OfferDuration":
+            return OFFER_DURATIONS[value]
+        if key in ("OfferStartDate", "OfferEndDate"):
+            return value or NO_DATE
+        if key == "Criteria":
+            return self._criteria(value, attrs["method"], target)
+        return value
+
+    def live_for_write(self, wire: Wire) -> Mapping[str, Any]:
+        return {k: v for k, v in wire.items() if k != "DeliveryDetails"}
+
+    def retire_overlay(self) -> dict[str, Any]:
+        return {"status": "Closed"}
+
+    def _criteria(self, criteria: list[dict[str, Any]], method: str, target: Target) -> list[dict[str, Any]]:
+        ctx = target.ctx
+        method_address = f"client.{target.client_key}.delivery_method.{method}"
         lead_type_uid = ctx.catalog.lead_type(ctx.method_lead_types[method_address])
-        sub_ids = live.sub_ids if live else {}
+        sub_ids = target.sub_ids
         out = []
-        for i, entry in enumerate(desired.attrs["criteria"]):
+        for i, entry in enumerate(criteria):
             field = ctx.catalog.lead_field(lead_type_uid, entry["field"])
             items = entry["value"].split(",") if entry["value"] else []
             if field.is_state:
@@ -283,15 +455,7 @@ class DeliveryAccountKind(ResourceKind):
             })
         return out
 
-    def retire_body(self, live: Live, ctx: Context) -> dict[str, Any] | None:
-        body = dict(ACCOUNT_DEFAULTS)
-        body.update({k: v for k, v in live.wire.items() if k not in READ_ONLY})
-        if ctx.dialect == "rest" and "week" in live.attrs.get("caps", {}):
-            body["WeekMax"] = live.attrs["caps"]["week"]
-        body["Status"] = ACCOUNT_STATUSES["Closed"]
-        return body
-
-    async def write(self, api: LeadExecWrites, body: dict[str, Any], parent_id: int | None) -> int:
+    async def send(self, api: LeadExecWrites, body: dict[str, Any], parent_id: int | None) -> int:
         assert parent_id is not None
         return await api.write_account(parent_id, body)
 

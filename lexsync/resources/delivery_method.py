@@ -25,12 +25,23 @@ from lexsync.resources.base import (
     Live,
     ResolutionError,
     ResourceKind,
+    Target,
     Wire,
     WireSecret,
 )
 from lexsync.resources.catalog import UnknownName
 from lexsync.resources.live import LiveView
-from lexsync.resources.values import BASE_DATE, WEEKDAYS, clock, now_pacific, text, wire_clock
+from lexsync.resources.values import (
+    BASE_DATE,
+    WEEKDAYS,
+    clock,
+    now_pacific,
+    static_date,
+    text,
+    weekday_of,
+    wire_clock,
+)
+from lexsync.resources.wirefields import Cls, WireField, WireTable
 
 DELIVERY_TYPES = {
     "http_post": 0, "http_get": 1, "xml_json": 2, "salesexec": 3, "ftp": 4, "email": 5,
@@ -43,26 +54,32 @@ EXPR_SOURCES = {"expr", "substring", "concat", "evaluate"}  # carried in Expr
 
 # attribute → wire key, for the flat settings; nested blocks below
 FLAT = {"in_testing": "inTesting", "url": "DeliveryAddress", "response_search": "ResponseSearch",
-        "response_regex": "useRegEx", "template": "XML"}
+        "response_regex": "useRegEx", "template": "XML", "lead_category": "LeadCatUID",
+        "client_email": "ClientEmail"}
 BLOCKS = {
     "email": {"to": "EmailAddress", "subject": "EmailSubject", "template": "EmailTemplate",
-              "from": "fAddress", "cc": "NotifyCC", "bcc": "NotifyBCC"},
+              "from": "fAddress", "cc": "NotifyCC", "bcc": "NotifyBCC", "t_address": "tAddress"},
     "smtp": {"server": "SMTPServer", "auth": "SMTPAuth", "username": "SMTPUsername",
              "password": "SMTPPassword"},
     "ftp": {"user": "FTPUser", "password": "FTPPassword", "path": "FTPPath"},
 }
 BOOLEAN_WIRE = {"inTesting", "useRegEx", "SMTPAuth", "Status"}
+INTEGER_WIRE = {"LeadCatUID"}
 # How observe reads each wire key, worked out once instead of per method and key.
-TEXT, BOOLEAN, SECRET = 0, 1, 2
+TEXT, BOOLEAN, SECRET, INTEGER = 0, 1, 2, 3
 
 
 def _reading(attr: str, key: str) -> int:
-    return SECRET if attr == "password" else BOOLEAN if key in BOOLEAN_WIRE else TEXT
+    if attr == "password":
+        return SECRET
+    return BOOLEAN if key in BOOLEAN_WIRE else INTEGER if key in INTEGER_WIRE else TEXT
 
 
 FLAT_READ = [(name, key, _reading(name, key)) for name, key in FLAT.items()]
 BLOCKS_READ = [(block, [(attr, key, _reading(attr, key)) for attr, key in keys.items()])
                for block, keys in BLOCKS.items()]
+WIRE_ATTR = {key: name for name, key in FLAT.items()} | {
+    key: f"{block}.{attr}" for block, keys in BLOCKS.items() for attr, key in keys.items()}
 METHOD_DEFAULTS: dict[str, Any] = {
     "ClientDeliveryUID": 0, "ClientUID": 0, "Type": 0, "Name": "", "Status": True, "DateAdded": "",
     "inTesting": False, "LeadTypeUID": 0, "XML": "", "EmailTemplate": "", "EmailSubject": "",
@@ -71,17 +88,69 @@ METHOD_DEFAULTS: dict[str, Any] = {
     "SMTPUsername": "", "SMTPPassword": "", "fAddress": "", "tAddress": "", "EmailNotify": False,
     "NotifyCC": "", "NotifyBCC": "", "NotifyEmail": "", "LeadCatUID": 0, "ClientEmail": "",
 }
+# What the method table says about each scalar, beyond its attribute.
+_SPECIAL: dict[str, WireField] = {
+    "ClientDeliveryUID": WireField("ClientDeliveryUID", Cls.IDENTITY, note="its own ID; 0 creates"),
+    "ClientUID": WireField("ClientUID", Cls.IDENTITY, note="the owning client's ID"),
+    "Type": WireField("Type", Cls.MANAGED, "type", yaml="type"),
+    "Name": WireField("Name", Cls.MANAGED, "name", yaml="the method's key"),
+    "Status": WireField("Status", Cls.MANAGED, "enabled", default=True, yaml="enabled"),
+    "DateAdded": WireField("DateAdded", Cls.READABLE, "date_added", default=now_pacific,
+                           reported=False, note="a record date LeadExec keeps"),
+    "LeadTypeUID": WireField("LeadTypeUID", Cls.MANAGED, "lead_type", yaml="lead_type"),
+    "EmailNotify": WireField("EmailNotify", Cls.READABLE, "email_notify", default=False,
+                             note="deprecated"),
+    "NotifyEmail": WireField("NotifyEmail", Cls.READABLE, "notify_email", default="",
+                             note="deprecated"),
+}
+
+
+def _method_field(key: str) -> WireField:
+    if key in _SPECIAL:
+        return _SPECIAL[key]
+    attr = WIRE_ATTR[key]
+    return WireField(key, Cls.MANAGED, attr, default=METHOD_DEFAULTS[key], yaml=attr,
+                     secret=attr.endswith("password"),
+                     hint="${env:NAME}" if attr.endswith("password") else "")
+
+
+def _method_table(call: str) -> WireTable:
+    """The delivery method body, the same in both dialects (REST's body and SOAP's
+    DeliveryType); GetClientAccounts shows it whole as an account's DeliveryDetails."""
+    return WireTable(call, (
+        *(_method_field(key) for key in METHOD_DEFAULTS),
+        WireField("FieldSettings", Cls.MANAGED, "field_mappings", default=(), yaml="field_mappings"),
+        WireField("DeliveryDays", Cls.MANAGED, "schedule", default=(), yaml="schedule"),
+    ), read="GetClientAccounts (DeliveryDetails)")
+
+
+REST_METHOD = _method_table("PUT /v1/delivery/{ClientUID}/methods")
+SOAP_METHOD = _method_table("AddEditClientDelivery")
 
 
 def schedule_entry(day: str, start: str, end: str, allow: bool) -> str:
+    """One delivery day as the plan compares it: "mon 08:00-18:00", or for a static date
+    "2024-12-25 00:00-24:00"; " deny" ends a blackout window."""
     return f"{day} {start}-{end}" + ("" if allow else " deny")
 
 
 DAY_ORDER = {day: index for index, day in enumerate(WEEKDAYS)}
 
 
+def _entry_order(entry: str) -> tuple[int, int, str, str]:
+    label, rest = entry.split(" ", 1)
+    if label in DAY_ORDER:
+        return (0, DAY_ORDER[label], "", rest)
+    return (1, 0, label, rest)  # static dates after the weekdays, by date
+
+
 def _sort_schedule(entries: list[str]) -> list[str]:
-    return sorted(entries, key=lambda e: (DAY_ORDER[e[:3]], e[4:]))
+    return sorted(entries, key=_entry_order)
+
+
+def _day_label(day: Mapping[str, Any]) -> str:
+    """A delivery day's weekday, or its static date when it has one."""
+    return static_date(day.get("StaticDate")) or WEEKDAYS[int(day["WeekDay"]) % 7]
 
 
 def _type_name(wire: Wire) -> str:
@@ -103,21 +172,36 @@ def _mapping_yaml(name: str, entry: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def schedule_yaml(entries: list[str]) -> list[dict[str, Any]]:
-    """"mon 08:00-18:00" entries → windows, days grouped when their hours are equal."""
+    """"mon 08:00-18:00" entries → windows, days grouped when their hours are equal; a
+    static-date entry is a window of its own."""
     windows: dict[tuple[str, str, bool], list[str]] = {}
+    dated: list[dict[str, Any]] = []
     for entry in entries:
         day, span, *rest = entry.split(" ")
         start, end = span.split("-")
+        if day not in DAY_ORDER:
+            window: dict[str, Any] = {"date": quoted(day), "from": quoted(start), "to": quoted(end)}
+            if rest:
+                window["allow"] = False
+            dated.append(window)
+            continue
         windows.setdefault((start, end, not rest), []).append(day)
     out = []
     for (start, end, allow), days in sorted(
             windows.items(), key=lambda w: (min(WEEKDAYS.index(d) for d in w[1]), w[0])):
-        window: dict[str, Any] = {"days": sorted(days, key=WEEKDAYS.index),
+        weekly: dict[str, Any] = {"days": sorted(days, key=WEEKDAYS.index),
                                   "from": quoted(start), "to": quoted(end)}
         if not allow:
-            window["allow"] = False
-        out.append(window)
-    return out
+            weekly["allow"] = False
+        out.append(weekly)
+    return out + dated
+
+
+def _lead_type_uid(name: Any, ctx: Context) -> int:
+    text_name = str(name or "")
+    if text_name.startswith("#"):
+        return int(text_name[1:])  # a lead type the catalog does not know by name
+    return ctx.catalog.lead_type(text_name)
 
 
 class DeliveryMethodKind(ResourceKind):
@@ -134,6 +218,8 @@ class DeliveryMethodKind(ResourceKind):
     key_is_name = True  # `name` is the YAML key
     yaml_defaults = {"enabled": True, "in_testing": False, "response_regex": False, "auth": False,
                      "allow": True, "field_mappings": [], "schedule": []}
+    wire_tables = {"rest": REST_METHOD, "soap": SOAP_METHOD}
+    whole = frozenset({"field_mappings", "schedule"})
 
     def call(self, dialect: str) -> str:
         return "PUT /v1/delivery/{ClientUID}/methods" if dialect == "rest" else "AddEditClientDelivery"
@@ -170,8 +256,9 @@ class DeliveryMethodKind(ResourceKind):
         chosen = method.model_fields_set
         for name in FLAT:
             if name in chosen:
-                attrs[name] = getattr(method, name) if name in ("in_testing", "response_regex") \
-                    else text(getattr(method, name))
+                value = getattr(method, name)
+                attrs[name] = value if isinstance(value, bool) or name == "lead_category" \
+                    else text(value)
         for block in BLOCKS:
             model = getattr(method, block)
             if model is None:
@@ -197,7 +284,8 @@ class DeliveryMethodKind(ResourceKind):
         if "schedule" in chosen:
             attrs["schedule"] = _sort_schedule([
                 schedule_entry(day, window.from_, window.to, window.allow)
-                for window in method.schedule for day in window.days
+                for window in method.schedule
+                for day in (list(window.days) if window.days else [window.date or ""])
             ])
         return Desired(
             address=self.address(key, f"client.{client_key}"), kind=self.kind, name=key,
@@ -237,6 +325,10 @@ class DeliveryMethodKind(ResourceKind):
             out["response_regex"] = True
         if attrs.get("template"):
             out["template"] = attrs["template"]
+        if attrs.get("lead_category"):
+            out["lead_category"] = attrs["lead_category"]
+        if attrs.get("client_email"):
+            out["client_email"] = attrs["client_email"]
         email = {k: v for k, v in (attrs.get("email") or {}).items() if v}
         if email:
             out["email"] = email
@@ -271,9 +363,13 @@ class DeliveryMethodKind(ResourceKind):
             "type": _type_name(wire),
             "lead_type": ctx.catalog.lead_type_name(lead_type_uid),
             "enabled": bool(get("Status", False)),
+            "date_added": get("DateAdded"),
+            "email_notify": get("EmailNotify"),
+            "notify_email": get("NotifyEmail"),
         }
         for name, key, reading in FLAT_READ:
-            attrs[name] = text(get(key)) if reading == TEXT else bool(get(key))
+            attrs[name] = text(get(key)) if reading == TEXT else \
+                int(get(key) or 0) if reading == INTEGER else bool(get(key))
         for block, keys in BLOCKS_READ:
             values: dict[str, Any] = {}
             for attr, key, reading in keys:
@@ -287,8 +383,8 @@ class DeliveryMethodKind(ResourceKind):
             attrs[block] = values
         attrs["field_mappings"] = self._observe_mappings(get("FieldSettings"), lead_type_uid, ctx)
         attrs["schedule"] = _sort_schedule([
-            schedule_entry(WEEKDAYS[int(day["WeekDay"]) % 7], clock(day["StartTime"]),
-                           clock(day["EndTime"]), bool(day.get("Allow", True)))
+            schedule_entry(_day_label(day), clock(day["StartTime"]), clock(day["EndTime"]),
+                           bool(day.get("Allow", True)))
             for day in get("DeliveryDays") or ()
         ])
         return attrs
@@ -325,47 +421,49 @@ class DeliveryMethodKind(ResourceKind):
             ids[f"field_mapping.{name}"] = int(setting["DeliverySettingUID"])
             for mapping in setting.get("FieldMappings") or ():
                 ids[f"field_mapping.{name}.map.{text(mapping.get('FieldValue'))}"] = int(mapping["DeliveryMappingUID"])
-        seen: dict[int, int] = {}
+        seen: dict[str, int] = {}
         for day in wire.get("DeliveryDays") or ():
-            weekday = int(day["WeekDay"]) % 7
-            index = seen.get(weekday, 0)
-            ids[f"schedule.{WEEKDAYS[weekday]}.{index}"] = int(day["DeliveryDayUID"])
-            seen[weekday] = index + 1
+            label = _day_label(day)
+            index = seen.get(label, 0)
+            ids[f"schedule.{label}.{index}"] = int(day["DeliveryDayUID"])
+            seen[label] = index + 1
         return ids
 
     # --- writes --------------------------------------------------------------------------
-    def build_body(self, desired: Desired, live: Live | None, ctx: Context,
-                   previous: dict[str, Any]) -> dict[str, Any]:
-        attrs = desired.attrs
-        client_uid = ctx.ids[f"client.{desired.client}"]
-        lead_type_uid = ctx.catalog.lead_type(attrs["lead_type"])
-        body = dict(METHOD_DEFAULTS)
-        if live is not None and live.observable:
-            body.update({k: v for k, v in live.wire.items() if k in METHOD_DEFAULTS})
-        if live is None or not body["DateAdded"]:
-            body["DateAdded"] = now_pacific()
-        body["ClientDeliveryUID"] = live.remote_id if live else 0
-        body["ClientUID"] = client_uid
-        body["Name"] = attrs["name"]
-        body["Type"] = DELIVERY_TYPES[attrs["type"]]
-        body["LeadTypeUID"] = lead_type_uid
-        body["Status"] = attrs["enabled"]
-        for name, key in FLAT.items():
-            if name in attrs:
-                body[key] = attrs[name]
-        for block, keys in BLOCKS.items():
-            for attr, key in keys.items():
-                if attr in attrs.get(block, {}):
-                    body[key] = desired.secrets[f"{block}.password"] if attr == "password" \
-                        else attrs[block][attr]
-        sub_ids = dict(live.sub_ids) if live else {}
-        delivery_uid = live.remote_id if live else 0
-        if "field_mappings" in attrs:
-            body["FieldSettings"] = self._settings(attrs["field_mappings"], sub_ids, delivery_uid,
-                                                   lead_type_uid, ctx)
-        if "schedule" in attrs:
-            body["DeliveryDays"] = self._days(attrs["schedule"], sub_ids, delivery_uid)
-        return body
+    def identity_values(self, target: Target) -> dict[str, Any]:
+        return {"ClientDeliveryUID": target.remote_id, "ClientUID": target.parent_id or 0}
+
+    def wire_value(self, wire_field: WireField, attrs: Mapping[str, Any], target: Target) -> Any:
+        value = super().wire_value(wire_field, attrs, target)
+        key, ctx = wire_field.key, target.ctx
+        if key == "Type":
+            return DELIVERY_TYPES[value] if value in DELIVERY_TYPES else int(str(value).lstrip("#"))
+        if key == "LeadTypeUID":
+            return _lead_type_uid(value, ctx)
+        if wire_field.secret:
+            # Never from state (a hash): only the YAML's plain value reaches a body.
+            assert target.desired is not None
+            return target.desired.secrets[wire_field.attr or ""]
+        if key == "FieldSettings":
+            return self._settings(value, dict(target.sub_ids), target.remote_id,
+                                  _lead_type_uid(attrs.get("lead_type"), ctx), ctx)
+        if key == "DeliveryDays":
+            return self._days(value, dict(target.sub_ids), target.remote_id)
+        return value
+
+    def live_for_write(self, wire: Wire) -> Mapping[str, Any]:
+        """The read, with the `Delete: false` a write of each field setting and value
+        mapping carries."""
+        out = dict(wire)
+        out["FieldSettings"] = [
+            {**setting, "Delete": False,
+             "FieldMappings": [{**m, "Delete": False} for m in setting.get("FieldMappings") or ()]}
+            for setting in wire.get("FieldSettings") or ()]
+        out["DeliveryDays"] = list(wire.get("DeliveryDays") or ())
+        return out
+
+    def retire_overlay(self) -> dict[str, Any]:
+        return {"enabled": False}
 
     def _settings(self, wanted: dict[str, Any], sub_ids: dict[str, int], delivery_uid: int,
                   lead_type_uid: int, ctx: Context) -> list[dict[str, Any]]:
@@ -415,34 +513,18 @@ class DeliveryMethodKind(ResourceKind):
             start, end = window.split("-")
             index = seen.get(day, 0)
             seen[day] = index + 1
+            weekly = day in DAY_ORDER
+            on = BASE_DATE if weekly else day
             days.append({
                 "DeliveryDayUID": sub_ids.get(f"schedule.{day}.{index}", 0),
-                "DeliveryUID": delivery_uid, "WeekDay": WEEKDAYS.index(day),
-                "StaticDate": f"{BASE_DATE}T00:00:00", "StartTime": wire_clock(start),
-                "EndTime": wire_clock(end), "Allow": not rest,
+                "DeliveryUID": delivery_uid,
+                "WeekDay": DAY_ORDER[day] if weekly else weekday_of(day),
+                "StaticDate": f"{on}T00:00:00", "StartTime": wire_clock(start, on),
+                "EndTime": wire_clock(end, on), "Allow": not rest,
             })
         return days
 
-    def retire_body(self, live: Live, ctx: Context) -> dict[str, Any] | None:
-        body = dict(METHOD_DEFAULTS)
-        if live.observable:
-            body.update({k: v for k, v in live.wire.items() if k in METHOD_DEFAULTS})
-        else:
-            # No account shows this method: rebuild it from what was last applied.
-            attrs = live.attrs
-            body.update({"Name": attrs.get("name", ""), "DateAdded": now_pacific(),
-                         "Type": DELIVERY_TYPES.get(attrs.get("type", ""), 0),
-                         "LeadTypeUID": ctx.catalog.lead_type(attrs["lead_type"])
-                         if attrs.get("lead_type") else 0})
-            for name, key in FLAT.items():
-                if name in attrs:
-                    body[key] = attrs[name]
-        body["ClientDeliveryUID"] = live.remote_id
-        body["ClientUID"] = live.parent_id or body.get("ClientUID", 0)
-        body["Status"] = False
-        return body
-
-    async def write(self, api: LeadExecWrites, body: dict[str, Any], parent_id: int | None) -> int:
+    async def send(self, api: LeadExecWrites, body: dict[str, Any], parent_id: int | None) -> int:
         assert parent_id is not None
         return await api.write_method(parent_id, body)
 

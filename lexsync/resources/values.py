@@ -61,11 +61,34 @@ def clock(value: str) -> str:
     return f"{moment.hour:02d}:{moment.minute:02d}"
 
 
-def wire_clock(hhmm: str) -> str:
+def wire_clock(hhmm: str, day: str = BASE_DATE) -> str:
+    """HH:MM → the date-time a delivery day carries: on `day` (the base date for weekday
+    windows, the date itself for a static-date window)."""
     hours, minutes = hhmm.split(":")
     if hhmm == "24:00":
-        return f"{BASE_DATE}T23:59:59"
-    return f"{BASE_DATE}T{int(hours):02d}:{int(minutes):02d}:00"
+        return f"{day}T23:59:59"
+    return f"{day}T{int(hours):02d}:{int(minutes):02d}:00"
+
+
+# StaticDate values that mean "no static date": lexsync's own, and .NET's DateTime.MinValue.
+UNUSED_DATES = frozenset({BASE_DATE, "0001-01-01"})
+
+
+def static_date(value: Any) -> str | None:
+    """A delivery day's StaticDate as YYYY-MM-DD, or None when the day is a weekday window."""
+    day = text(value)[:10]
+    if not day or day in UNUSED_DATES:
+        return None
+    try:
+        datetime.fromisoformat(day)
+    except ValueError:
+        return None
+    return day
+
+
+def weekday_of(day: str) -> int:
+    """The WeekDay (0 = Sunday ... 6 = Saturday) of a YYYY-MM-DD date."""
+    return datetime.fromisoformat(day).isoweekday() % 7
 
 
 def now_pacific() -> str:

@@ -191,9 +191,7 @@ def _schedules(model: Configuration) -> Iterator[_Raw]:
     options = rule_options(model.routing)
     for client_key, client in model.clients.items():
         for key, method in client.delivery_methods.items():
-            windows = tuple(rules.Window(rules.WEEKDAYS.index(day), rules.clock_minutes(w.from_),
-                                         rules.clock_minutes(w.to), w.allow)
-                            for w in method.schedule for day in w.days)
+            windows = tuple(row for w in method.schedule for row in rules.windows_from_config(w))
             if not week_has_open_minute(windows, options):
                 yield ("schedule-never-open", f"method {client_key}/{key} has no open minute "
                        "in the week: its accounts never receive leads",

@@ -169,10 +169,7 @@ def build_network(model: Configuration) -> Network:
                             settings.priorities.get(client_key, 0), client_key in tiers, zone)
         client_methods: dict[str, MethodEntry] = {}
         for method_key, method in client.delivery_methods.items():
-            windows = tuple(
-                rules.Window(rules.WEEKDAYS.index(day), rules.clock_minutes(w.from_),
-                             rules.clock_minutes(w.to), w.allow)
-                for w in method.schedule for day in w.days)
+            windows = tuple(row for w in method.schedule for row in rules.windows_from_config(w))
             schedule = schedules.setdefault((windows, zone), len(schedules))
             built = MethodEntry(len(methods), schedule, client_key, method_key, method.lead_type, windows,
                                 zone, method.enabled, method.in_testing, method.type == "ping_post")

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lexsync.routing.states import state_abbr
@@ -375,6 +376,16 @@ class Window:
 def clock_minutes(hhmm: str) -> int:
     hours, minutes = hhmm.split(":")[:2]
     return int(hours) * 60 + int(minutes)
+
+
+def windows_from_config(window: Any) -> list[Window]:
+    """The rows one configured schedule entry writes: one per weekday it names, or one for its
+    calendar date (`date`, LeadExec's StaticDate) on that date's weekday."""
+    start, end = clock_minutes(window.from_), clock_minutes(window.to)
+    if window.date:
+        day = date.fromisoformat(window.date)
+        return [Window((day.weekday() + 1) % 7, start, end, window.allow, day)]
+    return [Window(WEEKDAYS.index(name), start, end, window.allow) for name in window.days or ()]
 
 
 def window_from_wire(row: dict) -> Window:

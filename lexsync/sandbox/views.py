@@ -13,7 +13,8 @@ from lexsync.sandbox import seed, xmlio
 from lexsync.sandbox.store import Reader
 
 _CLIENT_LIST_ORDER = (
-    "ClientUID", "AccountUID", "DateAdded", "Status", "UserUID", "TimeOffset", "Notes",
+    "ClientUID", "AccountUID", "DateAdded", "Status", "InternalUID", "UserUID", "TimeOffset",
+    "Notes", "IsLocked", "LockedBy", "DateLocked", "LockedReason", "OutLookUID",
     "TimeZoneName", "ResellerUID", "GroupUID", "AutomationType", "Priority",
     "DeliveryGroupUID", "Username", "Password", "ShowLeadGrade", "ShowLeadSource",
     "ShowCampaign", "AllowCalls", "AllowReassign", "UserAssigned", "UseDeliveryTiers",

@@ -57,6 +57,9 @@ class StateDocument:
     # Creates sent (or about to be) whose answer has not been recorded: address -> {"kind",
     # "parent_id"}. A later run looks for these by natural key before creating them again.
     pending: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The LeadExec these IDs belong to: {"url": base URL, "api_key"/"client_id": slow salted
+    # hashes of the credentials (never the credentials)}. Set by the first apply or import.
+    endpoint: dict[str, str] | None = None
     # SHA-256 of the stored text this document was read from or last written as (None: never
     # stored). A saved plan records it: a state edited since, even keeping its serial, differs.
     source_digest: str | None = field(default=None, compare=False, repr=False)
@@ -81,6 +84,7 @@ class StateDocument:
             "resources": {addr: res.to_dict() for addr, res in self.resources.items()},
             # Only when present, so a state without interrupted creates keeps its old shape.
             **({"pending": {a: dict(p) for a, p in self.pending.items()}} if self.pending else {}),
+            **({"endpoint": dict(self.endpoint)} if self.endpoint else {}),
         }
         if self._keeper.upgrades:
             self._rewrite_legacy_hashes(data)
@@ -190,6 +194,10 @@ def _parse_document(data: Any, source: str) -> StateDocument:
     if not 0 <= serial <= MAX_SERIAL:
         raise StateError(f"state file {source} is corrupt: serial must be between 0 and "
                          f"{MAX_SERIAL}, not {serial}")
+    endpoint = data.get("endpoint")
+    if endpoint is not None and not (isinstance(endpoint, dict) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in endpoint.items())):
+        raise StateError(f"state file {source} is corrupt: endpoint must map names to text")
     return StateDocument(
         lineage=_require(data, "lineage", str, source),
         serial=serial,
@@ -197,6 +205,7 @@ def _parse_document(data: Any, source: str) -> StateDocument:
         secret_salt=_require(data, "secret_salt", str, source),
         resources=resources,
         pending={str(a): dict(p) for a, p in pending.items()},
+        endpoint=dict(endpoint) if endpoint else None,
     )
 
 

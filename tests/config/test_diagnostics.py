@@ -73,8 +73,9 @@ def test_number_where_text_expected(tmp_path: Path) -> None:
 
 
 def test_negative_cap(tmp_path: Path) -> None:
-    assert problems(tmp_path, BASE.replace("hour: 10", "hour: -1")) == [
-        "22:22: must be at least 0, got -1"]
+    # -1 is LeadExec's "no cap", so it may be written; below it nothing is a cap.
+    assert problems(tmp_path, BASE.replace("hour: 10", "hour: -2")) == [
+        "22:22: must be at least -1, got -2"]
 
 
 def test_parallelism_bound(tmp_path: Path) -> None:

@@ -151,7 +151,7 @@ def test_every_single_change_to_a_generated_configuration_gets_one_verdict(
 @pytest.mark.parametrize("path,value", [
     (("clients", "acme", "delivery_accounts", "a", "prise"), 25),  # unknown key
     (("clients", "acme", "status"), "Activ"),  # not one of the choices
-    (("clients", "acme", "delivery_accounts", "a", "caps", "hour"), -1),  # below the minimum
+    (("clients", "acme", "delivery_accounts", "a", "caps", "hour"), -2),  # below the minimum (-1 = no cap)
     (("clients", "acme", "delivery_accounts", "a", "caps", "hour"), 2.5),  # not an integer
     (("clients", "acme", "delivery_methods", "m", "schedule"), [{"days": ["mon"], "from": "8h", "to": "9:00"}]),
     (("lexsync", "parallelism"), 65),  # above the maximum

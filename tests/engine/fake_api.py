@@ -78,8 +78,9 @@ class FakeApi:
         out = []
         for account in self.accounts.values():
             if account["ClientUID"] == client_uid:
+                # No read returns WeekMax, AlternatePosting or the Offer* fields (docs/wire.md).
                 row = {k: copy.deepcopy(v) for k, v in account.items()
-                       if k not in ("WeekMax", "AlternatePosting")}
+                       if k not in ("WeekMax", "AlternatePosting") and not k.startswith("Offer")}
                 row["DeliveryDetails"] = copy.deepcopy(self.methods[account["DeliveryUID"]])
                 out.append(row)
         return out

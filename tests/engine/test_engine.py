@@ -141,7 +141,8 @@ SPARE_METHODS = BASE_CONFIG.replace("""    delivery_accounts:
 """
 UNREADABLE = ("{}: no delivery account uses this method, so LeadExec cannot show it; compared "
               "with the last applied values")
-NO_WEEK_CAP = "caps.week: ASMX account reads carry no WeekMax; compared with the last applied value"
+NO_WEEK_CAP = ("caps.week, alternate_posting, offer: account reads carry no WeekMax, "
+               "AlternatePosting or Offer*; compared with the last applied values")
 
 
 def test_a_targeted_plan_notes_only_what_it_targets(harness: Harness) -> None:
@@ -161,11 +162,28 @@ def test_a_targeted_plan_notes_only_what_it_targets(harness: Harness) -> None:
 def test_adopt_matches_live_objects_by_natural_key(harness: Harness) -> None:
     harness.apply()
     (harness.dir / ".lexsync" / "state.json").unlink()
+    # Without state no one knows the account's AlternatePosting or offer, and its weekly cap
+    # (in the YAML) must be written: the plan refuses that write, naming what to declare.
+    with pytest.raises(ConfigError) as refused:
+        harness.plan(adopt=True)
+    assert [d.summary.split(" is unknown")[0] for d in refused.value.diagnostics] == [
+        "client.acme.delivery_account.ca: alternate_posting", "client.acme.delivery_account.ca: offer"]
+    harness.write(BASE_CONFIG.replace("caps: {day: 100, week: 400}",
+                                      "caps: {day: 100, week: 400}\n        alternate_posting: ~\n"
+                                      "        offer: none"))
     plan = harness.plan(adopt=True)
     assert not [c for c in plan.changes if c.action is Action.CREATE]
-    # A weekly cap cannot be read back through ASMX; without state it is shown, not assumed.
-    assert [(c.address, [a.path for a in c.changes]) for c in plan.actionable] == [
-        ("client.acme.delivery_account.ca", ["caps.week"])]
+    # What no read shows is shown as unknown, never assumed, and written to become known.
+    [change] = plan.actionable
+    assert change.address == "client.acme.delivery_account.ca"
+    paths = {a.path: a.before for a in change.changes}
+    assert paths.pop("caps.week") == paths.pop("alternate_posting") == "(unknown)"
+    assert set(paths) == {f"offer.{k}" for k in OFFER_KEYS} and set(paths.values()) == {"(unknown)"}
+
+
+OFFER_KEYS = ("enabled", "dynamic", "name", "require_custom_consent", "company_phone", "company_name",
+              "description", "image", "url", "privacy_url", "terms_url", "tcpa", "amount",
+              "start_date", "end_date", "time_zone", "duration", "parse_code")
 
 
 def test_unknown_lead_field_is_a_config_error_with_location(harness: Harness) -> None:

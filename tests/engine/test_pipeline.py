@@ -76,7 +76,9 @@ def test_a_targeted_plan_creates_the_group_its_client_needs(harness: Harness) ->
 
 
 def test_adopting_reads_the_clients_whose_username_the_configuration_names(harness: Harness) -> None:
-    harness.write(TWO_CLIENTS)
+    # What LeadExec cannot show is declared: adopting the account needs no unknown value.
+    harness.write(TWO_CLIENTS.replace("caps: {day: 100, week: 400}\n", "caps: {day: 100, week: 400}\n"
+                                      "        alternate_posting: ~\n        offer: none\n"))
     harness.apply()
     (harness.dir / ".lexsync" / "state.json").unlink()
     harness.api.clients[99] = {"ClientUID": 99, "Status": "Active", "Username": "someone-else"}

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from lexsync.errors import ConfigError
 from tests.engine.conftest import BASE_CONFIG, Harness
 
 
@@ -18,6 +21,12 @@ def test_apply_adopt_records_unchanged_and_updated_objects(tmp_path: Path) -> No
         path.unlink()
     harness.write(BASE_CONFIG.replace("price: 25", "price: 27"))
     writes = harness.api.writes()
+    # With state lost, nothing knows the account's AlternatePosting or offer: no write.
+    with pytest.raises(ConfigError, match="alternate_posting is unknown"):
+        harness.apply(adopt=True)
+    assert harness.api.writes() == writes
+    harness.write(BASE_CONFIG.replace("price: 25", "price: 27\n        alternate_posting: ~\n"
+                                                   "        offer: none"))
     plan, result = harness.apply(adopt=True)
     assert [(c.address, c.action.value) for c in plan.actionable] == [
         ("client.acme.delivery_account.ca", "update")]

@@ -99,3 +99,24 @@ def test_secrets_stay_masked_in_every_format(applied: Harness) -> None:
     for text in (render_drift_text(report), render_drift_markdown(report), render_drift_json(report)):
         assert "changed-by-hand" not in text and "s3cret-portal" not in text and "sha256:" not in text
     assert origins(report) == {"client.acme:password": OUTSIDE}
+
+
+def test_values_the_yaml_does_not_set_changed_outside_are_listed_not_counted(applied: Harness) -> None:
+    [client] = applied.api.clients.values()
+    client["ResellerUID"], client["Notes"] = 77, "by hand"
+    [method] = applied.api.methods.values()
+    method["tAddress"], method["DateAdded"] = "t@x.example", "2001-01-01T00:00:00"
+    report = report_of(applied)
+    assert not report.has_drift
+    found = {(c.address, c.path): (c.live, c.last_seen) for c in report.unmanaged_changes}
+    assert found == {("client.acme", "reseller_uid"): (77, 0), ("client.acme", "notes"): ("by hand", ""),
+                     ("client.acme.delivery_method.post", "email.t_address"): ("t@x.example", "")}
+    text = render_drift_text(report)
+    assert "value(s) the YAML does not set changed outside lexsync" in text.splitlines()[0]
+    assert '  client.acme: notes: live "by hand", last seen ""' in text
+    assert "| `client.acme` | `reseller_uid` | 77 | 0 |" in render_drift_markdown(report)
+    assert json.loads(render_drift_json(report))["unmanaged_changes"][0]["kind"] == "client"
+    # An apply records what it saw: the same values are no longer listed.
+    applied.apply()
+    assert report_of(applied).unmanaged_changes == []
+    assert client["ResellerUID"] == 77 and method["tAddress"] == "t@x.example"

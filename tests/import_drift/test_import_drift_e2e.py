@@ -53,7 +53,14 @@ def test_import_then_plan_is_empty_and_secrets_stay_out(cli: Cli, sandbox: Sandb
     text = "".join(p.read_text() for p in out.glob("*.yaml"))
     assert not any(pw in text for pw in populated.passwords.values())
     assert not any(pw in text for pw in populated.ftp_passwords.values())
-    assert "week" not in text
+    # No read shows WeekMax, AlternatePosting or the offer: never a value, only placeholders.
+    state = json.loads((out / ".lexsync" / "state.json").read_text())
+    accounts = [r for r in state["resources"].values() if r["kind"] == "delivery_account"]
+    values = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    assert "week" not in values and "alternate_posting" not in values and "offer" not in values
+    for key in ("caps.week:", "alternate_posting:", "offer:"):
+        assert text.count(f"#   {key}") == len(accounts), key
+    assert not any("week" in r["attributes"]["caps"] or "offer" in r["attributes"] for r in accounts)
     state_text = (out / ".lexsync" / "state.json").read_text()
     assert not any(pw in state_text for pw in populated.passwords.values())
     sandbox.reset_requests()
@@ -95,9 +102,38 @@ def test_three_changes_by_hand_are_reported_as_drift_and_apply_restores(
     run(cli, "drift", "-c", str(out), "--format", "markdown", "--out", str(markdown), env=env, ok=(2,))
     assert "| `price` |" in markdown.read_text()
 
+    # Putting the price back writes the whole account, whose weekly cap, AlternatePosting
+    # and offer no read shows: refused, naming them, until the YAML declares them.
+    [account_address] = [r["address"] for r in report["resources"] if r["kind"] == "delivery_account"]
+    refused = cli("apply", "--auto-approve", "-c", str(out), "--api", cli.url, env=env)
+    assert refused.returncode == 1 and sandbox.writes() == {}
+    for key in ("caps.week", "alternate_posting", "offer"):
+        assert f"{account_address}: {key} is unknown" in refused.stderr
+    assert f"apply would refuse: {account_address}: caps.week is unknown" in text
+    declare(out, account_address, ["alternate_posting: ~", "offer: none"], week=-1)
+
     result = run(cli, "apply", "--auto-approve", "-c", str(out), env=env)
     assert "0 created, 3 updated, 0 retired" in result.stdout
     assert run(cli, "drift", "-c", str(out), env=env).stdout.startswith("No drift")
+
+
+def declare(out: Path, address: str, lines: list[str], week: int | None = None) -> None:
+    """Declare values under an imported account, as a person uncommenting its placeholders."""
+    _, client, _, account = address.split(".")
+    path = out / f"client-{client}.yaml"
+    text = path.read_text()
+    head = f"      {account}:\n"
+    start = text.index(head) + len(head)
+    text = text[:start] + "".join(f"        {line}\n" for line in lines) + text[start:]
+    if week is not None:
+        end = text.index("\n      ", start + 1) if "\n      " in text[start + 1:] else len(text)
+        block = text[start:end]
+        if "caps: {" in block:
+            block = block.replace("caps: {", f"caps: {{week: {week}, ", 1)
+        else:
+            block = f"        caps: {{week: {week}}}\n" + block
+        text = text[:start] + block + text[end:]
+    path.write_text(text)
 
 
 def test_state_lost_then_adopt_matches_everything_and_creates_nothing(

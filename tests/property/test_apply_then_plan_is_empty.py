@@ -1,4 +1,5 @@
-"""Property: for any valid configuration, apply followed by plan shows no changes.
+"""Property: for any valid configuration, apply followed by plan shows no changes; and what
+the YAML does not set, changed outside lexsync at random, survives any later apply.
 
 Configurations are drawn at random and run through the real engine against the real
 sandbox application (in-process over httpx's ASGI transport, a fresh database each time).
@@ -7,6 +8,7 @@ sandbox application (in-process over httpx's ASGI transport, a fresh database ea
 from __future__ import annotations
 
 import asyncio
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +141,65 @@ def configurations(draw: Any) -> dict[str, Any]:
             "client_groups": groups, "clients": clients}
 
 
+# Readable values no drawn configuration sets: LeadExec's by hand, to be kept by every write.
+TEXT_EDITS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz .@-", min_size=1, max_size=12)
+METHOD_EDITS = {"tAddress": TEXT_EDITS, "ClientEmail": TEXT_EDITS, "NotifyEmail": TEXT_EDITS,
+                "EmailTemplate": TEXT_EDITS, "EmailSubject": TEXT_EDITS, "fAddress": TEXT_EDITS,
+                "NotifyCC": TEXT_EDITS, "LeadCatUID": st.integers(1, 500),
+                "EmailNotify": st.booleans(), "SMTPServer": TEXT_EDITS}
+CLIENT_EDITS = {"UserUID": st.integers(1, 500), "ResellerUID": st.integers(1, 500)}
+SOAP_CLIENT_EDITS = {"IsLocked": st.booleans(), "LockedReason": TEXT_EDITS}
+
+
+@st.composite
+def outside_edits(draw: Any, config: dict[str, Any]) -> dict[str, Any]:
+    """Which unmanaged values of which objects someone changes in LeadExec (by position)."""
+    client_edits = dict(CLIENT_EDITS, **(SOAP_CLIENT_EDITS if config["lexsync"]["dialect"] == "soap"
+                                         else {}))
+    return {
+        "clients": [{key: draw(values) for key, values in client_edits.items() if draw(st.booleans())}
+                    for _ in config["clients"]],
+        "methods": draw(st.lists(st.fixed_dictionaries({}, optional=METHOD_EDITS), min_size=6,
+                                 max_size=6)),
+        "fields": [draw(st.one_of(st.none(), TEXT_EDITS)) for _ in config["clients"]],
+    }
+
+
+def edit_outside(app: Any, edits: dict[str, Any]) -> dict[tuple[str, int], dict[str, Any]]:
+    """Apply the edits to the sandbox's store behind the API's back; what each row must keep."""
+    kept: dict[tuple[str, int], dict[str, Any]] = {}
+    with app.state.sandbox.store.transaction() as tx:
+        # A method no account uses cannot be read, so a change to it cannot be seen (and is
+        # not promised to survive): only methods LeadExec shows are edited.
+        shown = {row["DeliveryUID"] for row in tx.all("accounts")}
+        for table, key in (("clients", "ClientUID"), ("methods", "ClientDeliveryUID")):
+            rows = [r for r in tx.all(table) if table == "clients" or r[key] in shown]
+            for row, changes in zip(rows, edits[table], strict=False):
+                if changes:
+                    tx.update(table, row[key], {**row, **changes})
+                    kept[(table, row[key])] = dict(changes)
+        for row, fax in zip(tx.all("clients"), edits["fields"], strict=False):
+            if fax is not None:  # Fax Number (13): a client field no configuration sets
+                row = tx.get("clients", row["ClientUID"])
+                row["FieldData"] = {**row.get("FieldData", {}), "13": fax}
+                tx.update("clients", row["ClientUID"], row)
+                kept.setdefault(("clients", row["ClientUID"]), {})["FieldData.13"] = fax
+    return kept
+
+
+def changed_everywhere(config: dict[str, Any]) -> dict[str, Any]:
+    """The configuration with a managed value of every object changed, so each is written."""
+    out = copy.deepcopy(config)
+    statuses = ["Active", "Inactive", "Pending"]
+    for client in out["clients"].values():
+        client["status"] = statuses[(statuses.index(client["status"]) + 1) % len(statuses)]
+        for method in client["delivery_methods"].values():
+            method["url"] += "/v2"
+        for account in client["delivery_accounts"].values():
+            account["price"] = round(account["price"] + 1, 2)
+    return out
+
+
 def run(config_dir: Path, transport: httpx.AsyncBaseTransport, action: str) -> Any:
     session = Session(RunOptions(config_path=config_dir / "lexsync.yaml", transport=transport,
                                  api_url="http://127.0.0.1", default_credentials=CREDENTIALS,
@@ -151,14 +212,31 @@ def run(config_dir: Path, transport: httpx.AsyncBaseTransport, action: str) -> A
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
-@given(config=configurations())
-def test_apply_then_plan_is_empty(tmp_path_factory: Any, config: dict[str, Any]) -> None:
+@given(data=st.data(), config=configurations())
+def test_apply_then_plan_is_empty(tmp_path_factory: Any, data: Any, config: dict[str, Any]) -> None:
     directory = tmp_path_factory.mktemp("prop")
     YAML().dump(config, directory / "lexsync.yaml")
-    transport = httpx.ASGITransport(app=create_app(SandboxConfig()))
+    app = create_app(SandboxConfig())
+    transport = httpx.ASGITransport(app=app)
     plan, result = run(directory, transport, "apply")
     assert result is not None and not result.failed and not result.skipped, [o.error for o in result.failed]
     assert not result.verify_problems, result.verify_problems
     second = run(directory, transport, "plan")
     leftovers = [(c.address, [(a.path, a.before, a.after) for a in c.changes]) for c in second.actionable]
     assert leftovers == []
+
+    # Someone edits values the YAML does not set; then every object is written again.
+    kept = edit_outside(app, data.draw(outside_edits(config)))
+    YAML().dump(changed_everywhere(config), directory / "lexsync.yaml")
+    plan, result = run(directory, transport, "apply")
+    assert result is not None and not result.failed and not result.skipped, [o.error for o in result.failed]
+    assert not result.verify_problems, result.verify_problems
+    with app.state.sandbox.store.reading() as tx:
+        for (table, uid), changes in kept.items():
+            row = tx.get(table, uid)
+            assert row is not None
+            for key, value in changes.items():
+                held = row["FieldData"].get(key.split(".")[1]) if key.startswith("FieldData.") else row.get(key)
+                assert held == value, (table, uid, key)
+    third = run(directory, transport, "plan")
+    assert [c.address for c in third.actionable] == []

@@ -27,8 +27,9 @@ def test_method_blocks_keep_their_order_and_hash_passwords_unstripped() -> None:
             "FTPUser": " bob ", "FTPPassword": " pw ", "FTPPath": "/in", "SMTPAuth": 1,
             "SMTPPassword": None, "useRegEx": 0, "XML": " <x/> "}
     attrs = DeliveryMethodKind().observe(wire, context())
-    assert list(attrs) == ["name", "type", "lead_type", "enabled", "in_testing", "url",
-                           "response_search", "response_regex", "template", "email", "smtp", "ftp",
+    assert list(attrs) == ["name", "type", "lead_type", "enabled", "date_added", "email_notify",
+                           "notify_email", "in_testing", "url", "response_search", "response_regex",
+                           "template", "lead_category", "client_email", "email", "smtp", "ftp",
                            "field_mappings", "schedule"]
     assert attrs["ftp"] == {"user": "bob", "password": "hash( pw )", "path": "/in"}
     assert list(attrs["ftp"]) == ["user", "password", "path"]

@@ -226,5 +226,6 @@ def test_an_apply_hashes_new_secrets_on_worker_threads_not_the_event_loop(
     _, result = aio.run(harness.session().apply(lambda plan: True))
     assert result is not None and not result.failed
     # The plan's one digest of desired values is made on the loop's thread; the 9 portal
-    # passwords written to state are hashed on worker threads.
-    assert len(threads) == 10 and threads.count(True) == 1
+    # passwords written to state, and the fingerprint of the API key state records to know its
+    # LeadExec, are hashed on worker threads.
+    assert len(threads) == 11 and threads.count(True) == 1
