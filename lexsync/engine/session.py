@@ -17,6 +17,7 @@ from lexsync.config.loader import LoadedConfig, load_configuration
 from lexsync.config.models import Configuration
 from lexsync.config.parse_ahead import ParseAhead
 from lexsync.config.preview import preview_settings
+from lexsync.engine import wire_limits
 from lexsync.engine.applier import Applier, ApplyResult, StepOutcome
 from lexsync.engine.importer import record_adopted
 from lexsync.engine.observe import EarlyObserver
@@ -213,10 +214,12 @@ class Session:
                 ctx.method_lead_types.setdefault(address, record.attributes["lead_type"])
         self.last_view = view  # drift lists the live objects nothing claims
         try:
-            return build_plan(desired, state, view, ctx, adopt=adopt,
-                              targets=self.options.targets,
-                              observed=observer.observed if observer else None,
-                              prepared=observer.prepared if observer else None)
+            bundle = build_plan(desired, state, view, ctx, adopt=adopt,
+                                targets=self.options.targets,
+                                observed=observer.observed if observer else None,
+                                prepared=observer.prepared if observer else None)
+            wire_limits.check_plan(bundle, api)  # what the measured LeadExec behaviour allows
+            return bundle
         except PlanProblems as exc:
             raise ConfigError([
                 replace(p, location=self._locate_address(p.address.split(".") if p.address else []))
@@ -265,8 +268,9 @@ class Session:
         """Plan without the lock. A plan being saved needs a state with a fixed lineage and
         salt to be checked against later, so a missing state file is created first."""
         async def run() -> tuple[PlanBundle, StateDocument]:
-            async with self.open_api() as api, FirstReads(api) as first:
+            async with self.open_api() as api, FirstReads(wire_limits.expecting(api)) as first:
                 state = await asyncio.to_thread(self.backend.load)
+                wire_limits.use_state_behaviour(api, state)
                 if saving and not state_exists(self.backend):
                     state = self.backend.write(state)
                 return await self.make_plan(first, state), state
@@ -280,8 +284,9 @@ class Session:
         """Plan under the state lock; apply when `confirm` says yes. A saved plan must still match."""
         async def run() -> tuple[Plan, ApplyResult | None]:
             with self.backend.lock("apply", timeout=lock_timeout):
-                async with self.open_api() as api, FirstReads(api) as first:
+                async with self.open_api() as api, FirstReads(wire_limits.expecting(api)) as first:
                     state = await asyncio.to_thread(self.backend.load)
+                    wire_limits.use_state_behaviour(api, state)
                     return await self._apply_under_lock(api, first, state, confirm, saved_plan,
                                                         on_step)
 

@@ -84,6 +84,20 @@ def _sort_schedule(entries: list[str]) -> list[str]:
     return sorted(entries, key=lambda e: (DAY_ORDER[e[:3]], e[4:]))
 
 
+def _removed_day(day: Mapping[str, Any]) -> bool:
+    """A day lexsync removed: a denying window of no length, which allows and denies nothing
+    (docs/wire.md: a day is removed so whether LeadExec replaces or merges the list)."""
+    return not day.get("Allow", True) and clock(day["StartTime"]) == clock(day["EndTime"]) == "00:00"
+
+
+def _as_sent(settings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Live field settings as a write sends them back unchanged (with the Delete flags a
+    read does not carry)."""
+    return [{**setting, "Delete": False,
+             "FieldMappings": [{**m, "Delete": False} for m in setting.get("FieldMappings") or ()]}
+            for setting in settings]
+
+
 def _type_name(wire: Wire) -> str:
     name = TYPE_NAMES.get(int(wire.get("Type", -1)))
     return name if name is not None else f"#{wire.get('Type')}"  # only when unknown
@@ -289,7 +303,7 @@ class DeliveryMethodKind(ResourceKind):
         attrs["schedule"] = _sort_schedule([
             schedule_entry(WEEKDAYS[int(day["WeekDay"]) % 7], clock(day["StartTime"]),
                            clock(day["EndTime"]), bool(day.get("Allow", True)))
-            for day in get("DeliveryDays") or ()
+            for day in get("DeliveryDays") or () if not _removed_day(day)
         ])
         return attrs
 
@@ -363,8 +377,14 @@ class DeliveryMethodKind(ResourceKind):
         if "field_mappings" in attrs:
             body["FieldSettings"] = self._settings(attrs["field_mappings"], sub_ids, delivery_uid,
                                                    lead_type_uid, ctx)
+        elif live is not None and live.observable:
+            # Not managed: sent back as read, which every reading of an omitted list keeps.
+            body["FieldSettings"] = _as_sent(live.wire.get("FieldSettings") or [])
         if "schedule" in attrs:
             body["DeliveryDays"] = self._days(attrs["schedule"], sub_ids, delivery_uid)
+        elif live is not None and live.observable:
+            body["DeliveryDays"] = [{"StaticDate": f"{BASE_DATE}T00:00:00", "Allow": True, **day}
+                                    for day in live.wire.get("DeliveryDays") or []]
         return body
 
     def _settings(self, wanted: dict[str, Any], sub_ids: dict[str, int], delivery_uid: int,
@@ -421,6 +441,17 @@ class DeliveryMethodKind(ResourceKind):
                 "StaticDate": f"{BASE_DATE}T00:00:00", "StartTime": wire_clock(start),
                 "EndTime": wire_clock(end), "Allow": not rest,
             })
+        # A day no longer wanted is sent as a denying window of no length, not left out: a
+        # list without a Delete flag may be merged, and this removes it either way.
+        used = {f"schedule.{day}.{i}" for day, count in seen.items() for i in range(count)}
+        for key, uid in sorted(sub_ids.items()):
+            parts = key.split(".")
+            if parts[0] == "schedule" and key not in used:
+                days.append({
+                    "DeliveryDayUID": uid, "DeliveryUID": delivery_uid,
+                    "WeekDay": WEEKDAYS.index(parts[1]), "StaticDate": f"{BASE_DATE}T00:00:00",
+                    "StartTime": wire_clock("00:00"), "EndTime": wire_clock("00:00"),
+                    "Allow": False})
         return days
 
     def retire_body(self, live: Live, ctx: Context) -> dict[str, Any] | None:
