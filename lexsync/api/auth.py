@@ -78,10 +78,13 @@ class TokenProvider:
                 "grant_type": "client_credentials"}
         url = settings.root + TOKEN_PATH
         sender = self._sender
-        key = "json" if encoding == "json" else "data"
+        def build() -> httpx.Request:
+            if encoding == "json":
+                return sender.build_request("POST", url, json=body)
+            return sender.build_request("POST", url, data={k: v or "" for k, v in body.items()})
+
         # Idempotent: retried like a read.
-        response = await sender.send(
-            TOKEN_CALL, lambda: sender.build_request("POST", url, **{key: body}), write=False)
+        response = await sender.send(TOKEN_CALL, build, write=False)
         try:
             answer = response.json()
         except (json.JSONDecodeError, UnicodeDecodeError):

@@ -135,11 +135,14 @@ def relied_on(behaviour: WireBehaviour, steps: list[Step], dialect: str) -> list
     if dialect == "soap":
         wanted += [name for name in behaviour.findings if name.startswith("item.")]
     lines = behaviour.summary([name for name in wanted if name])
-    if (dialect == "soap" and behaviour.get("omitted_fields") == "clear"
-            and "delivery_account" in kinds):
-        lines.append("AddEditClientAccount carries no WeekMax, AlternatePosting or Offer* "
-                     "fields and LeadExec clears what a write omits: each account update "
-                     "resets them")
+    if dialect == "soap" and behaviour.get("omitted_fields") == "clear":
+        if "delivery_account" in kinds:
+            lines.append("AddEditClientAccount carries no WeekMax, AlternatePosting or Offer* "
+                         "fields and LeadExec clears what a write omits: each account update "
+                         "resets them")
+        if "client" in kinds:
+            lines.append("AddEditClient carries no automation type and LeadExec clears what a "
+                         "write omits: each client update resets it to its default")
     return lines
 
 

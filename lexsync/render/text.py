@@ -49,8 +49,8 @@ def render_plan(plan: Plan, console: Console, *, show_noop: bool = False) -> Non
         out.blank()
         out.text(Text("LeadExec behaviour this plan relies on (docs/wire.md, open points):",
                       style="bold"))
-        for line in plan.relies_on:
-            out.text(Text(f"  - {line}"))
+        for relied in plan.relies_on:
+            out.text(Text(f"  - {relied}"))
     out.flush()
 
 
