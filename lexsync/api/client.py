@@ -318,8 +318,14 @@ class LeadExecApi:
                 break
         if result is None:
             raise ApiError(method, f"{method} answered no {method}Result", response.status_code)
+        notes = xmlcodec.Notes()
+        notes.root = f"{method}Result"
+        if isinstance(result.tag, str) and result.tag.startswith("{"):
+            notes.namespace = result.tag[1:result.tag.index("}")]
         try:
-            return xmlcodec.decode_items(result, CLIENT_SCAN, f"/{method}Result")
+            rows = xmlcodec.decode_items(result, CLIENT_SCAN, f"/{method}Result", notes)
+            self._noted(method, notes)
+            return rows
         except xmlcodec.DecodeError as exc:
             raise ApiError(method, f"{method} answered XML that does not match the reference: "
                            f"{exc}", 200) from None

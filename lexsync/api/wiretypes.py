@@ -45,13 +45,13 @@ CLIENT_STATUSES = ("New", "Pending", "Working", "Waiting", "Dead", "Inactive", "
 # GetClientList's Status is an Int32 "see Client Statuses" (a table the seed texts lack);
 # AddEditClient's is a ClientStatus name. Either is read (api/client.py makes it a name).
 CLIENT_ITEM = Record("ClientItemType", {
-    "ClientUID": I, "AccountUID": I, "DateAdded": S, "Status": "enum", "InternalUID": SKIP,
+    "ClientUID": I, "AccountUID": SKIP, "DateAdded": S, "Status": "enum", "InternalUID": SKIP,
     "UserUID": I, "TimeOffset": I, "Image": SKIP, "Notes": S, "IsLocked": SKIP, "LockedBy": SKIP,
     "DateLocked": SKIP, "LockedReason": SKIP, "OutLookUID": SKIP, "TimeZoneName": S, "ResellerUID": I,
-    "GroupUID": I, "AutomationType": S, "Priority": I, "DeliveryGroupUID": I, "Username": S,
-    "Password": S, "ShowLeadGrade": B, "ShowLeadSource": B, "ShowCampaign": B,
-    "AllowCalls": B, "AllowReassign": B, "UserAssigned": I, "UseDeliveryTiers": B,
-    "OverrideReassign": B,
+    "GroupUID": I, "AutomationType": S, "Priority": SKIP, "DeliveryGroupUID": SKIP,
+    "Username": S, "Password": S, "ShowLeadGrade": SKIP, "ShowLeadSource": SKIP,
+    "ShowCampaign": SKIP, "AllowCalls": SKIP, "AllowReassign": SKIP, "UserAssigned": SKIP,
+    "UseDeliveryTiers": SKIP, "OverrideReassign": B,
 }, required=("ClientUID",))
 
 # The AddEditClient <Client> element: same type, but Status is sent as its name.
@@ -116,16 +116,18 @@ CLIENT_ACCOUNT = Record("ClientAccountType", {
 LEAD_TYPE = Record("LeadTypeType", {
     "LeadTypeUID": I, "AccountUID": I, "InQC": SKIP, "Descriptor": S, "Status": SKIP,
     "DefaultDupSets": SKIP, "TypeUID": I,
-}, required=("LeadTypeUID",))
+}, required=("LeadTypeUID", "Descriptor"))
 
 LEAD_FIELD = Record("LeadFieldType", {
     "LeadFieldUID": I, "LeadTypeUID": I, "Descriptor": S, "FieldDataType": S, "Required": B,
-    "Status": SKIP, "Computed": B, "ComputedExpr": S, "Enumerated": B, "Validation": S,
-    "InvalidChars": S, "FmtError": SKIP, "FormatString": S, "isState": B, "FieldDescription": S,
-    "ColSpan": I, "Width": I, "Height": I, "SpecialBit": S, "FieldEnums": SKIP, "Delete": B,
-}, required=("LeadFieldUID",))
+    "Status": SKIP, "Computed": SKIP, "ComputedExpr": SKIP, "Enumerated": SKIP,
+    "Validation": SKIP, "InvalidChars": SKIP, "FmtError": SKIP, "FormatString": SKIP,
+    "isState": B, "FieldDescription": SKIP, "ColSpan": SKIP, "Width": SKIP, "Height": SKIP,
+    "SpecialBit": S, "FieldEnums": SKIP, "Delete": SKIP,
+}, required=("LeadFieldUID", "Descriptor"))
 
-STATE = Record("StateType", {"StateUID": I, "Name": S, "Abbr": S}, required=("StateUID",))
+STATE = Record("StateType", {"StateUID": I, "Name": S, "Abbr": S},
+               required=("StateUID", "Name", "Abbr"))
 
 # GetClientsforCriteriaAdvanced: the request's Criteria items and the answer's items. The
 # reference names neither element (docs/wire.md): these names are sent, any name is read.

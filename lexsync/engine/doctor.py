@@ -119,7 +119,7 @@ async def _token(api: LeadExecApi, settings: ApiSettings, report: DoctorReport) 
 
 READS = ("GetLeadTypes", "GetLeadFields", "GetStateList", "GetClientList", "GetClientGroups",
          "GetClientData", "GetClientAccounts", "GetClientAccount", "GetAllCriteriaAccounts",
-         "isUsernameUnique")
+         "isUsernameUnique", "GetClientsforCriteriaAdvanced")
 
 
 async def _read_shapes(api: LeadExecApi, report: DoctorReport, types: list[dict[str, Any]]
@@ -150,6 +150,9 @@ async def _read_shapes(api: LeadExecApi, report: DoctorReport, types: list[dict[
     await read("GetAllCriteriaAccounts",
                lambda: api.get_all_criteria_accounts(type_uid, 0, "lexsync-doctor"))
     await read("isUsernameUnique", lambda: api.is_username_unique(PROBE_USERNAME))
+    # The buyers for a lead of no known values (what `lexsync test --live` asks): read-only.
+    await read("GetClientsforCriteriaAdvanced",
+               lambda: api.get_clients_for_criteria_advanced(type_uid, []))
     for call in READS:
         if any(row.check == call for row in report.rows):
             continue  # failed above

@@ -93,7 +93,7 @@ def test_a_needed_field_missing_or_malformed_names_its_element_path() -> None:
     with pytest.raises(ApiError) as caught:
         xmlcodec.decode_array("GetClientList", xmlcodec.parse("x", bad), wiretypes.CLIENT_ITEM)
     assert "/ArrayOfClientType/ClientType[2]/ClientUID: 'two' is not an integer" in str(caught.value)
-    missing = f'<ArrayOfX xmlns="{NS}"><Y><Name>n</Name></Y></ArrayOfX>'
+    missing = f'<ArrayOfX xmlns="{NS}"><Y><Name>n</Name><Abbr>A</Abbr></Y></ArrayOfX>'
     with pytest.raises(ApiError, match=r"/ArrayOfX/Y\[1\] lacks required element\(s\) StateUID"):
         xmlcodec.decode_array("GetStateList", xmlcodec.parse("x", missing), wiretypes.STATE)
 
@@ -144,8 +144,8 @@ def test_the_client_list_waits_for_the_behaviour_state_holds() -> None:
 
 
 def test_unknown_elements_are_listed_with_lexsync_debug_once(caplog: pytest.LogCaptureFixture) -> None:
-    text = (f'<ArrayOfStateType xmlns="{NS}"><StateType><StateUID>1</StateUID>'
-            "<Capital>x</Capital></StateType></ArrayOfStateType>")
+    text = (f'<ArrayOfStateType xmlns="{NS}"><StateType><StateUID>1</StateUID><Name>Alabama'
+            "</Name><Abbr>AL</Abbr><Capital>x</Capital></StateType></ArrayOfStateType>")
 
     async def go() -> None:
         async with make_api(lambda r: xml_response(text)) as api:

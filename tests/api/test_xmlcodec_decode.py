@@ -345,10 +345,11 @@ def test_comments_and_processing_instructions_in_the_tree_are_ignored() -> None:
     item.append(ProcessingInstruction("pi", "x"))
     SubElement(item, f"{{{NS}}}StateUID").text = " 5 "
     SubElement(item, "Name").text = " Ohio "
+    SubElement(item, "Abbr").text = "OH"
     assert outcome(xmlcodec.decode_array, "GetStateList", root, wiretypes.STATE) == outcome(
         ref_decode_array, "GetStateList", root, wiretypes.STATE)
     assert xmlcodec.decode_array("GetStateList", root, wiretypes.STATE) == [
-        {"StateUID": 5, "Name": " Ohio "}]
+        {"StateUID": 5, "Name": " Ohio ", "Abbr": "OH"}]
 
 
 # --- parsing: DTDs with entities refused, in any encoding ---------------------------------
