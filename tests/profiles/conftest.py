@@ -59,11 +59,13 @@ class Runner:
         self.directory = cli.directory
 
     def __call__(self, *args: str, code: int = 0, env: dict[str, str] | None = None) -> str:
+        """The output with its whitespace runs made single spaces: a table wraps its cells to
+        the terminal's width."""
         extra = ["--api", self.cli.url] if args[0] in ("doctor", "import") else []
         result = self.cli(*args, *extra, env=env)
         output = result.stdout + result.stderr
         assert result.returncode == code, f"lexsync {' '.join(args)}: exit {result.returncode}\n{output}"
-        return output
+        return " ".join(output.split())
 
     def configure(self, dialect: str, **variant: Any) -> None:
         self.cli.write(scenario_config(dialect, **variant))
