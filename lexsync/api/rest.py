@@ -31,7 +31,7 @@ def model_state_text(answer: Any) -> str | None:
     """`{"Message", "ModelState": {"Info.Status": ["..."]}}` -> "Info.Status: ...; ..."."""
     if not isinstance(answer, dict) or not isinstance(answer.get("ModelState"), dict):
         return None
-    parts = []
+    parts: list[str] = []
     for key, messages in answer["ModelState"].items():
         if isinstance(messages, list):
             parts.extend(f"{key}: {m}" for m in messages)

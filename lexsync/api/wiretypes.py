@@ -12,7 +12,7 @@ answers are read whatever they are (xmlcodec); the tags here are what lexsync se
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Final, Literal, Union
 
 Scalar = Literal["int", "float", "bool", "str", "skip", "enum", "int-as-read", "bool-as-read"]
 
@@ -38,8 +38,14 @@ class ListOf:
 
 FieldType = Union[Scalar, Record, ListOf]  # noqa: UP007 -- forward reference needs Union
 
-I, F, B, S, SKIP = "int", "float", "bool", "str", "skip"  # noqa: E741 -- compact tables
-IR, BR = "int-as-read", "bool-as-read"
+# Short names for the compact tables below; Final keeps each one's literal type.
+I: Final = "int"  # noqa: E741
+F: Final = "float"
+B: Final = "bool"
+S: Final = "str"
+SKIP: Final = "skip"
+IR: Final = "int-as-read"
+BR: Final = "bool-as-read"
 
 # The ClientStatus names, in the reference's order.
 CLIENT_STATUSES = ("New", "Pending", "Working", "Waiting", "Dead", "Inactive", "Active", "Late",

@@ -64,10 +64,10 @@ def decode_scalar(kind: str, text: str) -> Any:
             raise DecodeError(f"{text_s!r} is not a finite number")
         return value
     if kind == "bool":
-        value = _BOOLS.get(text_s)
-        if value is None:
+        flag = _BOOLS.get(text_s)
+        if flag is None:
             raise DecodeError(f"{text_s!r} is not a boolean")
-        return value
+        return flag
     raise AssertionError(kind)
 
 
@@ -406,4 +406,9 @@ def encode_element(name: str, value: Any, list_items: Mapping[str, str],
         inner = "".join(encode_element(item_tag, v, list_items, order) for v in value)
         return f"<{name}>{inner}</{name}>"
     return f"<{name}>{escape(encode_scalar(value))}</{name}>"
+
+
+def attribute_text(value: str) -> str:
+    """`value` escaped for an XML attribute between double quotes."""
+    return escape(value, {'"': "&quot;"})
 

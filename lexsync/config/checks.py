@@ -59,7 +59,7 @@ def _accounts(model: Configuration, positions: Locator) -> Iterator[Diagnostic]:
         for name, account in client.delivery_accounts.items():
             description = account.description or name
             if description in seen:
-                path = ("clients", key, "delivery_accounts", name)
+                path: tuple[str, ...] = ("clients", key, "delivery_accounts", name)
                 if account.description is not None:
                     path += ("description",)
                 yield _problem(f"accounts '{seen[description]}' and '{name}' of client '{key}' "

@@ -71,7 +71,7 @@ def _walk(container: dict | list, path: tuple, expand: _Expand) -> None:
     for key, value in items:
         if isinstance(value, str):
             if "${" in value:
-                container[key] = expand(value, (*path, key))  # type: ignore[index]
+                container[key] = expand(value, (*path, key))
         elif isinstance(value, (dict, list)):
             _walk(value, (*path, key), expand)
 

@@ -430,7 +430,8 @@ class RoutingSettings(Strict):
         default="assume_open", description="Accounts with use_order: assume an open order exists, "
                                            "or none")
     account_types: list[AccountType] = Field(
-        default_factory=lambda: ["general"], description="Account types the normal scan covers")
+        default_factory=lambda: list[AccountType](["general"]),
+        description="Account types the normal scan covers")
 
     @field_validator("time_zone")
     @classmethod

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from lexsync.errors import SourceLocation
 
-Path = tuple[str | int, ...]
+# A mapping key is any plain YAML value (a string mostly; also a number, a date, true...).
+Path = tuple[Hashable, ...]
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class Spot:
 
 @dataclass
 class Positions:
-    """Path -> Spot. Paths use the raw YAML keys (str or int) and list indexes."""
+    """Path -> Spot. Paths use the raw YAML keys and list indexes."""
 
     spots: dict[Path, Spot] = field(default_factory=dict)
 
@@ -36,12 +37,12 @@ class Positions:
                 return spot
         return None
 
-    def locate(self, path: Iterable[str | int]) -> SourceLocation | None:
+    def locate(self, path: Iterable[Hashable]) -> SourceLocation | None:
         """The value at `path`, else the nearest ancestor that exists."""
         spot = self._nearest(tuple(path))
         return spot.value if spot else None
 
-    def locate_key(self, path: Iterable[str | int]) -> SourceLocation | None:
+    def locate_key(self, path: Iterable[Hashable]) -> SourceLocation | None:
         """The key at `path` (the value for list items), else the nearest ancestor's."""
         spot = self._nearest(tuple(path))
         if spot is None:
@@ -60,9 +61,9 @@ class Positions:
 class Locator(Protocol):
     """Answers where a path came from: `Positions`, or `LazyPositions` until first asked."""
 
-    def locate(self, path: Iterable[str | int]) -> SourceLocation | None: ...
+    def locate(self, path: Iterable[Hashable]) -> SourceLocation | None: ...
 
-    def locate_key(self, path: Iterable[str | int]) -> SourceLocation | None: ...
+    def locate_key(self, path: Iterable[Hashable]) -> SourceLocation | None: ...
 
 
 class LazyPositions:
@@ -83,10 +84,10 @@ class LazyPositions:
             self._positions, self._compute = self._compute(), None
         return self._positions
 
-    def locate(self, path: Iterable[str | int]) -> SourceLocation | None:
+    def locate(self, path: Iterable[Hashable]) -> SourceLocation | None:
         return self.positions.locate(path)
 
-    def locate_key(self, path: Iterable[str | int]) -> SourceLocation | None:
+    def locate_key(self, path: Iterable[Hashable]) -> SourceLocation | None:
         return self.positions.locate_key(path)
 
 

@@ -8,6 +8,7 @@ import typing
 from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from lexsync.config.models import Configuration
 from lexsync.config.positions import Locator
@@ -26,7 +27,7 @@ def validate_configuration(data: object, positions: Locator) -> Configuration:
 
 
 def translate_errors(exc: ValidationError, data: object, positions: Locator) -> list[Diagnostic]:
-    grouped: dict[tuple, list[dict]] = {}
+    grouped: dict[tuple, list[ErrorDetails]] = {}
     for error in exc.errors(include_url=False):
         names_a_key = error["type"] in ("missing", "extra_forbidden")
         path = _data_path(tuple(error["loc"]), data, names_a_key)
@@ -41,7 +42,7 @@ def translate_errors(exc: ValidationError, data: object, positions: Locator) -> 
 def _data_path(loc: tuple, data: object, names_a_key: bool) -> tuple:
     """The part of pydantic's loc that exists in the data (drops union member names like 'str')."""
     path: list = []
-    node = data
+    node: Any = data  # walked by the keys and indexes of pydantic's loc
     for part in loc:
         inside_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
         if inside_list or (isinstance(node, dict) and part in node):
@@ -59,7 +60,7 @@ def _dotted(path: tuple) -> str:
     return ".".join(str(p) for p in path) or "(top level)"
 
 
-def _summary(path: tuple, errors: list[dict]) -> str:
+def _summary(path: tuple, errors: list[ErrorDetails]) -> str:
     first = errors[0]
     kind, value = first["type"], first.get("input", _NOTHING)
     if kind == "extra_forbidden":

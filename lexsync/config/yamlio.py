@@ -20,17 +20,20 @@ import re
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from ruamel.yaml import YAML
 from ruamel.yaml.composer import ComposerError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
     AliasEvent,
+    CollectionStartEvent,
     DocumentEndEvent,
     DocumentStartEvent,
     Event,
     MappingEndEvent,
     MappingStartEvent,
+    NodeEvent,
     ScalarEvent,
     SequenceEndEvent,
     SequenceStartEvent,
@@ -45,7 +48,8 @@ from lexsync.config.positions import Positions, Spot
 from lexsync.errors import ConfigError, Diagnostic, SourceLocation
 
 try:
-    from ruamel.yaml.cyaml import CParser
+    # Re-exported by ruamel from its C extension, not listed in cyaml's __all__.
+    from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - ruamel.yaml.clib is a dependency
     CParser = None
 
@@ -56,6 +60,8 @@ MAX_DEPTH = 50
 MAX_ALIASED_VALUES = 200_000
 
 _CORE = "tag:yaml.org,2002:"
+_E = TypeVar("_E", bound=Event)
+
 ALLOWED_TAGS = {_CORE + name for name in ("str", "int", "float", "bool", "null", "map", "seq")}
 _AS_TEXT = {_CORE + "str", _CORE + "timestamp"}  # a date stays text: no field of ours is a date
 _MERGE = _CORE + "merge"
@@ -268,8 +274,7 @@ class _Builder:
         event = self._next()
         if isinstance(event, StreamEndEvent):
             return {}  # an empty file
-        self._expect(event, DocumentStartEvent)
-        version = event.version
+        version = self._expect(event, DocumentStartEvent).version
         if version is not None and tuple(version) != (1, 2):
             raise _fail(self.display, "lexsync reads YAML 1.2; this file declares %YAML "
                         + ".".join(map(str, version)))
@@ -302,19 +307,20 @@ class _Builder:
             events.append(event)
         return event
 
-    def _expect(self, event: Event, kind: type[Event]) -> None:
+    def _expect(self, event: Event, kind: type[_E]) -> _E:
         if not isinstance(event, kind):  # the parser itself ensures this
             raise _fail(self.display, f"YAML syntax error: unexpected {type(event).__name__}",
                         event.start_mark)
+        return event
 
     def _node(self, event: Event, path: ValuePath, depth: int) -> object:
         """The value that `event` starts."""
-        kind = type(event)
-        if kind is ScalarEvent and event.anchor is None:
+        if type(event) is ScalarEvent and event.anchor is None:
             return self._scalar(event)
-        if kind is AliasEvent:
+        if type(event) is AliasEvent:
             return self._alias(event, path, depth)
-        if event.anchor is None or self.replaying:
+        anchor = event.anchor if isinstance(event, NodeEvent) else None
+        if anchor is None or self.replaying:
             # An anchor among an alias's events was defined where they were first read.
             return self._content(event, path, depth)
         events = [event]
@@ -323,7 +329,7 @@ class _Builder:
             value = self._content(event, path, depth)
         finally:
             self.recording.pop()  # anchored nodes nest: this one is the last
-        self.anchors[str(event.anchor)] = events
+        self.anchors[str(anchor)] = events
         return value
 
     def _alias(self, event: AliasEvent, path: ValuePath, depth: int) -> object:
@@ -345,7 +351,8 @@ class _Builder:
     def _content(self, event: Event, path: ValuePath, depth: int) -> object:
         if isinstance(event, ScalarEvent):
             return self._scalar(event)
-        self._check_tag(event)
+        if isinstance(event, CollectionStartEvent):
+            self._check_tag(event)
         if depth >= MAX_DEPTH:
             raise _fail(self.display, f"nesting deeper than {MAX_DEPTH} levels", event.start_mark)
         if isinstance(event, SequenceStartEvent):
@@ -355,7 +362,7 @@ class _Builder:
         raise _fail(self.display, f"YAML syntax error: unexpected {type(event).__name__}",
                     event.start_mark)
 
-    def _check_tag(self, event: Event) -> None:
+    def _check_tag(self, event: ScalarEvent | CollectionStartEvent) -> None:
         tag = event.tag
         if tag is not None and str(tag) not in ALLOWED_TAGS:
             raise _fail(self.display, f"tag {str(tag)!r} is not allowed (only plain YAML values are)",

@@ -51,8 +51,8 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
     desired_seen: dict[str, Any] = {}
     claimed: set[tuple[str, int]] = set()
     recorded: dict[str, list[tuple[str, ResourceState]]] = {kind.kind: [] for kind in KINDS}
-    for address, record in state.resources.items():
-        recorded.setdefault(record.kind, []).append((address, record))
+    for address, held in state.resources.items():
+        recorded.setdefault(held.kind, []).append((address, held))
 
     for kind in KINDS:
         desired_list = [d for d in desired_by_kind.get(kind.kind, [])

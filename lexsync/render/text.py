@@ -13,7 +13,7 @@ from lexsync.engine.plan import Action, Plan
 from lexsync.render.lines import Line, change_lines, summary
 
 # Styles, not markup: values such as "field_mappings[st]" would be read as markup tags.
-_COLOURS = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.RETIRE: "red"}
+_COLOURS: dict[Action | None, str] = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.RETIRE: "red"}
 # What rich's Text does more than pass through: control codes it strips, tabs it expands,
 # newlines it splits at. Lines holding one of these are printed through a real Text.
 _SPECIAL = re.compile(r"[\x07\x08\t\n\x0b\x0c\r]")

@@ -356,11 +356,12 @@ def _lead_fields(model: Configuration) -> Iterator[_Raw]:
     mapped: dict[str, set[str]] = {}
     names: dict[str, str] = {}
     for client in model.clients.values():
-        for method in client.delivery_methods.values():
-            type_key = rules.name_key(method.lead_type)
-            names.setdefault(type_key, method.lead_type)
+        for delivery in client.delivery_methods.values():
+            type_key = rules.name_key(delivery.lead_type)
+            names.setdefault(type_key, delivery.lead_type)
             known = mapped.setdefault(type_key, set())
-            known.update(rules.name_key(m.lead_field) for m in method.field_mappings if m.lead_field)
+            known.update(rules.name_key(m.lead_field) for m in delivery.field_mappings
+                         if m.lead_field)
     for t in model.routing.lead_fields:
         names.setdefault(rules.name_key(t), t)
 

@@ -209,17 +209,17 @@ def build_network(model: Configuration) -> Network:
                       schedules=list(schedules), state_fields=state_fields)
     blocked: dict[str, dict[Blocker, list[AccountEntry]]] = {}
     buckets: dict[str, dict[tuple[int, int], Bucket]] = {}
-    for account in accounts:
-        key = rules.name_key(account.method.lead_type)
-        network.by_lead_type.setdefault(key, []).append(account)
-        if account.blocker is not None:
-            blocked.setdefault(key, {}).setdefault(account.blocker, []).append(account)
+    for placed in accounts:
+        key = rules.name_key(placed.method.lead_type)
+        network.by_lead_type.setdefault(key, []).append(placed)
+        if placed.blocker is not None:
+            blocked.setdefault(key, {}).setdefault(placed.blocker, []).append(placed)
         else:
-            where = (account.method.schedule, account.group)
+            where = (placed.method.schedule, placed.group)
             bucket = buckets.setdefault(key, {}).get(where)
             if bucket is None:
                 bucket = buckets[key][where] = Bucket(*where, [])
-            bucket.accounts.append(account)
+            bucket.accounts.append(placed)
     network.blocked = {key: list(found.items()) for key, found in blocked.items()}
     network.buckets = {key: list(found.values()) for key, found in buckets.items()}
     return network

@@ -292,13 +292,20 @@ def _date_compare(criterion: Criterion, options: RuleOptions) -> Check:
         return lambda lead, moment: (f"DateCompare value {criterion.value!r} is not days or dates "
                                      "(docs/routing.md A12)")
 
+    def end(item: str, today: date) -> date:
+        days = as_number(item)
+        if days is not None:
+            return today - timedelta(days=days)
+        day = as_date(item)
+        assert day is not None  # every item was checked above
+        return day
+
     def bounds(today: date) -> tuple[date, date]:
-        ends = [today - timedelta(days=float(i)) if as_number(i) is not None else as_date(i)
-                for i in items]
+        ends = [end(i, today) for i in items]
         if len(items) == 1:
             return (ends[0], today) if as_number(items[0]) is not None else (ends[0], ends[0])
-        low, high = sorted(ends)  # type: ignore[type-var]
-        return low, high  # type: ignore[return-value]
+        low, high = sorted(ends)
+        return low, high
 
     def check(lead: str, moment: datetime) -> str | None:
         day = as_date(lead)

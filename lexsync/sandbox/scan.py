@@ -80,7 +80,7 @@ def _takes_leads(client: dict[str, Any], method: dict[str, Any], account: dict[s
                  options: rules.RuleOptions) -> bool:
     blocker = rules.account_blocker(
         client_status=str(client.get("Status")),
-        account_status=rules.ACCOUNT_STATUS_NAMES.get(account.get("Status"), "#?"),
+        account_status=rules.ACCOUNT_STATUS_NAMES.get(account.get("Status", -1), "#?"),
         automation_enabled=bool(account.get("AutomationEnabled", True)),
         account_type=rules.ACCOUNT_TYPE_NAMES.get(account.get("AccountType", 0), "#?"),
         method_enabled=bool(method.get("Status", True)),

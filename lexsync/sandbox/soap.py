@@ -140,7 +140,9 @@ async def endpoint(request: Request) -> Response:
         return fault("Invalid API key.")
     if method == scan.METHOD:  # the one SOAP read: it takes an array
         answer, problem = scan.answer(ctx, call, ns)
-        return fault(problem) if answer is None else Response(answer, media_type="text/xml; charset=utf-8")
+        if problem is not None:
+            return fault(problem)
+        return Response(answer, media_type="text/xml; charset=utf-8")
     write = known[method]
     skip = config.unknown_elements == "skip"
     try:

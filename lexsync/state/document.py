@@ -300,6 +300,9 @@ def _require(data: dict[str, Any], key: str, kind: type, source: str, where: str
 _TYPE_NAMES = {int: "an integer", str: "a string", dict: "an object"}
 
 
+_JSON_NAMES: dict[type, str] = {str: "a string", list: "a list", dict: "an object"}
+
+
 def _json_type(value: Any) -> str:
     if value is None:
         return "null"
@@ -307,4 +310,4 @@ def _json_type(value: Any) -> str:
         return "a boolean"
     if isinstance(value, int | float):
         return "a number"
-    return {str: "a string", list: "a list", dict: "an object"}.get(type(value), "unknown")
+    return _JSON_NAMES.get(type(value), "unknown")

@@ -136,9 +136,10 @@ def _try_acquire(path: Path) -> int | None:
     try:
         fd = open_no_follow(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, WHAT)
     except FileExistsError:
-        fd = _open_existing(path)
-        if fd is None:
+        existing = _open_existing(path)
+        if existing is None:
             return None  # vanished between the two opens; the caller retries
+        fd = existing
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
