@@ -6,8 +6,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Protocol
+from types import TracebackType
+from typing import Any, Protocol, Self
 
+from lexsync.api.behaviour import WireBehaviour, WireSeen
 from lexsync.errors import ApiError
 
 
@@ -52,9 +54,25 @@ class LeadExecWrites(Protocol):
 
 
 class LeadExecClient(LeadExecReads, LeadExecWrites, Protocol):
-    """Reads and writes, with the count of calls made by name."""
+    """Reads and writes within `async with`, the count of calls made by name, and what the
+    client knows of how this LeadExec answers (api/behaviour.py)."""
 
     calls: Counter[str]
+    behaviour: WireBehaviour  # measured, from state: what a plan may rely on
+    seen: WireSeen  # what this session's answers showed
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None: ...
+
+    def use_behaviour(self, behaviour: WireBehaviour) -> None:
+        """Take state's measured behaviour (once state is loaded)."""
+        ...
+
+    def item_tags(self) -> dict[str, str]:
+        """The SOAP item element name each list field is sent with."""
+        ...
 
 
 class SavedWithoutId(ApiError):

@@ -85,8 +85,7 @@ class Applier:
     def _keep_findings(self) -> None:
         """Whether each SOAP write answered the saved ID is a finding too: state keeps what
         was seen, so the next plan relies on it (and says so)."""
-        seen = getattr(self.api, "seen", None)
-        for call, answered in (getattr(seen, "saved_ids", None) or {}).items():
+        for call, answered in self.api.seen.saved_ids.items():
             name = f"saved_id.{call}"
             if name in wire_limits.SAVED_ID_FINDINGS:
                 self.behaviour.note(name, "yes" if answered else "no", "apply")
@@ -357,10 +356,10 @@ class Applier:
         field_uids = {self.ctx.ids[a] for a, s in steps.items()
                       if s.kind.kind == "client" and s.desired and "fields" in s.desired.attrs}
         # The SOAP item names the writes used (before the reads below may teach others).
-        item_tags = self.api.item_tags() if hasattr(self.api, "item_tags") else {}
+        item_tags = self.api.item_tags()
         view = await refresh(self.api, read_groups=any(s.kind.kind == "client_group" for s in steps.values()),
                              client_uids=client_uids, field_uids=field_uids)
-        statuses = getattr(getattr(self.api, "seen", None), "client_status", None) or {}
+        statuses = self.api.seen.client_status
         problems = []
         async with self.state_lock:
             for address, step in steps.items():

@@ -6,12 +6,13 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from lexsync.api.protocol import LeadExecReads
 from lexsync.resources.live import LiveView
 
 AlsoRead = Callable[[dict[str, Any]], bool]
 
 
-async def refresh(api: Any, *, read_groups: bool, client_uids: set[int], field_uids: set[int],
+async def refresh(api: LeadExecReads, *, read_groups: bool, client_uids: set[int], field_uids: set[int],
                   on_progress: Callable[[], None] | None = None,
                   also_read: AlsoRead | None = None) -> LiveView:
     """GetClientGroups if groups matter and one GetClientList, then per named client that
@@ -47,7 +48,7 @@ async def gather_all(*awaitables: Awaitable[Any]) -> list[Any]:
         raise
 
 
-async def _read_client(api: Any, view: LiveView, uid: int, with_fields: bool,
+async def _read_client(api: LeadExecReads, view: LiveView, uid: int, with_fields: bool,
                        on_progress: Callable[[], None] | None) -> None:
     accounts, fields = await gather_all(
         api.get_client_accounts(uid), api.get_client_data(uid) if with_fields else _nothing())

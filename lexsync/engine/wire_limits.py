@@ -16,10 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lexsync.api.behaviour import WireBehaviour
+from lexsync.api.protocol import LeadExecClient
 from lexsync.engine.diff import criterion_text, diff
 from lexsync.engine.plan import Action, AttributeChange
+from lexsync.engine.planner import PlanBundle, PlanProblems
 from lexsync.engine.steps import Step
 from lexsync.errors import Diagnostic
+from lexsync.state.document import StateDocument
 
 DOCTOR = "`lexsync doctor --write-probe` measures what this LeadExec takes"
 # The SOAP list each attribute is written through, and the element carrying its items.
@@ -252,31 +255,18 @@ def _status_numbering(wanted: str, raw: Any, out: Explained) -> str:
 
 # --- the session's seams -------------------------------------------------------------------
 
-def expecting(api: Any) -> Any:
-    """The API, told that the behaviour state records comes once state is loaded (reads that
-    depend on it wait for `use_state_behaviour`)."""
-    expect = getattr(api, "expect_behaviour", None)
-    if expect is not None:
-        expect()
-    return api
+def use_state_behaviour(api: LeadExecClient, state: StateDocument) -> None:
+    api.use_behaviour(WireBehaviour.from_state(state.wire))
 
 
-def use_state_behaviour(api: Any, state: Any) -> None:
-    use = getattr(api, "use_behaviour", None)
-    if use is not None:
-        use(WireBehaviour.from_state(state.wire))
-
-
-def check_plan(bundle: Any, api: Any) -> None:
+def check_plan(bundle: PlanBundle, api: LeadExecClient) -> None:
     """Refuse what no apply can do under the known behaviour (PlanProblems), and have the plan
     say which measured behaviour it relies on."""
-    from lexsync.engine.planner import PlanProblems
-
-    behaviour = getattr(api, "behaviour", None)
-    if not isinstance(behaviour, WireBehaviour) or not behaviour.findings:
+    behaviour = api.behaviour
+    if not behaviour.findings:
         return
     dialect = bundle.ctx.dialect
-    item_tags = api.item_tags() if hasattr(api, "item_tags") else {}
+    item_tags = api.item_tags()
     problems = plan_problems(bundle.steps, behaviour, dialect, item_tags)
     if problems:
         raise PlanProblems(problems)

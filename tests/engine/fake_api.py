@@ -10,6 +10,8 @@ import copy
 import itertools
 from collections import Counter
 
+from lexsync.api.behaviour import WireBehaviour, WireSeen
+
 LEAD_TYPES = [{"LeadTypeUID": 1, "Descriptor": "Auto Insurance"},
               {"LeadTypeUID": 2, "Descriptor": "Home Insurance"}]
 FIELDS = {
@@ -32,11 +34,16 @@ class FakeApi:
         self.accounts: dict[int, dict] = {}
         self.calls: Counter[str] = Counter()
         self.fail_next: list[Exception] = []  # raised by _maybe_fail, for tests that wrap a write
+        self.behaviour = WireBehaviour()
+        self.seen = WireSeen()  # nothing: this LeadExec answers every write with its ID
 
-    def use_behaviour(self, behaviour: object) -> None:
+    def use_behaviour(self, behaviour: WireBehaviour) -> None:
         """What state says of LeadExec's open points (the engine's findings), as LeadExecApi
         takes it."""
         self.behaviour = behaviour
+
+    def item_tags(self) -> dict[str, str]:
+        return {}  # writes are stored as bodies: no SOAP element names
 
     async def __aenter__(self) -> FakeApi:
         return self
