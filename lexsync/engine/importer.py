@@ -28,6 +28,7 @@ from lexsync.config.positions import Positions
 from lexsync.config.writer import SecretRef, dump, escaped, merge_into, plain, styled, yaml_writer
 from lexsync.engine import endpoint as endpoints
 from lexsync.engine import wire_limits
+from lexsync.engine.expand import expand
 from lexsync.engine.import_keys import (
     ENV_REF,
     FILE_PER,
@@ -41,8 +42,8 @@ from lexsync.engine.import_keys import (
 from lexsync.engine.plan import Action
 from lexsync.engine.planner import PlanBundle, build_plan
 from lexsync.engine.refresh import refresh
-from lexsync.errors import ConfigError, Diagnostic
-from lexsync.resources.base import Context, Desired, Live, ResolutionError
+from lexsync.errors import ConfigError
+from lexsync.resources.base import Context, Live
 from lexsync.resources.catalog import Catalog, name_key
 from lexsync.resources.live import LiveView
 from lexsync.resources.registry import BY_NAME, KINDS, children_of, kind_of_address
@@ -339,19 +340,6 @@ def _declared(mapping: Any, path: str) -> bool:
     return True
 
 
-def expand_all(loaded: LoadedConfig, ctx: Context) -> dict[str, list[Desired]]:
-    problems: list[Diagnostic] = []
-    desired: dict[str, list[Desired]] = {}
-    for kind in KINDS:
-        try:
-            desired[kind.kind] = kind.expand(loaded.model, ctx)
-        except ResolutionError as exc:
-            problems.append(Diagnostic(summary=str(exc), location=loaded.locate(exc.path)))
-    if problems:
-        raise ConfigError(problems)
-    return desired
-
-
 def _reconcile(result: ImportResult, out: Path, view: LiveView, catalog: Catalog,
                state: StateDocument, dialect: str, environ: Mapping[str, str],
                origin: Mapping[str, tuple[int, int | None]], roots: set[str]) -> None:
@@ -380,7 +368,7 @@ def _reconcile(result: ImportResult, out: Path, view: LiveView, catalog: Catalog
     ctx = Context(catalog=catalog, dialect=dialect, hash_secret=state.hash_secret)
     ctx.ids = {a: r.remote_id for a, r in state.resources.items()}
     ctx.ids.update({a: i for a, (i, _) in origin.items()})
-    desired = expand_all(loaded, ctx)
+    desired = expand(loaded, ctx)
     scoped = {kind: [d for d in items if d.address in origin] for kind, items in desired.items()}
     trial = StateDocument(lineage=state.lineage, secret_salt=state.secret_salt)
     for items in scoped.values():
@@ -511,7 +499,7 @@ async def adopt_one(loaded: LoadedConfig, backend: StateBackend, open_api: ApiOp
         lead_types = {m.lead_type for c in model.clients.values() for m in c.delivery_methods.values()}
         async with open_api() as api:
             await ctx.catalog.load(api, lead_types, need_states=True)
-            desired = {d.address: d for items in expand_all(loaded, ctx).values() for d in items}
+            desired = {d.address: d for items in expand(loaded, ctx).values() for d in items}
             wanted = desired.get(address)
             if wanted is None:
                 raise ImportFailed(f"{address} is not in the configuration; add it to the YAML first")

@@ -17,23 +17,24 @@ from typing import Any
 import httpx
 
 from lexsync.api.client import LeadExecApi
+from lexsync.api.protocol import LeadExecClient
 from lexsync.api.settings import ApiSettings
 from lexsync.config.loader import LoadedConfig, load_configuration
 from lexsync.config.models import Configuration
 from lexsync.engine import endpoint as endpoints
 from lexsync.engine import wire_limits
 from lexsync.engine.applier import Applier, ApplyResult, StepOutcome
+from lexsync.engine.expand import expand, record_method_lead_types
 from lexsync.engine.importer import record_adopted
 from lexsync.engine.plan import Plan
 from lexsync.engine.planfile import check_not_stale
 from lexsync.engine.planner import PlanBundle, PlanProblems, build_plan, in_targets
 from lexsync.engine.refresh import AlsoRead, gather_all, refresh
 from lexsync.engine.unmanaged import refuse_unknown_writes, remember_live
-from lexsync.errors import ConfigError, Diagnostic, LexsyncError, SourceLocation
-from lexsync.resources.base import Context, Desired, ResolutionError
+from lexsync.errors import ConfigError, LexsyncError, SourceLocation
+from lexsync.resources.base import Context
 from lexsync.resources.catalog import Catalog
 from lexsync.resources.live import LiveView
-from lexsync.resources.registry import KINDS
 from lexsync.state.document import StateDocument
 from lexsync.state.factory import open_backend, state_exists
 from lexsync.state.journal import JournalWriter, journal_path
@@ -54,7 +55,7 @@ class RunOptions:
     targets: tuple[str, ...] = ()
     parallelism: int | None = None
     on_progress: Callable[[str], None] | None = None
-    api_factory: Callable[[], Any] | None = None  # replaces the HTTP client (engine unit tests)
+    api_factory: Callable[[], LeadExecClient] | None = None  # replaces the HTTP client (engine unit tests)
     refuse_unknown: bool = True  # refuse a plan that writes a value nothing knows (not for drift)
 
 
@@ -99,7 +100,7 @@ class Session:
             ca_bundle=settings.ca_bundle,
         )
 
-    def open_api(self) -> Any:
+    def open_api(self) -> LeadExecClient:
         if self.options.api_factory is not None:
             return self.options.api_factory()
         return LeadExecApi(self.api_settings(), transport=self.options.transport)
@@ -131,7 +132,7 @@ class Session:
             wire_limits.use_state_behaviour(api, state)  # how this LeadExec answers, as measured
             return await self.make_plan(api, state), state
 
-    async def make_plan(self, api: Any, state: StateDocument) -> PlanBundle:
+    async def make_plan(self, api: LeadExecClient, state: StateDocument) -> PlanBundle:
         options = self.options
         ctx = new_context(state, self.dialect)
         reads = reads_for(self.loaded.model, state, ctx, options.targets, options.adopt)
@@ -142,7 +143,8 @@ class Session:
                     field_uids=reads.field_uids, also_read=reads.also_read),
             endpoints.check_in_thread(state, self.endpoint()))
         self.last_view = view  # drift lists the live objects nothing claims
-        desired = expand(self.loaded, state, ctx)
+        desired = expand(self.loaded, ctx)
+        record_method_lead_types(desired, state, ctx)
         try:
             bundle = build_plan(desired, state, view, ctx, adopt=options.adopt,
                                 targets=options.targets)
@@ -165,7 +167,7 @@ class Session:
                 wire_limits.use_state_behaviour(api, state)
                 return await self._apply_under_lock(api, state, confirm, saved_plan, on_step)
 
-    async def _apply_under_lock(self, api: Any, state: StateDocument,
+    async def _apply_under_lock(self, api: LeadExecClient, state: StateDocument,
                                 confirm: Callable[[Plan], bool], saved_plan: Plan | None,
                                 on_step: Callable[[StepOutcome], None] | None
                                 ) -> tuple[Plan, ApplyResult | None]:
@@ -257,26 +259,6 @@ def reads_for(model: Configuration, state: StateDocument, ctx: Context,
     field_uids = {resources[f"client.{k}"].remote_id for k, c in model.clients.items()
                   if c.fields and f"client.{k}" in resources}
     return Reads(lead_types, need_states, groups, client_uids, field_uids & client_uids)
-
-
-def expand(loaded: LoadedConfig, state: StateDocument, ctx: Context) -> dict[str, list[Desired]]:
-    """The configuration as desired resources, by kind; a name the catalog does not know is a
-    configuration error at its place in the YAML."""
-    problems: list[Diagnostic] = []
-    desired: dict[str, list[Desired]] = {}
-    for kind in KINDS:
-        try:
-            desired[kind.kind] = kind.expand(loaded.model, ctx)
-        except ResolutionError as exc:
-            problems.append(Diagnostic(summary=str(exc), location=loaded.locate(exc.path)))
-    if problems:
-        raise ConfigError(problems)
-    for method in desired.get("delivery_method", []):
-        ctx.method_lead_types[method.address] = method.attrs["lead_type"]
-    for address, record in state.resources.items():
-        if record.kind == "delivery_method" and record.attributes.get("lead_type"):
-            ctx.method_lead_types.setdefault(address, record.attributes["lead_type"])
-    return desired
 
 
 def locate_address(loaded: LoadedConfig, address: str | None) -> SourceLocation | None:
