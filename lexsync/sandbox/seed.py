@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# The one US state table; routing/states.py imports nothing, so the sandbox may share it.
+from lexsync.routing.states import US_STATES
+
 ACCOUNT_UID = 1  # the single LeadExec account the sandbox pretends to be
 
 # (LeadTypeUID, Descriptor, TypeUID industry)
@@ -115,24 +118,9 @@ CLIENT_FIELDS: list[dict[str, Any]] = [
 ]
 CLIENT_FIELD_UIDS: frozenset[int] = frozenset(f["ClientFieldUID"] for f in CLIENT_FIELDS)
 
-_STATES: list[tuple[str, str]] = [
-    ("Alabama", "AL"), ("Alaska", "AK"), ("Arizona", "AZ"), ("Arkansas", "AR"),
-    ("California", "CA"), ("Colorado", "CO"), ("Connecticut", "CT"), ("Delaware", "DE"),
-    ("District of Columbia", "DC"), ("Florida", "FL"), ("Georgia", "GA"), ("Hawaii", "HI"),
-    ("Idaho", "ID"), ("Illinois", "IL"), ("Indiana", "IN"), ("Iowa", "IA"),
-    ("Kansas", "KS"), ("Kentucky", "KY"), ("Louisiana", "LA"), ("Maine", "ME"),
-    ("Maryland", "MD"), ("Massachusetts", "MA"), ("Michigan", "MI"), ("Minnesota", "MN"),
-    ("Mississippi", "MS"), ("Missouri", "MO"), ("Montana", "MT"), ("Nebraska", "NE"),
-    ("Nevada", "NV"), ("New Hampshire", "NH"), ("New Jersey", "NJ"), ("New Mexico", "NM"),
-    ("New York", "NY"), ("North Carolina", "NC"), ("North Dakota", "ND"), ("Ohio", "OH"),
-    ("Oklahoma", "OK"), ("Oregon", "OR"), ("Pennsylvania", "PA"), ("Rhode Island", "RI"),
-    ("South Carolina", "SC"), ("South Dakota", "SD"), ("Tennessee", "TN"), ("Texas", "TX"),
-    ("Utah", "UT"), ("Vermont", "VT"), ("Virginia", "VA"), ("Washington", "WA"),
-    ("West Virginia", "WV"), ("Wisconsin", "WI"), ("Wyoming", "WY"),
-]  # fmt: skip
 STATES: list[dict[str, Any]] = [
     {"StateUID": uid, "Name": name, "Abbr": abbr}
-    for uid, (name, abbr) in enumerate(_STATES, start=1)
+    for uid, (name, abbr) in enumerate(US_STATES, start=1)
 ]
 STATE_UIDS: frozenset[int] = frozenset(s["StateUID"] for s in STATES)
 
