@@ -267,7 +267,7 @@ class LeadExecApi:
         """The buyers LeadExec offers, now, a lead of this type with these (field name, value)
         pairs. Read-only; a SOAP call because its Criteria parameter is an array."""
         from lexsync.api.asmx import key_refused
-        from lexsync.api.soap import SOAP_ENV, find_fault
+        from lexsync.api.soap import find_fault, request_text
 
         self._ready()
         method = "GetClientsforCriteriaAdvanced"
@@ -277,12 +277,7 @@ class LeadExecApi:
         tags, order = {"Criteria": SCAN_CRITERION.tag}, {SCAN_CRITERION.tag: tuple(SCAN_CRITERION.fields)}
         parts = (("Key", settings.api_key), ("LeadTypeUID", int(lead_type_uid)),
                  ("Criteria", [{"Name": name, "Value": value} for name, value in criteria]))
-        inner = "".join(xmlcodec.encode_element(name, value, tags, order) for name, value in parts)
-        namespace = xmlcodec.escape(settings.namespace, {'"': "&quot;"})
-        content = ('<?xml version="1.0" encoding="utf-8"?>'
-                   f'<soap:Envelope xmlns:soap="{SOAP_ENV}"><soap:Body>'
-                   f'<{method} xmlns="{namespace}">{inner}</{method}>'
-                   '</soap:Body></soap:Envelope>').encode()
+        content = request_text(method, settings.namespace, parts, tags, order).encode()
         headers = {"Content-Type": "text/xml; charset=utf-8",
                    "SOAPAction": f'"{settings.soap_action_prefix}{method}"'}
         sender = self._sender

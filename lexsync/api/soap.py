@@ -3,7 +3,7 @@ answer carries one (the seed texts say "No return properties available" for thre
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 from xml.etree.ElementTree import Element
 
@@ -57,8 +57,15 @@ def envelope(method: str, namespace: str, parts: list[tuple[str, Any]],
             tags[list_field] = tag
             order[tag] = ELEMENT_ORDER[default]
     tags.setdefault("Mappings", tags["FieldMappings"])  # the v1 table's name of that list
+    return request_text(method, namespace, parts, tags, order)
+
+
+def request_text(method: str, namespace: str, parts: Iterable[tuple[str, Any]],
+                 tags: Mapping[str, str], order: Mapping[str, Iterable[str]]) -> str:
+    """A SOAP 1.1 request: <{method} xmlns=namespace> with one element per part, list items
+    named by `tags` (list field -> item element) and record fields in `order` (by tag)."""
     body = "".join(xmlcodec.encode_element(name, value, tags, order) for name, value in parts)
-    ns = xmlcodec.escape(namespace, {'"': "&quot;"})
+    ns = xmlcodec.attribute_text(namespace)
     return ('<?xml version="1.0" encoding="utf-8"?>'
             '<soap:Envelope xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
             'xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
