@@ -44,6 +44,9 @@ def ref_is_nil(element: Element) -> bool:
     return element.get(XSI_NIL, "").strip().lower() in ("true", "1")
 
 
+REF_AS_READ = {"int-as-read": "int", "bool-as-read": "bool"}
+
+
 def ref_decode_scalar(kind: str, text: str) -> Any:
     text_s = text.strip()
     if kind == "str":
@@ -96,6 +99,12 @@ def ref_decode_record(element: Element, record: Record, path: str = "") -> dict[
             out[name] = ref_decode_items(child, kind.item, child_path)
         elif isinstance(kind, Record):
             out[name] = ref_decode_record(child, kind, child_path)
+        elif kind in REF_AS_READ:
+            # Sent back as read: typed when its text parses, else that text.
+            try:
+                out[name] = ref_decode_scalar(REF_AS_READ[kind], child.text or "")
+            except xmlcodec.DecodeError:
+                out[name] = child.text or ""
         else:
             if len(child) != 0:
                 raise xmlcodec.DecodeError(
