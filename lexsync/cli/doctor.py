@@ -12,6 +12,7 @@ from lexsync.cli.common import DEFAULT_CONFIG_NAMES, EXIT_ERROR, console, handle
 from lexsync.errors import LexsyncError
 
 if TYPE_CHECKING:
+    from lexsync.api.client import LeadExecApi
     from lexsync.engine.doctor import DoctorReport
 
 STYLES = {"ok": "green", "fail": "bold red", "warn": "yellow", "info": "", "skip": "dim"}
@@ -46,7 +47,7 @@ def doctor(config: str | None, api: str | None, state_path: str | None,
 
     known = WireBehaviour.from_state(state.wire if state is not None else None)
 
-    def rest_api() -> Any:
+    def rest_api() -> LeadExecApi | None:
         from dataclasses import replace
 
         from lexsync.api.client import LeadExecApi
@@ -55,7 +56,7 @@ def doctor(config: str | None, api: str | None, state_path: str | None,
             return None
         return LeadExecApi(replace(api_settings, dialect="rest"), transport=transport)
 
-    async def probe(api_obj: Any, report: Any) -> None:
+    async def probe(api_obj: LeadExecApi, report: DoctorReport) -> None:
         await measure(api_obj, report, rest_api)
 
     report = aio.run(diagnose(api_settings, known=known, transport=transport,

@@ -41,7 +41,7 @@ def _array(
     type_name: Callable[[SandboxConfig], str],
     build: Callable[[Reader, dict[str, Any]], list[dict[str, Any]]],
     shape: xmlio.Shape | None = None,
-):
+) -> Callable[[Reader, dict[str, Any], SandboxConfig], bytes]:
     """An array answer: `ArrayOf{item}` holding one `{item}` per row, the item named by the
     profile (the seed texts name none)."""
     def answer(tx: Reader, args: dict[str, Any], config: SandboxConfig) -> bytes:
