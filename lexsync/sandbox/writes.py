@@ -195,16 +195,8 @@ def _save_settings(
         sid = setting["DeliverySettingUID"]
         _check_parent_ref(setting["DeliveryUID"], method_id, f"{path}.DeliveryUID", "DeliveryUID")
         if sid not in NEW_IDS:
-            if tx.parent_of("settings", sid) != method_id:
-                raise ValidationError(
-                    f"{path}.DeliverySettingUID",
-                    f"Field setting {sid} does not exist on delivery method {method_id}.",
-                )
-            if sid in seen:
-                raise ValidationError(
-                    f"{path}.DeliverySettingUID", f"Field setting {sid} is sent twice."
-                )
-            seen.add(sid)
+            _stored_child(tx, "settings", sid, method_id, seen, f"{path}.DeliverySettingUID",
+                          "Field setting", "delivery method")
         if setting.get("Delete", False):
             if sid not in NEW_IDS:
                 tx.delete_children("mappings", sid)
@@ -253,16 +245,8 @@ def _save_mappings(tx: Tx, setting_id: int, mappings: list[dict[str, Any]], pref
             "DeliverySettingUID",
         )
         if mid not in NEW_IDS:
-            if tx.parent_of("mappings", mid) != setting_id:
-                raise ValidationError(
-                    f"{path}.DeliveryMappingUID",
-                    f"Value mapping {mid} does not exist on field setting {setting_id}.",
-                )
-            if mid in seen:
-                raise ValidationError(
-                    f"{path}.DeliveryMappingUID", f"Value mapping {mid} is sent twice."
-                )
-            seen.add(mid)
+            _stored_child(tx, "mappings", mid, setting_id, seen, f"{path}.DeliveryMappingUID",
+                          "Value mapping", "field setting")
         if mapping.get("Delete", False):
             if mid not in NEW_IDS:
                 tx.delete("mappings", mid)
@@ -306,17 +290,23 @@ def _write_children(tx: Tx, table: str, parent_id: int,
         if child_id in NEW_IDS:
             keep.add(tx.insert(table, parent_id, record))
             continue
-        if tx.parent_of(table, child_id) != parent_id:
-            raise ValidationError(path, f"{noun} {child_id} does not exist on {parent_noun} {parent_id}.")
-        if child_id in keep:
-            raise ValidationError(path, f"{noun} {child_id} is sent twice.")
-        keep.add(child_id)
+        _stored_child(tx, table, child_id, parent_id, keep, path, noun, parent_noun)
         tx.update(table, child_id, record)
     if mode == "merge":
         return
     for stored in tx.children(table, parent_id):
         if stored[id_key] not in keep:
             tx.delete(table, stored[id_key])
+
+
+def _stored_child(tx: Tx, table: str, child_id: int, parent_id: int, seen: set[int], path: str,
+                  noun: str, parent_noun: str) -> None:
+    """A stored child sent in a list: it must be `parent_id`'s, and sent once (`seen`)."""
+    if tx.parent_of(table, child_id) != parent_id:
+        raise ValidationError(path, f"{noun} {child_id} does not exist on {parent_noun} {parent_id}.")
+    if child_id in seen:
+        raise ValidationError(path, f"{noun} {child_id} is sent twice.")
+    seen.add(child_id)
 
 
 def save_account(tx: Tx, account: dict[str, Any], *, path_client: int | None, prefix: str,

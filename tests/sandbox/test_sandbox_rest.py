@@ -245,6 +245,35 @@ def test_invalid_method_is_400_and_writes_nothing(sb: Sandbox, mutate, path: str
     assert sb.dump() == before
 
 
+def test_stored_sub_object_sent_twice_or_under_another_parent_is_400(sb: Sandbox) -> None:
+    cid = sb.new_client()
+    body = method_body(cid, FieldSettings=[
+        setting(name="a", hasMap=True, FieldMappings=[mapping(delivery="Y")]), setting(name="b")])
+    mid = int(sb.put_method(cid, body).text)
+    s_a, s_b = sb.dump()["methods"][0]["FieldSettings"]
+    sid, other = s_a["DeliverySettingUID"], s_b["DeliverySettingUID"]
+    mapping_uid = s_a["FieldMappings"][0]["DeliveryMappingUID"]
+    before = sb.dump()
+    cases = [
+        ([setting(uid=sid, name="a", DeliveryUID=mid), setting(uid=sid, name="a", DeliveryUID=mid)],
+         "FieldSettings[1].DeliverySettingUID", f"Field setting {sid} is sent twice."),
+        ([setting(uid=sid, name="a", DeliveryUID=mid, hasMap=True, FieldMappings=[
+            mapping(uid=mapping_uid, DeliverySettingUID=sid),
+            mapping(uid=mapping_uid, DeliverySettingUID=sid)])],
+         "FieldSettings[0].FieldMappings[1].DeliveryMappingUID",
+         f"Value mapping {mapping_uid} is sent twice."),
+        ([setting(uid=other, name="b", DeliveryUID=mid, hasMap=True, FieldMappings=[
+            mapping(uid=mapping_uid, DeliverySettingUID=other)])],
+         "FieldSettings[0].FieldMappings[0].DeliveryMappingUID",
+         f"Value mapping {mapping_uid} does not exist on field setting {other}."),
+    ]
+    for settings, path, message in cases:
+        r = sb.put_method(cid, method_body(cid, uid=mid, FieldSettings=settings))
+        assert r.status_code == 400, r.text
+        assert r.json()["ModelState"] == {path: [message]}
+        assert sb.dump() == before
+
+
 def test_bad_sub_object_after_good_ones_does_not_half_write(sb: Sandbox) -> None:
     cid = sb.new_client()
     mid = sb.new_method(cid)
