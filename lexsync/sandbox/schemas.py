@@ -200,32 +200,27 @@ _METHOD_SCALARS: tuple[Field, ...] = (
 )
 METHOD_SCALAR_NAMES: tuple[str, ...] = tuple(f.name for f in _METHOD_SCALARS)
 
-REST_METHOD = Schema(
-    "DeliveryModel",
-    (
-        *_METHOD_SCALARS,
-        _opt(
-            "FieldSettings",
-            "list",
-            item=_setting(True, "FieldMappings"),
-            item_tag="DeliverySettingType",
+
+def _method(name: str, delete_required: bool) -> Schema:
+    """A delivery method; the dialects differ in its name and whether a setting's Delete is
+    required."""
+    return Schema(
+        name,
+        (
+            *_METHOD_SCALARS,
+            _opt(
+                "FieldSettings",
+                "list",
+                item=_setting(delete_required, "FieldMappings"),
+                item_tag="DeliverySettingType",
+            ),
+            _opt("DeliveryDays", "list", item=DELIVERY_DAY, item_tag="DeliveryDayType"),
         ),
-        _opt("DeliveryDays", "list", item=DELIVERY_DAY, item_tag="DeliveryDayType"),
-    ),
-)
-SOAP_METHOD = Schema(
-    "DeliveryType",
-    (
-        *_METHOD_SCALARS,
-        _opt(
-            "FieldSettings",
-            "list",
-            item=_setting(False, "FieldMappings"),
-            item_tag="DeliverySettingType",
-        ),
-        _opt("DeliveryDays", "list", item=DELIVERY_DAY, item_tag="DeliveryDayType"),
-    ),
-)
+    )
+
+
+REST_METHOD = _method("DeliveryModel", delete_required=True)
+SOAP_METHOD = _method("DeliveryType", delete_required=False)
 
 # ---------------------------------------------------------------- accounts
 CRITERIA = Schema(
