@@ -144,6 +144,15 @@ def _check_path_client(body_client: int, path_client: int | None, prefix: str) -
         )
 
 
+def _clients(tx: Tx, table: str, uid: int, client_uid: int, path: str,
+             noun: str) -> dict[str, Any]:
+    """The stored method or account `uid`, which must be `client_uid`'s."""
+    found = tx.get(table, uid)
+    if found is None or found["ClientUID"] != client_uid:
+        raise ValidationError(path, f"{noun} {uid} does not exist for client {client_uid}.")
+    return found
+
+
 def _check_parent_ref(value: int, parent_id: int, path: str, what: str) -> None:
     if value not in NEW_IDS and value != parent_id:
         raise ValidationError(path, f"{what} {value} does not match the parent ({parent_id}).")
@@ -159,12 +168,8 @@ def save_method(tx: Tx, method: dict[str, Any], *, path_client: int | None, pref
     uid = method["ClientDeliveryUID"]
     new = uid in NEW_IDS
     if not new:
-        existing = tx.get("methods", uid)
-        if existing is None or existing["ClientUID"] != client_uid:
-            raise ValidationError(
-                join(prefix, "ClientDeliveryUID"),
-                f"Delivery method {uid} does not exist for client {client_uid}.",
-            )
+        _clients(tx, "methods", uid, client_uid, join(prefix, "ClientDeliveryUID"),
+                 "Delivery method")
     lead_type = method["LeadTypeUID"]
     if lead_type not in seed.LEAD_TYPE_UIDS:
         raise ValidationError(join(prefix, "LeadTypeUID"), f"Lead type {lead_type} does not exist.")
@@ -321,13 +326,8 @@ def save_account(tx: Tx, account: dict[str, Any], *, path_client: int | None, pr
     new = uid in NEW_IDS
     existing: dict[str, Any] = {}
     if not new:
-        found = tx.get("accounts", uid)
-        if found is None or found["ClientUID"] != client_uid:
-            raise ValidationError(
-                join(prefix, "ClientAccountUID"),
-                f"Delivery account {uid} does not exist for client {client_uid}.",
-            )
-        existing = found
+        existing = _clients(tx, "accounts", uid, client_uid, join(prefix, "ClientAccountUID"),
+                            "Delivery account")
     delivery_uid = account["DeliveryUID"]
     method = tx.get("methods", delivery_uid)
     if method is None or method["ClientUID"] != client_uid:

@@ -292,7 +292,18 @@ def test_method_of_another_client_rejected(sb: Sandbox) -> None:
     mid = sb.new_method(a)
     r = sb.put_method(b, method_body(b, uid=mid))
     assert r.status_code == 400
-    assert "ClientDeliveryUID" in r.json()["ModelState"]
+    assert r.json()["ModelState"] == {
+        "ClientDeliveryUID": [f"Delivery method {mid} does not exist for client {b}."]}
+
+
+def test_account_of_another_client_rejected(sb: Sandbox) -> None:
+    a = sb.new_client("a")
+    b = sb.new_client("b")
+    aid = sb.new_account(a, sb.new_method(a))
+    r = sb.put_account(b, account_body(b, sb.new_method(b), uid=aid))
+    assert r.status_code == 400
+    assert r.json()["ModelState"] == {
+        "ClientAccountUID": [f"Delivery account {aid} does not exist for client {b}."]}
 
 
 def test_account_create_update_and_criteria_replaced(sb: Sandbox) -> None:
