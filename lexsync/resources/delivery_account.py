@@ -414,6 +414,11 @@ class DeliveryAccountKind(ResourceKind):
         trusted["caps"] = {k: v for k, v in previous["caps"].items() if k != "week"}
         return trusted
 
+    def shown_default(self, yaml_key: str, value: Any) -> Any:
+        if yaml_key == "offer" and value == EMPTY_OFFER:
+            return "none"
+        return value
+
     def created_write_only(self, dialect: str) -> dict[str, Any]:
         if dialect != "rest":
             return {}
