@@ -8,7 +8,7 @@ import types
 import typing
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
@@ -55,6 +55,11 @@ MAPPING_SOURCES: dict[str, int] = {
     "evaluate": 8,
 }
 _SOURCE_KEYS = frozenset(MAPPING_SOURCES)
+
+
+# The key of a group, client, method or account: a part of the resource's address
+# (`client.KEY.delivery_method.NAME`), whose parts `.` separates.
+Name = Annotated[str, Field(pattern=r"^[^.]+$")]
 
 
 def significant_digits(value: float) -> int:
@@ -438,8 +443,8 @@ class Client(Strict):
         default_factory=dict, description="Client fields by name; an empty value clears one",
         # What editors check: a value may be left empty (`Fax Number:`), which reads as "".
         json_schema_extra={"additionalProperties": {"anyOf": [{"type": "string"}, {"type": "null"}]}})
-    delivery_methods: dict[str, DeliveryMethod] = Field(default_factory=dict)
-    delivery_accounts: dict[str, DeliveryAccount] = Field(default_factory=dict)
+    delivery_methods: dict[Name, DeliveryMethod] = Field(default_factory=dict)
+    delivery_accounts: dict[Name, DeliveryAccount] = Field(default_factory=dict)
 
     @field_validator("fields", mode="before")
     @classmethod
@@ -530,5 +535,5 @@ class Configuration(Strict):
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     lint: LintSettings = Field(default_factory=LintSettings)
     lead_types: list[str] = Field(default_factory=list, description="Lead types used, by name (read-only)")
-    client_groups: dict[str, ClientGroup] = Field(default_factory=dict)
-    clients: dict[str, Client] = Field(default_factory=dict)
+    client_groups: dict[Name, ClientGroup] = Field(default_factory=dict)
+    clients: dict[Name, Client] = Field(default_factory=dict)

@@ -130,6 +130,9 @@ def _summary(path: tuple, errors: list[dict]) -> str:
         return f"must be at most {first['ctx']['le']} (LeadExec stores it as {stored}), got {_show(value)}"
     if kind in _EXPECTED:
         return f"expected {_EXPECTED[kind]}, got {_show(value)}"
+    if kind == "string_pattern_mismatch" and first["loc"][-1:] == ("[key]",):
+        return (f"the name {_show(value)} holds a '.', which separates the parts of an address "
+                "(client.KEY.delivery_method.NAME); choose a name without one")
     if kind == "string_pattern_mismatch" and path and path[-1] in ("from", "to"):
         return f"expected a time HH:MM (00:00 to 24:00), got {_show(value)}"
     if kind in _BOUNDS:

@@ -85,3 +85,14 @@ def test_a_whole_reference_is_typed_by_its_key(tmp_path: Path) -> None:
     assert (account.price, account.caps.hour, model.clients["acme"].notes) == (19.5, 7, "007")
     assert problems(tmp_path, text, {"PRICE": "cheap", "HOUR": "7", "NOTE": "x"}) == [
         "22:16: expected a number, got 'cheap'"]
+
+
+@pytest.mark.parametrize(("old", "new", "where"), [
+    ("  acme:\n", "  ac.me:\n", "5:3"), ("  premium: {", "  pre.mium: {", "3:3"),
+    ("      acme-post:\n", "      acme.post:\n", "10:7"), ("      acme-ca:\n", "      acme.ca:\n", "19:7")])
+def test_a_name_is_a_part_of_an_address_and_holds_no_dot(
+        tmp_path: Path, old: str, new: str, where: str) -> None:
+    name = new.strip().split(":")[0]
+    [problem] = problems(tmp_path, BASE.replace(old, new))
+    assert problem == (f"{where}: the name '{name}' holds a '.', which separates the parts of an "
+                       "address (client.KEY.delivery_method.NAME); choose a name without one")
