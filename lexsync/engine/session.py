@@ -21,6 +21,7 @@ from lexsync.api.settings import ApiSettings
 from lexsync.config.loader import LoadedConfig, load_configuration
 from lexsync.config.models import Configuration
 from lexsync.engine import endpoint as endpoints
+from lexsync.engine import wire_limits
 from lexsync.engine.applier import Applier, ApplyResult, StepOutcome
 from lexsync.engine.importer import record_adopted
 from lexsync.engine.plan import Plan
@@ -127,6 +128,7 @@ class Session:
         """Plan without the lock."""
         state = self.load_state(create=saving)
         async with self.open_api() as api:
+            wire_limits.use_state_behaviour(api, state)  # how this LeadExec answers, as measured
             return await self.make_plan(api, state), state
 
     async def make_plan(self, api: Any, state: StateDocument) -> PlanBundle:
@@ -144,6 +146,7 @@ class Session:
         try:
             bundle = build_plan(desired, state, view, ctx, adopt=options.adopt,
                                 targets=options.targets)
+            wire_limits.check_plan(bundle, api)  # what the measured LeadExec behaviour allows
             if options.refuse_unknown:
                 refuse_unknown_writes(bundle)
             return bundle
@@ -159,6 +162,7 @@ class Session:
         with self.backend.lock("apply", timeout=lock_timeout):
             state = self.load_state()
             async with self.open_api() as api:
+                wire_limits.use_state_behaviour(api, state)
                 return await self._apply_under_lock(api, state, confirm, saved_plan, on_step)
 
     async def _apply_under_lock(self, api: Any, state: StateDocument,
