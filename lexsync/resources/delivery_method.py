@@ -543,9 +543,10 @@ class DeliveryMethodKind(ResourceKind):
             })
         # A day no longer wanted is sent as a denying window of no length, not left out: a
         # list without a Delete flag may be merged, and this removes it either way.
-        used = {f"schedule.{day}.{i}" for day, count in seen.items() for i in range(count)}
+        used = {sub_id_key("schedule", day, i) for day, count in seen.items() for i in range(count)}
         for key, uid in sorted(sub_ids.items()):
-            label = key.split(".")[1] if key.startswith("schedule.") else None
+            parts = sub_id_parts(key)
+            label = parts[1] if parts[0] == "schedule" else None
             if label is None or key in used:
                 continue
             weekly = label in DAY_ORDER
