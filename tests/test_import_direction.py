@@ -20,7 +20,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "cli": {"engine", "resources", "api", "config", "state", "render", "routing", "sandbox"},
     "render": {"engine", "resources"},  # it prints the engine's Plan and DriftReport
     "engine": {"resources", "api", "config", "state"},
-    "resources": {"api", "config"},
+    "resources": {"api", "config", "state"},
     "api": set(),
     "config": set(),
     "state": set(),
