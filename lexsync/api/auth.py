@@ -1,4 +1,10 @@
-"""The v1 REST bearer token: fetched once, shared, renewed before it expires."""
+"""The v1 REST bearer token: fetched once, shared, renewed before it expires.
+
+The body's encoding is open: the facts lexsync starts from say JSON, OAuth2 servers (RFC 6749
+section 4.4) take form encoding. The preferred one is sent first; a 415, or a 400 that says
+the request itself is malformed (not that the credentials are wrong), gets the other. The
+one that worked is used for the rest of the run, and doctor reports it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,9 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
+from typing import Any
+
+import httpx
 
 from lexsync.api.settings import ApiSettings
 from lexsync.api.transport import Sender
@@ -14,6 +23,9 @@ from lexsync.errors import ApiError, AuthError
 TOKEN_CALL = "token"
 TOKEN_PATH = "/v1/authorization/token"
 DEFAULT_LIFETIME = 3600.0
+ENCODINGS = ("json", "form")
+# OAuth2 errors that say the request was not understood, not that the client is unknown.
+_MALFORMED = frozenset({"invalid_request", "unsupported_grant_type"})
 
 
 def renewal_margin(lifetime: float) -> float:
@@ -30,6 +42,8 @@ class TokenProvider:
         self._clock = clock
         self._token: str | None = None
         self._renew_at = 0.0
+        self.encoding = "json"  # tried first; after a fetch, the one that worked
+        self.fell_back = False  # the first encoding was refused this run
         # One fetch in flight: concurrent writers wait for it instead of each asking.
         self._lock = asyncio.Lock()
 
@@ -48,26 +62,47 @@ class TokenProvider:
                 token = await self._fetch()
             return token
 
+    @property
+    def issued(self) -> bool:
+        """Whether a token was fetched in this session."""
+        return self._token is not None
+
     def invalidate(self, token: str) -> None:
         """Forget `token` after LeadExec refused it (unless a newer one replaced it)."""
         if self._token == token:
             self._token = None
 
-    async def _fetch(self) -> str:
+    async def _send(self, encoding: str) -> tuple[httpx.Response, Any]:
         settings = self._settings
-        if not settings.client_id or not settings.client_secret:
-            raise AuthError(TOKEN_CALL, "the rest dialect needs client_id and client_secret")
         body = {"client_id": settings.client_id, "client_secret": settings.client_secret,
                 "grant_type": "client_credentials"}
         url = settings.root + TOKEN_PATH
         sender = self._sender
+        def build() -> httpx.Request:
+            if encoding == "json":
+                return sender.build_request("POST", url, json=body)
+            return sender.build_request("POST", url, data={k: v or "" for k, v in body.items()})
+
         # Idempotent: retried like a read.
-        response = await sender.send(
-            TOKEN_CALL, lambda: sender.build_request("POST", url, json=body), write=False)
+        response = await sender.send(TOKEN_CALL, build, write=False)
         try:
             answer = response.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
             answer = None
+        return response, answer
+
+    async def _fetch(self) -> str:
+        settings = self._settings
+        if not settings.client_id or not settings.client_secret:
+            raise AuthError(TOKEN_CALL, "the rest dialect needs client_id and client_secret")
+        first = self.encoding if self.encoding in ENCODINGS else "json"
+        response, answer = await self._send(first)
+        if _encoding_refused(response, answer):
+            other = "form" if first == "json" else "json"
+            retry, retry_answer = await self._send(other)
+            if not _encoding_refused(retry, retry_answer):
+                response, answer = retry, retry_answer
+                self.encoding, self.fell_back = other, True
         if response.status_code in (400, 401) and isinstance(answer, dict) and "error" in answer:
             error = str(answer["error"])
             if answer.get("error_description"):
@@ -87,3 +122,16 @@ class TokenProvider:
         self._token = token
         self._renew_at = self._clock() + lifetime - renewal_margin(lifetime)
         return token
+
+
+def _encoding_refused(response: httpx.Response, answer: Any) -> bool:
+    """Does a token answer say the body's encoding was not understood? A 415; or a 400 that
+    is not about the credentials: an OAuth2 invalid_request / unsupported_grant_type, an
+    ASP.NET model error, or no JSON at all."""
+    if response.status_code == 415:
+        return True
+    if response.status_code != 400:
+        return False
+    if isinstance(answer, dict) and "error" in answer:
+        return str(answer["error"]) in _MALFORMED
+    return True

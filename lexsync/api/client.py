@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from collections import Counter
@@ -15,7 +16,9 @@ import httpx
 from lexsync.api import xmlcodec
 from lexsync.api.asmx import AsmxReader
 from lexsync.api.auth import TokenProvider
+from lexsync.api.behaviour import WireBehaviour, WireSeen
 from lexsync.api.httpclient import open_client
+from lexsync.api.protocol import SavedWithoutId
 from lexsync.api.redact import Redactor
 from lexsync.api.rest import RestWriter
 from lexsync.api.settings import ApiSettings
@@ -27,6 +30,7 @@ from lexsync.api.wiretypes import (
     CLIENT_GROUP,
     CLIENT_ITEM,
     CLIENT_SCAN,
+    CLIENT_STATUSES,
     LEAD_FIELD,
     LEAD_TYPE,
     SCAN_CRITERION,
@@ -34,6 +38,7 @@ from lexsync.api.wiretypes import (
 )
 from lexsync.errors import ApiError, AuthError
 
+log = logging.getLogger("lexsync.api")
 # Names used in `calls` and in ApiError.call for the writes.
 CALL_CLIENT_REST = "PATCH /v1/clients"
 CALL_METHOD_REST = "PUT /v1/delivery/{ClientUID}/methods"
@@ -126,6 +131,14 @@ class LeadExecApi:
         self.redact = Redactor(settings.secrets())
         self._http: httpx.AsyncClient | None = None
         self._sender: Sender | None = None
+        # What lexsync knows of this LeadExec's open points (from state), and what its
+        # answers showed this session.
+        self.behaviour = WireBehaviour()
+        self.seen = WireSeen()
+        # Names to send whatever else is known (doctor's write probe tries each candidate):
+        # list field -> item element name, "mapping_list" and "rest_lists".
+        self.trying: dict[str, str] = {}
+        self._behaviour_known: asyncio.Event | None = None
 
     async def __aenter__(self) -> LeadExecApi:
         self._http = open_client(self.settings, self._transport)
@@ -133,9 +146,12 @@ class LeadExecApi:
                         clock=self._clock, rand=self._rand)
         self._sender = sender
         self.tokens = TokenProvider(sender, self.settings, self._clock)
+        self.tokens.encoding = self.behaviour.get("token_encoding")
         self._asmx = AsmxReader(sender, self.settings)
         self._soap = SoapWriter(sender, self.settings)
         self._rest = RestWriter(sender, self.settings, self.tokens)
+        self._behaviour_known = asyncio.Event()
+        self._behaviour_known.set()
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,
@@ -145,6 +161,39 @@ class LeadExecApi:
         self._http = None
         self._sender = None
 
+    # --- what lexsync knows of this LeadExec ---
+
+    def expect_behaviour(self) -> None:
+        """Reads that depend on the measured behaviour (a client status as a number) wait for
+        `use_behaviour`: the first reads go out before state, which holds it, is loaded."""
+        assert self._behaviour_known is not None, "use LeadExecApi inside 'async with'"
+        self._behaviour_known.clear()
+
+    def use_behaviour(self, behaviour: WireBehaviour) -> None:
+        self.behaviour = behaviour
+        if self._sender is not None and not self.tokens.fell_back:
+            self.tokens.encoding = behaviour.get("token_encoding")
+        if self._behaviour_known is not None:
+            self._behaviour_known.set()
+
+    async def _known_behaviour(self) -> WireBehaviour:
+        if self._behaviour_known is not None and not self._behaviour_known.is_set():
+            await self._behaviour_known.wait()
+        return self.behaviour
+
+    def item_tags(self) -> dict[str, str]:
+        """The SOAP item element name of each list field: the one LeadExec's answers used this
+        session, else the measured one, else lexsync's guess."""
+        from lexsync.api.behaviour import ITEM_DEFAULTS
+        from lexsync.api.wiretypes import LIST_ITEM_TAGS
+
+        tags = {}
+        for list_field, default in ITEM_DEFAULTS.items():
+            seen = self.seen.items.get(LIST_ITEM_TAGS[list_field])
+            tags[list_field] = (self.trying.get(list_field) or seen
+                                or self.behaviour.item_name(list_field) or default)
+        return tags
+
     def _ready(self, body: Any = None) -> None:
         if self._sender is None:
             raise RuntimeError("use LeadExecApi inside 'async with'")
@@ -153,13 +202,30 @@ class LeadExecApi:
 
     # --- reads ---
 
+    def _noted(self, method: str, notes: xmlcodec.Notes) -> None:
+        fresh = self.seen.add(method, notes)
+        if fresh:
+            log.debug("%s: ignored elements lexsync does not know: %s", method, ", ".join(fresh))
+
     async def _array(self, method: str, item: Any, **params: object) -> list[dict[str, Any]]:
         self._ready()
         root = await self._asmx.call(method, params)
-        return xmlcodec.decode_array(method, root, item)
+        notes = xmlcodec.Notes()
+        rows = xmlcodec.decode_array(method, root, item, notes)
+        self._noted(method, notes)
+        return rows
 
     async def get_client_list(self) -> list[dict[str, Any]]:
-        return await self._array("GetClientList", CLIENT_ITEM)
+        rows = await self._array("GetClientList", CLIENT_ITEM)
+        numbering = (await self._known_behaviour()).get("client_status")
+        for row in rows:
+            if "Status" in row:
+                raw = row["Status"]
+                self.seen.client_status[int(row["ClientUID"])] = raw
+                row["Status"] = client_status_name(raw, numbering)
+            if row.get("Password"):
+                self.seen.passwords[int(row["ClientUID"])] = row["Password"]
+        return rows
 
     async def get_client_data(self, client_uid: int) -> list[dict[str, Any]]:
         return await self._array("GetClientData", CLIENT_FIELD, ClientUID=client_uid)
@@ -175,7 +241,10 @@ class LeadExecApi:
         self._ready()
         method = "GetClientAccount"
         root = await self._asmx.call(method, {"ClientUID": client_uid, "AccountUID": account_uid})
-        return xmlcodec.decode_single(method, root, CLIENT_ACCOUNT)
+        notes = xmlcodec.Notes()
+        account = xmlcodec.decode_single(method, root, CLIENT_ACCOUNT, notes)
+        self._noted(method, notes)
+        return account
 
     async def get_all_criteria_accounts(self, lead_type_uid: int, lead_field_uid: int,
                                         value: str) -> list[dict[str, Any]]:
@@ -249,9 +318,14 @@ class LeadExecApi:
                 break
         if result is None:
             raise ApiError(method, f"{method} answered no {method}Result", response.status_code)
+        notes = xmlcodec.Notes()
+        notes.root = f"{method}Result"
+        if isinstance(result.tag, str) and result.tag.startswith("{"):
+            notes.namespace = result.tag[1:result.tag.index("}")]
         try:
-            return [xmlcodec.decode_record(item, CLIENT_SCAN) for item in result
-                    if isinstance(item.tag, str)]
+            rows = xmlcodec.decode_items(result, CLIENT_SCAN, f"/{method}Result", notes)
+            self._noted(method, notes)
+            return rows
         except xmlcodec.DecodeError as exc:
             raise ApiError(method, f"{method} answered XML that does not match the reference: "
                            f"{exc}", 200) from None
@@ -260,35 +334,120 @@ class LeadExecApi:
         self._ready()
         method = "isUsernameUnique"
         root = await self._asmx.call(method, {"Username": username})
-        return bool(xmlcodec.decode_value(method, root, "boolean", "bool"))
+        notes = xmlcodec.Notes()
+        unique = bool(xmlcodec.decode_value(method, root, "bool", notes))
+        self._noted(method, notes)
+        return unique
 
     # --- writes: each returns the ID LeadExec saved ---
 
+    def _saved(self, call: str, saved: int | None, sent: Any) -> int:
+        """The saved ID; for an update whose answer carries none, the ID sent. A create whose
+        answer carries none raises SavedWithoutId: the object is saved, to be found by its
+        natural key and never sent again."""
+        self.seen.saved_ids[call] = saved is not None
+        if saved is not None:
+            return saved
+        if isinstance(sent, int) and sent > 0:
+            return sent
+        raise SavedWithoutId(call)
+
+    def _rest_lists(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A method body with its lists under the v1 table's names (Settings, Mappings)
+        when LeadExec is known to take those, not the example's."""
+        names = self.trying.get("rest_lists") or self.behaviour.get("rest_lists")
+        if names != "table" or "FieldSettings" not in body:
+            return body
+        body = {("Settings" if k == "FieldSettings" else k): v for k, v in body.items()}
+        body["Settings"] = [{("Mappings" if k == "FieldMappings" else k): v
+                             for k, v in setting.items()} for setting in body["Settings"]]
+        return body
+
+    def _soap_mappings(self, delivery: dict[str, Any]) -> dict[str, Any]:
+        """The SOAP <delivery> with its settings' value mappings under the name LeadExec uses
+        for that list (FieldMappings, or the v1 table's Mappings)."""
+        name = (self.trying.get("mapping_list") or self.seen.aliases.get("FieldMappings")
+                or self.behaviour.get("mapping_list"))
+        if name == "FieldMappings" or not delivery.get("FieldSettings"):
+            return delivery
+        return {**delivery, "FieldSettings": [
+            {(name if k == "FieldMappings" else k): v for k, v in setting.items()}
+            for setting in delivery["FieldSettings"]]}
+
     async def write_client(self, body: dict[str, Any]) -> int:
+        body = self._keep_password(body)
+        if "FieldData" in body and not body["FieldData"]:
+            # Nothing to say about the fields: no list at all, which every reading keeps
+            # (an empty one would clear them where FieldData replaces).
+            body = {k: v for k, v in body.items() if k != "FieldData"}
         self._ready(body)
+        sent = (body.get("Info") or {}).get("ClientUID")
         if self.settings.dialect == "rest":
-            return await self._rest.call(CALL_CLIENT_REST, "PATCH", "/v1/clients", body)
+            saved = await self._rest.call(CALL_CLIENT_REST, "PATCH", "/v1/clients", body)
+            return self._saved(CALL_CLIENT_REST, saved, sent)
         info, fields = soap_client(body)
-        return await self._soap.call("AddEditClient", [("Client", info), ("FieldData", fields)])
+        parts: list[tuple[str, Any]] = [("Client", info)]
+        if "FieldData" in body:
+            parts.append(("FieldData", fields))
+        saved = await self._soap.call("AddEditClient", parts, self.item_tags())
+        return self._saved("AddEditClient", saved, sent)
+
+    def _keep_password(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Where LeadExec clears what a write omits (measured), a client update that does not
+        change the portal password sends the one LeadExec answered, so it is not wiped."""
+        info = body.get("Info") or {}
+        uid = info.get("ClientUID")
+        if (self.behaviour.get("omitted_fields") != "clear" or "Password" in info
+                or not isinstance(uid, int) or uid <= 0):
+            return body
+        password = self.seen.passwords.get(uid)
+        if not password:
+            return body
+        return {**body, "Info": {**info, "Password": password}}
 
     async def write_group(self, group: dict[str, Any]) -> int:
         # No REST endpoint exists for groups: SOAP in both dialects.
         self._ready()
-        return await self._soap.call("AddEditClientGroup",
-                                     [("Group", _new_id(dict(group), "ClientGroupUID"))])
+        saved = await self._soap.call("AddEditClientGroup",
+                                      [("Group", _new_id(dict(group), "ClientGroupUID"))])
+        return self._saved("AddEditClientGroup", saved, group.get("ClientGroupUID"))
 
     async def write_method(self, client_uid: int, body: dict[str, Any]) -> int:
         self._ready(body)
         body = {**body, "ClientUID": body.get("ClientUID") or client_uid}
+        sent = body.get("ClientDeliveryUID")
         if self.settings.dialect == "rest":
-            return await self._rest.call(CALL_METHOD_REST, "PUT",
-                                         f"/v1/delivery/{int(client_uid)}/methods", body)
-        return await self._soap.call("AddEditClientDelivery", [("delivery", soap_delivery(body))])
+            saved = await self._rest.call(CALL_METHOD_REST, "PUT",
+                                          f"/v1/delivery/{int(client_uid)}/methods",
+                                          self._rest_lists(body))
+            return self._saved(CALL_METHOD_REST, saved, sent)
+        delivery = self._soap_mappings(soap_delivery(body))
+        saved = await self._soap.call("AddEditClientDelivery", [("delivery", delivery)],
+                                      self.item_tags())
+        return self._saved("AddEditClientDelivery", saved, sent)
 
     async def write_account(self, client_uid: int, body: dict[str, Any]) -> int:
         self._ready(body)
         body = {**body, "ClientUID": body.get("ClientUID") or client_uid}
+        sent = body.get("ClientAccountUID")
         if self.settings.dialect == "rest":
-            return await self._rest.call(CALL_ACCOUNT_REST, "PUT",
-                                         f"/v1/delivery/{int(client_uid)}/accounts", body)
-        return await self._soap.call("AddEditClientAccount", [("account", soap_account(body))])
+            saved = await self._rest.call(CALL_ACCOUNT_REST, "PUT",
+                                          f"/v1/delivery/{int(client_uid)}/accounts", body)
+            return self._saved(CALL_ACCOUNT_REST, saved, sent)
+        saved = await self._soap.call("AddEditClientAccount", [("account", soap_account(body))],
+                                      self.item_tags())
+        return self._saved("AddEditClientAccount", saved, sent)
+
+
+def client_status_name(raw: Any, numbering: str) -> Any:
+    """GetClientList's Status as the ClientStatus name the writes take: a number counted from
+    0 or from 1 (as measured; from 0 assumed), or a name in any case. What matches neither is
+    passed on as it came."""
+    if isinstance(raw, int):
+        index = raw - 1 if numbering == "index1" else raw
+        return CLIENT_STATUSES[index] if 0 <= index < len(CLIENT_STATUSES) else raw
+    if isinstance(raw, str):
+        for name in CLIENT_STATUSES:
+            if name.lower() == raw.lower():
+                return name
+    return raw

@@ -72,7 +72,7 @@ def describe(error: BaseException) -> tuple[str, str]:
     return type(error).__name__, str(error)
 
 
-def _trust_source(ca_bundle: str | None) -> tuple[str, str | None]:
+def trust_source(ca_bundle: str | None) -> tuple[str, str | None]:
     """Where the CA certificates come from, as a person would name it, and the path."""
     if ca_bundle:
         return "the ca_bundle setting", ca_bundle
@@ -87,7 +87,7 @@ def ssl_context(ca_bundle: str | None) -> ssl.SSLContext:
 
     A CA file or directory that cannot be read is a SettingsError naming it.
     """
-    source, path = _trust_source(ca_bundle)
+    source, path = trust_source(ca_bundle)
     try:
         if path is not None and not os.path.exists(path):
             # OpenSSL would take a missing directory without a word, and refuse every
@@ -122,6 +122,23 @@ def _check_proxies() -> None:
         if scheme not in ("http", "https"):
             raise SettingsError(f"the {variable} environment variable names a {scheme}:// "
                                 "proxy; lexsync reaches proxies over http:// or https:// only")
+
+
+def proxy_for(url: str) -> str | None:
+    """The proxy the environment routes `url` through, as `VARIABLE (scheme://host:port)` --
+    never its credentials -- or None for a direct connection."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if urllib.request.proxy_bypass(host):
+        return None
+    proxies = urllib.request.getproxies()
+    for name in (parts.scheme, "all"):
+        found = proxies.get(name)
+        if found:
+            proxy = urlsplit(found if "://" in found else f"http://{found}")
+            port = f":{proxy.port}" if proxy.port else ""
+            return f"{name.upper()}_PROXY ({proxy.scheme}://{proxy.hostname}{port})"
+    return None
 
 
 def open_client(settings: ApiSettings,

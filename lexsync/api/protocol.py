@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Protocol
 
+from lexsync.errors import ApiError
+
 
 class LeadExecReads(Protocol):
     """The ASMX Get* reads lexsync uses; answers are dicts keyed by wire names."""
@@ -53,3 +55,16 @@ class LeadExecClient(LeadExecReads, LeadExecWrites, Protocol):
     """Reads and writes, with the count of calls made by name."""
 
     calls: Counter[str]
+
+
+class SavedWithoutId(ApiError):
+    """LeadExec accepted a create (a 2xx, no fault) but its answer carries no saved ID.
+
+    The seed texts say "No return properties available" for AddEditClientGroup,
+    AddEditClientDelivery and AddEditClientAccount. The object is saved: the caller finds
+    it by its natural key and must never send the create again."""
+
+    def __init__(self, call: str, status: int | None = 200) -> None:
+        super().__init__(call, f"{call} saved the object but answered no ID", status,
+                         maybe_committed=True)
+

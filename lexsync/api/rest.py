@@ -41,16 +41,28 @@ def model_state_text(answer: Any) -> str | None:
     return f"{head} " + "; ".join(parts) if parts else head
 
 
-def parse_id(call: str, response: httpx.Response) -> int:
+# Refusals of a name the seed texts leave open (a list's name, an item element's).
+_NAME_REFUSALS = ("Could not find member", "Expected element", "was not expected")
+NAME_HINT = (" (the seed texts leave this name open: `lexsync doctor --write-probe` measures "
+             "the names this LeadExec takes, and lexsync then sends those)")
+
+
+def name_hint(answer: str) -> str:
+    """LeadExec's refusal, with what to do when it refused a name lexsync had to guess."""
+    return answer + NAME_HINT if any(t in answer for t in _NAME_REFUSALS) else answer
+
+
+def parse_id(call: str, response: httpx.Response) -> int | None:
+    """The saved ID; None when a 2xx answer carries none (the write was saved: the caller
+    finds the object by its natural key, never sends it again)."""
     text = response.text.strip()
     if len(text) >= 2 and text[0] == text[-1] == '"':
         text = text[1:-1]  # tolerate a JSON-encoded answer
     try:
-        return int(text)
+        saved = int(text)
     except ValueError:
-        # The write succeeded (2xx) but we cannot tell what it saved: read back.
-        raise ApiError(call, f"{call} answered {text[:100]!r} where an ID was expected",
-                       response.status_code, maybe_committed=True) from None
+        return None
+    return saved if saved > 0 else None
 
 
 class RestWriter:
@@ -62,9 +74,9 @@ class RestWriter:
     def _error(self, call: str, response: httpx.Response) -> ApiError:
         text = model_state_text(_json(response))
         answer = self._sender.redact(text) if text else self._sender.answer_text(response)
-        return ApiError(call, answer[:2000], response.status_code)
+        return ApiError(call, name_hint(answer[:2000]), response.status_code)
 
-    async def call(self, call: str, method: str, path: str, body: dict[str, Any]) -> int:
+    async def call(self, call: str, method: str, path: str, body: dict[str, Any]) -> int | None:
         """Send one write; on a refused (expired, revoked) token fetch a new one once."""
         url = self._settings.root + path
         sender = self._sender

@@ -1,4 +1,5 @@
-"""SOAP 1.1 writes: AddEdit* envelopes posted to /service.asmx, the saved ID back."""
+"""SOAP 1.1 writes: AddEdit* envelopes posted to /service.asmx, the saved ID back when the
+answer carries one (the seed texts say "No return properties available" for three of them)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import httpx
 
 from lexsync.api import xmlcodec
 from lexsync.api.asmx import key_refused
+from lexsync.api.rest import name_hint
 from lexsync.api.settings import ApiSettings
 from lexsync.api.transport import Check, Sender
 from lexsync.api.wiretypes import (
@@ -42,10 +44,20 @@ ELEMENT_ORDER: dict[str, tuple[str, ...]] = {
 }
 
 
-def envelope(method: str, namespace: str, parts: list[tuple[str, Any]]) -> str:
-    """The SOAP 1.1 request: <{method} xmlns=namespace> with one element per part."""
-    body = "".join(xmlcodec.encode_element(name, value, LIST_ITEM_TAGS, ELEMENT_ORDER)
-                   for name, value in parts)
+def envelope(method: str, namespace: str, parts: list[tuple[str, Any]],
+             item_tags: Mapping[str, str] | None = None) -> str:
+    """The SOAP 1.1 request: <{method} xmlns=namespace> with one element per part. The seed
+    texts name no list item elements: `item_tags` (list field -> item element name) replaces
+    lexsync's guesses (LIST_ITEM_TAGS) with the names LeadExec is known to use."""
+    tags = dict(LIST_ITEM_TAGS)
+    order = dict(ELEMENT_ORDER)
+    for list_field, tag in (item_tags or {}).items():
+        default = LIST_ITEM_TAGS.get(list_field)
+        if default is not None and tag != default:
+            tags[list_field] = tag
+            order[tag] = ELEMENT_ORDER[default]
+    tags.setdefault("Mappings", tags["FieldMappings"])  # the v1 table's name of that list
+    body = "".join(xmlcodec.encode_element(name, value, tags, order) for name, value in parts)
     ns = xmlcodec.escape(namespace, {'"': "&quot;"})
     return ('<?xml version="1.0" encoding="utf-8"?>'
             '<soap:Envelope xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
@@ -74,21 +86,23 @@ def find_fault(root: Element) -> tuple[str, str] | None:
             (text.text or "").strip() if text is not None else "")
 
 
-def parse_result(method: str, root: Element) -> int:
-    """The ID in <{method}Response><{method}Result>."""
+def parse_result(method: str, root: Element) -> int | None:
+    """The ID in <{method}Response><{method}Result>; None when the answer carries none (a
+    void method answers an empty <{method}Response/>: "No return properties available")."""
     if xmlcodec.local(root.tag) != "Envelope":
         raise ApiError(method, f"{method} answered <{xmlcodec.local(root.tag)}> "
                        "where a SOAP envelope was expected", 200)
     body = _child(root, "Body")
     response = _child(body, f"{method}Response") if body is not None else None
-    result = _child(response, f"{method}Result") if response is not None else None
-    if result is None:
-        raise ApiError(method, f"{method} answered no {method}Result (the saved ID)", 200)
+    if response is None:
+        raise ApiError(method, f"{method} answered no {method}Response", 200)
+    result = _child(response, f"{method}Result")
+    text = (result.text or "").strip() if result is not None else ""
     try:
-        return int((result.text or "").strip())
+        saved = int(text)
     except ValueError:
-        raise ApiError(method, f"{method} answered {result.text!r} where an ID was expected",
-                       200) from None
+        return None  # nothing, or not an ID (a boolean, say): the object is found by its key
+    return saved if saved > 0 else None
 
 
 class SoapWriter:
@@ -120,17 +134,19 @@ class SoapWriter:
             # soap:Client faults are rejections (validation): nothing was saved.
             # A soap:Server fault may have happened after saving.
             server_side = code.rsplit(":", 1)[-1] == "Server"
-            raise ApiError(method, message + (" (LeadExec may have saved this write)"
-                                              if server_side else ""),
+            raise ApiError(method, name_hint(message) + (" (LeadExec may have saved this write)"
+                                                         if server_side else ""),
                            response.status_code, maybe_committed=server_side)
         return check
 
-    async def call(self, method: str, parts: list[tuple[str, Mapping[str, Any] | list]]) -> int:
+    async def call(self, method: str, parts: list[tuple[str, Mapping[str, Any] | list]],
+                   item_tags: Mapping[str, str] | None = None) -> int | None:
+        """Send one AddEdit*; the saved ID, or None when the answer carries none."""
         if not self._settings.api_key:
             raise AuthError(method, "SOAP writes need an API key (api_key is not set)")
         try:
             text = envelope(method, self._settings.namespace,
-                            [("Key", self._settings.api_key), *parts])
+                            [("Key", self._settings.api_key), *parts], item_tags)
         except ValueError as exc:
             raise ApiError(method, f"cannot encode the request: {exc}") from None
         url = f"{self._settings.root}/service.asmx"
@@ -143,6 +159,8 @@ class SoapWriter:
             write=True, check=self._check(method))
         if not response.is_success:
             raise ApiError(method, self._sender.answer_text(response), response.status_code)
+        if not response.content.strip():
+            return None  # saved (a 2xx), nothing said: found by its natural key
         try:
             root = xmlcodec.parse(method, response.content)
             fault = find_fault(root)

@@ -1,7 +1,12 @@
 """Per-type field tables for the ASMX XML, taken from the reference (names and types exact).
 
 Int64/Int32 -> "int", Double -> "float", Boolean -> "bool", DateTime/String/enum names ->
-"str". "skip" marks obsolete Array fields we never read.
+"str"; "enum" a value the seed texts give as a number in one place and a name in another;
+"int-as-read"/"bool-as-read" an obsolete field only ever sent back as read (typed when it
+parses, else kept as its text).
+"skip" marks what lexsync never reads: obsolete fields and Arrays (an answer that garbles
+them still decodes). Element names of arrays and their items are not in the seed texts:
+answers are read whatever they are (xmlcodec); the tags here are what lexsync sends.
 """
 
 from __future__ import annotations
@@ -9,16 +14,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Union
 
-Scalar = Literal["int", "float", "bool", "str", "skip"]
+Scalar = Literal["int", "float", "bool", "str", "skip", "enum", "int-as-read", "bool-as-read"]
 
 
 @dataclass(frozen=True)
 class Record:
-    """An XML element type: its element name, its fields in reference order, required ones."""
+    """An XML element type: its element name, its fields in reference order, the ones
+    lexsync cannot do without (an answer lacking one fails), and other names a list field
+    may have in answers (alias -> field)."""
 
     tag: str
     fields: dict[str, FieldType]
     required: tuple[str, ...] = field(default=())
+    aliases: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -31,15 +39,22 @@ class ListOf:
 FieldType = Union[Scalar, Record, ListOf]  # noqa: UP007 -- forward reference needs Union
 
 I, F, B, S, SKIP = "int", "float", "bool", "str", "skip"  # noqa: E741 -- compact tables
+IR, BR = "int-as-read", "bool-as-read"
 
+# The ClientStatus names, in the reference's order.
+CLIENT_STATUSES = ("New", "Pending", "Working", "Waiting", "Dead", "Inactive", "Active", "Late",
+                   "Suspended", "Closed")
+
+# GetClientList's Status is an Int32 "see Client Statuses" (a table the seed texts lack);
+# AddEditClient's is a ClientStatus name. Either is read (api/client.py makes it a name).
 CLIENT_ITEM = Record("ClientItemType", {
-    "ClientUID": I, "AccountUID": I, "DateAdded": S, "Status": I, "InternalUID": I,
-    "UserUID": I, "TimeOffset": I, "Image": SKIP, "Notes": S, "IsLocked": B, "LockedBy": I,
+    "ClientUID": I, "AccountUID": SKIP, "DateAdded": S, "Status": "enum", "InternalUID": IR,
+    "UserUID": I, "TimeOffset": I, "Image": SKIP, "Notes": S, "IsLocked": BR, "LockedBy": IR,
     "DateLocked": S, "LockedReason": S, "OutLookUID": S, "TimeZoneName": S, "ResellerUID": I,
-    "GroupUID": I, "AutomationType": S, "Priority": I, "DeliveryGroupUID": I, "Username": S,
-    "Password": S, "ShowLeadGrade": B, "ShowLeadSource": B, "ShowCampaign": B,
-    "AllowCalls": B, "AllowReassign": B, "UserAssigned": I, "UseDeliveryTiers": B,
-    "OverrideReassign": B,
+    "GroupUID": I, "AutomationType": S, "Priority": SKIP, "DeliveryGroupUID": SKIP,
+    "Username": S, "Password": S, "ShowLeadGrade": SKIP, "ShowLeadSource": SKIP,
+    "ShowCampaign": SKIP, "AllowCalls": SKIP, "AllowReassign": SKIP, "UserAssigned": SKIP,
+    "UseDeliveryTiers": SKIP, "OverrideReassign": B,
 }, required=("ClientUID",))
 
 # The AddEditClient <Client> element: same type, but Status is sent as its name.
@@ -50,7 +65,7 @@ CLIENT_WRITE_ORDER = (
 )
 
 CLIENT_FIELD = Record("ClientFieldType", {
-    "ClientFieldUID": I, "Descriptor": S, "DataType": S, "Required": B, "Status": B,
+    "ClientFieldUID": I, "Descriptor": S, "DataType": S, "Required": B, "Status": SKIP,
     "Computed": B, "ComputedExpr": S, "Enumerated": B, "Enums": SKIP, "Validation": S,
     "InvalidChars": S, "FormatError": S, "FormatString": S, "SpecialBit": S, "isState": B,
     "FieldValue": S, "PastValues": SKIP,
@@ -74,12 +89,14 @@ DELIVERY_SETTING = Record("DeliverySettingType", {
     "DeliverySettingUID": I, "DeliveryUID": I, "Delete": B, "Format": S, "FieldType": I,
     "FieldName": S, "Value": S, "LeadFieldUID": I, "Expr": S, "hasMap": B,
     "FieldMappings": ListOf(DELIVERY_MAPPING),
-}, required=("DeliverySettingUID",))
+}, required=("DeliverySettingUID",),
+    # The v1 table names the list `Setting.Mappings`, its example `FieldMappings`.
+    aliases={"Mappings": "FieldMappings"})
 
 DELIVERY_DAY = Record("DeliveryDayType", {
     "DeliveryDayUID": I, "DeliveryUID": I, "WeekDay": I, "StaticDate": S, "StartTime": S,
     "EndTime": S, "Allow": B,
-}, required=("DeliveryDayUID",))
+}, required=("DeliveryDayUID", "WeekDay", "StartTime", "EndTime"))
 
 DELIVERY = Record("DeliveryType", {
     "ClientDeliveryUID": I, "ClientUID": I, "Type": I, "Name": S, "Status": B,
@@ -100,18 +117,20 @@ CLIENT_ACCOUNT = Record("ClientAccountType", {
 }, required=("ClientAccountUID",))
 
 LEAD_TYPE = Record("LeadTypeType", {
-    "LeadTypeUID": I, "AccountUID": I, "InQC": I, "Descriptor": S, "Status": B,
-    "DefaultDupSets": S, "TypeUID": I,
-}, required=("LeadTypeUID",))
+    "LeadTypeUID": I, "AccountUID": I, "InQC": SKIP, "Descriptor": S, "Status": SKIP,
+    "DefaultDupSets": SKIP, "TypeUID": I,
+}, required=("LeadTypeUID", "Descriptor"))
 
 LEAD_FIELD = Record("LeadFieldType", {
     "LeadFieldUID": I, "LeadTypeUID": I, "Descriptor": S, "FieldDataType": S, "Required": B,
-    "Status": B, "Computed": B, "ComputedExpr": S, "Enumerated": B, "Validation": S,
-    "InvalidChars": S, "FmtError": S, "FormatString": S, "isState": B, "FieldDescription": S,
-    "ColSpan": I, "Width": I, "Height": I, "SpecialBit": S, "FieldEnums": SKIP, "Delete": B,
-}, required=("LeadFieldUID",))
+    "Status": SKIP, "Computed": SKIP, "ComputedExpr": SKIP, "Enumerated": SKIP,
+    "Validation": SKIP, "InvalidChars": SKIP, "FmtError": SKIP, "FormatString": SKIP,
+    "isState": B, "FieldDescription": SKIP, "ColSpan": SKIP, "Width": SKIP, "Height": SKIP,
+    "SpecialBit": S, "FieldEnums": SKIP, "Delete": SKIP,
+}, required=("LeadFieldUID", "Descriptor"))
 
-STATE = Record("StateType", {"StateUID": I, "Name": S, "Abbr": S}, required=("StateUID",))
+STATE = Record("StateType", {"StateUID": I, "Name": S, "Abbr": S},
+               required=("StateUID", "Name", "Abbr"))
 
 # GetClientsforCriteriaAdvanced: the request's Criteria items and the answer's items. The
 # reference names neither element (docs/wire.md): these names are sent, any name is read.

@@ -72,34 +72,59 @@ def decode_scalar(kind: str, text: str) -> Any:
 
 
 # Field codes of a tag table; scalars first so `code <= _BOOL` means "a value".
-_STR, _INT, _FLOAT, _BOOL, _LIST, _RECORD, _SKIP, _UNKNOWN = range(8)
-_SCALAR_CODES = {"str": _STR, "int": _INT, "float": _FLOAT, "bool": _BOOL, "skip": _SKIP}
+_STR, _INT, _FLOAT, _BOOL, _LIST, _RECORD, _SKIP, _UNKNOWN, _ENUM, _ALIAS_LIST = range(10)
+# Obsolete fields are only ever sent back as read: typed when they parse, else their text,
+# so a garbled one neither fails the answer nor changes on the way back.
+_INT_AS_READ, _BOOL_AS_READ = 10, 11
+_SCALAR_CODES = {"str": _STR, "int": _INT, "float": _FLOAT, "bool": _BOOL, "skip": _SKIP,
+                 "enum": _ENUM, "int-as-read": _INT_AS_READ, "bool-as-read": _BOOL_AS_READ}
+_AS_READ_KINDS = {_INT_AS_READ: "int", _BOOL_AS_READ: "bool"}
 _SCALAR_NAMES = {_FLOAT: "float", _BOOL: "bool"}
 # LeadExec answers in this namespace; the bare names cover un-namespaced answers.
 _NAMESPACE = "{http://tempuri.org/}"
 # Tags of other namespaces are learned as they are met, up to this many per record, so a
 # hostile answer full of invented tags cannot grow a table without bound.
 _LEARNED_MAX = 256
+# What an answer's root may not be: another protocol's document, not the bare XML asked for.
+_FOREIGN_ROOTS = {"Envelope": "a SOAP envelope", "html": "an HTML page", "HTML": "an HTML page"}
 
 _Entry = tuple[str, int, "_Table | None"]
+
+
+class Notes:
+    """What one answer showed beyond the values lexsync reads: the element names it used
+    where the seed texts name none (so SOAP writes can use the same names), and the
+    elements lexsync does not know (ignored; listed with LEXSYNC_DEBUG and by doctor)."""
+
+    __slots__ = ("root", "namespace", "items", "aliases", "unknown")
+
+    def __init__(self) -> None:
+        self.root = ""
+        self.namespace = ""
+        self.items: dict[str, str] = {}  # Record tag -> item element name the answer used
+        self.aliases: dict[str, str] = {}  # field name -> the other name the answer used
+        self.unknown: set[tuple[str, str]] = set()  # (element tag, unknown child name)
+
+    def unknown_paths(self) -> list[str]:
+        return sorted({f"{local(tag)}/{name}" for tag, name in self.unknown})
 
 
 class _Table:
     """A Record as a dict from full element tag to (wire name, code, nested table).
 
     Built once per Record: decoding then costs one dict lookup per element instead of a
-    namespace split, a field lookup and isinstance tests.
+    namespace split, a field lookup and isinstance tests. Elements are matched by their
+    local name whatever their namespace: the seed texts fix the field names, not the
+    namespace.
     """
 
-    __slots__ = ("record", "tag", "by_tag", "by_name", "item_tags", "lists", "required",
-                 "learned")
+    __slots__ = ("record", "tag", "by_tag", "by_name", "lists", "required", "learned")
 
     def __init__(self, record: Record) -> None:
         self.record = record
         self.tag = record.tag
         self.by_tag: dict[Any, _Entry] = {}
         self.by_name: dict[str, _Entry] = {}
-        self.item_tags = frozenset((_NAMESPACE + record.tag, record.tag))
         self.lists = tuple(name for name, kind in record.fields.items()
                            if isinstance(kind, ListOf))
         self.required = record.required
@@ -114,9 +139,16 @@ class _Table:
                 entry = (name, _RECORD, _table(kind))
             else:
                 entry = (name, _SCALAR_CODES[kind], None)
-            self.by_name[name] = entry
-            self.by_tag[_NAMESPACE + name] = entry
-            self.by_tag[name] = entry
+            self._add(name, entry)
+        for alias, name in self.record.aliases.items():
+            canonical, code, sub = self.by_name[name]
+            assert code == _LIST, "only list fields have aliases"
+            self._add(alias, (canonical, _ALIAS_LIST, sub))
+
+    def _add(self, name: str, entry: _Entry) -> None:
+        self.by_name[name] = entry
+        self.by_tag[_NAMESPACE + name] = entry
+        self.by_tag[name] = entry
 
     def other(self, tag: Any) -> _Entry | None:
         """The entry of a tag outside the table (another namespace, an unknown element);
@@ -157,7 +189,20 @@ class _Fault(Exception):
         return base + "".join(reversed(self.steps)) + self.suffix
 
 
-def _decode_record(element: Element, table: _Table) -> dict[str, Any]:
+def decode_enum(text: str) -> int | str:
+    """A value the seed texts give as a number in one place and a name in another (a client's
+    status): the number when it is one, else the name."""
+    stripped = text.strip()
+    try:
+        return int(stripped)
+    except ValueError:
+        pass
+    if not stripped:
+        raise DecodeError(f"{stripped!r} is neither a number nor a name")
+    return stripped
+
+
+def _decode_record(element: Element, table: _Table, notes: Notes | None) -> dict[str, Any]:
     # The hot loop of every read: ordered by how often each kind occurs in answers.
     out: dict[str, Any] = {}
     by_tag = table.by_tag
@@ -174,7 +219,8 @@ def _decode_record(element: Element, table: _Table) -> dict[str, Any]:
             continue
         if code <= _BOOL:
             if len(child):
-                raise _Fault(" has child elements where a value was expected", f".{name}")
+                raise _Fault(" has child elements where a value was expected",
+                             f"/{local(child.tag)}")
             if code == _STR:
                 out[name] = child.text or ""  # keep whitespace: it is the value
             elif code == _INT:
@@ -184,22 +230,38 @@ def _decode_record(element: Element, table: _Table) -> dict[str, Any]:
                     out[name] = int(child.text)  # type: ignore[arg-type]
                 except (TypeError, ValueError):  # TypeError: no text at all
                     text = (child.text or "").strip()
-                    raise _Fault(f": {text!r} is not an integer", f".{name}") from None
+                    raise _Fault(f": {text!r} is not an integer", f"/{local(child.tag)}") from None
             else:
                 # Booleans and numbers go through the one scalar decoder (and its messages).
                 try:
                     out[name] = decode_scalar(_SCALAR_NAMES[code], child.text or "")
                 except DecodeError as exc:
-                    raise _Fault(f": {exc}", f".{name}") from None
-        elif code in (_LIST, _RECORD):
-            nested = _decode_items if code == _LIST else _decode_record
+                    raise _Fault(f": {exc}", f"/{local(child.tag)}") from None
+        elif code in (_LIST, _RECORD, _ALIAS_LIST):
+            nested = _decode_record if code == _RECORD else _decode_items
+            if code == _ALIAS_LIST and notes is not None:
+                notes.aliases[name] = local(child.tag)
             try:
-                out[name] = nested(child, sub)  # type: ignore[arg-type]
+                out[name] = nested(child, sub, notes)  # type: ignore[arg-type]
             except _Fault as fault:
-                fault.steps.append(f".{name}")
+                fault.steps.append(f"/{local(child.tag)}")
                 raise
-        elif code == _UNKNOWN and not len(child):
-            out[name] = child.text or ""  # unknown leaf: keep it, LeadExec added a field
+        elif code == _ENUM:
+            if len(child):
+                raise _Fault(" has child elements where a value was expected",
+                             f"/{local(child.tag)}")
+            try:
+                out[name] = decode_enum(child.text or "")
+            except DecodeError as exc:
+                raise _Fault(f": {exc}", f"/{local(child.tag)}") from None
+        elif code in _AS_READ_KINDS:
+            text = child.text or ""
+            try:
+                out[name] = decode_scalar(_AS_READ_KINDS[code], text)
+            except DecodeError:
+                out[name] = text
+        elif code == _UNKNOWN and notes is not None:
+            notes.unknown.add((element.tag, name))  # ignored: listed with LEXSYNC_DEBUG
     for name in table.lists:
         if name not in out:
             out[name] = []
@@ -210,78 +272,99 @@ def _decode_record(element: Element, table: _Table) -> dict[str, Any]:
     return out
 
 
-def _decode_items(element: Element, table: _Table) -> list[dict[str, Any]]:
+def _decode_items(element: Element, table: _Table, notes: Notes | None) -> list[dict[str, Any]]:
+    """Every element child is an item, whatever its name: the seed texts name no array item
+    elements. The name an answer uses is noted (for the SOAP writes of the same type)."""
     items: list[dict[str, Any]] = []
-    item_tags = table.item_tags
     for child in element:
-        tag = child.tag
-        if tag not in item_tags:
-            if not isinstance(tag, str):
-                continue  # comments, processing instructions
-            if local(tag) != table.tag:
-                raise _Fault(f" holds <{local(tag)}> where <{table.tag}> was expected")
+        if not isinstance(child.tag, str):
+            continue  # comments, processing instructions
+        if notes is not None and not items and table.tag not in notes.items:
+            notes.items[table.tag] = local(child.tag)
         try:
-            items.append(_decode_record(child, table))
+            items.append(_decode_record(child, table, notes))
         except _Fault as fault:
-            fault.steps.append(f"[{len(items)}]")  # items decoded so far = this one's index
+            # Items decoded so far = this one's index; XPath counts from 1.
+            fault.steps.append(f"/{local(child.tag)}[{len(items) + 1}]")
             raise
     return items
 
 
-def decode_record(element: Element, record: Record, path: str = "") -> dict[str, Any]:
+def decode_record(element: Element, record: Record, path: str = "",
+                  notes: Notes | None = None) -> dict[str, Any]:
     """One element of type `record` -> dict keyed by wire names; absent elements stay absent.
 
     List fields absent from the answer decode as [] (XmlSerializer omits null arrays).
-    Unknown leaf elements are kept as strings so new LeadExec fields are not lost.
+    Unknown elements are ignored (noted in `notes`).
     """
     try:
-        return _decode_record(element, _table(record))
+        return _decode_record(element, _table(record), notes)
     except _Fault as fault:
-        raise DecodeError(fault.message(path or record.tag)) from None
+        raise DecodeError(fault.message(path or f"/{local(element.tag)}")) from None
 
 
-def decode_items(element: Element, item: Record, path: str) -> list[dict[str, Any]]:
+def decode_items(element: Element, item: Record, path: str = "",
+                 notes: Notes | None = None) -> list[dict[str, Any]]:
     try:
-        return _decode_items(element, _table(item))
+        return _decode_items(element, _table(item), notes)
     except _Fault as fault:
-        raise DecodeError(fault.message(path)) from None
+        raise DecodeError(fault.message(path or f"/{local(element.tag)}")) from None
 
 
-def expect_root(call: str, root: Element, tag: str) -> None:
-    if local(root.tag) != tag:
-        raise ApiError(call, f"{call} answered <{local(root.tag)}> where <{tag}> was expected",
-                       200)
+def _note_root(root: Element, notes: Notes | None) -> None:
+    if notes is not None:
+        notes.root = local(root.tag)
+        tag = root.tag
+        notes.namespace = tag[1:tag.index("}")] if isinstance(tag, str) and tag[:1] == "{" else ""
 
 
-def decode_array(call: str, root: Element, item: Record) -> list[dict[str, Any]]:
-    """An `ArrayOf{Type}` answer -> list of dicts."""
-    expect_root(call, root, f"ArrayOf{item.tag}")
+def check_root(call: str, root: Element) -> None:
+    """Any root name is accepted (the seed texts name none); another protocol's document is not."""
+    foreign = _FOREIGN_ROOTS.get(local(root.tag))
+    if foreign is not None:
+        raise ApiError(call, f"{call} answered {foreign} where bare XML was expected", 200)
+
+
+def _unusable(call: str, exc: DecodeError) -> ApiError:
+    return ApiError(call, f"{call} answered XML that does not match the reference: {exc}", 200)
+
+
+def decode_array(call: str, root: Element, item: Record,
+                 notes: Notes | None = None) -> list[dict[str, Any]]:
+    """An array answer (`ArrayOf{Type}` in lexsync's sandbox, any name elsewhere) -> dicts."""
+    check_root(call, root)
+    _note_root(root, notes)
     try:
-        return decode_items(root, item, f"ArrayOf{item.tag}")
+        rows = decode_items(root, item, notes=notes)
     except DecodeError as exc:
-        raise ApiError(call, f"{call} answered XML that does not match the reference: {exc}",
-                       200) from None
+        raise _unusable(call, exc) from None
+    if notes is not None and item.tag not in notes.items and notes.root.startswith("ArrayOf"):
+        # No item to see, but XmlSerializer names an array of T `ArrayOfT`.
+        notes.items[item.tag] = notes.root.removeprefix("ArrayOf")
+    return rows
 
 
-def decode_single(call: str, root: Element, record: Record) -> dict[str, Any] | None:
+def decode_single(call: str, root: Element, record: Record,
+                  notes: Notes | None = None) -> dict[str, Any] | None:
     """A single-object answer; a nil or empty root means "no such object"."""
-    expect_root(call, root, record.tag)
+    check_root(call, root)
+    _note_root(root, notes)
     if is_nil(root) or len(root) == 0:
         return None
     try:
-        return decode_record(root, record)
+        return decode_record(root, record, notes=notes)
     except DecodeError as exc:
-        raise ApiError(call, f"{call} answered XML that does not match the reference: {exc}",
-                       200) from None
+        raise _unusable(call, exc) from None
 
 
-def decode_value(call: str, root: Element, tag: str, kind: str) -> Any:
-    """A scalar answer such as <boolean>true</boolean>."""
-    expect_root(call, root, tag)
+def decode_value(call: str, root: Element, kind: str, notes: Notes | None = None) -> Any:
+    """A scalar answer such as <boolean>true</boolean>, whatever the root's name."""
+    check_root(call, root)
+    _note_root(root, notes)
     try:
         return decode_scalar(kind, root.text or "")
     except DecodeError as exc:
-        raise ApiError(call, f"{call} answered a bad <{tag}>: {exc}", 200) from None
+        raise ApiError(call, f"{call} answered a bad <{local(root.tag)}>: {exc}", 200) from None
 
 
 # --- encoding (SOAP bodies). Building XML text is safe; escaping is what matters. ---

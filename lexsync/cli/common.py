@@ -59,6 +59,8 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if os.environ.get("LEXSYNC_DEBUG"):
+            debug_logging()
         try:
             return func(*args, **kwargs)
         except ConfigError as exc:
@@ -76,6 +78,19 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             fail(f"internal error ({type(exc).__name__}): {exc}. Set LEXSYNC_DEBUG=1 for details.")
 
     return wrapper
+
+
+def debug_logging() -> None:
+    """LEXSYNC_DEBUG: lexsync's debug log (requests, retries, answers' unknown elements) on
+    standard error; secrets are redacted before anything is logged."""
+    import logging
+
+    logger = logging.getLogger("lexsync")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("lexsync debug: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
 
 
 def resolve_config_path(config: str | None) -> Path:

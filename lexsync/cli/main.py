@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from lexsync import __version__
-from lexsync.cli import configuration, drift, importing, plan_apply, routing, sandbox, state
+from lexsync.cli import configuration, doctor, drift, importing, plan_apply, routing, sandbox, state
 
 
 @click.group()
@@ -32,6 +32,7 @@ main.add_command(routing.route)
 main.add_command(routing.test)
 main.add_command(routing.lint)
 main.add_command(routing.coverage)
+main.add_command(doctor.doctor)
 
 if __name__ == "__main__":
     main()

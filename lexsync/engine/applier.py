@@ -7,8 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from lexsync.api.behaviour import WireBehaviour
 from lexsync.api.hooks import BEFORE_WRITE_SENT
-from lexsync.api.protocol import LeadExecClient
+from lexsync.api.protocol import LeadExecClient, SavedWithoutId
+from lexsync.engine import wire_limits
 from lexsync.engine.diff import diff
 from lexsync.engine.plan import Action
 from lexsync.engine.planner import PlanBundle
@@ -64,6 +66,8 @@ class Applier:
         # Called between waves: what a wave recorded is durable before its dependants are sent.
         self.checkpoint = checkpoint
         self.failed_addresses: set[str] = set()
+        # What lexsync knows of this LeadExec's open points; the post-apply check adds to it.
+        self.behaviour = WireBehaviour.from_state(state.wire)
 
     async def run(self) -> ApplyResult:
         result = ApplyResult()
@@ -75,7 +79,21 @@ class Applier:
         touched = [o for o in result.succeeded if o.action in (Action.CREATE, Action.UPDATE)]
         if touched:
             result.verify_problems = await self._verify({o.address for o in touched})
+        self._keep_findings()
         return result
+
+    def _keep_findings(self) -> None:
+        """Whether each SOAP write answered the saved ID is a finding too: state keeps what
+        was seen, so the next plan relies on it (and says so)."""
+        seen = getattr(self.api, "seen", None)
+        for call, answered in (getattr(seen, "saved_ids", None) or {}).items():
+            name = f"saved_id.{call}"
+            if name in wire_limits.SAVED_ID_FINDINGS:
+                self.behaviour.note(name, "yes" if answered else "no", "apply")
+        wire = self.behaviour.to_state()
+        if wire != self.state.wire:
+            self.state.wire = wire
+            self.save_state(self.state)
 
     def _waves(self) -> list[list[Step]]:
         """Creates and updates top-down by level, then retirements bottom-up, one wave per level."""
@@ -175,6 +193,9 @@ class Applier:
         sending = BEFORE_WRITE_SENT.set(mark)
         try:
             return await kind.write(self.api, body, parent_id)
+        except SavedWithoutId:
+            mark()
+            return await self._find_saved(step)
         except ApiError as exc:
             if not exc.maybe_committed:
                 await self._unmark_pending(address)
@@ -190,9 +211,36 @@ class Applier:
             raise self._unconfirmed(step, "the answer to this create was lost")
         return await kind.write(self.api, body, parent_id)
 
-    def _unconfirmed(self, step: Step, why: str) -> ApiError:
+    async def _find_saved(self, step: Step) -> int:
+        """A create LeadExec saved without answering its ID: found by its natural key before
+        anything else is sent for it (its dependants wait for this step), never sent again."""
+        call = step.change.call
+        if not step.kind.shown_alone:
+            raise self._unconfirmed(
+                step, f"{call} saved it but answered no ID, and LeadExec shows a delivery "
+                      "method only through an account that uses it, so lexsync cannot learn "
+                      "the ID. Create delivery methods with the rest dialect, whose answer "
+                      "carries the ID (docs/wire.md, \"SOAP writes without saved IDs\")",
+                saved=True)
+        found = await self._find_created(step)
+        if found is None:
+            assert step.desired is not None
+            name = step.kind.natural_key(step.desired.attrs)
+            raise ApiError(call, f"{call} saved it but answered no ID, and no new object "
+                                 f"named {name!r} is to be found by reading back, so lexsync "
+                                 "will not send it again. Look in LeadExec, then run `lexsync "
+                                 f"state resolve {step.change.address} --id ID`",
+                           maybe_committed=True)
+        return found
+
+    def _unconfirmed(self, step: Step, why: str, saved: bool = False) -> ApiError:
         assert step.desired is not None
         name = step.kind.natural_key(step.desired.attrs)
+        if saved:
+            return ApiError(
+                step.change.call, f"{why}. It will not be sent again: find {name!r} in LeadExec "
+                f"and run `lexsync state resolve {step.change.address} --id ID`",
+                maybe_committed=True)
         return ApiError(
             step.change.call, f"{why}, so LeadExec may have saved it. A delivery method that no "
             f"account uses cannot be read back, so lexsync will not send it again and risk a "
@@ -255,10 +303,25 @@ class Applier:
                              client_uids=self._client_uids_for(step), field_uids=set())
         key = step.kind.natural_key(step.desired.attrs)
         known = {r.remote_id for r in self.state.resources.values() if r.kind == step.kind.kind}
-        for candidate in step.kind.live_candidates(view, self.ctx, step.desired.client):
-            if step.kind.natural_key(candidate.attrs) == key and candidate.remote_id not in known:
-                return candidate.remote_id
-        return None
+        known |= {remote_id for address, remote_id in self.ctx.ids.items()
+                  if _kind_of(address) == step.kind.kind}
+        matches = [c for c in step.kind.live_candidates(view, self.ctx, step.desired.client)
+                   if step.kind.natural_key(c.attrs) == key and c.remote_id not in known]
+        if len(matches) > 1:
+            # Several unclaimed objects share the key: the one closest to the values sent (a
+            # read may not show them all: a weekly cap), when only one is that close.
+            distance = {c.remote_id: len(diff(step.desired.attrs, c.attrs, step.kind.sensitive))
+                        for c in matches}
+            nearest = min(distance.values())
+            same = [c for c in matches if distance[c.remote_id] == nearest]
+            if len(same) != 1:
+                ids = ", ".join(str(c.remote_id) for c in matches)
+                raise ApiError(step.change.call, f"{len(matches)} objects named {key!r} that "
+                               f"lexsync does not manage are in LeadExec (IDs {ids}); lexsync "
+                               "cannot tell which one this create saved. Run `lexsync state "
+                               f"resolve {step.change.address} --id ID`", maybe_committed=True)
+            matches = same
+        return matches[0].remote_id if matches else None
 
     def _client_uids_for(self, step: Step) -> set[int]:
         if step.parent_address and step.parent_address in self.ctx.ids:
@@ -293,8 +356,11 @@ class Applier:
             self.ctx.ids[a] for a, s in steps.items() if s.kind.kind == "client"}
         field_uids = {self.ctx.ids[a] for a, s in steps.items()
                       if s.kind.kind == "client" and s.desired and "fields" in s.desired.attrs}
+        # The SOAP item names the writes used (before the reads below may teach others).
+        item_tags = self.api.item_tags() if hasattr(self.api, "item_tags") else {}
         view = await refresh(self.api, read_groups=any(s.kind.kind == "client_group" for s in steps.values()),
                              client_uids=client_uids, field_uids=field_uids)
+        statuses = getattr(getattr(self.api, "seen", None), "client_status", None) or {}
         problems = []
         async with self.state_lock:
             for address, step in steps.items():
@@ -312,11 +378,21 @@ class Applier:
                 if not live.observable:
                     continue
                 record.sub_ids = dict(live.sub_ids)
-                for change in diff(step.desired.attrs, live.attrs, step.kind.sensitive):
-                    problems.append(f"{address}: {change.path} is {change.before!r} in LeadExec "
-                                    f"after apply, expected {change.after!r}")
+                explained = wire_limits.explain(
+                    step, live.attrs, self.ctx.dialect, item_tags,
+                    raw_status=statuses.get(record.remote_id),
+                    rest_lists=self.behaviour.get("rest_lists"))
+                problems += explained.problems
+                for name, (value, detail) in explained.findings.items():
+                    self.behaviour.note(name, value, "apply", detail)
             self.save_state(self.state)
         return problems
+
+
+def _kind_of(address: str) -> str:
+    """client_group.X / client.X / client.X.delivery_method.Y -> its kind."""
+    parts = address.split(".")
+    return parts[2] if len(parts) >= 4 else parts[0]
 
 
 def _adds_parts(body: Any) -> bool:

@@ -27,6 +27,7 @@ from lexsync.config.models import Settings
 from lexsync.config.positions import Positions
 from lexsync.config.writer import SecretRef, dump, escaped, merge_into, plain, styled, yaml_writer
 from lexsync.engine import endpoint as endpoints
+from lexsync.engine import wire_limits
 from lexsync.engine.import_keys import (
     ENV_REF,
     FILE_PER,
@@ -457,6 +458,7 @@ async def run_import(out: Path, settings: Settings, backend: StateBackend, open_
         await endpoints.check_in_thread(state, endpoint)
         catalog = Catalog()
         async with open_api() as api:
+            wire_limits.use_state_behaviour(api, state)  # how it answers (a client's status)
             view = await read_account(api, catalog)
         keys_by_uid = {r.remote_id: a.split(".")[1] for a, r in state.resources.items() if r.kind == "client"}
         uids = select_clients(view, catalog, clients, everything, keys_by_uid)

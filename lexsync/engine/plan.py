@@ -75,6 +75,8 @@ class Plan:
     desired_digest: str  # digest of the desired values (secrets as salted hashes)
     unobservable: list[str] = field(default_factory=list)  # notes on values LeadExec cannot read back
     state_digest: str = ""  # digest of the state's content (StateDocument.content_digest)
+    # LeadExec behaviour, measured where the seed texts are silent, that the writes rely on.
+    relies_on: list[str] = field(default_factory=list)
 
     @property
     def actionable(self) -> list[ResourceChange]:
@@ -100,6 +102,7 @@ class Plan:
             "desired_digest": self.desired_digest,
             "state_digest": self.state_digest,
             "unobservable": list(self.unobservable),
+            **({"relies_on": list(self.relies_on)} if self.relies_on else {}),
             "changes": [c.to_dict() for c in self.changes],
         }
 
@@ -114,5 +117,6 @@ class Plan:
             desired_digest=data["desired_digest"],
             unobservable=list(data.get("unobservable", [])),
             state_digest=data.get("state_digest", ""),
+            relies_on=list(data.get("relies_on", [])),
         )
 

@@ -27,6 +27,7 @@ from lexsync.config.loader import (
 )
 from lexsync.config.models import Configuration, Settings
 from lexsync.engine import endpoint as endpoints
+from lexsync.engine import wire_limits
 from lexsync.engine.applier import Applier, ApplyResult, StepOutcome
 from lexsync.engine.importer import record_adopted
 from lexsync.engine.plan import Action, Plan
@@ -156,6 +157,7 @@ class Session:
         """Plan without the lock."""
         state = self.load_state(create=saving)
         async with self.open_api() as api:
+            wire_limits.use_state_behaviour(api, state)  # how this LeadExec answers, as measured
             return await self.make_plan(api, state), state
 
     async def make_plan(self, api: Any, state: StateDocument) -> PlanBundle:
@@ -176,6 +178,7 @@ class Session:
                                 targets=options.targets)
             if not options.retire_all:
                 refuse_retiring_everything(bundle.plan, state, self.loaded)
+            wire_limits.check_plan(bundle, api)  # what the measured LeadExec behaviour allows
             if options.refuse_unknown:
                 refuse_unknown_writes(bundle)
         except PlanProblems as exc:
@@ -191,6 +194,7 @@ class Session:
         with self.backend.lock("apply", timeout=lock_timeout):
             state = self.load_state()
             async with self.open_api() as api:
+                wire_limits.use_state_behaviour(api, state)
                 return await self._apply_under_lock(api, state, confirm, saved_plan, on_step)
 
     async def _apply_under_lock(self, api: Any, state: StateDocument,

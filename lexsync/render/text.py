@@ -45,6 +45,12 @@ def render_plan(plan: Plan, console: Console, *, show_noop: bool = False) -> Non
                       "detect changes made to them outside lexsync:", style="bold"))
         for note in plan.unobservable:
             out.text(Text(f"  - {note}"))
+    if plan.relies_on:
+        out.blank()
+        out.text(Text("LeadExec behaviour this plan relies on (docs/wire.md, open points):",
+                      style="bold"))
+        for relied in plan.relies_on:
+            out.text(Text(f"  - {relied}"))
     out.flush()
 
 

@@ -153,6 +153,12 @@ def _day_label(day: Mapping[str, Any]) -> str:
     return static_date(day.get("StaticDate")) or WEEKDAYS[int(day["WeekDay"]) % 7]
 
 
+def _removed_day(day: Mapping[str, Any]) -> bool:
+    """A day lexsync removed: a denying window of no length, which allows and denies nothing
+    (docs/wire.md: a day is removed so, whether LeadExec replaces or merges the list)."""
+    return not day.get("Allow", True) and clock(day["StartTime"]) == clock(day["EndTime"]) == "00:00"
+
+
 def _type_name(wire: Wire) -> str:
     name = TYPE_NAMES.get(int(wire.get("Type", -1)))
     return name if name is not None else f"#{wire.get('Type')}"  # only when unknown
@@ -385,7 +391,7 @@ class DeliveryMethodKind(ResourceKind):
         attrs["schedule"] = _sort_schedule([
             schedule_entry(_day_label(day), clock(day["StartTime"]), clock(day["EndTime"]),
                            bool(day.get("Allow", True)))
-            for day in get("DeliveryDays") or ()
+            for day in get("DeliveryDays") or () if not _removed_day(day)
         ])
         return attrs
 
@@ -522,6 +528,20 @@ class DeliveryMethodKind(ResourceKind):
                 "StaticDate": f"{on}T00:00:00", "StartTime": wire_clock(start, on),
                 "EndTime": wire_clock(end, on), "Allow": not rest,
             })
+        # A day no longer wanted is sent as a denying window of no length, not left out: a
+        # list without a Delete flag may be merged, and this removes it either way.
+        used = {f"schedule.{day}.{i}" for day, count in seen.items() for i in range(count)}
+        for key, uid in sorted(sub_ids.items()):
+            label = key.split(".")[1] if key.startswith("schedule.") else None
+            if label is None or key in used:
+                continue
+            weekly = label in DAY_ORDER
+            on = BASE_DATE if weekly else label
+            days.append({
+                "DeliveryDayUID": uid, "DeliveryUID": delivery_uid,
+                "WeekDay": DAY_ORDER[label] if weekly else weekday_of(label),
+                "StaticDate": f"{on}T00:00:00", "StartTime": wire_clock("00:00", on),
+                "EndTime": wire_clock("00:00", on), "Allow": False})
         return days
 
     async def send(self, api: LeadExecWrites, body: dict[str, Any], parent_id: int | None) -> int:

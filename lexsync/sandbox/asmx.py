@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from lexsync.sandbox import seed, views, xmlio
+from lexsync.sandbox.config import SandboxConfig
 from lexsync.sandbox.context import SandboxContext
 from lexsync.sandbox.store import Reader
 
@@ -26,54 +27,80 @@ def asmx_error(message: str) -> Response:
 @dataclass(frozen=True)
 class Read:
     params: tuple[tuple[str, str], ...]  # (name, "int" | "str")
-    answer: Callable[[Reader, dict[str, Any], str], bytes]
+    answer: Callable[[Reader, dict[str, Any], SandboxConfig], bytes]
+
+
+def naming(config: SandboxConfig) -> xmlio.Naming:
+    """How the profile names list items (and a setting's value mappings) in answers."""
+    names = config.names
+    renames = {"FieldMappings": names.mappings} if names.mappings != "FieldMappings" else {}
+    return xmlio.Naming(dict(names.items), renames)
 
 
 def _array(
-    type_name: str,
+    type_name: Callable[[SandboxConfig], str],
     build: Callable[[Reader, dict[str, Any]], list[dict[str, Any]]],
     shape: xmlio.Shape | None = None,
 ):
-    return lambda tx, args, ns: xmlio.array_document(type_name, build(tx, args), ns, shape)
+    """An array answer: `ArrayOf{item}` holding one `{item}` per row, the item named by the
+    profile (the seed texts name none)."""
+    def answer(tx: Reader, args: dict[str, Any], config: SandboxConfig) -> bytes:
+        return xmlio.array_document(type_name(config), build(tx, args), config.answer_ns, shape,
+                                    naming(config))
+    return answer
 
 
-def _single_account(tx: Reader, args: dict[str, Any], ns: str) -> bytes:
+def _single_account(tx: Reader, args: dict[str, Any], config: SandboxConfig) -> bytes:
     account = tx.get("accounts", args["AccountUID"])
     if account is None or account.get("ClientUID") != args["ClientUID"]:
-        return xmlio.object_document("ClientAccountType", None, ns)
+        return xmlio.object_document("ClientAccountType", None, config.answer_ns)
     [view] = views.accounts_view(tx, [account])
-    return xmlio.object_document("ClientAccountType", view, ns, views.ACCOUNT)
+    return xmlio.object_document("ClientAccountType", view, config.answer_ns, views.ACCOUNT,
+                                 naming(config))
+
+
+def _client_list(tx: Reader, args: dict[str, Any], config: SandboxConfig) -> bytes:
+    return xmlio.array_document(config.names.client_list,
+                                views.client_list(tx, config.client_status), config.answer_ns)
+
+
+def _named(type_name: str) -> Callable[[SandboxConfig], str]:
+    """A type the seed texts name (ClientGroupType, ClientAccountType): the same everywhere."""
+    return lambda config: type_name
 
 
 READS: dict[str, Read] = {
-    "GetClientList": Read((), _array("ClientItemType", lambda tx, a: views.client_list(tx))),
+    "GetClientList": Read((), _client_list),
     "GetClientData": Read(
         (("ClientUID", "int"),),
-        _array("ClientFieldType", lambda tx, a: views.client_data(tx, a["ClientUID"])),
+        _array(lambda c: c.names.client_field,
+               lambda tx, a: views.client_data(tx, a["ClientUID"])),
     ),
     "GetClientAccounts": Read(
         (("ClientUID", "int"),),
         _array(
-            "ClientAccountType",
+            _named("ClientAccountType"),
             lambda tx, a: views.client_accounts(tx, a["ClientUID"]),
             views.ACCOUNT,
         ),
     ),
     "GetClientAccount": Read((("ClientUID", "int"), ("AccountUID", "int")), _single_account),
-    "GetClientGroups": Read((), _array("ClientGroupType", lambda tx, a: views.client_groups(tx))),
+    "GetClientGroups": Read((), _array(_named("ClientGroupType"),
+                                       lambda tx, a: views.client_groups(tx))),
     "GetLeadTypes": Read(
         (("LeadTypeUID", "int"),),
-        _array("LeadTypeType", lambda tx, a: views.lead_types(a["LeadTypeUID"])),
+        _array(lambda c: c.names.lead_type, lambda tx, a: views.lead_types(a["LeadTypeUID"])),
     ),
     "GetLeadFields": Read(
         (("LeadTypeUID", "int"),),
-        _array("LeadFieldType", lambda tx, a: views.lead_fields(a["LeadTypeUID"])),
+        _array(lambda c: c.names.lead_field, lambda tx, a: views.lead_fields(a["LeadTypeUID"])),
     ),
-    "GetStateList": Read((), _array("StateType", lambda tx, a: [dict(s) for s in seed.STATES])),
+    "GetStateList": Read((), _array(lambda c: c.names.state,
+                                    lambda tx, a: [dict(s) for s in seed.STATES])),
     "GetAllCriteriaAccounts": Read(
         (("LeadTypeUID", "int"), ("LeadFieldUID", "int"), ("Value", "str")),
         _array(
-            "ClientAccountType",
+            _named("ClientAccountType"),
             lambda tx, a: views.criteria_accounts(
                 tx, a["LeadTypeUID"], a["LeadFieldUID"], a["Value"]
             ),
@@ -82,8 +109,8 @@ READS: dict[str, Read] = {
     ),
     "isUsernameUnique": Read(
         (("Username", "str"),),
-        lambda tx, a, ns: xmlio.scalar_document(
-            "boolean", views.is_username_unique(tx, a["Username"]), ns
+        lambda tx, a, config: xmlio.scalar_document(
+            "boolean", views.is_username_unique(tx, a["Username"]), config.answer_ns
         ),
     ),
 }
@@ -128,7 +155,7 @@ def answer(ctx: SandboxContext, method: str, raw: dict[str, str]) -> Response:
             args[name] = value
     # Parsed arguments make the key, so `ClientUID=07` and `ClientUID=7` share an answer.
     body = ctx.store.answer(
-        (method, *args.values()), lambda tx: spec.answer(tx, args, ctx.config.namespace)
+        (method, *args.values()), lambda tx: spec.answer(tx, args, ctx.config)
     )
     return Response(body, media_type=XML_MEDIA)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
+
+from lexsync.sandbox import profiles
 
 FAULT_KINDS: tuple[str, ...] = ("error_500", "rate_limit_429", "drop", "lost_answer")
 LOST_ANSWER_MODES: tuple[str, ...] = ("random", "500", "drop")
@@ -23,6 +26,26 @@ class SandboxConfig:
     namespace: str = "http://tempuri.org/"
     retry_after_seconds: int = 1
     lost_answer_mode: str = "random"  # how a lost answer reaches the client: 500, drop, or either
+    # Readings of what the seed texts leave open (profiles.SETTINGS; docs/sandbox.md).
+    xml_names: str = "lexsync"
+    answer_namespace: str = "service"
+    soap_ids: str = "all"
+    list_writes: str = "replace"
+    field_data_writes: str = "merge"
+    omitted_fields: str = "keep"
+    token_encoding: str = "either"
+    client_status: str = "index0"
+    unknown_elements: str = "fault"
+    rest_list_names: str = "example"
+
+    @classmethod
+    def for_profile(cls, name: str, **overrides: Any) -> SandboxConfig:
+        """The named behaviour profile, any field overridden."""
+        return cls(**{**profiles.profile_settings(name), **overrides})
+
+    def behaviour(self) -> dict[str, str]:
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name in profiles.SETTINGS}
 
     def __post_init__(self) -> None:
         self.fault_kinds = tuple(self.fault_kinds)
@@ -37,3 +60,13 @@ class SandboxConfig:
             raise ValueError("token_ttl_seconds must be positive")
         if self.lost_answer_mode not in LOST_ANSWER_MODES:
             raise ValueError(f"lost_answer_mode must be one of {list(LOST_ANSWER_MODES)}")
+        profiles.check_settings(self.behaviour())
+
+    @property
+    def names(self) -> profiles.XmlNames:
+        return profiles.NAMES[self.xml_names]
+
+    @property
+    def answer_ns(self) -> str:
+        """The namespace of read answers: the service's, or none."""
+        return self.namespace if self.answer_namespace == "service" else ""

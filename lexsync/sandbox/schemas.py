@@ -7,7 +7,11 @@ ASMX types in leadexec-soap-api.txt, requiring the same fields as their REST twi
 
 from __future__ import annotations
 
-from lexsync.sandbox import seed
+import functools
+from dataclasses import replace
+from typing import Any
+
+from lexsync.sandbox import profiles, seed
 from lexsync.sandbox.validation import Field, Schema
 
 
@@ -303,5 +307,42 @@ SOAP_ACCOUNT = Schema(
         *_AGENT,
         _opt("Criteria", "list", item=CRITERIA, item_tag="ClientCriteriaType"),
         _opt("DeliveryDetails", "ignore"),  # read-only view of the method
+    ),
+)
+
+
+# ---------------------------------------------------------------- per profile
+# The seed texts name no list item elements (nor, in SOAP, a setting's list of value
+# mappings): a profile's XmlNames gives them, in reads and writes alike.
+@functools.cache
+def soap_schemas(xml_names: str) -> dict[str, Any]:
+    """The SOAP parameter specs with the element names of the profile's `xml_names`: the
+    `delivery` and `account` schemas, and AddEditClient's `field_data` list field."""
+    names = profiles.NAMES[xml_names]
+    item = names.items
+    setting = _setting(False, names.mappings)
+    setting = Schema(setting.type_name, tuple(
+        replace(f, item_tag=item["FieldMappings"]) if f.kind == "list" else f
+        for f in setting.fields))
+    method = Schema("DeliveryType", (
+        *_METHOD_SCALARS,
+        _opt("FieldSettings", "list", item=setting, item_tag=item["FieldSettings"]),
+        _opt("DeliveryDays", "list", item=DELIVERY_DAY, item_tag=item["DeliveryDays"]),
+    ))
+    account = Schema("ClientAccountType", tuple(
+        _opt("Criteria", "list", item=CRITERIA, item_tag=item["Criteria"])
+        if f.name == "Criteria" else f for f in SOAP_ACCOUNT.fields))
+    field_data = _opt("FieldData", "list", item=SOAP_FIELD_DATA, item_tag=item["FieldData"])
+    return {"method": method, "account": account, "field_data": field_data}
+
+
+# The v1 table names the lists `Settings` and `Setting.Mappings`; its example (and lexsync)
+# `FieldSettings` and `FieldMappings`. A profile with `rest_list_names: table` takes these.
+REST_METHOD_TABLE = Schema(
+    "DeliveryModel",
+    (
+        *_METHOD_SCALARS,
+        _opt("Settings", "list", item=_setting(True, "Mappings"), item_tag="DeliverySettingType"),
+        _opt("DeliveryDays", "list", item=DELIVERY_DAY, item_tag="DeliveryDayType"),
     ),
 )

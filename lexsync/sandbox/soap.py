@@ -3,6 +3,7 @@ AddEditClientDelivery, AddEditClientAccount. Errors are SOAP faults with HTTP 50
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from lexsync.sandbox import scan, schemas, writes, xmlio
+from lexsync.sandbox import profiles, scan, schemas, writes, xmlio
 from lexsync.sandbox.context import SandboxContext
 from lexsync.sandbox.store import Tx
 from lexsync.sandbox.validation import (
@@ -36,41 +37,55 @@ def fault(message: str, code: str = "soap:Client") -> Response:
 @dataclass(frozen=True)
 class Write:
     schema: Schema
-    save: Callable[[Tx, dict[str, Any]], int]
+    save: Callable[[Tx, dict[str, Any], writes.Rules], int]
 
 
 def _params(name: str, *fields: Field) -> Schema:
     return Schema(name, (Field("Key", "str", True), *fields))
 
 
-WRITES: dict[str, Write] = {
-    "AddEditClient": Write(
-        _params(
-            "AddEditClient",
-            Field("Client", "object", True, item=schemas.SOAP_CLIENT),
-            schemas.SOAP_FIELD_DATA_LIST,
+@functools.cache
+def writes_for(xml_names: str) -> dict[str, Write]:
+    """The four writes, their list item elements (and a setting's value-mapping list) named
+    as the profile's `xml_names` says."""
+    named = schemas.soap_schemas(xml_names)
+    mappings = profiles.NAMES[xml_names].mappings
+    return {
+        "AddEditClient": Write(
+            _params(
+                "AddEditClient",
+                Field("Client", "object", True, item=schemas.SOAP_CLIENT),
+                named["field_data"],
+            ),
+            lambda tx, d, rules: writes.save_client(
+                tx, d["Client"], d.get("FieldData"), info_prefix="Client", value_key="FieldValue",
+                rules=rules,
+            ),
         ),
-        lambda tx, d: writes.save_client(
-            tx, d["Client"], d.get("FieldData"), info_prefix="Client", value_key="FieldValue"
+        "AddEditClientGroup": Write(
+            _params("AddEditClientGroup", Field("Group", "object", True, item=schemas.SOAP_GROUP)),
+            lambda tx, d, rules: writes.save_group(tx, d["Group"], prefix="Group"),
         ),
-    ),
-    "AddEditClientGroup": Write(
-        _params("AddEditClientGroup", Field("Group", "object", True, item=schemas.SOAP_GROUP)),
-        lambda tx, d: writes.save_group(tx, d["Group"], prefix="Group"),
-    ),
-    "AddEditClientDelivery": Write(
-        _params(
-            "AddEditClientDelivery", Field("delivery", "object", True, item=schemas.SOAP_METHOD)
+        "AddEditClientDelivery": Write(
+            _params("AddEditClientDelivery", Field("delivery", "object", True,
+                                                   item=named["method"])),
+            lambda tx, d, rules: writes.save_method(
+                tx, writes.renamed_mappings(d["delivery"], mappings), path_client=None,
+                prefix="delivery", rules=rules),
         ),
-        lambda tx, d: writes.save_method(tx, d["delivery"], path_client=None, prefix="delivery"),
-    ),
-    "AddEditClientAccount": Write(
-        _params(
-            "AddEditClientAccount", Field("account", "object", True, item=schemas.SOAP_ACCOUNT)
+        "AddEditClientAccount": Write(
+            _params("AddEditClientAccount", Field("account", "object", True,
+                                                  item=named["account"])),
+            lambda tx, d, rules: writes.save_account(tx, d["account"], path_client=None,
+                                                     prefix="account", rules=rules),
         ),
-        lambda tx, d: writes.save_account(tx, d["account"], path_client=None, prefix="account"),
-    ),
-}
+    }
+
+
+def answers_id(method: str, soap_ids: str) -> bool:
+    """Whether a write's answer carries the saved ID under the profile's `soap_ids`: all of
+    them, only AddEditClient (the one whose text says it returns the ID), or none."""
+    return soap_ids == "all" or (soap_ids == "client" and method == "AddEditClient")
 
 
 def action_method(soap_action: str | None, namespace: str) -> str | None:
@@ -94,7 +109,9 @@ async def endpoint(request: Request) -> Response:
         )
     raw_action = request.headers.get("soapaction")
     method = action_method(raw_action, ns)
-    if method not in WRITES and method != scan.METHOD:
+    config = ctx.config
+    known = writes_for(config.xml_names)
+    if method not in known and method != scan.METHOD:
         return fault(
             "Server did not recognize the value of HTTP Header SOAPAction: "
             f"{(raw_action or '').strip(chr(34))}."
@@ -124,11 +141,14 @@ async def endpoint(request: Request) -> Response:
     if method == scan.METHOD:  # the one SOAP read: it takes an array
         answer, problem = scan.answer(ctx, call, ns)
         return fault(problem) if answer is None else Response(answer, media_type="text/xml; charset=utf-8")
-    write = WRITES[method]
+    write = known[method]
+    skip = config.unknown_elements == "skip"
     try:
-        data = validate(xml_to_data(call, write.schema, "", ns), write.schema, "", xml=True)
+        data = validate(xml_to_data(call, write.schema, "", ns, skip_unknown=skip), write.schema,
+                        "", xml=True)
         with ctx.store.transaction() as tx:
-            saved = write.save(tx, data)
+            saved = write.save(tx, data, writes.Rules.of(config))
     except ValidationError as exc:
         return fault(f"{exc.path}: {exc.message}")
-    return Response(xmlio.soap_response(method, saved, ns), media_type="text/xml; charset=utf-8")
+    result = saved if answers_id(method, config.soap_ids) else None
+    return Response(xmlio.soap_response(method, result, ns), media_type="text/xml; charset=utf-8")

@@ -124,7 +124,7 @@ def _to_int(value: Any, path: str, kind: str, xml: bool) -> int:
     return number
 
 
-def coerce(value: Any, spec: Field, path: str, xml: bool) -> Any:
+def coerce(value: Any, spec: Field, path: str, xml: bool, skip_unknown: bool = False) -> Any:
     """Check one value against its spec; return the typed value or MISSING (for null)."""
     if value is None:
         if spec.required:
@@ -197,12 +197,13 @@ def coerce(value: Any, spec: Field, path: str, xml: bool) -> Any:
             )
     elif kind == "object":
         assert spec.item is not None
-        result = validate(value, spec.item, path, xml)
+        result = validate(value, spec.item, path, xml, skip_unknown)
     elif kind == "list":
         assert spec.item is not None
         if not isinstance(value, list):
             raise ValidationError(path, f"Expected an array for {spec.name}.")
-        result = [validate(item, spec.item, f"{path}[{i}]", xml) for i, item in enumerate(value)]
+        result = [validate(item, spec.item, f"{path}[{i}]", xml, skip_unknown)
+                  for i, item in enumerate(value)]
     else:  # pragma: no cover - a spec typo
         raise AssertionError(f"unknown kind {kind}")
     if spec.minimum is not None and isinstance(result, int) and result < spec.minimum:
@@ -210,10 +211,14 @@ def coerce(value: Any, spec: Field, path: str, xml: bool) -> Any:
     return result
 
 
-def validate(data: Any, schema: Schema, prefix: str, xml: bool) -> dict[str, Any]:
-    """Validate one object: no unknown members, required ones present, every value typed."""
+def validate(data: Any, schema: Schema, prefix: str, xml: bool,
+             skip_unknown: bool = False) -> dict[str, Any]:
+    """Validate one object: no unknown members (with `skip_unknown`, they are ignored, as
+    Json.NET's default does), required ones present, every value typed."""
     if not isinstance(data, Mapping):
         raise ValidationError(prefix, f"Expected an object of type '{schema.type_name}'.")
+    if skip_unknown:
+        data = {k: v for k, v in data.items() if schema.field(k) is not None}
     for key in data:
         if schema.field(key) is None:
             raise ValidationError(
@@ -227,7 +232,7 @@ def validate(data: Any, schema: Schema, prefix: str, xml: bool) -> dict[str, Any
             if spec.required:
                 raise ValidationError(path, f"The {spec.name} field is required.")
             continue
-        value = coerce(data[spec.name], spec, path, xml)
+        value = coerce(data[spec.name], spec, path, xml, skip_unknown)
         if value is not MISSING:
             out[spec.name] = value
     return out
@@ -237,21 +242,26 @@ def local_name(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def xml_to_data(elem: Element, schema: Schema, prefix: str, namespace: str) -> dict[str, Any]:
+def xml_to_data(elem: Element, schema: Schema, prefix: str, namespace: str,
+                skip_unknown: bool = False) -> dict[str, Any]:
     """Turn an XmlSerializer-style element into the dict shape `validate` takes.
 
     Scalars become their text ("" for an empty element, None for xsi:nil); list fields
-    become lists of item dicts. Every child must be in the service namespace.
+    become lists of item dicts. Every child must be in the service namespace. With
+    `skip_unknown` (what XmlSerializer itself does), an element it does not know -- another
+    namespace, an unknown member, a list item of another name -- is skipped silently.
     """
     data: dict[str, Any] = {}
     for child in elem:
         name = local_name(child.tag)
         path = join(prefix, name)
+        spec = schema.field(name)
+        if skip_unknown and (spec is None or child.tag != f"{{{namespace}}}{name}"):
+            continue
         if child.tag != f"{{{namespace}}}{name}":
             raise ValidationError(path, f"Element '{name}' is not in namespace '{namespace}'.")
         if name in data:
             raise ValidationError(path, f"Element '{name}' appears more than once.")
-        spec = schema.field(name)
         if spec is None:
             raise ValidationError(
                 path, f"Could not find member '{name}' on object of type '{schema.type_name}'."
@@ -262,18 +272,21 @@ def xml_to_data(elem: Element, schema: Schema, prefix: str, namespace: str) -> d
             data[name] = ""
         elif spec.kind == "object":
             assert spec.item is not None
-            data[name] = xml_to_data(child, spec.item, path, namespace)
+            data[name] = xml_to_data(child, spec.item, path, namespace, skip_unknown)
         elif spec.kind == "list":
             assert spec.item is not None
             items: list[Any] = []
             for i, item in enumerate(child):
                 item_name = local_name(item.tag)
                 if item.tag != f"{{{namespace}}}{spec.item_tag}":
+                    if skip_unknown:
+                        continue
                     raise ValidationError(
                         f"{path}[{i}]",
                         f"Expected element '{spec.item_tag}', found '{item_name}'.",
                     )
-                items.append(xml_to_data(item, spec.item, f"{path}[{i}]", namespace))
+                items.append(xml_to_data(item, spec.item, f"{path}[{len(items)}]", namespace,
+                                         skip_unknown))
             data[name] = items
         else:
             if len(child):

@@ -70,12 +70,19 @@ def _pick(obj: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
     return {k: obj[k] for k in order if k in obj}
 
 
-def client_list_item(client: dict[str, Any]) -> dict[str, Any]:
-    status = client.get("Status")
+def client_status(status: Any, form: str = "index0") -> Any:
+    """A stored status name as GetClientList answers it: its position in the ClientStatus list
+    counted from 0 or from 1, or the name itself (the profile's `client_status`)."""
+    if form == "name" or status not in seed.CLIENT_STATUSES:
+        return status
+    return seed.CLIENT_STATUSES.index(status) + (1 if form == "index1" else 0)
+
+
+def client_list_item(client: dict[str, Any], status_form: str = "index0") -> dict[str, Any]:
     full = {
         **client,
         "AccountUID": seed.ACCOUNT_UID,
-        "Status": seed.CLIENT_STATUSES.index(status) if status in seed.CLIENT_STATUSES else status,
+        "Status": client_status(client.get("Status"), status_form),
         "AutomationType": client.get("DeliveryAccountAutomationType"),
         "Priority": 0,
         "DeliveryGroupUID": 0,
@@ -90,8 +97,8 @@ def client_list_item(client: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in _pick(full, _CLIENT_LIST_ORDER).items() if v is not None}
 
 
-def client_list(tx: Reader) -> list[dict[str, Any]]:
-    return [client_list_item(c) for c in tx.all("clients")]
+def client_list(tx: Reader, status_form: str = "index0") -> list[dict[str, Any]]:
+    return [client_list_item(c, status_form) for c in tx.all("clients")]
 
 
 def client_data(tx: Reader, client_uid: int) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ and writes inside the caller's transaction: any ValidationError rolls everything
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from lexsync.sandbox import seed
@@ -31,6 +32,36 @@ _ACCOUNT_DEFAULTS: dict[str, Any] = {"WeekMax": -1, "AlternatePosting": 0}
 _STATE_LIST_OPERATORS = ("Equal", "NotEqual", "In", "NotIn")
 
 
+@dataclass(frozen=True)
+class Rules:
+    """The readings of the open write semantics a profile chose (docs/sandbox.md)."""
+
+    list_writes: str = "replace"  # criteria and delivery days: replace | merge
+    field_data_writes: str = "merge"  # a client's FieldData: merge | replace
+    omitted_fields: str = "keep"  # what an update omits: keep | clear
+
+    @classmethod
+    def of(cls, config: Any) -> Rules:
+        return cls(config.list_writes, config.field_data_writes, config.omitted_fields)
+
+    @property
+    def clear(self) -> bool:
+        return self.omitted_fields == "clear"
+
+
+TODAY = Rules()
+
+
+def renamed_mappings(method: dict[str, Any], mappings: str) -> dict[str, Any]:
+    """A method whose settings carry their value mappings under `mappings` (a profile's name
+    for that list) with them under `FieldMappings`, as the write logic reads them."""
+    if mappings == "FieldMappings" or "FieldSettings" not in method:
+        return method
+    settings = [{("FieldMappings" if k == mappings else k): v for k, v in setting.items()}
+                for setting in method["FieldSettings"]]
+    return {**method, "FieldSettings": settings}
+
+
 def _client_or_fail(tx: Tx, client_uid: int, path: str) -> dict[str, Any]:
     client = tx.get("clients", client_uid)
     if client is None:
@@ -45,8 +76,11 @@ def save_client(
     *,
     info_prefix: str,
     value_key: str,
+    rules: Rules = TODAY,
 ) -> int:
-    """Create or update a client; FieldData entries not sent keep their stored values."""
+    """Create or update a client. FieldData entries not sent keep their stored values, or
+    with `field_data_writes: replace` are cleared; a FieldData not sent at all keeps them
+    unless omitted fields are cleared."""
     uid = info["ClientUID"]
     new = uid in NEW_IDS
     existing: dict[str, Any] = {}
@@ -68,7 +102,9 @@ def save_client(
         raise ValidationError(
             join(info_prefix, "GroupUID"), f"Client group {group} does not exist."
         )
-    values: dict[str, str] = dict(existing.get("FieldData", {}))
+    kept = field_data is not None and rules.field_data_writes == "merge" or \
+        field_data is None and not rules.clear
+    values: dict[str, str] = dict(existing.get("FieldData", {})) if kept else {}
     seen: set[int] = set()
     for i, item in enumerate(field_data or []):
         field_uid = item["ClientFieldUID"]
@@ -79,7 +115,9 @@ def save_client(
             raise ValidationError(path, f"Client field {field_uid} is sent twice.")
         seen.add(field_uid)
         values[str(field_uid)] = item[value_key]
-    record = {**_CLIENT_DEFAULTS, **existing, **info, "FieldData": values}
+    # Omitted fields cleared: the stored client becomes what was sent, defaults for the rest.
+    kept_fields = {} if rules.clear else existing
+    record = {**_CLIENT_DEFAULTS, **kept_fields, **info, "FieldData": values}
     record.pop("ClientUID", None)
     if new:
         return tx.insert("clients", None, record)
@@ -111,8 +149,10 @@ def _check_parent_ref(value: int, parent_id: int, path: str, what: str) -> None:
         raise ValidationError(path, f"{what} {value} does not match the parent ({parent_id}).")
 
 
-def save_method(tx: Tx, method: dict[str, Any], *, path_client: int | None, prefix: str) -> int:
-    """Create or update a delivery method with its field settings, mappings and days."""
+def save_method(tx: Tx, method: dict[str, Any], *, path_client: int | None, prefix: str,
+                rules: Rules = TODAY) -> int:
+    """Create or update a delivery method with its field settings, mappings and days. A list
+    not sent keeps what is stored, unless omitted fields are cleared."""
     client_uid = method["ClientUID"]
     _check_path_client(client_uid, path_client, prefix)
     _client_or_fail(tx, client_uid, join(prefix, "ClientUID"))
@@ -135,8 +175,14 @@ def save_method(tx: Tx, method: dict[str, Any], *, path_client: int | None, pref
         tx.update("methods", uid, record)
     if "FieldSettings" in method:
         _save_settings(tx, uid, lead_type, method["FieldSettings"], join(prefix, "FieldSettings"))
+    elif rules.clear and not new:
+        for setting in tx.children("settings", uid):
+            tx.delete_children("mappings", setting["DeliverySettingUID"])
+            tx.delete("settings", setting["DeliverySettingUID"])
     if "DeliveryDays" in method:
-        _save_days(tx, uid, method["DeliveryDays"], join(prefix, "DeliveryDays"))
+        _save_days(tx, uid, method["DeliveryDays"], join(prefix, "DeliveryDays"), rules)
+    elif rules.clear and not new:
+        _save_days(tx, uid, [], join(prefix, "DeliveryDays"), Rules("replace"))
     return uid
 
 
@@ -232,8 +278,10 @@ def _save_mappings(tx: Tx, setting_id: int, mappings: list[dict[str, Any]], pref
             tx.update("mappings", mid, record)
 
 
-def _save_days(tx: Tx, method_id: int, days: list[dict[str, Any]], prefix: str) -> None:
-    """Days become exactly the list sent; days naming a stored DeliveryDayUID keep it."""
+def _save_days(tx: Tx, method_id: int, days: list[dict[str, Any]], prefix: str,
+               rules: Rules = TODAY) -> None:
+    """Days become exactly the list sent (`list_writes: replace`) or are merged into the
+    stored ones (`merge`); days naming a stored DeliveryDayUID keep it."""
     sent = []
     for i, day in enumerate(days):
         path = f"{prefix}[{i}]"
@@ -243,15 +291,16 @@ def _save_days(tx: Tx, method_id: int, days: list[dict[str, Any]], prefix: str) 
             **{k: day[k] for k in ("WeekDay", "StaticDate", "StartTime", "EndTime", "Allow")},
         }
         sent.append((f"{path}.DeliveryDayUID", day["DeliveryDayUID"], record))
-    _replace_children(tx, "days", method_id, sent, "DeliveryDayUID",
-                      "Delivery day", "delivery method")
+    _write_children(tx, "days", method_id, sent, "DeliveryDayUID",
+                    "Delivery day", "delivery method", rules.list_writes)
 
 
-def _replace_children(tx: Tx, table: str, parent_id: int,
-                      sent: list[tuple[str, int, dict[str, Any]]], id_key: str,
-                      noun: str, parent_noun: str) -> None:
-    """Make `table`'s children of `parent_id` exactly `sent` (path, id, record): new IDs are
-    inserted, stored IDs updated in place, and children not sent are deleted."""
+def _write_children(tx: Tx, table: str, parent_id: int,
+                    sent: list[tuple[str, int, dict[str, Any]]], id_key: str,
+                    noun: str, parent_noun: str, mode: str = "replace") -> None:
+    """Write `table`'s children of `parent_id` from `sent` (path, id, record): new IDs are
+    inserted, stored IDs updated in place; children not sent are deleted (`replace`) or kept
+    (`merge`: a list without a Delete flag has no other way to remove one)."""
     keep: set[int] = set()
     for path, child_id, record in sent:
         if child_id in NEW_IDS:
@@ -263,13 +312,18 @@ def _replace_children(tx: Tx, table: str, parent_id: int,
             raise ValidationError(path, f"{noun} {child_id} is sent twice.")
         keep.add(child_id)
         tx.update(table, child_id, record)
+    if mode == "merge":
+        return
     for stored in tx.children(table, parent_id):
         if stored[id_key] not in keep:
             tx.delete(table, stored[id_key])
 
 
-def save_account(tx: Tx, account: dict[str, Any], *, path_client: int | None, prefix: str) -> int:
-    """Create or update a delivery account; its criteria become exactly the list sent."""
+def save_account(tx: Tx, account: dict[str, Any], *, path_client: int | None, prefix: str,
+                 rules: Rules = TODAY) -> int:
+    """Create or update a delivery account; its criteria become exactly the list sent, or
+    are merged into the stored ones (`list_writes: merge`). What an update omits (the SOAP
+    type has no WeekMax, AlternatePosting or Offer*) is kept, or cleared."""
     client_uid = account["ClientUID"]
     _check_path_client(client_uid, path_client, prefix)
     _client_or_fail(tx, client_uid, join(prefix, "ClientUID"))
@@ -299,7 +353,7 @@ def save_account(tx: Tx, account: dict[str, Any], *, path_client: int | None, pr
                 join(prefix, "AlternatePosting"),
                 f"Delivery method {alternate} does not exist for client {client_uid}.",
             )
-    record = {**_ACCOUNT_DEFAULTS, **existing, **account}
+    record = {**_ACCOUNT_DEFAULTS, **({} if rules.clear else existing), **account}
     for key in ("ClientAccountUID", "Criteria"):
         record.pop(key, None)
     if new:
@@ -308,8 +362,11 @@ def save_account(tx: Tx, account: dict[str, Any], *, path_client: int | None, pr
         tx.update("accounts", uid, record)
     if "Criteria" in account:
         _save_criteria(
-            tx, uid, method["LeadTypeUID"], account["Criteria"], join(prefix, "Criteria")
+            tx, uid, method["LeadTypeUID"], account["Criteria"], join(prefix, "Criteria"),
+            rules.list_writes,
         )
+    elif rules.clear and not new:
+        _save_criteria(tx, uid, method["LeadTypeUID"], [], join(prefix, "Criteria"))
     return uid
 
 
@@ -324,7 +381,8 @@ def _check_state_value(criterion: dict[str, Any], path: str) -> None:
 
 
 def _save_criteria(
-    tx: Tx, account_id: int, lead_type: int, criteria: list[dict[str, Any]], prefix: str
+    tx: Tx, account_id: int, lead_type: int, criteria: list[dict[str, Any]], prefix: str,
+    mode: str = "replace",
 ) -> None:
     sent = []
     for i, criterion in enumerate(criteria):
@@ -340,5 +398,5 @@ def _save_criteria(
             _check_state_value(criterion, path)
         record = {k: v for k, v in criterion.items() if k != "ClientCriteriaUID"}
         sent.append((f"{path}.ClientCriteriaUID", criterion["ClientCriteriaUID"], record))
-    _replace_children(tx, "criteria", account_id, sent, "ClientCriteriaUID",
-                      "Criterion", "delivery account")
+    _write_children(tx, "criteria", account_id, sent, "ClientCriteriaUID",
+                    "Criterion", "delivery account", mode)

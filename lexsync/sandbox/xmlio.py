@@ -17,13 +17,26 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XSD = "http://www.w3.org/2001/XMLSchema"
 _DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
 
-# Element name of one item inside each array-valued field.
+# Element name of one item inside each array-valued field (the `lexsync` names; a profile's
+# own come in as `Naming`).
 LIST_ITEM_TAGS = {
     "FieldSettings": "DeliverySettingType",
     "FieldMappings": "DeliveryMappingType",
     "DeliveryDays": "DeliveryDayType",
     "Criteria": "ClientCriteriaType",
 }
+
+
+@dataclass(frozen=True)
+class Naming:
+    """How stored keys become elements: each list field's item element name, and keys
+    written under another name (a setting's value mappings as `Mappings`)."""
+
+    items: dict[str, str]
+    renames: dict[str, str] = field(default_factory=dict)
+
+
+DEFAULT_NAMING = Naming(LIST_ITEM_TAGS)
 
 
 class XmlSyntaxError(Exception):
@@ -72,37 +85,40 @@ class Shape:
 _Memo = dict[tuple[int, int], str]
 
 
-def _write(out: list[str], obj: dict[str, Any], shape: Shape | None, memo: _Memo) -> None:
+def _write(out: list[str], obj: dict[str, Any], shape: Shape | None, memo: _Memo,
+           naming: Naming = DEFAULT_NAMING) -> None:
     """`obj`'s elements as XmlSerializer writes them (what ElementTree's `tostring` gives),
     straight to text: a tree cost ~12 ms per account list. Without a shape, every key in
     its order. `memo` holds the text of objects written so far in this document (all
     alive until it is done, so an `id` stays theirs): a method shared by several accounts
     is written once."""
-    for key in obj if shape is None else shape.fields:
-        value = obj.get(key)
+    renames = naming.renames
+    for field_key in obj if shape is None else shape.fields:
+        value = obj.get(field_key)
         if value is None:
             continue  # absent → omitted element
+        key = renames.get(field_key, field_key) if renames else field_key
         kind = type(value)
         if kind is str:
             out.append(f"<{key}>{_escape(value)}</{key}>" if value else f"<{key} />")
         elif kind is int:
             out.append(f"<{key}>{value}</{key}>")
         elif isinstance(value, dict):
-            sub = shape.nested.get(key) if shape else None
+            sub = shape.nested.get(field_key) if shape else None
             done = (id(value), id(sub))
             if done not in memo:
-                memo[done] = _text(value, sub, memo)
+                memo[done] = _text(value, sub, memo, naming)
             inner = memo[done]
             out.append(f"<{key}>{inner}</{key}>" if inner else f"<{key} />")
         elif isinstance(value, list):
             if not value:
                 out.append(f"<{key} />")
                 continue
-            item_tag = LIST_ITEM_TAGS[key]
-            sub = shape.nested.get(key) if shape else None
+            item_tag = naming.items[field_key]
+            sub = shape.nested.get(field_key) if shape else None
             out.append(f"<{key}>")
             for item in value:
-                inner = _text(item, sub, memo)
+                inner = _text(item, sub, memo, naming)
                 out.append(f"<{item_tag}>{inner}</{item_tag}>" if inner else f"<{item_tag} />")
             out.append(f"</{key}>")
         else:
@@ -110,14 +126,18 @@ def _write(out: list[str], obj: dict[str, Any], shape: Shape | None, memo: _Memo
             out.append(f"<{key}>{_escape(text)}</{key}>" if text else f"<{key} />")
 
 
-def _text(obj: dict[str, Any], shape: Shape | None, memo: _Memo) -> str:
+def _text(obj: dict[str, Any], shape: Shape | None, memo: _Memo,
+          naming: Naming = DEFAULT_NAMING) -> str:
     out: list[str] = []
-    _write(out, obj, shape, memo)
+    _write(out, obj, shape, memo, naming)
     return "".join(out)
 
 
 def _root(tag: str, namespace: str) -> Element:
-    return Element(tag, {"xmlns:xsi": XSI, "xmlns:xsd": XSD, "xmlns": namespace})
+    attrs = {"xmlns:xsi": XSI, "xmlns:xsd": XSD}
+    if namespace:  # "" answers without a namespace
+        attrs["xmlns"] = namespace
+    return Element(tag, attrs)
 
 
 def _serialize(root: Element) -> bytes:
@@ -132,29 +152,31 @@ def _document(root: Element, inner: list[str]) -> bytes:
 
 
 def array_document(
-    type_name: str, items: list[dict[str, Any]], namespace: str, shape: Shape | None = None
+    type_name: str, items: list[dict[str, Any]], namespace: str, shape: Shape | None = None,
+    naming: Naming = DEFAULT_NAMING,
 ) -> bytes:
     memo: _Memo = {}
     inner = []
     for item in items:
-        text = _text(item, shape, memo)
+        text = _text(item, shape, memo, naming)
         inner.append(f"<{type_name}>{text}</{type_name}>" if text else f"<{type_name} />")
     return _document(_root(f"ArrayOf{type_name}", namespace), inner)
 
 
 def object_document(
-    type_name: str, obj: dict[str, Any] | None, namespace: str, shape: Shape | None = None
+    type_name: str, obj: dict[str, Any] | None, namespace: str, shape: Shape | None = None,
+    naming: Naming = DEFAULT_NAMING,
 ) -> bytes:
     root = _root(type_name, namespace)
     if obj is None:
         root.set("xsi:nil", "true")  # what XmlSerializer writes for a null return value
         return _serialize(root)
-    text = _text(obj, shape, {})
+    text = _text(obj, shape, {}, naming)
     return _document(root, [text] if text else [])
 
 
 def scalar_document(type_name: str, value: Any, namespace: str) -> bytes:
-    root = Element(type_name, {"xmlns": namespace})
+    root = Element(type_name, {"xmlns": namespace} if namespace else {})
     root.text = scalar_text(value)
     return _serialize(root)
 
@@ -165,9 +187,12 @@ def _envelope() -> tuple[Element, Element]:
 
 
 def soap_response(method: str, result: Any, namespace: str) -> bytes:
+    """`<{method}Response><{method}Result>`; no Result for `result` None (a void method:
+    "No return properties available")."""
     env, body = _envelope()
     response = SubElement(body, f"{method}Response", {"xmlns": namespace})
-    SubElement(response, f"{method}Result").text = scalar_text(result)
+    if result is not None:
+        SubElement(response, f"{method}Result").text = scalar_text(result)
     return _serialize(env)
 
 

@@ -60,6 +60,10 @@ class StateDocument:
     # The LeadExec these IDs belong to: {"url": base URL, "api_key"/"client_id": slow salted
     # hashes of the credentials (never the credentials)}. Set by the first apply or import.
     endpoint: dict[str, str] | None = None
+    # How this LeadExec behaves where the seed texts are silent, as measured by `lexsync
+    # doctor --write-probe` or seen after an apply: name -> {"value", "source", "at"}
+    # (lexsync/api/behaviour.py).
+    wire: dict[str, dict[str, Any]] = field(default_factory=dict)
     # SHA-256 of the stored text this document was read from or last written as (None: never
     # stored). A saved plan records it: a state edited since, even keeping its serial, differs.
     source_digest: str | None = field(default=None, compare=False, repr=False)
@@ -85,6 +89,7 @@ class StateDocument:
             # Only when present, so a state without interrupted creates keeps its old shape.
             **({"pending": {a: dict(p) for a, p in self.pending.items()}} if self.pending else {}),
             **({"endpoint": dict(self.endpoint)} if self.endpoint else {}),
+            **({"wire": {k: dict(v) for k, v in self.wire.items()}} if self.wire else {}),
         }
         if self._keeper.upgrades:
             self._rewrite_legacy_hashes(data)
@@ -190,6 +195,9 @@ def _parse_document(data: Any, source: str) -> StateDocument:
         raise StateError(f"state file {source} is corrupt: pending must map addresses to objects")
     for address, marker in pending.items():
         _check_kind(marker["kind"], address, source, f"pending.{address}")
+    wire = data.get("wire", {})
+    if not isinstance(wire, dict) or not all(isinstance(v, dict) for v in wire.values()):
+        raise StateError(f"state file {source} is corrupt: wire must map names to objects")
     serial = _require(data, "serial", int, source)
     if not 0 <= serial <= MAX_SERIAL:
         raise StateError(f"state file {source} is corrupt: serial must be between 0 and "
@@ -206,6 +214,7 @@ def _parse_document(data: Any, source: str) -> StateDocument:
         resources=resources,
         pending={str(a): dict(p) for a, p in pending.items()},
         endpoint=dict(endpoint) if endpoint else None,
+        wire={str(k): dict(v) for k, v in wire.items()},
     )
 
 

@@ -92,14 +92,16 @@ def test_reads_send_key_in_form_body_and_parameters() -> None:
 def test_reads_decode_types() -> None:
     r = run(read_all(Recorder()))
     first, second = r["list"]
-    assert first["ClientUID"] == 1001 and first["Status"] == 6 and first["TimeOffset"] == -8
+    # Status answered as a number (0-based position) reaches lexsync as its name.
+    assert first["ClientUID"] == 1001 and first["Status"] == "Active" and first["TimeOffset"] == -8
     assert first["ResellerUID"] == -1
     assert first["Notes"] == "Best buyer & friend"
+    # Obsolete fields are read to be sent back as read.
     assert first["OverrideReassign"] is True and first["IsLocked"] is False
     assert first["DateAdded"] == "2020-08-25T14:23:40.877"
     assert first["AutomationType"] == "RoundRobin"
     assert "Image" not in first
-    assert second == {"ClientUID": 1002, "DateAdded": "2021-01-02T03:04:05", "Status": 0,
+    assert second == {"ClientUID": 1002, "DateAdded": "2021-01-02T03:04:05", "Status": "New",
                       "OverrideReassign": False}  # missing elements -> absent keys
 
     assert r["data"][0]["FieldValue"] == "Acme Insurance"
@@ -108,7 +110,7 @@ def test_reads_decode_types() -> None:
                             "FieldValue": ""}
     assert r["groups"] == [{"ClientGroupUID": 12, "Description": "Premium",
                             "DisplayOrder": 1, "ClientCount": 4}]
-    assert r["types"][0]["LeadTypeUID"] == 3 and r["types"][0]["Status"] is True
+    assert r["types"][0]["LeadTypeUID"] == 3 and "Status" not in r["types"][0]  # obsolete
     assert r["fields"][0]["isState"] is True and "FieldEnums" not in r["fields"][0]
     assert r["states"][1] == {"StateUID": 6, "Name": "Colorado", "Abbr": "CO"}
     assert r["unique"] is True
@@ -182,7 +184,11 @@ def test_absent_nested_lists_decode_as_empty() -> None:
     ('<ArrayOfClientAccountType xmlns="http://tempuri.org/"><ClientAccountType>'
      "<ClientAccountUID>1</ClientAccountUID><useOrder>yes</useOrder></ClientAccountType>"
      "</ArrayOfClientAccountType>", "'yes' is not a boolean"),
-    ('<ArrayOfClientItemType xmlns="http://tempuri.org/" />', "where <ArrayOfClientAccountType>"),
+    ('<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" />',
+     "a SOAP envelope where bare XML was expected"),
+    ('<ArrayOfX xmlns="urn:any"><ClientAccount><ClientAccountUID>1</ClientAccountUID>'
+     "<Price>cheap</Price></ClientAccount></ArrayOfX>",
+     "/ArrayOfX/ClientAccount[1]/Price: 'cheap' is not a number"),
     ('<!DOCTYPE x [<!ENTITY a "aaaa">]><ArrayOfClientAccountType>&a;</ArrayOfClientAccountType>',
      "malformed XML"),
 ])

@@ -106,3 +106,58 @@ def test_concurrent_writers_share_one_token_fetch() -> None:
             assert api.calls["token"] == 1
     run(go())
     assert server.issued == 1
+
+
+class EncodingServer:
+    """A token endpoint that takes only one body encoding, refusing the other the way such
+    servers do: JSON-only 415 (ASP.NET), form-only 400 unsupported_grant_type (OAuth2)."""
+
+    def __init__(self, takes: str) -> None:
+        self.takes = takes
+        self.bodies: list[str] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path != "/v1/authorization/token":
+            return httpx.Response(200, text="5")
+        form = request.headers["content-type"].startswith("application/x-www-form-urlencoded")
+        self.bodies.append("form" if form else "json")
+        if form and self.takes == "json":
+            return httpx.Response(415, json={"Message": "media type not supported"})
+        if not form and self.takes == "form":
+            return httpx.Response(400, json={"error": "unsupported_grant_type"})
+        return token_response(f"tok-{len(self.bodies)}", 60)
+
+
+@pytest.mark.parametrize(("takes", "preferred", "bodies"), [
+    ("form", "json", ["json", "form", "form"]),   # JSON first, form on its refusal, form after
+    ("json", "json", ["json", "json"]),
+    ("json", "form", ["form", "json", "json"]),   # the measured preference first
+])
+def test_the_token_request_falls_back_to_the_other_encoding_and_keeps_it(
+        takes: str, preferred: str, bodies: list[str]) -> None:
+    server, time = EncodingServer(takes), FakeTime()
+
+    async def go() -> None:
+        async with make_api(server, time=time) as api:
+            api.tokens.encoding = preferred
+            await api.write_client(BODY)
+            assert api.tokens.encoding == takes and api.tokens.fell_back == (takes != preferred)
+            time.now += 3600  # expired: a new one, in the encoding that worked
+            await api.write_client(BODY)
+    run(go())
+    assert server.bodies == bodies
+
+
+def test_refused_credentials_are_not_retried_in_the_other_encoding() -> None:
+    bodies: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        bodies.append(request.headers["content-type"])
+        return httpx.Response(401, json={"error": "invalid_client"})
+
+    async def go() -> None:
+        async with make_api(handler) as api:
+            await api.write_client(BODY)
+    with pytest.raises(AuthError, match="invalid_client"):
+        run(go())
+    assert len(bodies) == 1

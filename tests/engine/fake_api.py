@@ -33,6 +33,11 @@ class FakeApi:
         self.calls: Counter[str] = Counter()
         self.fail_next: list[Exception] = []  # raised by _maybe_fail, for tests that wrap a write
 
+    def use_behaviour(self, behaviour: object) -> None:
+        """What state says of LeadExec's open points (the engine's findings), as LeadExecApi
+        takes it."""
+        self.behaviour = behaviour
+
     async def __aenter__(self) -> FakeApi:
         return self
 

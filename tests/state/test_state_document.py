@@ -145,3 +145,21 @@ def test_from_json_inverts_to_json(doc: StateDocument) -> None:
     assert again == doc
     assert again.to_json() == text
     assert again.content_digest() == doc.content_digest()
+
+
+def test_measured_leadexec_behaviour_round_trips_and_changes_the_digest(
+        sample_doc: StateDocument) -> None:
+    before = sample_doc.content_digest()
+    assert '"wire"' not in sample_doc.to_json()  # absent while empty: old shapes unchanged
+    sample_doc.wire = {"criteria_lists": {"value": "merge", "source": "doctor",
+                                          "at": "2024-05-01T10:00:00Z"}}
+    again = StateDocument.from_json(sample_doc.to_json(), "state.json")
+    assert again.wire == sample_doc.wire
+    assert sample_doc.content_digest() != before  # a saved plan made before is stale
+
+
+def test_a_corrupt_wire_block_is_refused(sample_doc: StateDocument) -> None:
+    data = json.loads(sample_doc.to_json())
+    data["wire"] = {"criteria_lists": "merge"}
+    with pytest.raises(StateError, match="wire must map names to objects"):
+        StateDocument.from_json(json.dumps(data), "state.json")
