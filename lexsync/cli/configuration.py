@@ -32,13 +32,15 @@ def init(directory: str) -> None:
         raise LexsyncError(f"{target} already exists; not overwriting it")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(STARTER_CONFIG, encoding="utf-8")
-    (target.parent / "lexsync.schema.json").write_text(render_schema(), encoding="utf-8")
-    click.echo(f"Wrote {target} and lexsync.schema.json.")
+    schema = target.parent / "lexsync.schema.json"
+    schema.write_text(render_schema(), encoding="utf-8")
+    click.echo(f"Wrote {target} and {schema}.")
     variables = list(dict.fromkeys(re.findall(r"\$\{env:([^}]+)\}", STARTER_CONFIG)))
-    cd = f"cd {shlex.quote(directory)}, " if Path(directory) != Path(".") else ""
     click.echo("Next:")
-    click.echo(f"  {cd}set {', '.join(variables)} (the secrets the starter names: "
-               f"export {variables[0]}=...)" if variables else f"  {cd}edit lexsync.yaml")
+    if Path(directory) != Path("."):
+        click.echo(f"  cd {shlex.quote(directory)}")
+    for name in variables:
+        click.echo(f"  export {name}=...".ljust(35) + "# a secret the starter reads from the environment")
     click.echo("  lexsync validate                 # checks the configuration, no LeadExec call")
     click.echo("  lexsync plan --api sandbox       # against the built-in sandbox, no account needed")
     click.echo("  For your LeadExec account: set LEADEXEC_API_KEY, LEADEXEC_CLIENT_ID and "
