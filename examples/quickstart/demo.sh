@@ -4,9 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ ! -x .venv/bin/lexsync ]; then
+  echo "First run: installing lexsync and its dependencies into .venv (about a minute; later runs skip this)."
   python3 -m venv .venv
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e .
+  echo "  upgrading pip..."
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+  echo "  installing lexsync (each package is named as it is fetched)..."
+  # pip's own "Collecting ..." lines are the progress; the rest of its output is noise here.
+  .venv/bin/python -m pip install --disable-pip-version-check --progress-bar off -e . \
+    | { grep -E '^(Collecting|Successfully installed)' || true; }
+  echo "Installed. Running the demo."
+  echo
 fi
 export ACME_PORTAL_PASSWORD="${ACME_PORTAL_PASSWORD:-demo-portal-password}"
 config=examples/quickstart/lexsync.yaml

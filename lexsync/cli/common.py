@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from lexsync.errors import ConfigError, LexsyncError
 
@@ -32,8 +33,25 @@ def console(stderr: bool = False) -> Console:
 
 def fail(message: str, code: int = EXIT_ERROR) -> None:
     err = console(stderr=True)
-    err.print(f"[bold red]Error:[/] {message}", markup=True, highlight=False)
+    # The message is text, not markup: "[low, high]" in it must print as written.
+    err.print(f"[bold red]Error:[/] {escape(message)}", markup=True, highlight=False)
     raise SystemExit(code)
+
+
+def warn(message: str) -> None:
+    err = console(stderr=True)
+    err.print(f"[bold yellow]Warning:[/] {escape(message)}", markup=True, highlight=False)
+
+
+def warn_diagnostics(diagnostics: list[Any]) -> None:
+    """Warnings found while loading or planning (each names its place in the YAML)."""
+    for diagnostic in diagnostics:
+        warn(str(diagnostic))
+
+
+def counted(count: int, noun: str) -> str:
+    """"1 client group", "2 client groups"."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -76,16 +94,21 @@ def debug_logging() -> None:
 
 
 def resolve_config_path(config: str | None) -> Path:
+    """-c's file or folder; without it, the current folder's lexsync YAML files (a folder of
+    them, like Terraform's *.tf, or lexsync.yaml alone)."""
+    from lexsync.config.loader import discover
+
     if config:
         path = Path(config)
         if not path.exists():
             raise LexsyncError(f"configuration {path} does not exist")
         return path
-    for name in DEFAULT_CONFIG_NAMES:
-        if Path(name).exists():
-            return Path(name)
-    raise LexsyncError("no configuration found: pass --config FILE_OR_DIR or create lexsync.yaml "
-                       "(lexsync init writes a starter)")
+    found = discover(Path("."))
+    if found is not None:
+        return found
+    raise LexsyncError("no configuration found in the current folder: no lexsync.yaml and no "
+                       "YAML file with lexsync sections (clients:, client_groups:, lexsync:). "
+                       "Pass -c FILE_OR_DIR, or run lexsync init to write a starter")
 
 
 def config_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -106,18 +129,34 @@ def state_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def session_for(config: str | None, api: str | None, state_path: str | None, **extra: Any) -> Session:
-    """The engine session for a command's --config, --api and --state."""
-    from lexsync.engine.session import RunOptions, Session
+def api_source(api: str | None) -> str:
+    """Where --api's value came from, for messages: the option or LEXSYNC_API."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and api is not None:
+        source = ctx.get_parameter_source("api")
+        if source is click.core.ParameterSource.ENVIRONMENT:
+            return "LEXSYNC_API"
+    return "--api"
 
+
+def session_for(config: str | None, api: str | None, state_path: str | None, **extra: Any) -> Session:
+    """The engine session for a command's --config, --api and --state. `--api sandbox` is the
+    in-process sandbox of this configuration (engine/session.py, `sandbox_database`)."""
+    from lexsync.engine.session import RunOptions, Session, check_api_url
+
+    if api and api != "sandbox":
+        check_api_url(api, api_source(api))  # a bad URL is refused before anything else
     config_path = resolve_config_path(config)
     options = RunOptions(config_path=config_path, state_path=Path(state_path) if state_path else None,
                          **extra)
+    if api and api != "sandbox":
+        options.api_url = api
+        options.api_source = api_source(api)
+    session = Session(options)
     if api == "sandbox":
         from lexsync.cli.sandbox_mode import in_process_sandbox
 
-        root = config_path if config_path.is_dir() else config_path.parent
-        options.transport, options.api_url, options.default_credentials = in_process_sandbox(root)
-    elif api:
-        options.api_url = api
-    return Session(options)
+        database = session.sandbox_database()
+        options.transport, options.api_url, options.default_credentials = in_process_sandbox(database)
+        options.sandbox = database
+    return session

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lexsync.cli.common import DEFAULT_CONFIG_NAMES, EXIT_ERROR, console, handle_errors
+from lexsync.cli.common import EXIT_ERROR, console, handle_errors
 from lexsync.errors import LexsyncError
 
 if TYPE_CHECKING:
@@ -79,10 +79,11 @@ def doctor(config: str | None, api: str | None, state_path: str | None,
 
 def _settings(config: str | None) -> tuple[Any, Path]:
     """The configuration's `lexsync:` block and root, or the defaults without one."""
+    from lexsync.config.loader import discover
     from lexsync.config.models import Settings
 
-    path = Path(config) if config else next(
-        (Path(name) for name in DEFAULT_CONFIG_NAMES if Path(name).exists()), None)
+    # Without -c, the configuration plan would read: the folder's lexsync files.
+    path = Path(config) if config else discover(Path("."))
     if path is None:
         return Settings(), Path.cwd()
     if not path.exists():

@@ -31,7 +31,8 @@ def drift(config: str | None, api: str | None, state_path: str | None, fmt: str,
     from lexsync.engine.drift import drift_report
     from lexsync.render.drift import RENDERERS, headline
 
-    session = session_for(config, api, state_path, refuse_unknown=False)
+    # Drift writes nothing: a configuration that would retire everything is reported as such.
+    session = session_for(config, api, state_path, refuse_unknown=False, retire_all=True)
     bundle, state = aio.run(session.plan(saving=False))
     report = drift_report(bundle, state, session.last_view)
     text = RENDERERS[fmt](report)

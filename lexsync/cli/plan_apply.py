@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import functools
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from rich.text import Text
 
 from lexsync.cli.common import (
     EXIT_CHANGES,
     EXIT_ERROR,
+    api_source,
     config_option,
     console,
+    counted,
     fail,
     handle_errors,
     session_for,
+    warn_diagnostics,
 )
 from lexsync.cli.thresholds import (
     DEFAULT_MAX_CHANGE,
@@ -29,8 +34,11 @@ from lexsync.cli.thresholds import (
 from lexsync.errors import LexsyncError
 
 if TYPE_CHECKING:
-    from lexsync.engine.applier import StepOutcome
+    from lexsync.engine.applier import ApplyResult, StepOutcome
     from lexsync.engine.plan import Plan
+
+RETIRE_ALL_HELP = ("Allow a plan that retires every resource the state manages (refused "
+                   "otherwise: that is usually the wrong configuration or state).")
 
 
 @click.command()
@@ -42,14 +50,15 @@ if TYPE_CHECKING:
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 for no changes, 2 for changes, 1 for errors.")
 @click.option("--target", "targets", multiple=True, metavar="ADDRESS", help="Plan only this resource (repeatable).")
 @click.option("--adopt", is_flag=True, help="Match resources missing from state to live objects by natural key.")
+@click.option("--retire-all", is_flag=True, help=RETIRE_ALL_HELP)
 @handle_errors
 def plan(config: str | None, api: str | None, state_path: str | None, output_format: str | None,
          as_json: bool, out: str | None, detailed_exitcode: bool, targets: tuple[str, ...],
-         adopt: bool) -> None:
+         adopt: bool, retire_all: bool) -> None:
     """Show what apply would change in LeadExec."""
     from lexsync.cli.progress import RefreshSpinner
     from lexsync.engine import aio
-    from lexsync.engine.planfile import save_plan
+    from lexsync.engine.planfile import api_of, save_plan
     from lexsync.render.json import plan_to_json
     from lexsync.render.markdown import render_markdown
     from lexsync.render.text import render_plan
@@ -60,7 +69,7 @@ def plan(config: str | None, api: str | None, state_path: str | None, output_for
     out_console = console()
     with RefreshSpinner(enabled=output_format == "text") as spinner:
         session = session_for(config, api, state_path, targets=targets, adopt=adopt,
-                              on_progress=spinner.update)
+                              on_progress=spinner.update, retire_all=retire_all)
         bundle, _state = aio.run(session.plan(saving=bool(out)))
     if output_format == "json":
         click.echo(json.dumps(plan_to_json(bundle.plan), indent=2, sort_keys=True))
@@ -69,11 +78,17 @@ def plan(config: str | None, api: str | None, state_path: str | None, output_for
     else:
         render_plan(bundle.plan, out_console)
     if out:
-        save_plan(bundle.plan, Path(out))
+        save_plan(bundle.plan, Path(out), api_of(session.api_url()[0], session.options.sandbox is not None),
+                  retire_all=retire_all)
         if output_format == "text":
-            out_console.print(f"\nSaved the plan to {out}. Apply exactly it with: lexsync apply {out}")
+            options = "".join(f" {flag} {shlex.quote(value)}" for flag, value
+                              in (("-c", config), ("--state", state_path)) if value)
+            out_console.print(f"\nSaved the plan to {out}; it remembers {session.where()}. Apply "
+                              f"exactly it with: lexsync apply{options} {shlex.quote(out)}",
+                              markup=False)
     from lexsync.cli.routing import warn_lint
 
+    warn_diagnostics(session.loaded.warnings + session.warnings)
     warn_lint(session.loaded)
     if detailed_exitcode and bundle.plan.has_changes:
         raise SystemExit(EXIT_CHANGES)
@@ -92,24 +107,32 @@ def plan(config: str | None, api: str | None, state_path: str | None, output_for
               help="Refuse to update or retire more than N resources or N% of the managed ones.")
 @click.option("--force", is_flag=True, help="Apply even when --max-retire or --max-change is exceeded.")
 @click.option("--allow-retire", is_flag=True, help="Allow retiring clients in a non-interactive run.")
+@click.option("--retire-all", is_flag=True, help=RETIRE_ALL_HELP)
 @handle_errors
 def apply(config: str | None, api: str | None, state_path: str | None, plan_file: str | None,
           auto_approve: bool, targets: tuple[str, ...], adopt: bool, lock_timeout: float,
-          max_retire: Threshold, max_change: Threshold, force: bool, allow_retire: bool) -> None:
-    """Apply the changes. With PLAN_FILE, apply exactly that saved plan (refused if stale)."""
+          max_retire: Threshold, max_change: Threshold, force: bool, allow_retire: bool,
+          retire_all: bool) -> None:
+    """Apply the changes. With PLAN_FILE, apply exactly that saved plan (refused if stale),
+    against the LeadExec it was made against."""
     from lexsync.cli.progress import RefreshSpinner, StepCounter
     from lexsync.engine import aio
-    from lexsync.engine.planfile import load_plan
+    from lexsync.engine.planfile import api_for_apply, load_saved_plan
     from lexsync.render.text import render_plan
 
     out_console = console()
-    saved = load_plan(Path(plan_file)) if plan_file else None
+    saved_file = load_saved_plan(Path(plan_file)) if plan_file else None
+    saved = saved_file.plan if saved_file else None
+    if saved_file is not None and plan_file is not None:
+        api = api_for_apply(saved_file, Path(plan_file), api, api_source(api))
+        retire_all = retire_all or saved_file.retire_all
     interactive = sys.stdin.isatty()
     if saved is None and not auto_approve and not interactive:
         raise LexsyncError("apply needs --auto-approve (or a saved plan file) when not run interactively")
 
     spinner = RefreshSpinner()
     counter = StepCounter()
+    warned: list[bool] = []  # the plan's warnings are printed with the plan, once
 
     def confirm(plan: Plan) -> bool:
         spinner.stop()
@@ -117,10 +140,13 @@ def apply(config: str | None, api: str | None, state_path: str | None, plan_file
         guard = functools.partial(check_thresholds, plan, max_retire=max_retire,
                                   max_change=max_change, force=force, allow_retire=allow_retire,
                                   interactive=interactive and saved is None and not auto_approve)
+        warned.append(True)
         if saved is not None:
+            warn_diagnostics(session.loaded.warnings + session.warnings)
             guard()
             return True
         render_plan(plan, out_console)
+        warn_diagnostics(session.loaded.warnings + session.warnings)
         guard()
         if auto_approve:
             return True
@@ -135,16 +161,18 @@ def apply(config: str | None, api: str | None, state_path: str | None, plan_file
         prefix = counter.prefix() if sys.stdout.isatty() else ""
         if outcome.ok:
             suffix = f" (id {outcome.remote_id})" if outcome.remote_id is not None else ""
-            out_console.print(f"{prefix}{outcome.address}: {verb}{suffix}")
+            out_console.print(f"{prefix}{outcome.address}: {verb}{suffix}", markup=False)
         else:
-            out_console.print(f"{prefix}[red]{outcome.address}: {outcome.error}[/]")
+            out_console.print(Text(f"{prefix}{outcome.address}: {_failure(outcome)}", style="red"))
 
     session = session_for(config, api, state_path, targets=targets, adopt=adopt,
-                          on_progress=spinner.update)
+                          on_progress=spinner.update, retire_all=retire_all)
     announce_wait(session.backend, lock_timeout)
     with spinner:
         plan_obj, result = aio.run(session.apply(confirm, saved_plan=saved, on_step=on_step,
                                                  lock_timeout=lock_timeout))
+    if not warned:
+        warn_diagnostics(session.loaded.warnings + session.warnings)
     if not plan_obj.has_changes:
         if saved is None:
             render_plan(plan_obj, out_console)
@@ -154,17 +182,36 @@ def apply(config: str | None, api: str | None, state_path: str | None, plan_file
     if result is None:
         out_console.print("Apply cancelled; nothing was changed.")
         raise SystemExit(EXIT_ERROR)
+    report_outcome(result, out_console)
+
+
+def report_outcome(result: ApplyResult, out_console: Any) -> None:
+    """One outcome, stated once: complete, incomplete (calls failed or were not attempted), or
+    every call made but LeadExec reads back otherwise."""
     counts = {"create": 0, "update": 0, "retire": 0}
     for outcome in result.succeeded:
         counts[outcome.action.value] += 1
-    out_console.print(f"\nApply {'complete' if not result.failed and not result.skipped else 'incomplete'}! "
-                      f"Resources: {counts['create']} created, {counts['update']} updated, "
-                      f"{counts['retire']} retired.")
-    problems = [o.error for o in result.failed] + [f"{o.address}: {o.error}" for o in result.skipped]
-    problems += [f"verify: {p}" for p in result.verify_problems]
-    if problems:
-        fail("apply did not finish cleanly; state records every call that succeeded, and the next "
-             "plan shows only what remains:\n" + "\n".join(f"  {p}" for p in problems))
+    resources = (f"Resources: {counts['create']} created, {counts['update']} updated, "
+                 f"{counts['retire']} retired.")
+    if not result.failed and not result.skipped and not result.verify_problems:
+        out_console.print(f"\nApply complete! {resources}", markup=False)
+        return
+    if result.failed or result.skipped:
+        not_attempted = f", {len(result.skipped)} not attempted" if result.skipped else ""
+        problems = [f"{o.address}: {_failure(o)}" for o in result.failed + result.skipped]
+        problems += [f"read back: {p}" for p in result.verify_problems]
+        fail(f"apply incomplete: {counted(len(result.failed), 'call')} failed{not_attempted}. "
+             f"{resources} State records every call that succeeded, and the next plan shows "
+             "only what remains:\n" + "\n".join(f"  {p}" for p in problems))
+    fail(f"apply made every call ({resources.removesuffix('.')}), but LeadExec reads back "
+         "values other than those written (changed by someone else meanwhile, or not stored "
+         "as sent); the next plan shows them:\n"
+         + "\n".join(f"  {p}" for p in result.verify_problems))
+
+
+def _failure(outcome: StepOutcome) -> str:
+    """The outcome's error without the address the line already starts with."""
+    return (outcome.error or "failed").removeprefix(f"{outcome.address}: ")
 
 
 def announce_wait(backend: Any, timeout: float) -> None:

@@ -15,7 +15,8 @@ from lexsync.errors import LexsyncError
 def _load(config: str | None) -> Any:
     from lexsync.config.loader import load_configuration
 
-    return load_configuration(resolve_config_path(config))
+    # Offline: the routing needs the configuration, not its secrets.
+    return load_configuration(resolve_config_path(config), need_variables=False)
 
 
 def _emit(text: str, out: str | None) -> None:

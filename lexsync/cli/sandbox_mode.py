@@ -1,4 +1,5 @@
-"""`--api sandbox`: the sandbox in-process over httpx's ASGI transport, its database in .lexsync/."""
+"""`--api sandbox`: the sandbox in-process over httpx's ASGI transport, its database a file
+(`.lexsync/sandbox.db` beside the configuration, or the one its state was made against)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,14 @@ SANDBOX_CREDENTIALS = {"api_key": "sandbox-key", "client_id": "sandbox", "client
 SANDBOX_URL = "http://127.0.0.1"
 
 
-def in_process_sandbox(root: Path) -> tuple[httpx.AsyncBaseTransport, str, dict[str, str]]:
+def in_process_sandbox(database: Path) -> tuple[httpx.AsyncBaseTransport, str, dict[str, str]]:
+    """The transport, URL and credentials of the sandbox whose database is `database` (a
+    folder: its `.lexsync/sandbox.db`)."""
     from lexsync.sandbox.app import SandboxConfig, create_app
 
-    directory = root / ".lexsync"
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # state lives here too: owner only
-    app = create_app(SandboxConfig(db_path=str(directory / "sandbox.db")))
+    if database.is_dir():
+        database = database / ".lexsync" / "sandbox.db"
+    # State lives beside the sandbox's database too: the folder is the owner's only.
+    database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    app = create_app(SandboxConfig(db_path=str(database)))
     return httpx.ASGITransport(app=app), SANDBOX_URL, dict(SANDBOX_CREDENTIALS)

@@ -41,8 +41,17 @@ def state_backend(config: str | None, state_path: str | None) -> StateBackend:
         from lexsync.config.models import StateSettings
 
         return open_backend(StateSettings(), Path("."), os.environ)
-    loaded = load_configuration(resolve_config_path(config))
+    # The state's settings, not the secrets: a variable the configuration names need not be set.
+    loaded = load_configuration(resolve_config_path(config), need_variables=False)
     return open_backend(loaded.model.lexsync.state, loaded.root, os.environ)
+
+
+def existing_state(config: str | None, state_path: str | None) -> StateBackend:
+    """The backend, for the commands that read or edit a state: one that does not exist yet
+    is said to be missing, not shown as empty."""
+    from lexsync.state.ops import require_existing
+
+    return require_existing(state_backend(config, state_path))
 
 
 @state.command("list")
@@ -53,7 +62,7 @@ def state_list(config: str | None, state_path: str | None, prefix: str | None) -
     """List the addresses in state."""
     from lexsync.state.ops import list_addresses
 
-    for address in list_addresses(state_backend(config, state_path).load(), prefix):
+    for address in list_addresses(existing_state(config, state_path).load(), prefix):
         click.echo(address)
 
 
@@ -67,7 +76,7 @@ def state_show(config: str | None, state_path: str | None, address: str | None) 
     from lexsync.engine.endpoint import summary
     from lexsync.state.ops import show
 
-    doc = state_backend(config, state_path).load()
+    doc = existing_state(config, state_path).load()
     shown = show(doc, address) if address else summary(doc)
     click.echo(json.dumps(shown, indent=2, sort_keys=True))
 
@@ -78,7 +87,7 @@ def state_show(config: str | None, state_path: str | None, address: str | None) 
 def state_forget_endpoint(config: str | None, state_path: str | None) -> None:
     """Forget which LeadExec the state describes (same account, new URL or credentials); the
     next apply records the one it reaches."""
-    backend = state_backend(config, state_path)
+    backend = existing_state(config, state_path)
     with backend.lock("state forget-endpoint"):
         doc = backend.load()
         doc.endpoint = None
@@ -94,7 +103,7 @@ def state_rm(config: str | None, state_path: str | None, address: str) -> None:
     """Forget a resource (and what is under it) without touching LeadExec."""
     from lexsync.state.ops import remove
 
-    backend = state_backend(config, state_path)
+    backend = existing_state(config, state_path)
     with backend.lock("state rm"):
         doc = backend.load()
         removed = remove(doc, address)
@@ -116,7 +125,7 @@ def state_resolve(config: str | None, state_path: str | None, address: str,
 
     if (remote_id is None) == (not absent):
         raise LexsyncError("give exactly one of --id ID and --absent")
-    backend = state_backend(config, state_path)
+    backend = existing_state(config, state_path)
     with backend.lock("state resolve"):
         doc = backend.load()
         message = resolve_pending(doc, address, remote_id)
@@ -133,7 +142,7 @@ def state_mv(config: str | None, state_path: str | None, source: str, destinatio
     """Rename a resource in state (after renaming its YAML key)."""
     from lexsync.state.ops import move
 
-    backend = state_backend(config, state_path)
+    backend = existing_state(config, state_path)
     with backend.lock("state mv"):
         doc = backend.load()
         moved = move(doc, source, destination)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +21,15 @@ from lexsync.config.yamlio import parse_values, parse_yaml, read_text
 from lexsync.errors import ConfigError, Diagnostic, SourceLocation
 
 YAML_SUFFIXES = (".yaml", ".yml")
+DEFAULT_NAMES = ("lexsync.yaml", "lexsync.yml")
+ROUTING_TEST_SUFFIXES = (".test.yaml", ".test.yml")  # `lexsync test`'s cases, beside a configuration
+# The top-level keys of a configuration file: a YAML file in a configuration folder holding
+# none of them (nor a misspelling of one) is some other tool's file, and is left out.
+SECTIONS = tuple(Configuration.model_fields)
+_TOP_LEVEL_KEY = re.compile(r"""^(?:"([^"]*)"|'([^']*)'|([^\s#'"{}\[\],&*!|>%@`-][^:#]*?))[ \t]*:(?:\s|$)""")
+# Secrets the YAML should name through ${env:...} or ${file:...}, never hold.
+_SECRET_KEYS = ("password",)
+_URL_PASSWORD = re.compile(r"://[^/@\s:]+:[^/@\s]+@")
 
 
 @dataclass
@@ -32,6 +43,15 @@ class LoadedConfig:
     root: Path
     files: list[Path]
     positions: Locator = field(default_factory=Positions, repr=False)
+    # Not errors: a variable `validate` need not know, a password written in the YAML.
+    find_warnings: Callable[[], list[Diagnostic]] = field(default=list, repr=False)
+    _warnings: list[Diagnostic] | None = field(default=None, repr=False)
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        if self._warnings is None:
+            self._warnings = self.find_warnings()
+        return self._warnings
 
     def locate(self, path: tuple[str | int, ...]) -> SourceLocation | None:
         """The value at `path` (YAML keys and list indexes), else its nearest existing ancestor."""
@@ -49,13 +69,19 @@ class LoadedConfig:
 
 
 def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | None = None,
-                       allow_outside_files: bool = False) -> LoadedConfig:
-    """Load a YAML file or a directory of them; raise ConfigError with every problem found."""
+                       allow_outside_files: bool = False, need_variables: bool = True) -> LoadedConfig:
+    """Load a YAML file or a directory of them; raise ConfigError with every problem found.
+
+    With `need_variables` false (validate: the configuration, not the secrets), an unset
+    `${env:NAME}` is a warning, once per variable, unless the value it leaves empty makes the
+    configuration invalid."""
     environ = os.environ if environ is None else environ
-    root, files = find_files(Path(path))
+    root, files, foreign = find_files(Path(path))
     reads: list[_Read] = []
     documents: list[Document] = []
-    problems: list[Diagnostic] = []
+    problems: list[Diagnostic] = list(foreign)
+    unset: dict[str, list[Diagnostic]] = {}  # variable -> where it is referenced
+    written: list[tuple[Locator, tuple, str]] = []  # secrets written in the YAML
     for file in files:
         display = str(file)
         try:
@@ -67,25 +93,117 @@ def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | Non
         read = _Read(display, text)
         reads.append(read)
         located = LazyPositions(read.positions)
-        sources = Sources(environ, file.parent, root, allow_outside_files)
+        # Located only when the warnings are asked for: positions cost a second parse.
+        written.extend((located, path, why) for path, why in _written_secrets(values))
+        watched = _Watched(environ)
+        sources = Sources(environ if need_variables else watched, file.parent, root, allow_outside_files)
         data, missing = interpolate(values, located, sources)
-        problems.extend(missing)
+        for problem in missing:
+            name = watched.unset_in(problem.summary)
+            if name is None:
+                problems.append(problem)
+            else:
+                unset.setdefault(name, []).append(problem)
         documents.append(Document(display, data, located))
     merged, clashes, layout = merge_documents(documents)
     positions = LazyPositions(lambda: _merged_positions(reads, layout))
-    if len(reads) < len(files) or clashes:
-        raise ConfigError(problems + clashes)  # unreadable or ambiguous: validating would mislead
+    if foreign or len(reads) < len(files) or clashes:
+        raise ConfigError(_in_file_order(problems + clashes))  # unreadable or ambiguous: validating would mislead
     try:
         model = validate_configuration(merged, positions)
     except ConfigError as exc:
-        # A value whose interpolation failed was left empty: don't report it twice.
+        # A value whose interpolation failed was left empty: don't report it twice. An unset
+        # variable whose empty value is invalid is an error after all.
+        failed = {d.location for d in exc.diagnostics}
+        problems += [p for refs in unset.values() for p in refs if p.location in failed]
         unresolved = {p.location for p in problems}
         raise ConfigError(_in_file_order(problems + [
             d for d in exc.diagnostics if d.location not in unresolved])) from None
     problems.extend(check_configuration(model, positions))
     if problems:
         raise ConfigError(_in_file_order(problems))
-    return LoadedConfig(model=model, root=root, files=files, positions=positions)
+    unset_warnings = [_unset_warning(name, refs) for name, refs in unset.items()]
+
+    def warnings() -> list[Diagnostic]:
+        return _in_file_order(unset_warnings + [Diagnostic(why, located.locate(path))
+                                                for located, path, why in written])
+
+    return LoadedConfig(model=model, root=root, files=files, positions=positions,
+                        find_warnings=warnings)
+
+
+class _Watched(Mapping[str, str]):
+    """The environment, for a load that may go on without some variables: a variable that is
+    not set reads as empty, and is remembered."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self.unset: set[str] = set()
+
+    def __getitem__(self, name: str) -> str:
+        return self.environ[name]
+
+    def __contains__(self, name: object) -> bool:
+        found = name in self.environ
+        if not found and isinstance(name, str):
+            self.unset.add(name)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.environ)
+
+    def __len__(self) -> int:
+        return len(self.environ)
+
+    def unset_in(self, summary: str) -> str | None:
+        """The unset variable a problem reports, if that is what it reports."""
+        for name in self.unset:
+            if summary == f"environment variable {name} is not set (referenced as ${{env:{name}}})":
+                return name
+        return None
+
+
+def _unset_warning(name: str, references: list[Diagnostic]) -> Diagnostic:
+    first = _in_file_order(references)[0]
+    more = len(references) - 1
+    also = f" and {more} more place{'s' if more > 1 else ''}" if more else ""
+    return Diagnostic(f"environment variable {name} is not set (referenced here{also}); "
+                      "plan and apply need it", first.location)
+
+
+def _written_secrets(values: object) -> Iterator[tuple[tuple, str]]:
+    """(path, why) for each password written into the YAML itself, where anyone who reads
+    the file or its history reads it too; and for a state database URL carrying one."""
+
+    def written(value: object) -> bool:
+        return isinstance(value, str | int | float) and not isinstance(value, bool) \
+            and str(value) != "" and "${" not in str(value)
+
+    if not isinstance(values, dict):
+        return
+    settings = values.get("lexsync")
+    state = settings.get("state") if isinstance(settings, dict) else None
+    url = state.get("url") if isinstance(state, dict) else None
+    if isinstance(url, str) and written(url) and _URL_PASSWORD.search(url):
+        yield ("lexsync", "state", "url"), ("this URL carries a password in plain text; write "
+                                             "the whole URL as ${env:NAME} instead")
+    clients = values.get("clients")
+    for key, client in (clients.items() if isinstance(clients, dict) else ()):
+        if not isinstance(client, dict):
+            continue
+        places: list[tuple[tuple[object, ...], object]] = [
+            (("clients", key, "password"), client.get("password"))]
+        methods = client.get("delivery_methods")
+        for name, method in (methods.items() if isinstance(methods, dict) else ()):
+            for block in ("smtp", "ftp"):
+                settings_block = method.get(block) if isinstance(method, dict) else None
+                if isinstance(settings_block, dict):
+                    places.append((("clients", key, "delivery_methods", name, block, "password"),
+                                   settings_block.get("password")))
+        for path, value in places:
+            if written(value):
+                yield path, (f"{'.'.join(map(str, path))} is written in plain text; keep it out "
+                             "of the YAML with ${env:NAME} or ${file:PATH}")
 
 
 @dataclass
@@ -115,15 +233,68 @@ def _in_file_order(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return sorted(diagnostics, key=key)
 
 
-def find_files(path: Path) -> tuple[Path, list[Path]]:
+def find_files(path: Path) -> tuple[Path, list[Path], list[Diagnostic]]:
+    """The folder, the configuration's files, and a problem for each YAML file of a folder
+    that is no lexsync file (a folder configuration holds only lexsync files)."""
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix in YAML_SUFFIXES and p.is_file())
-        if not files:
+        candidates = sorted(p for p in path.iterdir() if p.suffix in YAML_SUFFIXES and p.is_file()
+                            and not p.name.endswith(ROUTING_TEST_SUFFIXES))
+        if not candidates:
             raise ConfigError([Diagnostic(f"no *.yaml or *.yml files in directory {path}")])
-        return path, files
+        others = [p for p in candidates if not is_configuration_file(p)]
+        foreign = [Diagnostic(
+            "not a lexsync file: none of its top-level keys is a lexsync section ("
+            + ", ".join(SECTIONS) + "). A configuration folder holds only lexsync YAML: move "
+            "this file, or pass -c with the file you mean", SourceLocation(str(p), 1, 1))
+            for p in others]
+        return path, [p for p in candidates if p not in others], foreign
     if not path.exists():
         raise ConfigError([Diagnostic(f"configuration {path} does not exist")])
-    return path.parent, [path]
+    return path.parent, [path], []
+
+
+def discover(folder: Path) -> Path | None:
+    """The configuration in `folder` when no -c names one. Like Terraform's *.tf, it is the
+    folder's lexsync YAML files together: the folder itself when it holds any besides
+    lexsync.yaml (or instead of it), lexsync.yaml alone when it is the only one; None when
+    there is none."""
+    candidates = sorted(p for p in folder.iterdir() if p.suffix in YAML_SUFFIXES and p.is_file())
+    named = [p for p in candidates if p.name in DEFAULT_NAMES]
+    others = [p for p in candidates if p.name not in DEFAULT_NAMES and is_configuration_file(p)]
+    if others:
+        return folder
+    return named[0] if named else None
+
+
+def is_configuration_file(path: Path) -> bool:
+    """Whether a YAML file is a lexsync file: lexsync.yaml is; another file is when a
+    top-level key is a lexsync section or close to one (a misspelt section is read, to be
+    reported), or when no top-level key can be seen without parsing it (an empty file, a flow
+    mapping). Routing test cases (*.test.yaml) and other tools' files are not."""
+    if path.name in DEFAULT_NAMES:
+        return True
+    if path.name.endswith(ROUTING_TEST_SUFFIXES):
+        return False
+    seen = False
+    try:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                key = _top_level_key(line)
+                if key is None:
+                    continue
+                seen = True
+                if key in SECTIONS or difflib.get_close_matches(key, SECTIONS, n=1, cutoff=0.8):
+                    return True
+    except OSError:
+        return True  # unreadable: the loader says why
+    return not seen
+
+
+def _top_level_key(line: str) -> str | None:
+    match = _TOP_LEVEL_KEY.match(line)
+    if match is None:
+        return None
+    return next(g for g in match.groups() if g is not None).strip()
 
 
 def _secret_paths(model: Configuration) -> dict:

@@ -202,9 +202,25 @@ def read_with_pure_parser(text: str, display: str, positions: Positions | None) 
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
+        if _tab_indents(text, mark):
+            problem = "tabs are not allowed for indentation: indent with spaces"
         raise _fail(display, f"YAML syntax error: {problem}", mark) from exc
     except YAMLError as exc:
         raise _fail(display, f"YAML syntax error: {exc}") from exc
+
+
+def _tab_indents(text: str, mark: object) -> bool:
+    """Whether the problem is at a tab among the line's leading blanks (ruamel says only that
+    a tab "cannot start any token")."""
+    line_number = getattr(mark, "line", None)
+    if line_number is None:
+        return False
+    lines = text.splitlines()
+    if line_number >= len(lines):
+        return False
+    line = lines[line_number]
+    indent = line[:len(line) - len(line.lstrip(" \t"))]
+    return "\t" in indent
 
 
 def pure_events(text: str) -> Iterator[Event]:

@@ -53,10 +53,17 @@ class Unmanaged:
     status: str | None = None
 
 
+# The status a retirement leaves: such an object receives no leads, whoever closed it.
+RETIRED_STATUSES = frozenset({"Closed", "disabled"})
+
+
 @dataclass
 class DriftReport:
     resources: list[ResourceDrift] = field(default_factory=list)
     unmanaged: list[Unmanaged] = field(default_factory=list)
+    # Closed or disabled objects neither the YAML nor state knows: what lexsync retired (state
+    # forgets a resource once it is retired), or what someone closed by hand.
+    retired: list[Unmanaged] = field(default_factory=list)
     unmanaged_changes: list[UnmanagedChange] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     checked: int = 0
@@ -75,6 +82,7 @@ class DriftReport:
             "checked_resources": self.checked,
             "resources": [asdict(r) for r in self.resources],
             "unmanaged": [asdict(u) for u in self.unmanaged],
+            "retired": [asdict(u) for u in self.retired],
             "unmanaged_changes": [asdict(u) for u in self.unmanaged_changes],
             "notes": list(self.notes),
         }
@@ -132,7 +140,8 @@ def drift_report(bundle: PlanBundle, state: StateDocument, view: LiveView | None
             change.address, change.kind, change.action.value,
             f"{len(items)} attribute(s) differ", overall, change.remote_id, items))
     if view is not None:
-        report.unmanaged = unmanaged_objects(state, view, bundle)
+        for item in unmanaged_objects(state, view, bundle):
+            (report.retired if item.status in RETIRED_STATUSES else report.unmanaged).append(item)
     return report
 
 

@@ -4,22 +4,36 @@ import's one way of reading a configuration into resources)."""
 from __future__ import annotations
 
 from lexsync.config.loader import LoadedConfig
+from lexsync.config.models import Configuration
 from lexsync.errors import ConfigError, Diagnostic
 from lexsync.resources.base import Context, Desired, ResolutionError
+from lexsync.resources.catalog import Catalog, UnknownName, name_key
 from lexsync.resources.registry import KINDS
 from lexsync.state.document import StateDocument
 
 
 def expand(loaded: LoadedConfig, ctx: Context) -> dict[str, list[Desired]]:
     """Every kind's desired resources, by kind; a name the catalog does not know is a
-    configuration error at its place in the YAML (all such names at once)."""
+    configuration error at its place in the YAML (all such names at once, each once though
+    several kinds use it)."""
     problems: list[Diagnostic] = []
+    reported: set[tuple[str, str]] = set()
     desired: dict[str, list[Desired]] = {}
     for kind in KINDS:
         try:
             desired[kind.kind] = kind.expand(loaded.model, ctx)
         except ResolutionError as exc:
+            cause = exc.__cause__ or exc.__context__
+            if isinstance(cause, UnknownName):
+                reported.add((cause.what, name_key(cause.name)))
             problems.append(Diagnostic(summary=str(exc), location=loaded.locate(exc.path)))
+        except UnknownName as exc:
+            # A kind that resolves a name another kind owns (an account's method's lead type):
+            # reported where the YAML writes it, unless that was reported already.
+            if (exc.what, name_key(exc.name)) not in reported:
+                reported.add((exc.what, name_key(exc.name)))
+                problems.append(Diagnostic(summary=str(exc),
+                                           location=loaded.locate(where_named(loaded.model, exc))))
     if problems:
         raise ConfigError(problems)
     return desired
@@ -34,3 +48,53 @@ def record_method_lead_types(desired: dict[str, list[Desired]], state: StateDocu
     for address, record in state.resources.items():
         if record.kind == "delivery_method" and record.attributes.get("lead_type"):
             ctx.method_lead_types.setdefault(address, record.attributes["lead_type"])
+
+
+def where_named(model: Configuration, unknown: UnknownName) -> tuple[str | int, ...]:
+    """The first place in the YAML that writes an unknown name (for a kind that resolved a
+    name without knowing where it came from)."""
+    key = name_key(unknown.name)
+    for client_key, client in model.clients.items():
+        client_path = ("clients", client_key)
+        if unknown.what == "client field":
+            for field_name in client.fields or {}:
+                if name_key(field_name) == key:
+                    return (*client_path, "fields", field_name)
+        for method_key, method in client.delivery_methods.items():
+            method_path = (*client_path, "delivery_methods", method_key)
+            if unknown.what == "lead type" and name_key(method.lead_type) == key:
+                return (*method_path, "lead_type")
+            for index, mapping in enumerate(method.field_mappings or []):
+                if unknown.what == "lead field" and mapping.lead_field \
+                        and name_key(mapping.lead_field) == key:
+                    return (*method_path, "field_mappings", index, "lead_field")
+        for account_key, account in client.delivery_accounts.items():
+            account_path = (*client_path, "delivery_accounts", account_key)
+            for index, criterion in enumerate(account.criteria or []):
+                if unknown.what == "lead field" and name_key(criterion.field) == key:
+                    return (*account_path, "criteria", index, "field")
+                values = criterion.value if isinstance(criterion.value, list) else \
+                    str(criterion.value).split(",")
+                if unknown.what == "US state" and key in {name_key(str(v)) for v in values}:
+                    return (*account_path, "criteria", index, "value")
+    for index, name in enumerate(model.lead_types):
+        if unknown.what == "lead type" and name_key(name) == key:
+            return ("lead_types", index)
+    return ()
+
+
+def unused_unknown_lead_types(loaded: LoadedConfig, catalog: Catalog) -> list[Diagnostic]:
+    """An entry of `lead_types` LeadExec does not know and no method uses: nothing fails on
+    it, so say so (one a method uses is an error where the method names it)."""
+    used = {name_key(m.lead_type) for c in loaded.model.clients.values()
+            for m in c.delivery_methods.values()}
+    warnings = []
+    for index, name in enumerate(loaded.model.lead_types):
+        if name_key(name) in used:
+            continue
+        try:
+            catalog.lead_type(name)
+        except UnknownName as exc:
+            warnings.append(Diagnostic(f"{exc}; no delivery method uses it, so nothing fails on "
+                                       "it: correct it or remove it", loaded.locate(("lead_types", index))))
+    return warnings

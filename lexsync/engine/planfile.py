@@ -1,14 +1,30 @@
-"""Saved plans: writing one, reading one back, and refusing one that is stale."""
+"""Saved plans: writing one, reading one back, and refusing one that is stale.
+
+A saved plan remembers which LeadExec it was made against ("sandbox", or the base URL without
+any credential), so `apply FILE` reaches the same one without being told again, and refuses
+to apply it anywhere else.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lexsync.engine.endpoint import normal_url
 from lexsync.engine.plan import Plan
 from lexsync.errors import LexsyncError, PlanStaleError
+
+SANDBOX = "sandbox"
+
+
+@dataclass
+class SavedPlan:
+    plan: Plan
+    api: str | None = None  # "sandbox" or a base URL; None from a plan saved before it was kept
+    retire_all: bool = False  # made with --retire-all: applying exactly it needs no flag again
 
 
 def check_not_stale(saved: Plan, fresh: Plan) -> None:
@@ -34,19 +50,56 @@ def check_not_stale(saved: Plan, fresh: Plan) -> None:
         raise PlanStaleError("saved plan is stale: " + "; ".join(reasons) + ". Run plan again.")
 
 
-def save_plan(plan: Plan, path: Path) -> None:
+def api_of(url: str | None, sandbox: bool) -> str | None:
+    """What a saved plan records of the LeadExec it was made against: never a credential."""
+    if sandbox:
+        return SANDBOX
+    return normal_url(url) if url else None
+
+
+def api_for_apply(saved: SavedPlan, path: Path, given: str | None, source: str) -> str | None:
+    """The --api value to apply `saved` with: the one it was made against, unless `given`
+    names it too; another one is refused."""
+    if saved.api is None:
+        return given  # saved before plans remembered their LeadExec
+    if given is None:
+        return saved.api
+    same = given == SANDBOX if saved.api == SANDBOX else (
+        given != SANDBOX and normal_url(given) == saved.api)
+    if not same:
+        made = "the sandbox" if saved.api == SANDBOX else saved.api
+        now = "the sandbox" if given == SANDBOX else given
+        raise LexsyncError(f"{path} was made against {made}, but {source} names {now}. A saved "
+                           f"plan applies only where it was made: drop {source} to apply it "
+                           "there, or run plan again against the other LeadExec")
+    return given
+
+
+def save_plan(plan: Plan, path: Path, api: str | None = None, retire_all: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    data: dict[str, Any] = plan.to_dict()
+    if api is not None:
+        data["api"] = api
+    if retire_all:
+        data["retire_all"] = True
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(plan.to_dict(), handle, indent=2, sort_keys=True)
+        json.dump(data, handle, indent=2, sort_keys=True)
         handle.write("\n")
 
 
-def load_plan(path: Path) -> Plan:
+def load_saved_plan(path: Path) -> SavedPlan:
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
-        return Plan.from_dict(data)
+        api = data.get("api")
+        if api is not None and not isinstance(api, str):
+            raise ValueError("api is not text")
+        return SavedPlan(Plan.from_dict(data), api, data.get("retire_all") is True)
     except FileNotFoundError:
         raise LexsyncError(f"plan file {path} does not exist") from None
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise LexsyncError(f"plan file {path} is not a lexsync plan: {exc}") from None
+
+
+def load_plan(path: Path) -> Plan:
+    return load_saved_plan(path).plan

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,19 +20,24 @@ import httpx
 from lexsync.api.client import LeadExecApi
 from lexsync.api.protocol import LeadExecClient
 from lexsync.api.settings import ApiSettings
-from lexsync.config.loader import LoadedConfig, load_configuration
-from lexsync.config.models import Configuration
+from lexsync.config.loader import (
+    YAML_SUFFIXES,
+    LoadedConfig,
+    is_configuration_file,
+    load_configuration,
+)
+from lexsync.config.models import Configuration, Settings
 from lexsync.engine import endpoint as endpoints
 from lexsync.engine import wire_limits
 from lexsync.engine.applier import Applier, ApplyResult, StepOutcome
-from lexsync.engine.expand import expand, record_method_lead_types
+from lexsync.engine.expand import expand, record_method_lead_types, unused_unknown_lead_types
 from lexsync.engine.importer import record_adopted
-from lexsync.engine.plan import Plan
+from lexsync.engine.plan import Action, Plan
 from lexsync.engine.planfile import check_not_stale
 from lexsync.engine.planner import PlanBundle, PlanProblems, build_plan, in_targets
 from lexsync.engine.refresh import AlsoRead, gather_all, refresh
 from lexsync.engine.unmanaged import refuse_unknown_writes, remember_live
-from lexsync.errors import ConfigError, LexsyncError, SourceLocation
+from lexsync.errors import ConfigError, Diagnostic, LexsyncError, SourceLocation
 from lexsync.resources.base import Context
 from lexsync.resources.catalog import Catalog
 from lexsync.resources.live import LiveView
@@ -41,6 +47,11 @@ from lexsync.state.journal import JournalWriter, journal_path
 from lexsync.state.local import LocalBackend
 
 DEFAULT_API_URL = "https://api.leadexec.net"
+# How state records an in-process sandbox: its database's path from the configuration's
+# folder, so a folder import wrote plans against the sandbox it was imported from.
+SANDBOX_PREFIX = "sandbox://local/"
+LEGACY_SANDBOX_URL = "http://127.0.0.1"  # what states recorded for every in-process sandbox
+SANDBOX_DATABASE = Path(".lexsync") / "sandbox.db"
 
 
 @dataclass
@@ -57,6 +68,9 @@ class RunOptions:
     on_progress: Callable[[str], None] | None = None
     api_factory: Callable[[], LeadExecClient] | None = None  # replaces the HTTP client (engine unit tests)
     refuse_unknown: bool = True  # refuse a plan that writes a value nothing knows (not for drift)
+    api_source: str | None = None  # where api_url came from, for messages: "--api", "LEXSYNC_API"
+    sandbox: Path | None = None  # the in-process sandbox's database, with --api sandbox
+    retire_all: bool = False  # allow a plan that retires everything state manages (drift: reports it)
 
 
 class Session:
@@ -72,33 +86,45 @@ class Session:
         self.dialect = self.settings.dialect
         self.last_view: LiveView | None = None
         self.adopted: list[str] = []
+        self.warnings: list[Diagnostic] = []  # found while planning; the CLI prints them
+        self._sandbox_url: str | None = None
 
     # --- plumbing ------------------------------------------------------------------------
+    def api_url(self) -> tuple[str, str]:
+        """The LeadExec base URL this run reaches, and where that choice came from."""
+        if self.options.sandbox is not None:
+            return self.options.api_url or LEGACY_SANDBOX_URL, "--api sandbox"
+        if self.options.api_url:
+            return self.options.api_url, self.options.api_source or "--api"
+        if self.settings.api_url:
+            return self.settings.api_url, "lexsync.api_url in the configuration"
+        return DEFAULT_API_URL, "the default"
+
     def api_settings(self) -> ApiSettings:
         settings = self.settings
-        creds = settings.credentials
-
-        def credential(env_name: str, default_key: str) -> str | None:
-            return self.environ.get(env_name) or self.options.default_credentials.get(default_key)
-
-        api_key = credential(creds.api_key_env, "api_key")
-        client_id = credential(creds.client_id_env, "client_id")
-        client_secret = credential(creds.client_secret_env, "client_secret")
-        missing = [name for name, value in ((creds.api_key_env, api_key),) if not value]
-        if settings.dialect == "rest":
-            missing += [n for n, v in ((creds.client_id_env, client_id),
-                                       (creds.client_secret_env, client_secret)) if not v]
-        if missing:
-            raise LexsyncError(
-                "missing LeadExec credentials: set " + ", ".join(missing)
-                + " in the environment (credentials are never read from the command line)")
+        url, source = self.api_url()
+        check_api_url(url, source)  # before the credentials: a bad URL is the first problem
+        api_key, client_id, client_secret = credentials_for(
+            settings, self.environ, self.options.default_credentials, url, source)
         return ApiSettings(
-            base_url=self.options.api_url or settings.api_url or DEFAULT_API_URL,
-            dialect=settings.dialect, api_key=api_key, client_id=client_id,
+            base_url=url, dialect=settings.dialect, api_key=api_key, client_id=client_id,
             client_secret=client_secret, namespace=settings.soap_namespace,
             parallelism=self.options.parallelism or settings.parallelism,
             ca_bundle=settings.ca_bundle,
         )
+
+    def sandbox_database(self) -> Path:
+        """Where `--api sandbox`'s database is: the sandbox this configuration's state was
+        made against, else `.lexsync/sandbox.db` beside the configuration."""
+        recorded = self.backend.load().endpoint if state_exists(self.backend) else None
+        self._sandbox_url, database = sandbox_location(self.loaded.root, recorded)
+        return database
+
+    def where(self) -> str:
+        """The LeadExec this run reaches, in words (no secrets)."""
+        if self.options.sandbox is not None:
+            return f"the sandbox at {display_path(self.options.sandbox)}"
+        return f"LeadExec at {self.api_url()[0]}"
 
     def open_api(self) -> LeadExecClient:
         if self.options.api_factory is not None:
@@ -110,7 +136,10 @@ class Session:
         if self.options.api_factory is not None:
             return None
         settings = self.api_settings()
-        return endpoints.Endpoint(settings.root, settings.api_key, settings.client_id)
+        url = settings.root
+        if self.options.sandbox is not None:
+            url = self._sandbox_url or sandbox_location(self.loaded.root, None)[0]
+        return endpoints.Endpoint(url, settings.api_key, settings.client_id)
 
     def _progress(self, text: str) -> None:
         if self.options.on_progress:
@@ -145,16 +174,19 @@ class Session:
         self.last_view = view  # drift lists the live objects nothing claims
         desired = expand(self.loaded, ctx)
         record_method_lead_types(desired, state, ctx)
+        self.warnings = unused_unknown_lead_types(self.loaded, ctx.catalog)
         try:
             bundle = build_plan(desired, state, view, ctx, adopt=options.adopt,
                                 targets=options.targets)
+            if not options.retire_all:
+                refuse_retiring_everything(bundle.plan, state, self.loaded)
             wire_limits.check_plan(bundle, api)  # what the measured LeadExec behaviour allows
             if options.refuse_unknown:
                 refuse_unknown_writes(bundle)
-            return bundle
         except PlanProblems as exc:
             raise ConfigError([replace(p, location=locate_address(self.loaded, p.address))
                                for p in exc.problems]) from None
+        return bundle
 
     # --- apply ---------------------------------------------------------------------------
     async def apply(self, confirm: Callable[[Plan], bool], saved_plan: Plan | None = None,
@@ -272,3 +304,93 @@ def locate_address(loaded: LoadedConfig, address: str | None) -> SourceLocation 
     if len(parts) >= 4:
         path += (parts[2] + "s", parts[3])
     return loaded.locate_key(path)
+
+
+def refuse_retiring_everything(plan: Plan, state: StateDocument, loaded: LoadedConfig) -> None:
+    """A plan that retires every resource state manages is far more often the wrong
+    configuration than an intended shutdown: stop and say why it looks wrong."""
+    managed = len(state.resources)
+    retiring = [c for c in plan.changes if c.action is Action.RETIRE]
+    if not managed or len(retiring) < managed:
+        return
+    files = ", ".join(display_path(f) for f in loaded.files)
+    kinds = ", ".join(f"{n} {k.replace('_', ' ')}(s)" for k, n in
+                      sorted(Counter(c.kind for c in retiring).items()))
+    folder = loaded.root
+    beside = sorted(p.name for p in folder.iterdir() if p.suffix in YAML_SUFFIXES
+                    and p not in loaded.files and is_configuration_file(p)) if folder.is_dir() else []
+    hint = (f" The folder also holds {', '.join(beside)}: if those are part of the "
+            f"configuration, pass -c {display_path(folder)} (the folder), or no -c from "
+            "inside it.") if beside else ""
+    raise LexsyncError(
+        f"this plan retires all {managed} resources the state manages ({kinds}): the "
+        f"configuration read ({files}) names none of them. That usually means the wrong "
+        "configuration or state, not an intended shutdown: a -c naming one file of a folder of "
+        "files, or a --state belonging to another configuration." + hint
+        + " If retiring everything is meant, pass --retire-all.")
+
+
+def sandbox_location(root: Path, recorded: Mapping[str, Any] | None) -> tuple[str, Path]:
+    """The URL state records for an in-process sandbox, and its database: the one `recorded`
+    names, else `.lexsync/sandbox.db` in `root`."""
+    url = str((recorded or {}).get("url") or "")
+    if url.startswith(SANDBOX_PREFIX):
+        database = Path(os.path.normpath(root / url[len(SANDBOX_PREFIX):]))
+        if not database.exists():
+            raise LexsyncError(
+                f"the state of this configuration was made against the sandbox at "
+                f"{display_path(database)}, which no longer exists. Use --state with another "
+                "path (or remove this state) to start again in a new sandbox")
+        return url, database
+    database = root / SANDBOX_DATABASE
+    if url == LEGACY_SANDBOX_URL:
+        return url, database  # recorded before sandboxes were told apart: the one beside it
+    return sandbox_url(database, root), database
+
+
+def sandbox_url(database: Path, root: Path) -> str:
+    """How the state of the configuration in `root` records the sandbox `database`."""
+    return SANDBOX_PREFIX + Path(os.path.relpath(database.resolve(), root.resolve())).as_posix()
+
+
+def display_path(path: Path) -> str:
+    """A path as a person in the current folder would type it."""
+    try:
+        return str(Path(os.path.relpath(path)))
+    except ValueError:  # another drive
+        return str(path)
+
+
+def check_api_url(url: str, source: str) -> None:
+    """Refuse what cannot be a LeadExec base URL, naming where it came from."""
+    try:
+        ApiSettings(base_url=url)
+    except LexsyncError as exc:
+        raise LexsyncError(f"{source}: {exc.message}. Pass an https:// URL, or 'sandbox' for "
+                           "the built-in sandbox") from None
+
+
+def credentials_for(settings: Settings, environ: Mapping[str, str], defaults: Mapping[str, str],
+                    url: str, source: str) -> tuple[str | None, str | None, str | None]:
+    """The API key, client id and client secret from the environment (or `defaults`, the
+    sandbox's); a clear message naming every variable to set when one is missing."""
+    creds = settings.credentials
+
+    def credential(env_name: str, default_key: str) -> str | None:
+        return environ.get(env_name) or defaults.get(default_key)
+
+    api_key = credential(creds.api_key_env, "api_key")
+    client_id = credential(creds.client_id_env, "client_id")
+    client_secret = credential(creds.client_secret_env, "client_secret")
+    missing = [name for name, value in ((creds.api_key_env, api_key),) if not value]
+    if settings.dialect == "rest":
+        missing += [n for n, v in ((creds.client_id_env, client_id),
+                                   (creds.client_secret_env, client_secret)) if not v]
+    if missing:
+        where = "the real LeadExec, the default" if source == "the default" else \
+            f"from {source}"
+        raise LexsyncError(
+            f"missing LeadExec credentials for {url} ({where}): set " + ", ".join(missing)
+            + " in the environment (credentials are never read from the command line or the "
+            "YAML). To try lexsync without a LeadExec account, pass --api sandbox")
+    return api_key, client_id, client_secret

@@ -26,12 +26,17 @@ def headline(report: DriftReport) -> str:
                 f"({report.checked} resources checked).")
     if report.unmanaged:
         text += f" {len(report.unmanaged)} unmanaged live object(s)."
+    if report.retired:
+        text += f" {len(report.retired)} closed or disabled object(s) outside the configuration."
     if report.unmanaged_changes:
         text += (f" {len(report.unmanaged_changes)} value(s) the YAML does not set changed "
                  "outside lexsync.")
     return text
 
 
+UNMANAGED = "Unmanaged live objects (not in the YAML or state; lexsync does not change them)"
+RETIRED = ("Closed or disabled live objects not in the YAML or state (retired by lexsync, "
+           "which then forgets them, or closed by hand; they receive no leads)")
 UNMANAGED_CHANGES = ("Changed outside lexsync, not set by the YAML (kept as LeadExec has them; "
                      "the next apply records them):")
 
@@ -57,8 +62,11 @@ def render_drift_text(report: DriftReport) -> str:
         out += ["", UNMANAGED_CHANGES]
         out += [f"  {_change_line(c)}" for c in report.unmanaged_changes]
     if report.unmanaged:
-        out += ["", "Unmanaged live objects (not in YAML or state; never changed by lexsync):"]
+        out += ["", f"{UNMANAGED}:"]
         out += [f"  {_unmanaged_line(u)}" for u in report.unmanaged]
+    if report.retired:
+        out += ["", f"{RETIRED}:"]
+        out += [f"  {_unmanaged_line(u)}" for u in report.retired]
     if report.notes:
         out += ["", "Notes:"] + [f"  {note}" for note in report.notes]
     return "\n".join(out) + "\n"
@@ -89,8 +97,11 @@ def render_drift_markdown(report: DriftReport) -> str:
         out += [f"| `{c.address}` | `{c.path}` | {_cell(c.live)} | {_cell(c.last_seen)} |"
                 for c in report.unmanaged_changes] + [""]
     if report.unmanaged:
-        out += ["### Unmanaged live objects", "", "Not in the YAML or state; lexsync never changes them.", ""]
+        out += ["### Unmanaged live objects", "", f"{UNMANAGED}.", ""]
         out += [f"- {_unmanaged_line(u)}" for u in report.unmanaged] + [""]
+    if report.retired:
+        out += ["### Closed or disabled, outside the configuration", "", f"{RETIRED}.", ""]
+        out += [f"- {_unmanaged_line(u)}" for u in report.retired] + [""]
     if report.notes:
         out += ["### Notes", ""] + [f"- {n}" for n in report.notes] + [""]
     return "\n".join(out)

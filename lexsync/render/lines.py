@@ -76,7 +76,7 @@ def change_lines(change: ResourceChange) -> list[Line]:
 def _body_lines(change: ResourceChange) -> list[Line]:
     if change.action is Action.CREATE:
         return _attribute_lines(change.after or {}, change.action, change.defaults)
-    lines = _change_lines(change.changes)
+    lines = _change_lines(change.changes, change.before, change.after)
     # A retirement without attribute changes leaves everything as is: no count to report.
     hidden = _hidden_count(change) if change.changes or change.action is Action.UPDATE else 0
     if hidden:
@@ -144,22 +144,84 @@ def _known_at_once(changes: list[AttributeChange]) -> list[AttributeChange]:
     return out
 
 
-def _change_lines(changes: list[AttributeChange]) -> list[Line]:
+_ENTRY = re.compile(r"^([A-Za-z_]\w*)\[([^\]]+)\]\.")
+
+
+class _Entry(NamedTuple):
+    """A keyed entry (a field mapping) added or removed whole: one line, not one per value."""
+
+    path: str
+    value: Any
+    action: Action
+
+
+def _whole_entries(changes: list[AttributeChange], before: dict[str, Any] | None,
+                   after: dict[str, Any] | None) -> list[AttributeChange | _Entry]:
+    """Runs of changes under one keyed entry (`field_mappings[src].source`, `.value`) that
+    exists on only one side, as that entry added or removed."""
+    out: list[AttributeChange | _Entry] = []
+    index = 0
+    while index < len(changes):
+        change = changes[index]
+        match = _ENTRY.match(change.path)
+        entry = _one_sided(match, before or {}, after or {}) if match and not change.sensitive else None
+        if entry is None:
+            out.append(change)
+            index += 1
+            continue
+        prefix = match.group(0) if match else ""
+        run = 1
+        while index + run < len(changes) and changes[index + run].path.startswith(prefix):
+            if changes[index + run].sensitive:
+                break
+            run += 1
+        if any(c.sensitive for c in changes[index:index + run]):
+            out.extend(changes[index:index + run])
+        else:
+            out.append(entry)
+        index += run
+    return out
+
+
+def _one_sided(match: re.Match[str] | None, before: dict[str, Any],
+               after: dict[str, Any]) -> _Entry | None:
+    if match is None:
+        return None
+    attr, name = match.group(1), match.group(2)
+    old, new = before.get(attr), after.get(attr)
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return None
+    path = f"{attr}[{name}]"
+    if name in old and name not in new and isinstance(old[name], dict):
+        return _Entry(path, old[name], Action.RETIRE)
+    if name in new and name not in old and isinstance(new[name], dict):
+        return _Entry(path, new[name], Action.CREATE)
+    return None
+
+
+def _change_lines(changes: list[AttributeChange], before: dict[str, Any] | None = None,
+                  after: dict[str, Any] | None = None) -> list[Line]:
     if not changes:
         return []
-    changes = _known_at_once(changes)
+    items = _whole_entries(_known_at_once(changes), before, after)
     # Paths come from the engine already readable ("field_mappings[st].map.California").
-    width = max(len(c.path) for c in changes)
+    width = max(len(c.path) for c in items)
     lines = []
-    for change in changes:
+    for change in items:
         head = f"{change.path.ljust(width)} = "
+        if isinstance(change, _Entry):
+            rendered = values.block(change.value, top=False)
+            symbol = change.action.symbol + " "
+            lines.append(Line(_ATTR, symbol, head + rendered[0], change.action))
+            lines.extend(_continuation(rendered[1:]))
+            continue
         if change.sensitive or change.before == change.after == SENSITIVE:
             # Never print either side, even if an engine bug let a real value through.
             lines.append(Line(_ATTR, "~ ", head + SENSITIVE, Action.UPDATE))
             continue
-        before, after = values.block(change.before), values.block(change.after)
+        old, new = values.block(change.before), values.block(change.after)
         # Multi-line values join Terraform-style: "] -> [" where the old one ends.
-        joined = [*before[:-1], f"{before[-1]} -> {after[0]}", *after[1:]]
+        joined = [*old[:-1], f"{old[-1]} -> {new[0]}", *new[1:]]
         lines.append(Line(_ATTR, "~ ", head + joined[0], Action.UPDATE))
         lines.extend(_continuation(joined[1:]))
     return lines

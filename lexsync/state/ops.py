@@ -9,6 +9,7 @@ from typing import Any
 
 from lexsync.errors import StateError
 from lexsync.state import secret_hash
+from lexsync.state.backend import StateBackend
 from lexsync.state.document import ResourceState, StateDocument
 
 _PARENTED_KINDS = ("delivery_method", "delivery_account")
@@ -64,6 +65,18 @@ def move(doc: StateDocument, src: str, dst: str) -> list[str]:
     for res in doc.resources.values():
         res.depends_on = [renames.get(dep, dep) for dep in res.depends_on]
     return [f"{old} -> {new}" for old, new in sorted(renames.items())]
+
+
+def require_existing(backend: StateBackend) -> StateBackend:
+    """`backend`, if its state exists; else a StateError naming where it was looked for."""
+    from lexsync.state.factory import describe, state_exists
+
+    if not state_exists(backend):
+        where = describe(backend)
+        what = "no such state file" if getattr(backend, "path", None) else "no state"
+        raise StateError(f"{what}: {where} (nothing has been applied or imported with it yet; "
+                         "pass --state FILE or -c for the configuration whose state you mean)")
+    return backend
 
 
 def _get(doc: StateDocument, address: str) -> ResourceState:

@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from lexsync.cli.main import main
+from lexsync.cli.sandbox_mode import in_process_sandbox
 
 CREDENTIALS = {"LEADEXEC_API_KEY": "k", "LEADEXEC_CLIENT_ID": "i", "LEADEXEC_CLIENT_SECRET": "s"}
 
@@ -33,13 +34,17 @@ def test_missing_credentials_are_named(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "LEADEXEC_API_KEY" in result.output
 
 
-def test_import_from_the_in_process_sandbox_writes_settings_once(tmp_path: Path) -> None:
+def test_import_from_the_in_process_sandbox_writes_settings_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    in_process_sandbox(tmp_path)  # the current folder's sandbox, holding no clients yet
     out = tmp_path / "account"
     runner = CliRunner()
     first = runner.invoke(main, ["import", "--out", str(out), "--all", "--api", "sandbox",
                                  "--dialect", "soap"], env={k: "" for k in CREDENTIALS})
     assert first.exit_code == 0, first.output
     assert "Imported 0 clients" in first.output
+    assert "Warning: nothing was imported" in first.output
     assert (out / "lexsync.yaml").read_text().endswith("lexsync:\n  dialect: soap\n")
     (out / "lexsync.yaml").write_text("lexsync:\n  dialect: soap   # ours\n")
     again = runner.invoke(main, ["import", "--out", str(out), "--all", "--api", "sandbox"],

@@ -64,7 +64,7 @@ def converge(run: Runner, box: Box, dialect: str, *, criteria_merged: bool,
     if statuses_measured:
         run("doctor", "--write-probe", "--state", str(out / ".lexsync" / "state.json"))
     imported = run("import", "--out", str(out), "--client", "acme-portal", "--dialect", dialect)
-    assert "Imported 1 clients" in imported, imported
+    assert "Imported 1 client, " in imported, imported
     assert "status: Active" in (out / "client-acme-insurance.yaml").read_text()
     assert "No changes" in run("plan", "--detailed-exitcode", "-c", str(out),
                                env=run.imported_env(out))
