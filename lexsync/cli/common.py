@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
 
 from lexsync.errors import ConfigError, LexsyncError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from lexsync.engine.session import Session
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
@@ -26,6 +27,8 @@ DEFAULT_CONFIG_NAMES = ("lexsync.yaml", "lexsync.yml")
 
 
 def console(stderr: bool = False) -> Console:
+    from rich.console import Console  # only when something is printed: `--help` does without
+
     no_color = bool(os.environ.get("NO_COLOR")) or not (sys.stderr if stderr else sys.stdout).isatty()
     return Console(stderr=stderr, no_color=no_color, highlight=False, soft_wrap=True)
 
