@@ -110,8 +110,8 @@ def render(shape: Shape, *, price_bump: int = 0, parallelism: int = 16,
     return "\n".join(lines) + "\n"
 
 
-# Clients per file: a configuration file may hold at most 5 MB, so a larger network is a
-# directory of files (merged by the loader), as users split theirs.
+# Clients per file: a larger network is a directory of files (merged by the loader), as users
+# split theirs (scale.py writes one file per client).
 FILE_CLIENTS = 1000
 
 

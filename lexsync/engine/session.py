@@ -134,7 +134,8 @@ class Session:
     async def make_plan(self, api: Any, state: StateDocument) -> PlanBundle:
         options = self.options
         ctx = new_context(state, self.dialect)
-        reads = reads_for(self.loaded.model, state, ctx, options.targets, options.adopt)
+        model = targeted_model(self.loaded.model, options.targets)
+        reads = reads_for(model, state, ctx, options.targets, options.adopt)
         self._progress(f"reading lead types, lead fields, states and {len(reads.client_uids)} clients")
         _catalog_read, view, _checked = await gather_all(
             ctx.catalog.load(api, reads.lead_types, reads.need_states),
@@ -142,7 +143,7 @@ class Session:
                     field_uids=reads.field_uids, also_read=reads.also_read),
             endpoints.check_in_thread(state, self.endpoint()))
         self.last_view = view  # drift lists the live objects nothing claims
-        desired = expand(self.loaded, state, ctx)
+        desired = expand(self.loaded, state, ctx, model)
         try:
             bundle = build_plan(desired, state, view, ctx, adopt=options.adopt,
                                 targets=options.targets)
@@ -259,14 +260,26 @@ def reads_for(model: Configuration, state: StateDocument, ctx: Context,
     return Reads(lead_types, need_states, groups, client_uids, field_uids & client_uids)
 
 
-def expand(loaded: LoadedConfig, state: StateDocument, ctx: Context) -> dict[str, list[Desired]]:
-    """The configuration as desired resources, by kind; a name the catalog does not know is a
-    configuration error at its place in the YAML."""
+def targeted_model(model: Configuration, targets: tuple[str, ...]) -> Configuration:
+    """What a plan expands: with targets, only the clients they name (a target under a client
+    names it) beside the settings and client groups, so a targeted plan costs what it targets.
+    What its targets depend on among the other clients' resources, state records."""
+    if not targets:
+        return model
+    named = {t.split(".")[1] for t in targets if t.startswith("client.") and t.count(".") >= 1}
+    return model.model_copy(update={"clients": {k: c for k, c in model.clients.items() if k in named}})
+
+
+def expand(loaded: LoadedConfig, state: StateDocument, ctx: Context,
+           model: Configuration | None = None) -> dict[str, list[Desired]]:
+    """The configuration (or `model`, a part of it) as desired resources, by kind; a name the
+    catalog does not know is a configuration error at its place in the YAML."""
+    model = loaded.model if model is None else model
     problems: list[Diagnostic] = []
     desired: dict[str, list[Desired]] = {}
     for kind in KINDS:
         try:
-            desired[kind.kind] = kind.expand(loaded.model, ctx)
+            desired[kind.kind] = kind.expand(model, ctx)
         except ResolutionError as exc:
             problems.append(Diagnostic(summary=str(exc), location=loaded.locate(exc.path)))
     if problems:
