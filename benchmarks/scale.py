@@ -55,8 +55,9 @@ def set_up(shape: Shape, work: Path, code: Code, parallelism: int) -> tuple[Work
     created = 0
     if smaller:
         created, previous = smaller[-1]
-        shutil.copytree(previous, space.directory)
-        (space.directory / "sandbox.port").unlink()
+        if not space.directory.exists():  # else an interrupted set-up, which apply finishes
+            shutil.copytree(previous, space.directory)
+            (space.directory / "sandbox.port").unlink()
         space.port = int((previous / "sandbox.port").read_text())  # the URL state records
     write_per_client(space.directory, shape, parallelism=parallelism)
     new = Shape(n - created)
