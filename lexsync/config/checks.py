@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
-from lexsync.config.models import Configuration
+from lexsync.config.models import Configuration, double_problem
 from lexsync.config.positions import Locator
 from lexsync.errors import Diagnostic
 
@@ -143,7 +144,26 @@ def _criteria(model: Configuration, positions: Locator) -> Iterator[Diagnostic]:
     for key, client in model.clients.items():
         for name, account in client.delivery_accounts.items():
             for index, criterion in enumerate(account.criteria):
+                path = ("clients", key, "delivery_accounts", name, "criteria", index, "value")
                 if criterion.op in ("In", "NotIn") and criterion.value in ([], ""):
-                    yield _problem(f"{criterion.op} needs a non-empty list of values",
-                                   ("clients", key, "delivery_accounts", name, "criteria", index,
-                                    "value"), positions)
+                    yield _problem(f"{criterion.op} needs a non-empty list of values", path,
+                                   positions)
+                items = criterion.value if isinstance(criterion.value, list) else [criterion.value]
+                for item_index, item in enumerate(items):
+                    where = (*path, item_index) if isinstance(criterion.value, list) else path
+                    problem = _criterion_item_problem(item, isinstance(criterion.value, list))
+                    if problem:
+                        yield _problem(problem, where, positions)
+
+
+def _criterion_item_problem(item: object, in_list: bool) -> str | None:
+    """Why a criterion value (or list item) cannot reach LeadExec as written, or None."""
+    if isinstance(item, float) and not isinstance(item, bool):
+        if not math.isfinite(item):
+            return f"must be a finite number, got {item!r}"
+        return double_problem(item)
+    if in_list and isinstance(item, str) and "," in item:
+        # The wire joins a list's items with `,`: LeadExec would read two items.
+        return (f"list item {item!r} holds a ',', which separates the items LeadExec reads; "
+                "write each item on its own")
+    return None

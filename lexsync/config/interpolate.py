@@ -12,7 +12,34 @@ from lexsync.config.yamlio import FileTooLarge, NotRegularFile, read_regular_fil
 from lexsync.errors import Diagnostic
 
 _TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}")
+_WHOLE = re.compile(r"\$\{[^}]*\}")
 MAX_INCLUDED_BYTES = 5 * 1024 * 1024
+# How an interpolated text reads as a number or a boolean: YAML 1.2's core spellings, less
+# the ones LeadExec cannot store (.inf, .nan) or lexsync would not send as written (0x1F, 0o17).
+_INTEGER = re.compile(r"[-+]?[0-9]+")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_BOOLEANS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False,
+             "FALSE": False}
+
+
+class Reference(str):
+    """The text of a value that was exactly one `${...}` reference (`price: ${env:PRICE}`).
+
+    Where its key wants a number or a boolean, the models read it as YAML would have read the
+    same text written in place (`typed`); anywhere else it is text, exactly as interpolated.
+    A reference inside other text (`url: https://${env:HOST}/`) is always text."""
+
+    def typed(self, wanted: type) -> object:
+        """The text as `wanted` (int, float or bool) when it is spelled as one; else the text,
+        which the model then refuses with the key's location."""
+        text = str(self)
+        if wanted is bool:
+            return _BOOLEANS.get(text, text)
+        if wanted is int:
+            return int(text) if _INTEGER.fullmatch(text) else text
+        if _INTEGER.fullmatch(text) or _FLOAT.fullmatch(text):
+            return float(text)
+        return text
 
 
 @dataclass(frozen=True)
@@ -50,6 +77,8 @@ class _Expander:
     def expand(self, text: str, path: tuple) -> str:
         if "${" not in text:
             return text
+        if _WHOLE.fullmatch(text):
+            return Reference(self._one(text, path))
 
         def replace(match: re.Match[str]) -> str:
             if match.group(0) == "$${":
@@ -60,6 +89,12 @@ class _Expander:
             return result
 
         return _TOKEN.sub(replace, text)
+
+    def _one(self, text: str, path: tuple) -> str:
+        result, problem = _resolve(text[2:-1], self.sources)
+        if problem:
+            self.problems.append(Diagnostic(problem, self.positions.locate(path)))
+        return result
 
 
 _Expand = Callable[[str, tuple], str]

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import types
+import typing
 from datetime import date, datetime
-from typing import Any, Literal
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from lexsync.config.interpolate import Reference
 
 ClientStatus = Literal[
     "New", "Pending", "Working", "Waiting", "Dead", "Inactive", "Active", "Late", "Suspended", "Closed"
@@ -26,6 +32,11 @@ CriteriaOperator = Literal[
 CriteriaType = Literal["FieldValue", "Expression", "Function"]
 OfferDuration = Literal["monthly", "yearly"]
 Scalar = str | int | float | bool
+# What LeadExec stores (docs/configuration.md, "Exactly what you wrote"): Int32 and Int64
+# fields, and Doubles, whose 15 significant digits any decimal keeps through a Double.
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+INT64_MAX = 2**63 - 1
+DOUBLE_DIGITS = 15
 # OfferDuration on the wire: 0 = Monthly, 1 = Yearly (REST reference).
 OFFER_DURATIONS: dict[str, int] = {"monthly": 0, "yearly": 1}
 _DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -46,8 +57,65 @@ MAPPING_SOURCES: dict[str, int] = {
 _SOURCE_KEYS = frozenset(MAPPING_SOURCES)
 
 
+# The key of a group, client, method or account: a part of the resource's address
+# (`client.KEY.delivery_method.NAME`), whose parts `.` separates.
+Name = Annotated[str, Field(pattern=r"^[^.]+$")]
+
+
+def significant_digits(value: float) -> int:
+    """How many significant digits the shortest spelling of `value` has (25.0: 2, 0.125: 3)."""
+    return len(Decimal(repr(value)).normalize().as_tuple().digits)
+
+
+def double_problem(value: float) -> str | None:
+    """Why LeadExec's Double cannot keep `value` as written, or None."""
+    if significant_digits(value) > DOUBLE_DIGITS:
+        return (f"{value!r} has more significant digits than LeadExec keeps in a Double "
+                f"({DOUBLE_DIGITS}); write at most {DOUBLE_DIGITS}")
+    return None
+
+
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
+    """Every model of the language: no unknown keys, and strict types (a number is not text,
+    text is not a number, a boolean is neither). A value that was exactly one `${...}`
+    reference is typed where its key wants a number or a boolean (`Reference.typed`)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False, strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _typed_references(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        for key, value in data.items():
+            if isinstance(value, Reference):
+                wanted = _scalar_type(cls, key)
+                if wanted is not None:
+                    data[key] = value.typed(wanted)
+        return data
+
+
+@functools.lru_cache(maxsize=512)
+def _scalar_type(model: type[BaseModel], key: str) -> type | None:
+    """int, float or bool when the model's key wants that (and not text), else None."""
+    for name, info in model.model_fields.items():
+        if key in (name, info.alias):
+            members = _members(info.annotation)
+            if str in members or SecretStr in members:
+                return None
+            for wanted in (bool, int, float):
+                if wanted in members:
+                    return wanted
+    return None
+
+
+def _members(annotation: Any) -> set[Any]:
+    """The types a field's annotation accepts (through X | None and Annotated)."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _members(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return {m for arg in typing.get_args(annotation) for m in _members(arg)}
+    return {annotation}
 
 
 class Credentials(Strict):
@@ -93,7 +161,7 @@ class Settings(Strict):
 
 class ClientGroup(Strict):
     description: str = Field(min_length=1, description="Shown in LeadExec; the group's natural key")
-    display_order: int = Field(default=0, description="DisplayOrder")
+    display_order: int = Field(default=0, ge=INT32_MIN, le=INT32_MAX, description="DisplayOrder (Int32)")
 
 
 class FieldMapping(Strict):
@@ -135,12 +203,6 @@ class FieldMapping(Strict):
         others = [k for k in MAPPING_SOURCES if k != "lead_field" and getattr(self, k) is not None]
         return others[0] if others else "lead_field"
 
-    @field_validator("map", mode="before")
-    @classmethod
-    def _map_values_as_text(cls, value: object) -> object:
-        if isinstance(value, dict):
-            return {str(k): str(v) for k, v in value.items()}
-        return value
 
 
 class ScheduleWindow(Strict):
@@ -155,6 +217,13 @@ class ScheduleWindow(Strict):
     # 24:00 ends a window at midnight; 24:30 is not a time.
     to: str = Field(pattern=r"^(([01]?\d|2[0-3]):[0-5]\d|24:00)$", description="HH:MM, Pacific Time; 24:00 = midnight")
     allow: bool = Field(default=True, description="Allow; false = a blackout window")
+
+    @field_validator("from_", "to")
+    @classmethod
+    def _two_digit_hours(cls, value: str) -> str:
+        # 8:00 is 08:00, the spelling a read gives back: one spelling on both sides.
+        hours, minutes = value.split(":")
+        return f"{int(hours):02d}:{minutes}"
 
     @field_validator("days")
     @classmethod
@@ -220,7 +289,7 @@ class DeliveryMethod(Strict):
     response_search: str | None = Field(default=None, description="ResponseSearch")
     response_regex: bool = Field(default=False, description="useRegEx")
     template: str | None = Field(default=None, description="XML or JSON body template (XML)")
-    lead_category: int | None = Field(default=None, ge=0,
+    lead_category: int | None = Field(default=None, ge=0, le=INT64_MAX,
                                       description="LeadCatUID: the lead category leads are assigned "
                                                   "to, by its ID; 0 = unassigned")
     client_email: str | None = Field(default=None, description="ClientEmail: the email body sent "
@@ -248,12 +317,15 @@ class Caps(Strict):
     """Lead caps; -1 = no cap. An omitted hour, day or month cap is -1; an omitted week cap
     keeps the last value lexsync applied (LeadExec cannot show WeekMax)."""
 
-    hour: int | None = Field(default=None, ge=-1, description="HourMax; omitted = -1 (no cap)")
-    day: int | None = Field(default=None, ge=-1, description="DayMax; omitted = -1 (no cap)")
-    week: int | None = Field(default=None, ge=-1,
+    hour: int | None = Field(default=None, ge=-1, le=INT32_MAX,
+                             description="HourMax (Int32); omitted = -1 (no cap)")
+    day: int | None = Field(default=None, ge=-1, le=INT32_MAX,
+                            description="DayMax (Int32); omitted = -1 (no cap)")
+    week: int | None = Field(default=None, ge=-1, le=INT32_MAX,
                              description="WeekMax, -1 = no cap; rest dialect only. Omitted: the "
                                          "last value lexsync applied (reads cannot show it)")
-    month: int | None = Field(default=None, ge=-1, description="MonthMax; omitted = -1 (no cap)")
+    month: int | None = Field(default=None, ge=-1, le=INT32_MAX,
+                              description="MonthMax (Int32); omitted = -1 (no cap)")
 
 
 class Offer(Strict):
@@ -279,15 +351,6 @@ class Offer(Strict):
     time_zone: str = Field(default="", description="OfferTimeZone")
     duration: OfferDuration = Field(default="monthly", description="OfferDuration: monthly = 0, yearly = 1")
     parse_code: str = Field(default="", description="OfferParseCode (dynamic offers)")
-
-    @field_validator("name", "company_phone", "company_name", "description", "image", "url",
-                     "privacy_url", "terms_url", "tcpa", "amount", "time_zone", "parse_code",
-                     mode="before")
-    @classmethod
-    def _as_text(cls, value: object) -> object:
-        if isinstance(value, bool) or value is None:
-            return value
-        return str(value) if isinstance(value, (int, float)) else value
 
     @field_validator("start_date", "end_date", mode="before")
     @classmethod
@@ -330,10 +393,11 @@ class Criterion(Strict):
 class DeliveryAccount(Strict):
     method: str = Field(description="Delivery method of the same client, by name")
     description: str | None = Field(default=None, description="Defaults to the account's key")
-    price: float = Field(default=0.0, ge=0, description="Price")
+    price: float = Field(default=0.0, ge=0, allow_inf_nan=False,
+                         description="Price (a Double: at most 15 significant digits)")
     caps: Caps = Field(default_factory=Caps)
     status: AccountStatus = Field(default="Open", description="Status: Open=12, OnHold=11, Suspended=10, Closed=9")
-    delay: int = Field(default=0, ge=0, description="DeliveryDelay, seconds")
+    delay: int = Field(default=0, ge=0, le=INT32_MAX, description="DeliveryDelay (Int32), seconds")
     use_order: bool = Field(default=False, description="useOrder: an open order is required")
     redirect_url: str | None = Field(default=None, description="RedirectURL")
     automation: bool = Field(default=True, description="AutomationEnabled")
@@ -354,6 +418,14 @@ class DeliveryAccount(Strict):
     def _offer_none(cls, value: object) -> object:
         return _no_offer(value)
 
+    @field_validator("price")
+    @classmethod
+    def _double(cls, value: float) -> float:
+        problem = double_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
 
 class Client(Strict):
     status: ClientStatus = Field(default="Active", description="Info.Status")
@@ -363,18 +435,23 @@ class Client(Strict):
     automation: AutomationType | None = Field(
         default=None, description="DeliveryAccountAutomationType; rest dialect only")
     time_zone: str | None = Field(default=None, description="TimeZoneName")
-    time_offset: int | None = Field(default=None, description="TimeOffset, hours from UTC")
+    time_offset: int | None = Field(default=None, ge=INT32_MIN, le=INT32_MAX,
+                                   description="TimeOffset (Int32), hours from UTC")
     notes: str | None = Field(default=None, description="Notes")
     override_reassign: bool | None = Field(default=None, description="OverrideReassign")
-    fields: dict[str, str] = Field(default_factory=dict, description="Client fields by name")
-    delivery_methods: dict[str, DeliveryMethod] = Field(default_factory=dict)
-    delivery_accounts: dict[str, DeliveryAccount] = Field(default_factory=dict)
+    fields: dict[str, str] = Field(
+        default_factory=dict, description="Client fields by name; an empty value clears one",
+        # What editors check: a value may be left empty (`Fax Number:`), which reads as "".
+        json_schema_extra={"additionalProperties": {"anyOf": [{"type": "string"}, {"type": "null"}]}})
+    delivery_methods: dict[Name, DeliveryMethod] = Field(default_factory=dict)
+    delivery_accounts: dict[Name, DeliveryAccount] = Field(default_factory=dict)
 
     @field_validator("fields", mode="before")
     @classmethod
-    def _field_values_as_text(cls, value: object) -> object:
-        if isinstance(value, dict):
-            return {str(k): ("" if v is None else str(v)) for k, v in value.items()}
+    def _empty_field_values(cls, value: object) -> object:
+        # An empty value (`Fax Number:`) clears the field; a number is not text (quote it).
+        if isinstance(value, dict) and any(v is None for v in value.values()):
+            return {k: "" if v is None else v for k, v in value.items()}
         return value
 
 
@@ -458,5 +535,5 @@ class Configuration(Strict):
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     lint: LintSettings = Field(default_factory=LintSettings)
     lead_types: list[str] = Field(default_factory=list, description="Lead types used, by name (read-only)")
-    client_groups: dict[str, ClientGroup] = Field(default_factory=dict)
-    clients: dict[str, Client] = Field(default_factory=dict)
+    client_groups: dict[Name, ClientGroup] = Field(default_factory=dict)
+    clients: dict[Name, Client] = Field(default_factory=dict)

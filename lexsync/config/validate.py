@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from typing import Any, Literal, get_args, get_origin
@@ -18,22 +19,70 @@ _NOTHING = object()
 
 def validate_configuration(data: object, positions: Locator) -> Configuration:
     """The Configuration, or ConfigError carrying one diagnostic per problem."""
+    problems = unsendable_text(data, positions)
     try:
         # by_name=False: YAML keys are the aliases only (`from`, never `from_`).
-        return Configuration.model_validate(data, by_alias=True, by_name=False)
+        model = Configuration.model_validate(data, by_alias=True, by_name=False)
     except ValidationError as exc:
-        raise ConfigError(translate_errors(exc, data, positions)) from exc
+        raise ConfigError(problems + translate_errors(exc, data, positions)) from exc
+    if problems:
+        raise ConfigError(problems)
+    return model
+
+
+# What LeadExec cannot hold as text: the characters XML 1.0 excludes (its SOAP bodies and
+# every ASMX read are XML), lone surrogates (not characters at all), and a carriage return,
+# which an XML read gives back as a line feed. Tab and line feed are fine.
+_UNSENDABLE = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def unsendable_text(data: object, positions: Locator) -> list[Diagnostic]:
+    """A located diagnostic for each key or text value LeadExec could not store as written."""
+    problems: list[Diagnostic] = []
+    pending: list[tuple[object, tuple]] = [(data, ())]
+    while pending:
+        node, path = pending.pop()
+        if isinstance(node, str):
+            found = _UNSENDABLE.search(node)
+            if found:
+                problems.append(Diagnostic(_unsendable(found.group()), positions.locate(path),
+                                           address=_dotted(path)))
+            continue
+        items = node.items() if isinstance(node, dict) else \
+            enumerate(node) if isinstance(node, list) else ()
+        for key, value in items:
+            if isinstance(key, str) and (found := _UNSENDABLE.search(key)):
+                problems.append(Diagnostic(f"this key holds {_unsendable(found.group(), False)}",
+                                           positions.locate_key((*path, key)),
+                                           address=_dotted((*path, key))))
+            pending.append((value, (*path, key)))
+    return problems
+
+
+def _unsendable(char: str, whole: bool = True) -> str:
+    code = f"U+{ord(char):04X}"
+    if char == "\r":
+        what = (f"a carriage return ({code}), which LeadExec's XML reads give back as a line "
+                "feed; use \\n for a new line")
+    elif "\ud800" <= char <= "\udfff":
+        what = f"a lone surrogate ({code}), which is not a character LeadExec can store"
+    else:
+        what = f"the control character {code}, which XML (and so LeadExec) cannot carry"
+    return f"text holds {what}" if whole else what
 
 
 def translate_errors(exc: ValidationError, data: object, positions: Locator) -> list[Diagnostic]:
     grouped: dict[tuple, list[dict]] = {}
     for error in exc.errors(include_url=False):
-        names_a_key = error["type"] in ("missing", "extra_forbidden")
-        path = _data_path(tuple(error["loc"]), data, names_a_key)
-        grouped.setdefault((path, error["type"] == "extra_forbidden"), []).append(error)
+        loc = tuple(error["loc"])
+        at_key = error["type"] in ("missing", "extra_forbidden") or loc[-1:] == ("[key]",)
+        if loc[-1:] == ("[key]",):
+            loc = loc[:-1]
+        path = _data_path(loc, data, at_key)
+        grouped.setdefault((path, at_key), []).append(error)
     diagnostics = []
-    for (path, unknown_key), errors in grouped.items():
-        where = positions.locate_key(path) if unknown_key or errors[0]["type"] == "missing" else positions.locate(path)
+    for (path, at_key), errors in grouped.items():
+        where = positions.locate_key(path) if at_key else positions.locate(path)
         diagnostics.append(Diagnostic(_summary(path, errors), where, address=_dotted(path)))
     return diagnostics
 
@@ -71,10 +120,19 @@ def _summary(path: tuple, errors: list[dict]) -> str:
     if len(errors) > 1 and all(e["type"].endswith("_type") or e["type"].endswith("_parsing") for e in errors):
         wanted = sorted({_EXPECTED.get(e["type"], e["type"]) for e in errors})
         return f"expected {' or '.join(wanted)}, got {_show(value)}"
-    if kind == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
+    if kind == "string_type" and isinstance(value, int | float):
+        # A YAML number or boolean is not its text: 02134 is the number 2134, 1.50 is 1.5.
         return f"expected a string, got {_show(value)} (quote it if it is meant as text)"
+    if kind == "finite_number":
+        return f"must be a finite number, got {_show(value)} (LeadExec stores a Double)"
+    if kind == "less_than_equal" and first.get("ctx", {}).get("le") in _STORED_AS:
+        stored = _STORED_AS[first["ctx"]["le"]]
+        return f"must be at most {first['ctx']['le']} (LeadExec stores it as {stored}), got {_show(value)}"
     if kind in _EXPECTED:
         return f"expected {_EXPECTED[kind]}, got {_show(value)}"
+    if kind == "string_pattern_mismatch" and first["loc"][-1:] == ("[key]",):
+        return (f"the name {_show(value)} holds a '.', which separates the parts of an address "
+                "(client.KEY.delivery_method.NAME); choose a name without one")
     if kind == "string_pattern_mismatch" and path and path[-1] in ("from", "to"):
         return f"expected a time HH:MM (00:00 to 24:00), got {_show(value)}"
     if kind in _BOUNDS:
@@ -89,6 +147,8 @@ def _summary(path: tuple, errors: list[dict]) -> str:
         message = message.removeprefix(prefix)
     return message
 
+
+_STORED_AS = {2**31 - 1: "an Int32", 2**63 - 1: "an Int64"}
 
 _BOUNDS = {
     "greater_than_equal": ("at least", "ge"),

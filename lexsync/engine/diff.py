@@ -38,11 +38,9 @@ def flatten(attrs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _equal(a: Any, b: Any) -> bool:
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) \
-            and not isinstance(b, bool):
-        return round(float(a), 4) == round(float(b), 4)
-    if isinstance(a, str) and isinstance(b, str):
-        return a.strip() == b.strip()
+    """Exactly equal: text with its spaces, numbers to the last digit (25 is 25.0). Only an
+    absent value and empty text are alike (a read leaves an empty element out). Python's ==,
+    as `_unchanged` uses it: validation keeps booleans and numbers apart."""
     if a in (None, "") and b in (None, ""):
         return True
     return a == b

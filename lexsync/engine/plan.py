@@ -42,6 +42,8 @@ class ResourceChange:
     depends_on: list[str] = field(default_factory=list)
     reason: str | None = None  # why, when not obvious: "removed from configuration"
     remote_id: int | None = None
+    # A create's defaults: what it sends that the YAML does not say, by YAML key.
+    defaults: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """For serialising at once: `before` and `after` are shared, not copied (`asdict`'s
@@ -53,6 +55,7 @@ class ResourceChange:
                          "sensitive": c.sensitive} for c in self.changes],
             "depends_on": list(self.depends_on), "reason": self.reason,
             "remote_id": self.remote_id,
+            **({"defaults": self.defaults} if self.defaults else {}),
         }
 
     @classmethod

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from lexsync.engine.diff import masked
-from lexsync.engine.plan import Action, Plan, ResourceChange
+from lexsync.engine.plan import Action, AttributeChange, Plan, ResourceChange
 from lexsync.engine.steps import Step, previous_as_live, step_for
 from lexsync.errors import Diagnostic
 from lexsync.resources.base import Context, Desired, Live, ResourceKind
@@ -86,7 +87,10 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
             if live is None:
                 problems += [Diagnostic(summary=text, address=desired.address)
                              for text in kind.create_problems(desired)]
-            steps.append(step_for(kind, desired, live, record, reason, ctx))
+            step = step_for(kind, desired, live, record, reason, ctx)
+            if live is None:
+                step.change.defaults = kind.create_defaults(desired, ctx)
+            steps.append(step)
         for address, record in recorded[kind.kind]:
             if address in wanted or (planned is not None and address not in planned):
                 continue
@@ -96,12 +100,13 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
                 live_seen[address] = live.attrs
             retire_steps.append(_retire_step(kind, address, live, record, ctx))
 
+    moved = _move_dependants(steps, problems)
     if problems:
         raise PlanProblems(problems)
     retire_steps.sort(key=lambda s: -s.kind.level)
     ordered = sorted(steps, key=lambda s: s.kind.level) + retire_steps
     if targets:
-        ordered = _targeted(ordered, targets)
+        ordered = _targeted(ordered, targets, moved)
         kept = {id(step) for step in ordered}
         steps = [step for step in steps if id(step) in kept]
     notes = [unobservable[s.change.address] for s in steps if s.change.address in unobservable]
@@ -138,6 +143,9 @@ def _under_targets(desired_by_kind: dict[str, list[Desired]], state: StateDocume
     that state does not record (those may need creating; what state records exists)."""
     desired = {d.address: d for kind in desired_by_kind.values() for d in kind}
     planned = {a for a in (*desired, *state.resources) if in_targets(a, targets)}
+    # The accounts of a planned method, which move with it when its lead type changes.
+    planned |= {a for a, d in desired.items()
+                if d.kind == "delivery_account" and planned.intersection(d.depends_on)}
     pending = [d for a in planned if a in desired for d in desired[a].depends_on]
     while pending:
         address = pending.pop()
@@ -182,11 +190,13 @@ def _retire_step(kind: ResourceKind, address: str, live: Live | None, record: Re
     return Step(change, kind, None, live, record, parent)
 
 
-def _targeted(steps: list[Step], targets: tuple[str, ...]) -> list[Step]:
-    """Only the targeted addresses (and what is under them), plus creates they depend on."""
+def _targeted(steps: list[Step], targets: tuple[str, ...], moved: dict[str, str]) -> list[Step]:
+    """Only the targeted addresses (and what is under them), plus creates they depend on and
+    the dependants that move with them."""
     by_address = {s.change.address: s for s in steps}
     keep: set[str] = set()
-    pending = [s.change.address for s in steps if in_targets(s.change.address, targets)]
+    pending = [s.change.address for s in steps if in_targets(s.change.address, targets)
+               or in_targets(moved.get(s.change.address, ""), targets)]
     while pending:
         address = pending.pop()
         if address in keep:
@@ -196,3 +206,52 @@ def _targeted(steps: list[Step], targets: tuple[str, ...]) -> list[Step]:
         pending += [d for d in step.change.depends_on
                     if d in by_address and by_address[d].change.action is Action.CREATE]
     return [s for s in steps if s.change.address in keep]
+
+
+def _move_dependants(steps: list[Step], problems: list[Diagnostic]) -> dict[str, str]:
+    """Dependants move with what they depend on: a method whose lead type changes takes its
+    field mappings and its accounts' criteria along, since they name lead fields and each
+    lead type has its own. Each is written in the same plan, on the new lead type's fields,
+    and the plan says so; what the YAML does not set cannot be moved, and is a problem.
+    Answers each moved account's method address."""
+    lead_types = {s.change.address: (c.before, c.after) for s in steps
+                  if s.kind.kind == "delivery_method" for c in s.change.changes
+                  if c.path == "lead_type"}
+    moved: dict[str, str] = {}
+    for step in steps if lead_types else ():
+        if step.desired is None or step.live is None:
+            continue
+        if step.change.address in lead_types:
+            _carry(step, "field_mappings", lead_types[step.change.address], "its", problems,
+                   lambda mappings: any("lead_field" in m for m in (mappings or {}).values()))
+        method = f"client.{step.desired.client}.delivery_method.{step.desired.attrs.get('method')}"
+        if step.kind.kind == "delivery_account" and method in lead_types:
+            old, new = lead_types[method]
+            if _carry(step, "criteria", (old, new), "its method's", problems, bool):
+                step.change.changes.append(AttributeChange("criteria.lead_type", old, new))
+                if step.change.action is Action.NOOP:
+                    step.change.action = Action.UPDATE
+                moved[step.change.address] = method
+    return moved
+
+
+def _carry(step: Step, attr: str, lead_types: tuple[str, str], whose: str,
+           problems: list[Diagnostic], names_fields: Callable[[Any], bool]) -> bool:
+    """Whether the step writes its `attr` on the new lead type's fields (the reason says so);
+    a problem when LeadExec holds some that the YAML does not set."""
+    assert step.desired is not None and step.live is not None
+    old, new = lead_types
+    words = attr.replace("_", " ")
+    if attr not in step.desired.attrs:
+        if names_fields(step.live.attrs.get(attr)):
+            problems.append(Diagnostic(
+                summary=f"{whose} lead type changes from {old!r} to {new!r}, and its {words} in "
+                        f"LeadExec, which the YAML does not set, name {old!r}'s fields",
+                address=step.change.address,
+                detail=f"declare its {attr} so lexsync writes them on {new!r}'s fields"))
+        return False
+    if not names_fields(step.desired.attrs[attr]):
+        return False
+    moves = f"its {words} are written on {new!r}'s fields ({whose} lead type changes)"
+    step.change.reason = f"{step.change.reason}; {moves}" if step.change.reason else moves
+    return True

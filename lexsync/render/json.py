@@ -38,6 +38,8 @@ def _resource_change(change: ResourceChange) -> dict[str, Any]:
     }
     if change.action is Action.RETIRE:
         body["lexsync_action"] = "retire"
+    if change.defaults:
+        body["lexsync_defaults"] = change.defaults  # sent on create, though the YAML omits them
     return {
         "address": change.address,
         "mode": "managed",

@@ -75,7 +75,7 @@ def change_lines(change: ResourceChange) -> list[Line]:
 
 def _body_lines(change: ResourceChange) -> list[Line]:
     if change.action is Action.CREATE:
-        return _attribute_lines(change.after or {}, change.action)
+        return _attribute_lines(change.after or {}, change.action, change.defaults)
     lines = _change_lines(change.changes)
     # A retirement without attribute changes leaves everything as is: no count to report.
     hidden = _hidden_count(change) if change.changes or change.action is Action.UPDATE else 0
@@ -98,16 +98,24 @@ def summary(plan: Plan) -> str:
     )
 
 
-def _attribute_lines(attributes: dict[str, Any], action: Action) -> list[Line]:
-    if not attributes:
+def _attribute_lines(attributes: dict[str, Any], action: Action,
+                     defaults: dict[str, Any] | None = None) -> list[Line]:
+    """The attributes, then what a create sends by default, each marked so."""
+    shown = {".".join(map(values.key, k.split("."))): v for k, v in (defaults or {}).items()}
+    if not attributes and not shown:
         return []
-    width = max(len(values.key(k)) for k in attributes)
+    width = max(len(k) for k in (*map(values.key, attributes), *shown))
     symbol = action.symbol + " "
     lines = []
     for name, value in attributes.items():
         rendered = values.block(value)
         lines.append(Line(_ATTR, symbol, f"{values.key(name).ljust(width)} = {rendered[0]}", action))
         lines.extend(_continuation(rendered[1:]))
+    for name, value in shown.items():  # YAML keys, dotted ("caps.week")
+        rendered = values.block(value)
+        lines.append(Line(_ATTR, symbol, f"{name.ljust(width)} = {rendered[0]}", action))
+        lines.extend(_continuation(rendered[1:]))
+        lines[-1] = lines[-1]._replace(body=lines[-1].body + "  (default on create)")
     return lines
 
 

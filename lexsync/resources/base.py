@@ -19,6 +19,7 @@ from lexsync.resources.wirefields import (
     UNKNOWN,
     Body,
     Cls,
+    Source,
     WireField,
     WireTable,
     compose,
@@ -185,6 +186,15 @@ def unknown_message(address: str, kind_word: str, wire_field: WireField, readabl
     else:
         todo = f"declare it{declare_hint(wire_field)} before lexsync writes this {kind_word}"
     return f"{address}: {name} is unknown ({why}); {todo}"
+
+
+def _empty(value: Any) -> bool:
+    """No text, no number, false, none: the defaults not worth a line of their own."""
+    if value is None or value == UNKNOWN or isinstance(value, bool):
+        return value is not True
+    if isinstance(value, (int, float)):
+        return value == 0
+    return not value
 
 
 class ResourceKind(ABC):
@@ -386,6 +396,31 @@ class ResourceKind(ABC):
         # A copy: state's records must not share the remembered dicts.
         return {**{k: dict(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v
                    for k, v in attrs.items()}, **fresh}
+
+    def create_defaults(self, desired: Desired, ctx: Context) -> dict[str, Any]:
+        """What creating `desired` sends that its YAML does not say, by YAML key, as the plan
+        shows it ("default on create"): each field with a YAML key that takes its create
+        default, unless that default is empty (no text, 0, false, none)."""
+        table = self.wire_table(ctx.dialect)
+        resolution = resolve(table, managed=desired.attrs, live_readable=False, previous={},
+                             creating=True)
+        created = self.created_attrs(ctx, desired.client)
+        out: dict[str, Any] = {}
+        for wire_field in table.sent():
+            key = wire_field.yaml
+            if resolution.sources.get(wire_field.key) is not Source.DEFAULT or key is None \
+                    or wire_field.secret or key in out or not wire_field.attr:
+                continue
+            # A field of a block the YAML declares whole (the offer) shows as that block.
+            whole = wire_field.attr.startswith(key + ".")
+            value = self.shown_default(key, path_value(created, key if whole else wire_field.attr))
+            if not _empty(value):
+                out[key] = value
+        return out
+
+    def shown_default(self, yaml_key: str, value: Any) -> Any:
+        """A create default as the plan shows it (a kind spells a whole block its own way)."""
+        return value
 
     def created_write_only(self, dialect: str) -> dict[str, Any]:
         """The write-only attributes a create sends by default, normalised (as state would

@@ -143,7 +143,21 @@ WRITE_ONLY_ATTRS = ("caps.week", "alternate_posting", "offer")
 
 
 def criterion_value(items: list[str], op: str) -> str:
+    """The wire's Value: the items joined with `,`, an In or NotIn list in sorted order (its
+    order means nothing, so neither side's order makes a diff)."""
     return ",".join(sorted(items) if op in UNORDERED_OPERATORS else items)
+
+
+def criterion_items(value: Any, op: str) -> list[str]:
+    """The YAML's criterion value as text items, each exactly as written. A list is its items;
+    the text of a list operator (In, NotIn, Between) is its `,`-separated items, as LeadExec
+    reads it; any other value is one item, commas and spaces included."""
+    if isinstance(value, list):
+        return [scalar_text(v) for v in value]
+    written = scalar_text(value)
+    if op in LIST_OPERATORS:
+        return written.split(",") if written else []
+    return [written]
 
 
 def _named(names: dict[int, str], number: int, raw: Any) -> str:
@@ -167,13 +181,12 @@ def _criterion_yaml(entry: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _number_or_text(item: str) -> int | float | str:
-    """'25' → 25 so a range reads as numbers; expand turns both back into the same text."""
+    """'25' → 25 so a range reads as numbers, where expand turns the number back into the same
+    text; '007', '1.50' or '1e3' stay text (as numbers they would be sent as 7, 1.5, 1000.0)."""
     if not re.fullmatch(r"-?\d+(\.\d+)?", item):
         return item
-    as_number = float(item)
-    if scalar_text(as_number) != item:
-        return item  # '007' or '1e3' would not come back the same
-    return int(as_number) if as_number.is_integer() else as_number
+    as_number: int | float = int(item) if "." not in item else float(item)
+    return as_number if scalar_text(as_number) == item else item
 
 
 class DeliveryAccountKind(ResourceKind):
@@ -273,8 +286,7 @@ class DeliveryAccountKind(ResourceKind):
             field = ctx.catalog.lead_field(lead_type_uid, c.field)
         except UnknownName as exc:
             raise ResolutionError(str(exc), (*account_path, "criteria", index, "field")) from None
-        value = c.value
-        items = [scalar_text(v) for v in value] if isinstance(value, list) else [scalar_text(value)]
+        items = criterion_items(c.value, c.op)
         if field.is_state:
             try:
                 items = [ctx.catalog.state(item)[1] for item in items if item]
@@ -284,7 +296,7 @@ class DeliveryAccountKind(ResourceKind):
         entry: dict[str, Any] = {"field": field.name, "op": op, "type": c.type,
                                  "value": criterion_value(items, op)}
         if c.expression:
-            entry["expression"] = text(c.expression)
+            entry["expression"] = c.expression
         return entry
 
     def to_yaml(self, key: str, attrs: Mapping[str, Any], ctx: Context,
@@ -378,9 +390,10 @@ class DeliveryAccountKind(ResourceKind):
         return entry
 
     def _observed_value(self, raw: str, op: str, is_state: bool, ctx: Context) -> str:
-        """A wire criterion value as the YAML spells it: states by abbreviation, numbers
-        normalised, In/NotIn sorted."""
-        items = [scalar_text(i) for i in raw.split(",")] if raw else []
+        """A wire criterion value as `expand` spells it: exactly as read, split on `,` only for
+        a list operator (and for StateUIDs), states by abbreviation, In/NotIn sorted."""
+        split = op in LIST_OPERATORS or is_state
+        items = (raw.split(",") if raw else []) if split else [raw]
         if is_state:
             state_abbr = ctx.catalog.state_abbr
             items = [state_abbr.get(int(i), i) if i.isdigit() else i for i in items]
@@ -400,6 +413,11 @@ class DeliveryAccountKind(ResourceKind):
         trusted = dict(previous)
         trusted["caps"] = {k: v for k, v in previous["caps"].items() if k != "week"}
         return trusted
+
+    def shown_default(self, yaml_key: str, value: Any) -> Any:
+        if yaml_key == "offer" and value == EMPTY_OFFER:
+            return "none"
+        return value
 
     def created_write_only(self, dialect: str) -> dict[str, Any]:
         if dialect != "rest":

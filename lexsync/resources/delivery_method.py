@@ -42,6 +42,7 @@ from lexsync.resources.values import (
     wire_clock,
 )
 from lexsync.resources.wirefields import Cls, WireField, WireTable
+from lexsync.state.subids import FIELD_MAPPING, MAP, sub_id_key, sub_id_parts
 
 DELIVERY_TYPES = {
     "http_post": 0, "http_get": 1, "xml_json": 2, "salesexec": 3, "ftp": 4, "email": 5,
@@ -201,6 +202,11 @@ def schedule_yaml(entries: list[str]) -> list[dict[str, Any]]:
             weekly["allow"] = False
         out.append(weekly)
     return out + dated
+
+
+def _held_order(item: tuple[tuple[str, str | None], int]) -> tuple[str, str]:
+    (name, value), _ = item
+    return (name, value or "")
 
 
 def _lead_type_uid(name: Any, ctx: Context) -> int:
@@ -424,14 +430,15 @@ class DeliveryMethodKind(ResourceKind):
         ids: dict[str, int] = {}
         for setting in wire.get("FieldSettings") or ():
             name = text(setting.get("FieldName"))
-            ids[f"field_mapping.{name}"] = int(setting["DeliverySettingUID"])
+            ids[sub_id_key(FIELD_MAPPING, name)] = int(setting["DeliverySettingUID"])
             for mapping in setting.get("FieldMappings") or ():
-                ids[f"field_mapping.{name}.map.{text(mapping.get('FieldValue'))}"] = int(mapping["DeliveryMappingUID"])
+                value = text(mapping.get("FieldValue"))
+                ids[sub_id_key(FIELD_MAPPING, name, MAP, value)] = int(mapping["DeliveryMappingUID"])
         seen: dict[str, int] = {}
         for day in wire.get("DeliveryDays") or ():
             label = _day_label(day)
             index = seen.get(label, 0)
-            ids[f"schedule.{label}.{index}"] = int(day["DeliveryDayUID"])
+            ids[sub_id_key("schedule", label, index)] = int(day["DeliveryDayUID"])
             seen[label] = index + 1
         return ids
 
@@ -473,24 +480,31 @@ class DeliveryMethodKind(ResourceKind):
 
     def _settings(self, wanted: dict[str, Any], sub_ids: dict[str, int], delivery_uid: int,
                   lead_type_uid: int, ctx: Context) -> list[dict[str, Any]]:
+        # The field settings and value mappings LeadExec holds, by (name, value or None).
+        held: dict[tuple[str, str | None], int] = {}
+        for key, uid in sub_ids.items():
+            parts = sub_id_parts(key)
+            if parts[0] == FIELD_MAPPING and len(parts) == 2:
+                held[(parts[1], None)] = uid
+            elif parts[0] == FIELD_MAPPING and len(parts) == 4 and parts[2] == MAP:
+                held[(parts[1], parts[3])] = uid
         settings = []
         for name, entry in wanted.items():
-            setting_uid = sub_ids.get(f"field_mapping.{name}", 0)
+            setting_uid = held.get((name, None), 0)
             source = entry["source"]
             lead_field = entry.get("lead_field")
             value_map = entry.get("map", {})
             mappings = [
-                {"DeliveryMappingUID": sub_ids.get(f"field_mapping.{name}.map.{field_value}", 0),
+                {"DeliveryMappingUID": held.get((name, field_value), 0),
                  "Delete": False, "DeliverySettingUID": setting_uid,
                  "DeliveryValue": delivered, "FieldValue": field_value}
                 for field_value, delivered in value_map.items()
             ]
-            prefix = f"field_mapping.{name}.map."
             mappings += [
                 {"DeliveryMappingUID": uid, "Delete": True, "DeliverySettingUID": setting_uid,
-                 "DeliveryValue": "", "FieldValue": key[len(prefix):]}
-                for key, uid in sorted(sub_ids.items())
-                if key.startswith(prefix) and key[len(prefix):] not in value_map
+                 "DeliveryValue": "", "FieldValue": value}
+                for (owner, value), uid in sorted(held.items(), key=_held_order)
+                if owner == name and value is not None and value not in value_map
             ]
             settings.append({
                 "DeliverySettingUID": setting_uid, "DeliveryUID": delivery_uid, "Delete": False,
@@ -501,12 +515,11 @@ class DeliveryMethodKind(ResourceKind):
                 "Expr": entry.get("value", "") if source in EXPR_SOURCES else "",
                 "hasMap": bool(value_map), "FieldMappings": mappings,
             })
-        for key, uid in sorted(sub_ids.items()):
-            parts = key.split(".")
-            if len(parts) == 2 and parts[0] == "field_mapping" and parts[1] not in wanted:
+        for (name, value), uid in sorted(held.items(), key=_held_order):
+            if value is None and name not in wanted:
                 settings.append({
                     "DeliverySettingUID": uid, "DeliveryUID": delivery_uid, "Delete": True,
-                    "Format": "", "FieldType": 0, "FieldName": parts[1], "Value": "",
+                    "Format": "", "FieldType": 0, "FieldName": name, "Value": "",
                     "LeadFieldUID": 0, "Expr": "", "hasMap": False, "FieldMappings": [],
                 })
         return settings
@@ -522,7 +535,7 @@ class DeliveryMethodKind(ResourceKind):
             weekly = day in DAY_ORDER
             on = BASE_DATE if weekly else day
             days.append({
-                "DeliveryDayUID": sub_ids.get(f"schedule.{day}.{index}", 0),
+                "DeliveryDayUID": sub_ids.get(sub_id_key("schedule", day, index), 0),
                 "DeliveryUID": delivery_uid,
                 "WeekDay": DAY_ORDER[day] if weekly else weekday_of(day),
                 "StaticDate": f"{on}T00:00:00", "StartTime": wire_clock(start, on),
@@ -530,9 +543,10 @@ class DeliveryMethodKind(ResourceKind):
             })
         # A day no longer wanted is sent as a denying window of no length, not left out: a
         # list without a Delete flag may be merged, and this removes it either way.
-        used = {f"schedule.{day}.{i}" for day, count in seen.items() for i in range(count)}
+        used = {sub_id_key("schedule", day, i) for day, count in seen.items() for i in range(count)}
         for key, uid in sorted(sub_ids.items()):
-            label = key.split(".")[1] if key.startswith("schedule.") else None
+            parts = sub_id_parts(key)
+            label = parts[1] if parts[0] == "schedule" else None
             if label is None or key in used:
                 continue
             weekly = label in DAY_ORDER

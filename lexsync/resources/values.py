@@ -13,41 +13,36 @@ BASE_DATE = "1900-01-01"
 
 
 def text(value: Any) -> str:
+    """A text value exactly as written or read: spaces are part of it (docs/configuration.md,
+    "Exactly what you wrote")."""
     if type(value) is str:  # the usual case, a few hundred thousand times per large plan
-        return value.strip()
-    return "" if value is None else str(value).strip()
+        return value
+    return "" if value is None else str(value)
 
 
 def number(value: Any) -> float | int:
-    """25, 25.0 and '25.00' are the same number; integral values print without decimals."""
-    as_float = round(float(value), 4)
+    """A number as LeadExec stores it (a Double or an Int32), exactly: 25 and 25.0 are the same
+    number and print without decimals; nothing is rounded."""
+    as_float = float(value)
     return int(as_float) if as_float.is_integer() else as_float
 
 
+def number_text(value: int | float) -> str:
+    """A YAML number as criterion text: a whole number in digits, any other number in the
+    shortest form that reads back as the same Double (Python's repr: 21.5, 1e-07)."""
+    return str(value) if isinstance(value, int) else repr(value)
+
+
 def scalar_text(value: Any) -> str:
-    """A criterion value item as LeadExec stores it (a string)."""
+    """A criterion value item as LeadExec stores it (a String): text as written, a number in
+    `number_text`'s spelling, a boolean as true or false."""
     if type(value) is str:
-        return _text_scalar(value)
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
-        return _number_text(value)
-    return _text_scalar(text(value))
-
-
-@functools.lru_cache(maxsize=1024, typed=True)  # typed: 1 and 1.0 are different keys
-def _number_text(value: float) -> str:
-    return str(number(value))
-
-
-@functools.lru_cache(maxsize=4096)
-def _text_scalar(value: str) -> str:
-    # Cached: a large plan spells the same few hundred criterion items tens of thousands of times.
-    stripped = value.strip()
-    try:
-        return str(number(stripped)) if stripped and stripped.lstrip("-").replace(".", "", 1).isdigit() else stripped
-    except ValueError:
-        return stripped
+        return number_text(value)
+    return text(value)
 
 
 @functools.lru_cache(maxsize=4096)

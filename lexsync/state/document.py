@@ -13,8 +13,11 @@ from typing import Any, Protocol
 from lexsync.errors import StateError
 from lexsync.state import secret_hash
 from lexsync.state.secret_hash import SecretHash, SecretKeeper
+from lexsync.state.subids import migrated_v1_keys
 
-STATE_VERSION = 1
+# 2: sub-ID keys escape the dots inside their parts (state/subids.py); version 1 is migrated
+# when read.
+STATE_VERSION = 2
 # The resource kinds a state records, and the address shape each has (state/ops.py).
 KINDS = ("client_group", "client", "delivery_method", "delivery_account")
 MAX_SERIAL = 2**63 - 1  # the postgres backend keeps serials as bigint
@@ -190,6 +193,11 @@ def _parse_document(data: Any, source: str) -> StateDocument:
     resources = {}
     for address, entry in resources_data.items():
         resources[address] = _parse_resource(address, entry, source)
+    if version < 2:
+        for record in resources.values():
+            if record.kind == "delivery_method":
+                record.sub_ids = migrated_v1_keys(record.sub_ids, record.attributes)
+        version = STATE_VERSION
     pending = data.get("pending", {})
     if not isinstance(pending, dict) or not all(
             isinstance(p, dict) and isinstance(p.get("kind"), str) for p in pending.values()):

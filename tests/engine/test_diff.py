@@ -1,18 +1,23 @@
-"""Normalised diffs: spelling, numbers and whitespace never cause a change; real changes do."""
+"""Diffs compare exactly: a number to its last digit, text with its spaces; only an absent
+value and empty text are alike."""
 
 from lexsync.engine.diff import diff, flatten, masked
 from lexsync.engine.plan import SENSITIVE
 
 
-def test_numbers_compare_by_value_not_spelling() -> None:
+def test_numbers_compare_by_value_to_the_last_digit() -> None:
     assert diff({"price": 25}, {"price": 25.0}, frozenset()) == []
-    assert diff({"price": 25.5}, {"price": 25.50001}, frozenset()) == []
+    # Once rounded to 4 decimals, so 0.123456 and 0.1235 were "equal" (issue 21, row 4).
+    [change] = diff({"price": 0.123456}, {"price": 0.1235}, frozenset())
+    assert (change.before, change.after) == (0.1235, 0.123456)
     [change] = diff({"price": 30}, {"price": 25.0}, frozenset())
     assert (change.path, change.before, change.after) == ("price", 25.0, 30)
 
 
-def test_whitespace_and_empty_values_are_equal() -> None:
-    assert diff({"notes": "hello "}, {"notes": "hello"}, frozenset()) == []
+def test_text_compares_with_its_spaces_and_empty_values_are_equal() -> None:
+    # A read that trims text is a difference to report, not to hide (issue 21, row 7).
+    [change] = diff({"notes": " (edited)"}, {"notes": "(edited)"}, frozenset())
+    assert (change.before, change.after) == ("(edited)", " (edited)")
     assert diff({"redirect_url": ""}, {"redirect_url": None}, frozenset()) == []
 
 

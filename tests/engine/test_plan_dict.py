@@ -19,7 +19,9 @@ def sample() -> ResourceChange:
 
 def test_to_dict_has_the_dataclass_shape() -> None:
     change = sample()
-    assert change.to_dict() == {**asdict(change), "action": "update"}
+    data = {**asdict(change), "action": "update"}
+    del data["defaults"]  # written only for a create that has some
+    assert change.to_dict() == data
 
 
 def test_to_dict_round_trips_through_a_plan() -> None:

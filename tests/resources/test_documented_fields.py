@@ -22,7 +22,7 @@ def day(uid: int, weekday: int, static: str, start: str, end: str, allow: bool =
 
 METHOD_WIRE = {
     "ClientDeliveryUID": 9, "ClientUID": 2, "Name": "post", "Type": 5, "Status": True,
-    "LeadTypeUID": 1, "tAddress": " t@x.example ", "LeadCatUID": 4, "ClientEmail": "thanks",
+    "LeadTypeUID": 1, "tAddress": "t@x.example", "LeadCatUID": 4, "ClientEmail": "thanks",
     "DeliveryDays": [
         day(51, 1, "1900-01-01T00:00:00", "1900-01-01T08:00:00", "1900-01-01T18:00:00"),
         day(52, 3, "2030-12-25T00:00:00", "2030-12-25T00:00:00", "2030-12-25T23:59:59", False),
@@ -90,7 +90,7 @@ def test_an_offer_and_an_alternate_posting_in_the_yaml_and_on_the_wire() -> None
     ctx.ids = {"client.acme": 2, "client.acme.delivery_method.post": 9,
                "client.acme.delivery_method.backup": 10}
     kind = DeliveryAccountKind()
-    offer = {"enabled": True, "name": "Summer", "amount": 9.99, "start_date": "2030-06-01",
+    offer = {"enabled": True, "name": "Summer", "amount": "9.99", "start_date": "2030-06-01",
              "end_date": "2030-06-30T12:30", "duration": "yearly"}
     [desired] = kind.expand(configuration({"offer": offer, "alternate_posting": "backup"}), ctx)
     assert desired.depends_on[-1] == "client.acme.delivery_method.backup"

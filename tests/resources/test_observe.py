@@ -31,12 +31,13 @@ def test_method_blocks_keep_their_order_and_hash_passwords_unstripped() -> None:
                            "notify_email", "in_testing", "url", "response_search", "response_regex",
                            "template", "lead_category", "client_email", "email", "smtp", "ftp",
                            "field_mappings", "schedule"]
-    assert attrs["ftp"] == {"user": "bob", "password": "hash( pw )", "path": "/in"}
+    # Text exactly as read, spaces included (issue 21, row 7), like the password it hashes.
+    assert attrs["ftp"] == {"user": " bob ", "password": "hash( pw )", "path": "/in"}
     assert list(attrs["ftp"]) == ["user", "password", "path"]
     assert list(attrs["smtp"]) == ["server", "auth", "username", "password"]
     assert (attrs["smtp"]["auth"], attrs["smtp"]["password"]) == (True, "hash()")
     assert (attrs["name"], attrs["type"], attrs["template"], attrs["response_regex"]) == \
-        ("post", "ftp", "<x/>", False)
+        (" post ", "ftp", " <x/> ", False)
 
 
 @pytest.mark.parametrize(("wire_type", "name"), [(99, "#99"), ("5", "email")])
@@ -57,9 +58,11 @@ def test_a_remembered_criterion_value_depends_on_whether_the_field_holds_states(
     ctx = context()
     account = {"DeliveryDetails": {"LeadTypeUID": 1},
                "Criteria": [criterion(103, "2,1"), criterion(104, "2,1"), criterion(103, "2,1"),
-                            criterion(104, "2,1", "Between"), criterion(105, " 007 ", "Equal")]}
+                            criterion(104, "2,1", "Between"), criterion(105, " 007 ", "Equal"),
+                            criterion(105, "test, demo", "Doesnt_Contain")]}
     values = [c["value"] for c in DeliveryAccountKind().observe(account, ctx, {}, "acme")["criteria"]]
-    assert values == ["CA,NV", "1,2", "CA,NV", "2,1", "7"]
+    # Exactly as read: only a list operator's value is split (and In/NotIn sorted).
+    assert values == ["CA,NV", "1,2", "CA,NV", "2,1", " 007 ", "test, demo"]
 
 
 def test_the_catalog_forgets_remembered_values_when_it_learns_more() -> None:
@@ -70,9 +73,9 @@ def test_the_catalog_forgets_remembered_values_when_it_learns_more() -> None:
 
 
 @pytest.mark.parametrize(("value", "spelled"), [
-    ("25.00", "25"), (" 7 ", "7"), ("-3.50", "-3.5"), ("CA", "CA"), ("²", "²"), ("", ""),
-    (65.0, "65"), (65, "65"), (True, "true"), (1, "1"), (False, "false"), (0, "0"), (None, ""),
-    (2 ** 60 + 1, "1152921504606846976"),  # through a float, as number() spells it
+    ("25.00", "25.00"), (" 7 ", " 7 "), ("-3.50", "-3.50"), ("CA", "CA"), ("²", "²"), ("", ""),
+    (65.0, "65.0"), (65, "65"), (True, "true"), (1, "1"), (False, "false"), (0, "0"), (None, ""),
+    (2 ** 60 + 1, "1152921504606846977"), (0.1, "0.1"), (1e-07, "1e-07"),
 ])
 def test_scalar_text_spells_each_value_the_same_every_time(value: Any, spelled: str) -> None:
     assert scalar_text(value) == spelled

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from lexsync.errors import StateError
 from lexsync.state.document import STATE_VERSION, ResourceState, StateDocument
 
-GOLDEN = Path(__file__).parent / "golden" / "state_v1.json"
+GOLDEN = Path(__file__).parent / "golden" / "state_v2.json"
+GOLDEN_V1 = Path(__file__).parent / "golden" / "state_v1.json"
 
 
 def test_to_json_matches_golden(sample_doc: StateDocument) -> None:
@@ -25,6 +26,33 @@ def test_golden_round_trips(sample_doc: StateDocument) -> None:
     assert doc == sample_doc
     assert doc.resources["client.acme.delivery_method.acme-post"].sub_ids["schedule.mon"] == 7
     assert doc.to_json() == text
+
+
+def test_a_version_1_state_is_read_as_today_s_and_written_as_version_2(
+        sample_doc: StateDocument) -> None:
+    doc = StateDocument.from_json(GOLDEN_V1.read_text(encoding="utf-8"), "old.json")
+    assert doc == sample_doc and doc.version == STATE_VERSION == 2
+    assert doc.to_json() == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_version_1_sub_ids_of_dotted_names_are_migrated_by_the_recorded_mappings() -> None:
+    # Version 1 wrote parts unescaped: `field_mapping.a.map.b` was either the setting `a.map.b`
+    # or the value `b` of setting `a`; the method's recorded mappings tell which (issue 21, row 5).
+    method = {"address": "client.c.delivery_method.m", "kind": "delivery_method", "remote_id": 7,
+              "sub_ids": {"field_mapping.contact.first_name": 1,
+                          "field_mapping.contact.first_name.map.C.A": 2,
+                          "field_mapping.a.map.b": 3, "field_mapping.x%y": 4,
+                          "field_mapping.gone.map.v": 5, "schedule.mon.0": 6, "criterion.0": 7},
+              "attributes": {"field_mappings": {
+                  "contact.first_name": {"source": "lead_field", "map": {"C.A": "CA"}},
+                  "a.map.b": {"source": "static"}, "x%y": {"source": "static"}}}}
+    data = {"version": 1, "lineage": "l", "serial": 1, "secret_salt": "s",
+            "resources": {"client.c.delivery_method.m": method}}
+    doc = StateDocument.from_json(json.dumps(data), "old.json")
+    assert doc.resources["client.c.delivery_method.m"].sub_ids == {
+        "field_mapping.contact%2Efirst_name": 1, "field_mapping.contact%2Efirst_name.map.C%2EA": 2,
+        "field_mapping.a%2Emap%2Eb": 3, "field_mapping.x%25y": 4, "field_mapping.gone.map.v": 5,
+        "schedule.mon.0": 6, "criterion.0": 7}
 
 
 def test_to_json_is_sorted_indented_and_ends_with_newline(sample_doc: StateDocument) -> None:
@@ -94,11 +122,11 @@ def test_corrupt_documents_raise_state_error(text: str, message: str) -> None:
 
 def test_newer_version_asks_for_upgrade(sample_doc: StateDocument) -> None:
     data = json.loads(sample_doc.to_json())
-    data["version"] = 2
+    data["version"] = STATE_VERSION + 1
     with pytest.raises(StateError) as info:
         StateDocument.from_json(json.dumps(data), "prod.json")
     assert info.value.message == (
-        "state file prod.json was written by a newer lexsync (version 2); upgrade lexsync"
+        "state file prod.json was written by a newer lexsync (version 3); upgrade lexsync"
     )
 
 

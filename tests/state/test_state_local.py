@@ -95,9 +95,9 @@ def test_binary_garbage_is_a_state_error(backend: LocalBackend) -> None:
 def test_newer_version_file_is_refused(backend: LocalBackend) -> None:
     doc = StateDocument.new()
     data = json.loads(doc.to_json())
-    data["version"] = 2
+    data["version"] = 3
     backend.path.write_text(json.dumps(data))
-    with pytest.raises(StateError, match=r"newer lexsync \(version 2\); upgrade lexsync"):
+    with pytest.raises(StateError, match=r"newer lexsync \(version 3\); upgrade lexsync"):
         backend.load()
 
 
