@@ -93,8 +93,8 @@ def free_port() -> int:
 
 
 class Sandbox:
-    def __init__(self, db: Path, latency_ms: int) -> None:
-        self.port = free_port()
+    def __init__(self, db: Path, latency_ms: int, port: int) -> None:
+        self.port = port
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "lexsync.cli.main", "sandbox", "serve", "--port", str(self.port),
@@ -126,16 +126,18 @@ class Sandbox:
 
 class Workspace:
     """The workload directory (configuration, state, sandbox database) and its sandbox; saved
-    and restored so that every checkout's apply starts from the same data."""
+    and restored so that every checkout's apply starts from the same data. The sandbox keeps
+    its port across restarts: state records which LeadExec (URL) it describes."""
 
     def __init__(self, directory: Path, latency_ms: int) -> None:
         self.directory = directory
         self.latency_ms = latency_ms
+        self.port = free_port()
         self.sandbox: Sandbox | None = None
 
     def start(self) -> Sandbox:
         if self.sandbox is None:
-            self.sandbox = Sandbox(self.directory / "sandbox.db", self.latency_ms)
+            self.sandbox = Sandbox(self.directory / "sandbox.db", self.latency_ms, self.port)
         return self.sandbox
 
     def stop(self) -> None:

@@ -60,18 +60,19 @@ def _mappings(m: int, count: int) -> list[str]:
 
 
 def render(shape: Shape, *, price_bump: int = 0, parallelism: int = 16,
-           clients: range | None = None) -> str:
+           clients: range | None = None, settings: bool | None = None) -> str:
     """The configuration as YAML text (with `clients`, only those clients and, unless client 0
-    is among them, no settings). `price_bump` changes the price of the first account of
-    client 0 only (the one-attribute change scenario)."""
+    is among them or `settings` says so, no settings). `price_bump` changes the price of the
+    first account of client 0 only (the one-attribute change scenario)."""
     clients = range(shape.clients) if clients is None else clients
     lines = []
-    if clients.start == 0:
+    if clients.start == 0 if settings is None else settings:
         lines += ["lexsync:", "  dialect: rest", f"  parallelism: {parallelism}",
                   "lead_types: [Auto Insurance]", "client_groups:"]
         for g in range(shape.groups):
             lines.append(f"  tier{g}: {{description: Tier {g} buyers, display_order: {g + 1}}}")
-    lines.append("clients:")
+    if clients:
+        lines.append("clients:")
     for i in clients:
         lines += [
             f"  buyer{i:05d}:",
@@ -109,8 +110,8 @@ def render(shape: Shape, *, price_bump: int = 0, parallelism: int = 16,
     return "\n".join(lines) + "\n"
 
 
-# Clients per file: a configuration file may hold at most 5 MB, so a larger network is a
-# directory of files (merged by the loader), as users split theirs.
+# Clients per file: a larger network is a directory of files (merged by the loader), as users
+# split theirs (scale.py writes one file per client).
 FILE_CLIENTS = 1000
 
 
@@ -128,3 +129,19 @@ def write(directory: Path, shape: Shape, *, price_bump: int = 0, parallelism: in
             render(shape, price_bump=price_bump, parallelism=parallelism, clients=part),
             encoding="utf-8")
     return directory / "lexsync.yaml" if len(starts) <= 1 else directory
+
+
+def write_per_client(directory: Path, shape: Shape, *, price_bump: int = 0,
+                     parallelism: int = 16) -> Path:
+    """The layout a large network keeps: a directory holding `lexsync.yaml` (the settings and
+    the client groups) and one file per client, named for it. Returns the directory."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for old in directory.glob("*.yaml"):
+        old.unlink()
+    (directory / "lexsync.yaml").write_text(
+        render(shape, parallelism=parallelism, clients=range(0), settings=True), encoding="utf-8")
+    for i in range(shape.clients):
+        (directory / f"buyer{i:05d}.yaml").write_text(
+            render(shape, price_bump=price_bump, clients=range(i, i + 1), settings=False),
+            encoding="utf-8")
+    return directory

@@ -212,16 +212,20 @@ class Sender:
         Non-retryable 4xx responses are returned for the caller to interpret; a redirect,
         an answer past its bounds or one that cannot be decoded raises.
         """
-        started = self._clock()
+        started: float | None = None  # the retry budget runs from the first send
         attempt = 0
         while True:
             attempt += 1
             request = build()
             self.calls[call] += 1
-            t0 = self._clock()
             retry_after: float | None = None
             try:
                 async with self._slots:
+                    # Not from the wait for a connection: in a large plan thousands of reads
+                    # queue, and one that waited longer than the budget was never retried.
+                    t0 = self._clock()
+                    if started is None:
+                        started = t0
                     if write:
                         before_write_sent()
                     response = await self._exchange(request)
@@ -266,7 +270,7 @@ class Sender:
             else:
                 delay = backoff_delay(attempt, self.settings.backoff_base_seconds,
                                       self.settings.backoff_max_seconds, self._rand)
-            spent = self._clock() - started
+            spent = self._clock() - (started if started is not None else self._clock())
             if (attempt >= self.settings.max_attempts
                     or spent + delay > self.settings.retry_budget_seconds):
                 raise ApiError(call, f"{failure.answer} (gave up after {attempt} attempts)",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from math import isfinite
+from sys import intern
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 from xml.sax.saxutils import escape
@@ -222,7 +223,9 @@ def _decode_record(element: Element, table: _Table, notes: Notes | None) -> dict
                 raise _Fault(" has child elements where a value was expected",
                              f"/{local(child.tag)}")
             if code == _STR:
-                out[name] = child.text or ""  # keep whitespace: it is the value
+                # Keep whitespace: it is the value. Interned: answers repeat the same texts
+                # (names, URLs, values) for thousands of objects, and a plan holds them all.
+                out[name] = intern(child.text) if child.text else ""
             elif code == _INT:
                 # int() and float() ignore the whitespace str.strip() removes; the message
                 # shows the stripped text, as it always did.

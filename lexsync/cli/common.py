@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.markup import escape
 
 from lexsync.errors import ConfigError, LexsyncError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from lexsync.engine.session import Session
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
@@ -27,8 +27,17 @@ DEFAULT_CONFIG_NAMES = ("lexsync.yaml", "lexsync.yml")
 
 
 def console(stderr: bool = False) -> Console:
+    from rich.console import Console  # only when something is printed: `--help` does without
+
     no_color = bool(os.environ.get("NO_COLOR")) or not (sys.stderr if stderr else sys.stdout).isatty()
     return Console(stderr=stderr, no_color=no_color, highlight=False, soft_wrap=True)
+
+
+def escape(text: str) -> str:
+    """`text` printed as written where rich reads markup ("[low, high]" is not a tag)."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.text import Text
 
 from lexsync.cli.common import (
     EXIT_CHANGES,
@@ -163,6 +162,8 @@ def apply(config: str | None, api: str | None, state_path: str | None, plan_file
             suffix = f" (id {outcome.remote_id})" if outcome.remote_id is not None else ""
             out_console.print(f"{prefix}{outcome.address}: {verb}{suffix}", markup=False)
         else:
+            from rich.text import Text  # text, not markup: a failure may hold brackets
+
             out_console.print(Text(f"{prefix}{outcome.address}: {_failure(outcome)}", style="red"))
 
     session = session_for(config, api, state_path, targets=targets, adopt=adopt,

@@ -12,8 +12,10 @@ from lexsync.resources.registry import KINDS
 from lexsync.state.document import StateDocument
 
 
-def expand(loaded: LoadedConfig, ctx: Context) -> dict[str, list[Desired]]:
-    """Every kind's desired resources, by kind; a name the catalog does not know is a
+def expand(loaded: LoadedConfig, ctx: Context,
+           model: Configuration | None = None) -> dict[str, list[Desired]]:
+    """Every kind's desired resources (of `model`, a part of the configuration, if given), by
+    kind; a name the catalog does not know is a
     configuration error at its place in the YAML (all such names at once, each once though
     several kinds use it)."""
     problems: list[Diagnostic] = []
@@ -21,7 +23,7 @@ def expand(loaded: LoadedConfig, ctx: Context) -> dict[str, list[Desired]]:
     desired: dict[str, list[Desired]] = {}
     for kind in KINDS:
         try:
-            desired[kind.kind] = kind.expand(loaded.model, ctx)
+            desired[kind.kind] = kind.expand(loaded.model if model is None else model, ctx)
         except ResolutionError as exc:
             cause = exc.__cause__ or exc.__context__
             if isinstance(cause, UnknownName):

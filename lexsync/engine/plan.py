@@ -20,7 +20,7 @@ class Action(StrEnum):
         return {"create": "+", "update": "~", "retire": "-", "no-op": " "}[self.value]
 
 
-@dataclass
+@dataclass(slots=True)
 class AttributeChange:
     """One attribute's old and new value. Sensitive values are never held here, only SENSITIVE."""
 
@@ -30,7 +30,7 @@ class AttributeChange:
     sensitive: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class ResourceChange:
     address: str
     kind: str  # client_group | client | delivery_method | delivery_account

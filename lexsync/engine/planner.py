@@ -34,8 +34,14 @@ class PlanProblems(Exception):
         self.problems = problems
 
 
-def digest(value: Any) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+def digest(values: dict[str, Any]) -> str:
+    """SHA-256 of every value by address, fed one address at a time: the whole text of a
+    large plan's values at once (and its bytes) would be its largest allocation. Each
+    `[address, value]` is a JSON array, so the concatenation reads one way only."""
+    hashed = hashlib.sha256()
+    for address in sorted(values):
+        hashed.update(json.dumps([address, values[address]], sort_keys=True, default=str).encode())
+    return hashed.hexdigest()
 
 
 def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, view: LiveView,

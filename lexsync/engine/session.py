@@ -164,7 +164,8 @@ class Session:
     async def make_plan(self, api: LeadExecClient, state: StateDocument) -> PlanBundle:
         options = self.options
         ctx = new_context(state, self.dialect)
-        reads = reads_for(self.loaded.model, state, ctx, options.targets, options.adopt)
+        model = targeted_model(self.loaded.model, options.targets)
+        reads = reads_for(model, state, ctx, options.targets, options.adopt)
         self._progress(f"reading lead types, lead fields, states and {len(reads.client_uids)} clients")
         _catalog_read, view, _checked = await gather_all(
             ctx.catalog.load(api, reads.lead_types, reads.need_states),
@@ -172,7 +173,7 @@ class Session:
                     field_uids=reads.field_uids, also_read=reads.also_read),
             endpoints.check_in_thread(state, self.endpoint()))
         self.last_view = view  # drift lists the live objects nothing claims
-        desired = expand(self.loaded, ctx)
+        desired = expand(self.loaded, ctx, model)
         record_method_lead_types(desired, state, ctx)
         self.warnings = unused_unknown_lead_types(self.loaded, ctx.catalog)
         try:
@@ -291,6 +292,16 @@ def reads_for(model: Configuration, state: StateDocument, ctx: Context,
     field_uids = {resources[f"client.{k}"].remote_id for k, c in model.clients.items()
                   if c.fields and f"client.{k}" in resources}
     return Reads(lead_types, need_states, groups, client_uids, field_uids & client_uids)
+
+
+def targeted_model(model: Configuration, targets: tuple[str, ...]) -> Configuration:
+    """What a plan expands: with targets, only the clients they name (a target under a client
+    names it) beside the settings and client groups, so a targeted plan costs what it targets.
+    What its targets depend on among the other clients' resources, state records."""
+    if not targets:
+        return model
+    named = {t.split(".")[1] for t in targets if t.startswith("client.") and t.count(".") >= 1}
+    return model.model_copy(update={"clients": {k: c for k, c in model.clients.items() if k in named}})
 
 
 def locate_address(loaded: LoadedConfig, address: str | None) -> SourceLocation | None:

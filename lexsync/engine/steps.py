@@ -10,7 +10,7 @@ from lexsync.resources.base import Context, Desired, Live, ResourceKind
 from lexsync.state.document import ResourceState
 
 
-@dataclass
+@dataclass(slots=True)
 class Step:
     """The executable side of one ResourceChange."""
 

@@ -39,7 +39,7 @@ class ResolutionError(LookupError):
         self.path = path
 
 
-@dataclass
+@dataclass(slots=True)
 class Desired:
     """One resource as the YAML wants it."""
 
@@ -54,7 +54,7 @@ class Desired:
     model: BaseModel | None = None  # the configuration's model of it
 
 
-@dataclass
+@dataclass(slots=True)
 class Live:
     """One resource as LeadExec holds it."""
 

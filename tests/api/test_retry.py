@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import httpx
@@ -231,3 +232,24 @@ def test_write_connect_errors_exhausted_are_not_maybe_committed() -> None:
     with pytest.raises(ApiError) as info:
         run(go())
     assert not info.value.maybe_committed and counts["PATCH /v1/clients"] == 5
+
+
+def test_the_retry_budget_does_not_count_the_wait_for_a_connection() -> None:
+    # One connection: the second read waits while the first takes 100 s, then fails once.
+    time = FakeTime()
+    answered: list[str] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        answered.append(request.url.path)
+        if len(answered) == 1:
+            await asyncio.sleep(0)  # the second read starts, and waits for the connection
+            time.now += 100
+        if len(answered) == 2:
+            return httpx.Response(503)
+        return xml_response(CLIENT_GROUPS_XML)
+
+    async def go() -> list[object]:
+        async with make_api(handler, time=time, parallelism=1, retry_budget_seconds=20) as api:
+            return await asyncio.gather(api.get_client_groups(), api.get_client_groups())
+    first, second = run(go())
+    assert first == second and len(answered) == 3

@@ -59,3 +59,15 @@ def test_an_apply_folds_its_journal_into_the_state(tmp_path: Path) -> None:
     assert len(state.resources) == shape.resources
     # Saved through the journal, so the file was written at the start and at the end only.
     assert state.serial <= 2
+
+
+def test_per_client_layout_loads_as_the_single_file(tmp_path: Path) -> None:
+    from benchmarks.workload import write_per_client
+
+    shape = Shape(3)
+    directory = write_per_client(tmp_path / "network", shape)
+    assert sorted(p.name for p in directory.iterdir()) == [
+        "buyer00000.yaml", "buyer00001.yaml", "buyer00002.yaml", "lexsync.yaml"]
+    split = load_configuration(directory, ENVIRONMENT).model
+    whole = load_configuration(write(tmp_path / "one", shape), ENVIRONMENT).model
+    assert split == whole

@@ -35,3 +35,9 @@ def test_a_saved_plan_keeps_its_digests_and_applies_while_nothing_changed(harnes
     assert (saved.live_digest, saved.desired_digest) == (plan.live_digest, plan.desired_digest)
     assert saved == plan
     check_not_stale(saved, harness.plan())
+
+
+def test_a_digest_tells_apart_values_that_would_run_together() -> None:
+    assert planner.digest({"a": "bc"}) != planner.digest({"ab": "c"})
+    assert planner.digest({"a": ["b", "c"]}) != planner.digest({"a": ["b"], "c": []})
+    assert planner.digest({"a": 1, "b": 2}) == planner.digest({"b": 2, "a": 1})

@@ -1,0 +1,148 @@
+"""A large network as a large network keeps it: peak memory and time of a no-change plan.
+
+    python benchmarks/scale.py --clients 1000,5000,10000
+
+For each size, smallest first: write the configuration as one file per client beside
+`lexsync.yaml` (the settings and groups: `workload.write_per_client`); create it with
+`lexsync apply` against a sandbox without latency, growing the previous size's network (only
+the new clients are created; setting up is not what is measured); then restart the sandbox
+with 50 ms per request and run, each in a new process as a user runs it: the no-change plan
+(`--plan-runs` times, median shown), the sandbox floor before each, and a plan targeted at one
+client after changing that client. `--compare ROOT` also runs another checkout's lexsync in
+each scenario, alternating with this one. With `--workdir`, the networks set up there are
+kept, and a later run plans them again without setting them up. Peak memory is the CLI
+process's own peak RSS (wait4). Prints the table of run.py; asserts nothing. Most of the time
+is the set-up applies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.run import (  # noqa: E402
+    Code,
+    Row,
+    Workspace,
+    floor_wall,
+    row,
+    run_lexsync,
+    table,
+)
+from benchmarks.workload import Shape, write_per_client  # noqa: E402
+
+
+def set_up(shape: Shape, work: Path, code: Code, parallelism: int) -> tuple[Workspace, Row | None]:
+    """The network of `shape.clients` clients, created by `lexsync apply` against a sandbox
+    without latency; grown from the largest smaller network already set up in `work` (only its
+    new clients are created), and kept there for later runs."""
+    n = shape.clients
+    space = Workspace(work / f"network-{n}", latency_ms=0)
+    port_file = space.directory / "sandbox.port"
+    if port_file.exists():  # set up by an earlier run (--workdir)
+        space.port = int(port_file.read_text())
+        write_per_client(space.directory, shape, parallelism=parallelism)
+        return space, None
+    smaller = sorted((int(d.name.split("-")[1]), d) for d in work.glob("network-*")
+                     if (d / "sandbox.port").exists() and int(d.name.split("-")[1]) < n)
+    created = 0
+    if smaller:
+        created, previous = smaller[-1]
+        if not space.directory.exists():  # else an interrupted set-up, which apply finishes
+            shutil.copytree(previous, space.directory)
+            (space.directory / "sandbox.port").unlink()
+        space.port = int((previous / "sandbox.port").read_text())  # the URL state records
+    write_per_client(space.directory, shape, parallelism=parallelism)
+    new = Shape(n - created)
+    # A new network's initial apply (as in run.py); a grown one's minimum is not worked out.
+    apply_min = 0 if created else 5 + 1 + new.writes + (2 + 2 * new.clients)
+    try:
+        run = run_lexsync(code, space.start(), space.directory, "apply", "--auto-approve")
+    finally:
+        space.stop()
+    port_file.write_text(str(space.port))
+    scenario = f"set-up apply (+{new.clients} clients), no latency"
+    return space, row(shape, scenario, code, [run], apply_min, 0, 0)
+
+
+def run_size(shape: Shape, work: Path, codes: list[Code], latency_ms: int, parallelism: int,
+             plan_runs: int) -> list[Row]:
+    n = shape.clients
+    latency = latency_ms / 1000
+
+    def bound(minimum: int) -> float:
+        return minimum * latency / parallelism
+
+    space, setup = set_up(shape, work, codes[-1], parallelism)
+    rows: list[Row] = [setup] if setup else []
+    space.latency_ms = latency_ms
+    sandbox = space.start()
+    try:
+        plan_reads = 5 + 2 * n
+        floors: list[float] = []
+        plans: dict[Code, list] = {code: [] for code in codes}
+        for _ in range(plan_runs):
+            floors.append(floor_wall(sandbox, parallelism))
+            for code in codes:
+                plans[code].append(run_lexsync(code, sandbox, space.directory, "plan",
+                                               "--detailed-exitcode"))
+        floors.sort()
+        rows.append(Row(n, "sandbox floor", "-", plan_reads, plan_reads, 0,
+                        floors[(len(floors) - 1) // 2], bound(plan_reads), {}, 0,
+                        f"median of {len(floors)}" if len(floors) > 1 else ""))
+        rows += [row(shape, "no-change plan", code, plans[code], plan_reads, bound(plan_reads), 0)
+                 for code in codes]
+        write_per_client(space.directory, shape, price_bump=1, parallelism=parallelism)
+        for code in codes:
+            target = run_lexsync(code, sandbox, space.directory, "plan", "--detailed-exitcode",
+                                 "--target", "client.buyer00000")
+            rows.append(row(shape, "--target 1 client", code, [target], 6, bound(6), 2))
+        write_per_client(space.directory, shape, parallelism=parallelism)
+    finally:
+        space.stop()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", default="1000,5000,10000", help="comma-separated sizes")
+    parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--parallelism", type=int, default=16)
+    parser.add_argument("--plan-runs", type=int, default=1,
+                        help="times the no-change plan runs; its row shows the median")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="keep the networks here (default: a temp dir); a network already "
+                             "set up there is planned again without a new set-up apply")
+    parser.add_argument("--name", default="this", help="this checkout's name in the table")
+    parser.add_argument("--compare", type=Path, default=None, metavar="ROOT",
+                        help="also measure the checkout at ROOT (run with this Python), "
+                             "alternating with this one")
+    parser.add_argument("--compare-name", default="other")
+    args = parser.parse_args()
+    codes = [Code(args.name, ROOT, sys.executable)]
+    if args.compare is not None:
+        codes.insert(0, Code(args.compare_name, args.compare.resolve(), sys.executable))
+    with tempfile.TemporaryDirectory(prefix="lexsync-scale-") as tmp:
+        work = args.workdir or Path(tmp)
+        rows: list[Row] = []
+        for n in sorted(int(s) for s in args.clients.split(",") if s):
+            size_rows = run_size(Shape(n), work, codes, args.latency_ms, args.parallelism,
+                                 max(1, args.plan_runs))
+            print(table(size_rows), flush=True)
+            rows += size_rows
+        print()
+        print(f"one file per client; latency {args.latency_ms} ms, parallelism {args.parallelism}, "
+              f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+        print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
