@@ -192,6 +192,19 @@ def floor_wall(sandbox: Sandbox, parallelism: int) -> float:
     return float(json.loads(done.stdout)["wall"])
 
 
+def alternating_plans(sandbox: Sandbox, directory: Path, codes: list[Code], plan_runs: int,
+                      parallelism: int) -> tuple[list[float], dict[Code, list[Run]]]:
+    """`plan_runs` sandbox floors (sorted) and no-change plans of each checkout. They
+    alternate, so all see the machine as it was then."""
+    floors: list[float] = []
+    plans: dict[Code, list[Run]] = {code: [] for code in codes}
+    for _ in range(plan_runs):
+        floors.append(floor_wall(sandbox, parallelism))
+        for code in codes:
+            plans[code].append(run_lexsync(code, sandbox, directory, "plan", "--detailed-exitcode"))
+    return sorted(floors), plans
+
+
 def row(shape: Shape, scenario: str, code: Code, runs: list[Run], minimum: int,
         lower_bound: float, expected_exit: int) -> Row:
     runs = sorted(runs, key=lambda r: r.wall)
@@ -233,15 +246,7 @@ def run_size(shape: Shape, work: Path, codes: list[Code], latency_ms: int, paral
         if not full_apply:
             return rows
         sandbox = space.start()
-        # The floor and each checkout's plan alternate, so all see the machine as it was then.
-        floors: list[float] = []
-        plans: dict[Code, list[Run]] = {code: [] for code in codes}
-        for _ in range(plan_runs):
-            floors.append(floor_wall(sandbox, parallelism))
-            for code in codes:
-                plans[code].append(run_lexsync(code, sandbox, space.directory, "plan",
-                                               "--detailed-exitcode"))
-        floors.sort()
+        floors, plans = alternating_plans(sandbox, space.directory, codes, plan_runs, parallelism)
         rows.append(Row(n, "sandbox floor", "-", plan_reads, plan_reads, 0,
                         floors[(len(floors) - 1) // 2], bound(plan_reads), {}, 0,
                         f"the plan's reads, no client work; median of {len(floors)} "

@@ -31,7 +31,7 @@ from benchmarks.run import (  # noqa: E402
     Code,
     Row,
     Workspace,
-    floor_wall,
+    alternating_plans,
     row,
     run_lexsync,
     table,
@@ -86,14 +86,7 @@ def run_size(shape: Shape, work: Path, codes: list[Code], latency_ms: int, paral
     sandbox = space.start()
     try:
         plan_reads = 5 + 2 * n
-        floors: list[float] = []
-        plans: dict[Code, list] = {code: [] for code in codes}
-        for _ in range(plan_runs):
-            floors.append(floor_wall(sandbox, parallelism))
-            for code in codes:
-                plans[code].append(run_lexsync(code, sandbox, space.directory, "plan",
-                                               "--detailed-exitcode"))
-        floors.sort()
+        floors, plans = alternating_plans(sandbox, space.directory, codes, plan_runs, parallelism)
         rows.append(Row(n, "sandbox floor", "-", plan_reads, plan_reads, 0,
                         floors[(len(floors) - 1) // 2], bound(plan_reads), {}, 0,
                         f"median of {len(floors)}" if len(floors) > 1 else ""))
