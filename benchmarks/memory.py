@@ -91,11 +91,12 @@ def main() -> None:
     network: Path = args.network.resolve()
     os.environ.update({**CREDENTIALS, **ENVIRONMENT})
 
+    from rich.console import Console
+
     from lexsync.engine import aio
     from lexsync.engine import session as session_module
     from lexsync.engine.session import RunOptions, Session
     from lexsync.render.text import render_plan
-    from rich.console import Console
 
     sandbox = Sandbox(network / "sandbox.db", 0, int((network / "sandbox.port").read_text()))
     try:
