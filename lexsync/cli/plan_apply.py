@@ -193,7 +193,7 @@ def apply(config: str | None, api: str | None, state_path: str | None, plan_file
 
 def targeted_note(skipped: list[Path]) -> str:
     """What a targeted plan left out, as Terraform warns of -target."""
-    files = f" ({counted(len(skipped), 'file')} holding only other clients were not read)" \
+    files = f" (not read: {counted(len(skipped), 'file')} holding only other clients)" \
         if skipped else ""
     return ("--target plans only what it names: the rest of the configuration was not checked"
             f"{files} and the lead flow was not linted. Run lexsync validate or a full plan for "
