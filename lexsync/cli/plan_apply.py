@@ -21,6 +21,7 @@ from lexsync.cli.common import (
     fail,
     handle_errors,
     session_for,
+    warn,
     warn_diagnostics,
 )
 from lexsync.cli.thresholds import (
@@ -85,10 +86,14 @@ def plan(config: str | None, api: str | None, state_path: str | None, output_for
             out_console.print(f"\nSaved the plan to {out}; it remembers {session.where()}. Apply "
                               f"exactly it with: lexsync apply{options} {shlex.quote(out)}",
                               markup=False)
-    from lexsync.cli.routing import warn_lint
-
     warn_diagnostics(session.loaded.warnings + session.warnings)
-    warn_lint(session.loaded)
+    if targets:
+        # The lead flow is the whole network's: linting a part would report gaps others fill.
+        warn(targeted_note(session.loaded.skipped))
+    else:
+        from lexsync.cli.routing import warn_lint
+
+        warn_lint(session.loaded)
     if detailed_exitcode and bundle.plan.has_changes:
         raise SystemExit(EXIT_CHANGES)
 
@@ -184,6 +189,15 @@ def apply(config: str | None, api: str | None, state_path: str | None, plan_file
         out_console.print("Apply cancelled; nothing was changed.")
         raise SystemExit(EXIT_ERROR)
     report_outcome(result, out_console)
+
+
+def targeted_note(skipped: list[Path]) -> str:
+    """What a targeted plan left out, as Terraform warns of -target."""
+    files = f" (not read: {counted(len(skipped), 'file')} holding only other clients)" \
+        if skipped else ""
+    return ("--target plans only what it names: the rest of the configuration was not checked"
+            f"{files} and the lead flow was not linted. Run lexsync validate or a full plan for "
+            "those.")
 
 
 def report_outcome(result: ApplyResult, out_console: Any) -> None:

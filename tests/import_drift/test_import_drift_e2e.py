@@ -195,3 +195,13 @@ clients:
     assert again.returncode == 1 and "already in state" in again.stderr
     wrong = cli("import", "client.first", "999999", "--api", cli.url)
     assert wrong.returncode == 1
+
+
+def test_import_of_one_client_reads_only_its_files(cli: Cli, sandbox: Sandbox, imported) -> None:
+    _populated, out, _env = imported
+    target = next(out.glob("client-acme-insurance.yaml"))
+    other = next(p for p in sorted(out.glob("client-*.yaml")) if p != target)
+    # Another client's file broken by hand: the import of one client does not read it.
+    other.write_text(other.read_text().replace("    username:", "    no_such_key: 1\n    username:", 1))
+    result = run(cli, "import", "--out", str(out), "--client", "buyer00@example.com")
+    assert "Imported 1 client" in result.stdout
