@@ -21,6 +21,7 @@ from lexsync.cli.common import (
     fail,
     handle_errors,
     session_for,
+    targeted_note,
     warn,
     warn_diagnostics,
 )
@@ -189,15 +190,6 @@ def apply(config: str | None, api: str | None, state_path: str | None, plan_file
         out_console.print("Apply cancelled; nothing was changed.")
         raise SystemExit(EXIT_ERROR)
     report_outcome(result, out_console)
-
-
-def targeted_note(skipped: list[Path]) -> str:
-    """What a targeted plan left out, as Terraform warns of -target."""
-    files = f" (not read: {counted(len(skipped), 'file')} holding only other clients)" \
-        if skipped else ""
-    return ("--target plans only what it names: the rest of the configuration was not checked"
-            f"{files} and the lead flow was not linted. Run lexsync validate or a full plan for "
-            "those.")
 
 
 def report_outcome(result: ApplyResult, out_console: Any) -> None:
