@@ -301,7 +301,9 @@ class Applier:
         view = await refresh(self.api, read_groups=step.kind.kind == "client_group",
                              client_uids=self._client_uids_for(step), field_uids=set())
         key = step.kind.natural_key(step.desired.attrs)
-        known = {r.remote_id for r in self.state.resources.values() if r.kind == step.kind.kind}
+        # The IDs state claims, building no record: a targeted run never built the others.
+        known = {remote_id for address, remote_id in self.state.resources.remote_ids().items()
+                 if _kind_of(address) == step.kind.kind}
         known |= {remote_id for address, remote_id in self.ctx.ids.items()
                   if _kind_of(address) == step.kind.kind}
         matches = [c for c in step.kind.live_candidates(view, self.ctx, step.desired.client)

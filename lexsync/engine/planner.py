@@ -12,7 +12,7 @@ from lexsync.engine.diff import masked
 from lexsync.engine.plan import Action, AttributeChange, Plan, ResourceChange
 from lexsync.engine.steps import Step, previous_as_live, step_for
 from lexsync.errors import Diagnostic
-from lexsync.resources.base import Context, Desired, Live, ResourceKind
+from lexsync.resources.base import Context, Desired, IdMap, Live, ResourceKind
 from lexsync.resources.live import LiveView
 from lexsync.resources.registry import KINDS
 from lexsync.state.document import ResourceState, StateDocument
@@ -173,8 +173,24 @@ def _under_targets(desired_by_kind: dict[str, list[Desired]], state: StateDocume
 def _adopt(kind: ResourceKind, desired: Desired, view: LiveView, ctx: Context,
            claimed: set[tuple[str, int]], problems: list[Diagnostic]) -> Live | None:
     key = kind.natural_key(desired.attrs)
-    matches = [c for c in kind.live_candidates(view, ctx, desired.client)
-               if kind.natural_key(c.attrs) == key and (kind.kind, c.remote_id) not in claimed]
+    found = [c for c in kind.live_candidates(view, ctx, desired.client)
+             if kind.natural_key(c.attrs) == key and (kind.kind, c.remote_id) not in claimed]
+    # An object state records under another address is managed, not to be adopted: the same
+    # plan would write it as this resource and retire it as that one (a key renamed in the
+    # YAML, whose state record was not moved).
+    assert isinstance(ctx.ids, IdMap)
+    elsewhere = {c.remote_id: owner for c in found for owner in ctx.ids.addresses_of(c.remote_id)
+                 if owner != desired.address and _kind_name(owner) == kind.kind}
+    matches = [c for c in found if c.remote_id not in elsewhere]
+    if not matches and elsewhere:
+        remote_id, owner = min(elsewhere.items())
+        problems.append(Diagnostic(
+            summary=f"the live object matching natural key {key!r} (ID {remote_id}) is "
+                    f"recorded in state as {owner}",
+            address=desired.address,
+            detail=f"if it was renamed in the YAML, move its state: lexsync state mv {owner} "
+                   f"{desired.address}"))
+        return None
     if len(matches) > 1:
         ids = ", ".join(str(m.remote_id) for m in matches)
         problems.append(Diagnostic(
@@ -183,6 +199,12 @@ def _adopt(kind: ResourceKind, desired: Desired, view: LiveView, ctx: Context,
             detail=f"adopt one explicitly: lexsync import {desired.address} ID"))
         return None
     return matches[0] if matches else None
+
+
+def _kind_name(address: str) -> str:
+    """client_group.X / client.X / client.X.delivery_method.Y -> its kind."""
+    parts = address.split(".")
+    return parts[2] if len(parts) >= 4 else parts[0]
 
 
 def _retire_step(kind: ResourceKind, address: str, live: Live | None, record: ResourceState,

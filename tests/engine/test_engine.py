@@ -254,3 +254,20 @@ def test_an_adopted_client_needs_no_password(harness: Harness) -> None:
     harness.apply()
     harness.write(BASE_CONFIG.replace("    password: ${env:PW}\n", ""))
     assert not harness.plan().has_changes
+
+
+def test_adopt_never_takes_an_object_state_records_under_another_address(harness: Harness) -> None:
+    # A renamed account matches, by its description, the object state records under its old
+    # name, which the same plan retires: adopting it would close the account just adopted.
+    described = BASE_CONFIG.replace("        method: post\n", "        method: post\n"
+                                    "        description: CA leads\n")
+    harness.write(described)
+    harness.apply()
+    harness.write(described.replace("      ca:\n", "      ca2:\n"))
+    with pytest.raises(ConfigError) as refused:
+        harness.plan(adopt=True)
+    [problem] = refused.value.diagnostics
+    assert problem.address == "client.acme.delivery_account.ca2"
+    assert "client.acme.delivery_account.ca" in problem.summary
+    assert "lexsync state mv client.acme.delivery_account.ca client.acme.delivery_account.ca2" \
+        in (problem.detail or "")

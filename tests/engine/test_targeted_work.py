@@ -71,3 +71,33 @@ def test_a_targeted_apply_writes_the_other_records_as_they_were(harness: Harness
     assert after["client.zeta"]["attributes"]["fields"]["Company"] == "Zeta Co"
     assert {a: r for a, r in after.items() if a != "client.zeta"} == \
         {a: r for a, r in before.items() if a != "client.zeta"}
+
+
+def test_a_lost_create_in_a_targeted_apply_builds_no_other_record(harness: Harness) -> None:
+    # Looking for a create whose answer was lost asks which IDs state claims: a record the
+    # targeted run never built (here, one it could not build) must not stop it mid-apply.
+    from lexsync.errors import ApiError
+
+    harness.write(TWO_CLIENTS)
+    harness.apply()
+    path = harness.dir / ".lexsync" / "state.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["resources"]["client.zeta"]["depends_on"] = "not a list"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    original = harness.api.write_client
+
+    async def commit_then_lose(body: dict) -> int:
+        await original(body)
+        raise ApiError("PATCH /v1/clients", "connection dropped", None, maybe_committed=True)
+
+    harness.api.write_client = commit_then_lose  # type: ignore[method-assign]
+    harness.write(TWO_CLIENTS + """
+  gamma:
+    username: gamma-portal
+    password: ${env:PW}
+""")
+    _, result = harness.apply(targets=("client.gamma",))
+    assert not result.failed
+    assert len(harness.api.clients) == 3  # found by its name, not created twice
+    after = json.loads(path.read_text(encoding="utf-8"))["resources"]
+    assert "client.gamma" in after and after["client.zeta"]["depends_on"] == "not a list"

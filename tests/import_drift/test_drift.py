@@ -96,6 +96,16 @@ def test_a_targeted_check_lists_only_what_is_under_its_targets(applied: Harness)
     assert not any("checked only" in note for note in report_of(applied).notes)
 
 
+def test_a_target_naming_nothing_is_refused_not_reported_clean(applied: Harness) -> None:
+    # A check that read nothing must not say "no drift" (exit 0): a typo would pass CI.
+    from lexsync.errors import LexsyncError
+
+    applied.api.accounts[min(applied.api.accounts)]["Price"] = 99
+    for target in ("client.acmee", "acme"):
+        with pytest.raises(LexsyncError, match=f"--target {target} names nothing"):
+            report_of(applied, (target,))
+
+
 def test_renderers_carry_the_same_facts(applied: Harness) -> None:
     [account] = applied.api.accounts.values()
     account["Price"] = 99
