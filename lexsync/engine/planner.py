@@ -11,7 +11,7 @@ from typing import Any
 from lexsync.engine.diff import masked
 from lexsync.engine.plan import Action, AttributeChange, Plan, ResourceChange
 from lexsync.engine.steps import Step, previous_as_live, step_for
-from lexsync.errors import Diagnostic
+from lexsync.errors import Diagnostic, LexsyncError
 from lexsync.resources.base import Context, Desired, IdMap, Live, ResourceKind
 from lexsync.resources.live import LiveView
 from lexsync.resources.registry import KINDS
@@ -149,6 +149,16 @@ def _find_live(kind: ResourceKind, view: LiveView, address: str, record: Resourc
 
 def in_targets(address: str, targets: tuple[str, ...]) -> bool:
     return any(address == t or address.startswith(t + ".") for t in targets)
+
+
+def refuse_targets_naming_nothing(steps: list[Step], targets: tuple[str, ...]) -> None:
+    """A plan, apply or drift of nothing is no finding: "No changes" would hide a mistyped
+    address."""
+    for target in targets:
+        if not any(in_targets(step.change.address, (target,)) for step in steps):
+            raise LexsyncError(f"--target {target} names nothing in the configuration or the "
+                               "state, so there is nothing to plan or check (an address is "
+                               "client.NAME, client_group.NAME or one under a client)")
 
 
 def _under_targets(desired_by_kind: dict[str, list[Desired]], state: StateDocument,

@@ -34,7 +34,13 @@ from lexsync.engine.expand import expand, record_method_lead_types, unused_unkno
 from lexsync.engine.importer import record_adopted
 from lexsync.engine.plan import Action, Plan
 from lexsync.engine.planfile import check_not_stale
-from lexsync.engine.planner import PlanBundle, PlanProblems, build_plan, in_targets
+from lexsync.engine.planner import (
+    PlanBundle,
+    PlanProblems,
+    build_plan,
+    in_targets,
+    refuse_targets_naming_nothing,
+)
 from lexsync.engine.refresh import AlsoRead, gather_all, refresh
 from lexsync.engine.unmanaged import refuse_unknown_writes, remember_live
 from lexsync.errors import ConfigError, Diagnostic, LexsyncError, SourceLocation
@@ -181,6 +187,7 @@ class Session:
         try:
             bundle = build_plan(desired, state, view, ctx, adopt=options.adopt,
                                 targets=options.targets, release=True)
+            refuse_targets_naming_nothing(bundle.steps, options.targets)
             if not options.retire_all:
                 refuse_retiring_everything(bundle.plan, state, self.loaded)
             wire_limits.check_plan(bundle, api)  # what the measured LeadExec behaviour allows

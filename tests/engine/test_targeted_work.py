@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from lexsync.errors import ConfigError
+from lexsync.errors import ConfigError, LexsyncError
 from tests.engine.conftest import BASE_CONFIG, Harness
 
 TWO_CLIENTS = BASE_CONFIG + """
@@ -101,3 +101,22 @@ def test_a_lost_create_in_a_targeted_apply_builds_no_other_record(harness: Harne
     assert len(harness.api.clients) == 3  # found by its name, not created twice
     after = json.loads(path.read_text(encoding="utf-8"))["resources"]
     assert "client.gamma" in after and after["client.zeta"]["depends_on"] == "not a list"
+
+
+def test_a_plan_or_apply_of_a_target_naming_nothing_is_refused(harness: Harness) -> None:
+    # "No changes" for a mistyped address would read as "nothing to do" in a pipeline.
+    harness.write(TWO_CLIENTS)
+    harness.apply()
+    harness.write(TWO_CLIENTS.replace("price: 25", "price: 30"))
+    writes = harness.api.writes()
+    for target in ("client.acmee", "acme", "client.acme.delivery_account.nope"):
+        with pytest.raises(LexsyncError, match=f"--target {target} names nothing"):
+            harness.plan(targets=(target,))
+        with pytest.raises(LexsyncError, match=f"--target {target} names nothing"):
+            harness.apply(targets=(target,))
+    assert harness.api.writes() == writes
+    # One good target beside a bad one is still refused: the bad one would be silently dropped.
+    with pytest.raises(LexsyncError, match="--target client.zetta names nothing"):
+        harness.plan(targets=("client.acme", "client.zetta"))
+    assert [c.address for c in harness.plan(targets=("client.acme",)).actionable] == [
+        "client.acme.delivery_account.ca"]
