@@ -100,8 +100,9 @@ def drift_report(bundle: PlanBundle, state: StateDocument, view: LiveView | None
     neither they nor clients nothing claims are listed (the report's notes say so)."""
     report = DriftReport(notes=list(bundle.plan.unobservable), checked=len(bundle.steps))
     if targets:
-        report.notes.append(f"checked only {', '.join(targets)}: objects LeadExec holds "
-                            "outside them, and clients nothing manages, are not listed")
+        report.notes.append(f"checked only {', '.join(targets)}: other clients are not read, so "
+                            "clients nothing manages are not listed; the methods and accounts "
+                            "nothing manages are those of the clients the targets name")
     report.notes += [f"apply would refuse: {problem.summary}"
                      for problem in unknown_writes(bundle.steps, bundle.ctx)]
     for step in bundle.steps:
