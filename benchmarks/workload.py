@@ -59,11 +59,22 @@ def _mappings(m: int, count: int) -> list[str]:
     return out
 
 
+def client_marks(i: int) -> list[str]:
+    """The strings in client i's configuration that name it (and only it): its key (also in
+    its username), company, e-mail and delivery URLs. `render` writes them; `grow` changes a
+    copied client's to its own."""
+    return [f"buyer{i:05d}", f"Buyer {i} Insurance", f"ops{i}@buyer.example",
+            f"https://buyer{i}.example/"]
+
+
 def render(shape: Shape, *, price_bump: int = 0, parallelism: int = 16,
-           clients: range | None = None, settings: bool | None = None) -> str:
+           clients: range | None = None, settings: bool | None = None,
+           write_only: bool = False) -> str:
     """The configuration as YAML text (with `clients`, only those clients and, unless client 0
     is among them or `settings` says so, no settings). `price_bump` changes the price of the
-    first account of client 0 only (the one-attribute change scenario)."""
+    first account of client 0 only (the one-attribute change scenario). `write_only` declares
+    the accounts' attributes reads cannot show (no alternate posting, no offer), as a network
+    adopted with `--adopt` must."""
     clients = range(shape.clients) if clients is None else clients
     lines = []
     if clients.start == 0 if settings is None else settings:
@@ -74,14 +85,15 @@ def render(shape: Shape, *, price_bump: int = 0, parallelism: int = 16,
     if clients:
         lines.append("clients:")
     for i in clients:
+        key, company, email, url = client_marks(i)
         lines += [
-            f"  buyer{i:05d}:",
+            f"  {key}:",
             "    status: Active",
             f"    group: tier{i % shape.groups}",
-            f"    username: buyer{i:05d}-portal",
+            f"    username: {key}-portal",
             "    password: ${env:BUYER_PASSWORD}",
             "    automation: Price",
-            f"    fields: {{Company: Buyer {i} Insurance, Email: ops{i}@buyer.example}}",
+            f"    fields: {{Company: {company}, Email: {email}}}",
             "    delivery_methods:",
         ]
         for m in range(shape.methods):
@@ -89,7 +101,7 @@ def render(shape: Shape, *, price_bump: int = 0, parallelism: int = 16,
                 f"      m{m}:",
                 "        type: http_post",
                 "        lead_type: Auto Insurance",
-                f"        url: https://buyer{i}.example/leads/{m}",
+                f"        url: {url}leads/{m}",
                 "        response_search: success",
                 "        field_mappings:",
                 *(f"          - {entry}" for entry in _mappings(m, shape.mappings)),
@@ -104,6 +116,7 @@ def render(shape: Shape, *, price_bump: int = 0, parallelism: int = 16,
                 f"        method: m{a % shape.methods}",
                 f"        price: {price}",
                 f"        caps: {{hour: {10 + a}, day: {100 + a}, week: {400 + a}, month: {1500 + a}}}",
+                *(["        alternate_posting: ~", "        offer: none"] if write_only else []),
                 "        criteria:",
                 *(f"          - {entry}" for entry in _criteria(i, a, shape.criteria)),
             ]
@@ -132,9 +145,10 @@ def write(directory: Path, shape: Shape, *, price_bump: int = 0, parallelism: in
 
 
 def write_per_client(directory: Path, shape: Shape, *, price_bump: int = 0,
-                     parallelism: int = 16) -> Path:
+                     parallelism: int = 16, write_only: bool = False) -> Path:
     """The layout a large network keeps: a directory holding `lexsync.yaml` (the settings and
-    the client groups) and one file per client, named for it. Returns the directory."""
+    the client groups) and one file per client, named for it (`write_only`: see `render`).
+    Returns the directory."""
     directory.mkdir(parents=True, exist_ok=True)
     for old in directory.glob("*.yaml"):
         old.unlink()
@@ -142,6 +156,7 @@ def write_per_client(directory: Path, shape: Shape, *, price_bump: int = 0,
         render(shape, parallelism=parallelism, clients=range(0), settings=True), encoding="utf-8")
     for i in range(shape.clients):
         (directory / f"buyer{i:05d}.yaml").write_text(
-            render(shape, price_bump=price_bump, clients=range(i, i + 1), settings=False),
+            render(shape, price_bump=price_bump, clients=range(i, i + 1), settings=False,
+                   write_only=write_only),
             encoding="utf-8")
     return directory
