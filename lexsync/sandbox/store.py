@@ -222,5 +222,5 @@ class Store:
             self._conn.close()
 
 
-def _lowered(value: object) -> object:
-    return value.lower() if isinstance(value, str) else value
+def _lowered(value: str | None) -> str | None:
+    return value.lower() if isinstance(value, str) else None
