@@ -45,9 +45,14 @@ def digest(values: dict[str, Any]) -> str:
 
 
 def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, view: LiveView,
-               ctx: Context, *, adopt: bool = False, targets: tuple[str, ...] = ()) -> PlanBundle:
+               ctx: Context, *, adopt: bool = False, targets: tuple[str, ...] = (),
+               release: bool = False) -> PlanBundle:
     """One step per resource the configuration or state names (with `targets`, per resource
-    under them and per create they need), in dependency order, and the plan they make."""
+    under them and per create they need), in dependency order, and the plan they make.
+
+    With `release`, the answer of each resource that will not be written is let go as soon
+    as its step is made: the view then holds only what the plan writes or claims nothing
+    of, and a plan of thousands never holds every answer beside every observed value."""
     planned = _under_targets(desired_by_kind, state, targets) if targets else None
     steps: list[Step] = []
     retire_steps: list[Step] = []
@@ -57,6 +62,7 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
     live_seen: dict[str, Any] = {}
     desired_seen: dict[str, Any] = {}
     claimed: set[tuple[str, int]] = set()
+    changing: set[str] = set()  # addresses of steps that write: what depends on them may move
     recorded: dict[str, list[tuple[str, ResourceState]]] = {kind.kind: [] for kind in KINDS}
     for address, held in state.resources.items():
         recorded.setdefault(held.kind, []).append((address, held))
@@ -91,6 +97,12 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
             if live is None:
                 step.change.defaults = kind.create_defaults(desired, ctx)
             steps.append(step)
+            if step.change.action is not Action.NOOP:
+                changing.add(desired.address)
+            elif release and live is not None and changing.isdisjoint(desired.depends_on):
+                # No write, and nothing it depends on changes (which could move it along:
+                # _move_dependants), so no write will need its answer.
+                kind.release(view, live)
         for address, record in recorded[kind.kind]:
             if address in wanted or (planned is not None and address not in planned):
                 continue

@@ -178,7 +178,7 @@ class Session:
         self.warnings = unused_unknown_lead_types(self.loaded, ctx.catalog)
         try:
             bundle = build_plan(desired, state, view, ctx, adopt=options.adopt,
-                                targets=options.targets)
+                                targets=options.targets, release=True)
             if not options.retire_all:
                 refuse_retiring_everything(bundle.plan, state, self.loaded)
             wire_limits.check_plan(bundle, api)  # what the measured LeadExec behaviour allows

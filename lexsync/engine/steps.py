@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from lexsync.engine.diff import diff, flatten, masked
 from lexsync.engine.plan import Action, AttributeChange, ResourceChange
@@ -39,6 +40,9 @@ def step_for(kind: ResourceKind, desired: Desired, live: Live | None,
     else:
         changes = diff(desired.attrs, live.attrs, kind.sensitive)
         action = Action.UPDATE if changes else Action.NOOP
+        # One copy of each value LeadExec holds as the YAML says it: a plan of thousands of
+        # resources would otherwise keep nearly every value twice (before and after).
+        live.attrs = shared(live.attrs, desired.attrs)
     change = ResourceChange(
         address=desired.address, kind=kind.kind, action=action, call=call,
         before=masked(live.attrs if live else None, kind.sensitive),
@@ -48,3 +52,31 @@ def step_for(kind: ResourceKind, desired: Desired, live: Live | None,
     )
     parent = f"client.{desired.client}" if desired.client else None
     return Step(change, kind, desired, live, record, parent)
+
+
+def shared(live: Any, desired: Any) -> Any:
+    """`live` with every part that is exactly `desired`'s (the same types and values, nested
+    alike) replaced by `desired`'s own object; the rest (what only LeadExec holds, what
+    differs, 25.0 against 25) stays as read."""
+    if alike(live, desired):
+        return desired
+    if type(live) is dict and type(desired) is dict:
+        return {key: shared(value, desired[key]) if key in desired else value
+                for key, value in live.items()}
+    if type(live) is list and type(desired) is list and len(live) == len(desired):
+        return [shared(a, b) for a, b in zip(live, desired, strict=True)]
+    return live
+
+
+def alike(a: Any, b: Any) -> bool:
+    """Equal and of the same types throughout: `==` alone holds 1 equal to True and 25.0 to
+    25, which a plan prints apart."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if type(a) is dict:
+        return a.keys() == b.keys() and all(alike(value, b[key]) for key, value in a.items())
+    if type(a) is list:
+        return len(a) == len(b) and all(alike(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)

@@ -64,6 +64,7 @@ class Live:
     parent_id: int | None = None
     sub_ids: dict[str, int] = field(default_factory=dict)
     observable: bool = True  # False when LeadExec offers no read for it (a method no account uses)
+    released: bool = False  # its answer was let go (a plan will not write it): `wire` is empty
 
 
 class IdMap(dict[str, int]):
@@ -321,6 +322,9 @@ class ResourceKind(ABC):
         table = self.wire_table(ctx.dialect)
         trusted = self._usable_previous(previous, ctx)
         readable = live is not None and live.observable
+        if live is not None and live.released:
+            raise ValueError(f"{self.kind} {live.remote_id}: its answer was let go; a write "
+                             "needs it (never sent from what is not known)")
         resolution = resolve(table, managed=managed, live_readable=readable, previous=trusted,
                              creating=live is None)
         parent_id = live.parent_id if live is not None and live.parent_id else \
@@ -450,6 +454,11 @@ class ResourceKind(ABC):
     @abstractmethod
     def live_candidates(self, view: LiveView, ctx: Context, client_key: str | None) -> list[Live]:
         """Every live object of this kind under the client, for matching by natural key."""
+
+    def release(self, view: LiveView, live: Live) -> None:
+        """Let go of the answer `live` was observed from, which a plan will not write: the
+        view and `live` keep no more of it than other objects need (`wire` is emptied)."""
+        live.wire, live.released = {}, True
 
     def reads(self, remote_id: int, parent_id: int | None) -> ReadSet:
         """What a refresh must read for `find_live` to show the object with this ID."""

@@ -288,6 +288,11 @@ class ClientKind(ResourceKind):
                   client_key: str | None) -> Live | None:
         return self._live(view, remote_id, ctx) if remote_id in view.clients else None
 
+    def release(self, view: LiveView, live: Live) -> None:
+        # The client list's row stays: it is small, and drift names accounts by it.
+        view.client_fields.pop(live.remote_id, None)
+        super().release(view, live)
+
     def live_candidates(self, view: LiveView, ctx: Context, client_key: str | None) -> list[Live]:
         return [self._live(view, uid, ctx) for uid in view.clients]
 

@@ -490,6 +490,11 @@ class DeliveryAccountKind(ResourceKind):
         wire = view.account(client_uid, remote_id) if client_uid else None
         return self._live(wire, ctx, previous, client_key) if wire is not None else None
 
+    def release(self, view: LiveView, live: Live) -> None:
+        rows = view.accounts.get(live.parent_id or 0, [])
+        rows[:] = [row for row in rows if row is not live.wire]
+        super().release(view, live)
+
     def live_candidates(self, view: LiveView, ctx: Context, client_key: str | None) -> list[Live]:
         client_uid = ctx.ids.get(f"client.{client_key}")
         if client_uid is None:

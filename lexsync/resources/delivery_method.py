@@ -578,6 +578,11 @@ class DeliveryMethodKind(ResourceKind):
                         sub_ids=dict(previous.sub_ids), observable=False)
         return None
 
+    def release(self, view: LiveView, live: Live) -> None:
+        if live.observable:  # its accounts still hold the answer until they are let go too
+            view.methods.pop(live.remote_id, None)
+        super().release(view, live)
+
     def live_candidates(self, view: LiveView, ctx: Context, client_key: str | None) -> list[Live]:
         client_uid = ctx.ids.get(f"client.{client_key}")
         if client_uid is None:
