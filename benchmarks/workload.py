@@ -68,13 +68,10 @@ def client_marks(i: int) -> list[str]:
 
 
 def render(shape: Shape, *, price_bump: int = 0, parallelism: int = 16,
-           clients: range | None = None, settings: bool | None = None,
-           write_only: bool = False) -> str:
+           clients: range | None = None, settings: bool | None = None) -> str:
     """The configuration as YAML text (with `clients`, only those clients and, unless client 0
     is among them or `settings` says so, no settings). `price_bump` changes the price of the
-    first account of client 0 only (the one-attribute change scenario). `write_only` declares
-    the accounts' attributes reads cannot show (no alternate posting, no offer), as a network
-    adopted with `--adopt` must."""
+    first account of client 0 only (the one-attribute change scenario)."""
     clients = range(shape.clients) if clients is None else clients
     lines = []
     if clients.start == 0 if settings is None else settings:
@@ -116,7 +113,6 @@ def render(shape: Shape, *, price_bump: int = 0, parallelism: int = 16,
                 f"        method: m{a % shape.methods}",
                 f"        price: {price}",
                 f"        caps: {{hour: {10 + a}, day: {100 + a}, week: {400 + a}, month: {1500 + a}}}",
-                *(["        alternate_posting: ~", "        offer: none"] if write_only else []),
                 "        criteria:",
                 *(f"          - {entry}" for entry in _criteria(i, a, shape.criteria)),
             ]
@@ -145,10 +141,9 @@ def write(directory: Path, shape: Shape, *, price_bump: int = 0, parallelism: in
 
 
 def write_per_client(directory: Path, shape: Shape, *, price_bump: int = 0,
-                     parallelism: int = 16, write_only: bool = False) -> Path:
+                     parallelism: int = 16) -> Path:
     """The layout a large network keeps: a directory holding `lexsync.yaml` (the settings and
-    the client groups) and one file per client, named for it (`write_only`: see `render`).
-    Returns the directory."""
+    the client groups) and one file per client, named for it. Returns the directory."""
     directory.mkdir(parents=True, exist_ok=True)
     for old in directory.glob("*.yaml"):
         old.unlink()
@@ -156,7 +151,6 @@ def write_per_client(directory: Path, shape: Shape, *, price_bump: int = 0,
         render(shape, parallelism=parallelism, clients=range(0), settings=True), encoding="utf-8")
     for i in range(shape.clients):
         (directory / f"buyer{i:05d}.yaml").write_text(
-            render(shape, price_bump=price_bump, clients=range(i, i + 1), settings=False,
-                   write_only=write_only),
+            render(shape, price_bump=price_bump, clients=range(i, i + 1), settings=False),
             encoding="utf-8")
     return directory
