@@ -1,5 +1,5 @@
-"""Grow a sandbox's database from a network created by `lexsync apply`: each new client is a
-copy of a created one, with fresh IDs and its own names.
+"""Grow a network created by `lexsync apply` (its sandbox database and its state): each new
+client is a copy of a created one, with fresh IDs and its own names.
 
     python -m benchmarks.grow DB STATE --template 100 --clients 10000
 
@@ -42,7 +42,8 @@ REFERENCES = {"ClientUID": "clients", "DeliveryUID": "methods", "ClientDeliveryU
 # The table of a resource's remote ID, and of its sub-objects' IDs by their key's form.
 KIND_TABLES = {"client": "clients", "delivery_method": "methods", "delivery_account": "accounts"}
 SUB_ID_TABLES = [("criterion.", "criteria"), ("schedule.", "days"), ("field_mapping.", "settings")]
-# Every client index that leaves the same rows modulo the names (4 groups, 10 states).
+# Clients whose indexes differ by a multiple of this are alike but for their names (4 groups,
+# 10 states in the criteria).
 PERIOD = 20
 
 
