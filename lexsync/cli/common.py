@@ -63,6 +63,15 @@ def counted(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
+def targeted_note(skipped: list[Path], verb: str = "plans") -> str:
+    """What a targeted run left out, as Terraform warns of -target."""
+    files = f" (not read: {counted(len(skipped), 'file')} holding only other clients)" \
+        if skipped else ""
+    return (f"--target {verb} only what it names: the rest of the configuration was not "
+            f"checked{files} and the lead flow was not linted. Run lexsync validate or a full "
+            "plan for those.")
+
+
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     """Every user-facing failure becomes a message and an exit code, never a traceback."""
 

@@ -21,6 +21,8 @@ from lexsync.cli.common import (
     fail,
     handle_errors,
     session_for,
+    targeted_note,
+    warn,
     warn_diagnostics,
 )
 from lexsync.cli.thresholds import (
@@ -85,10 +87,14 @@ def plan(config: str | None, api: str | None, state_path: str | None, output_for
             out_console.print(f"\nSaved the plan to {out}; it remembers {session.where()}. Apply "
                               f"exactly it with: lexsync apply{options} {shlex.quote(out)}",
                               markup=False)
-    from lexsync.cli.routing import warn_lint
-
     warn_diagnostics(session.loaded.warnings + session.warnings)
-    warn_lint(session.loaded)
+    if targets:
+        # The lead flow is the whole network's: linting a part would report gaps others fill.
+        warn(targeted_note(session.loaded.skipped))
+    else:
+        from lexsync.cli.routing import warn_lint
+
+        warn_lint(session.loaded)
     if detailed_exitcode and bundle.plan.has_changes:
         raise SystemExit(EXIT_CHANGES)
 

@@ -7,7 +7,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from lexsync.config.interpolate import Sources, interpolate
 from lexsync.config.merge import Document, Layout, merge_documents, merge_positions
 from lexsync.config.models import Configuration
 from lexsync.config.positions import LazyPositions, Locator, Positions
+from lexsync.config.scan import scan_clients
 from lexsync.config.validate import validate_configuration
 from lexsync.config.yamlio import parse_values, parse_yaml, read_text
 from lexsync.errors import ConfigError, Diagnostic, SourceLocation
@@ -46,6 +47,7 @@ class LoadedConfig:
     # Not errors: a variable `validate` need not know, a password written in the YAML.
     find_warnings: Callable[[], list[Diagnostic]] = field(default=list, repr=False)
     _warnings: list[Diagnostic] | None = field(default=None, repr=False)
+    skipped: list[Path] = field(default_factory=list)
 
     @property
     def warnings(self) -> list[Diagnostic]:
@@ -69,14 +71,23 @@ class LoadedConfig:
 
 
 def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | None = None,
-                       allow_outside_files: bool = False, need_variables: bool = True) -> LoadedConfig:
+                       allow_outside_files: bool = False, need_variables: bool = True,
+                       clients: Collection[str] | None = None) -> LoadedConfig:
     """Load a YAML file or a directory of them; raise ConfigError with every problem found.
 
     With `need_variables` false (validate: the configuration, not the secrets), an unset
     `${env:NAME}` is a warning, once per variable, unless the value it leaves empty makes the
-    configuration invalid."""
+    configuration invalid.
+
+    With `clients` (a targeted run: the client keys it names), a file whose lines show it
+    holds only other clients (`config/scan.py`) is not parsed, interpolated or validated:
+    what it holds is neither loaded nor checked (docs/configuration.md, "Targeted runs").
+    Every other file is loaded whole, so the clients named, the settings, groups and lead
+    types, and any duplicate definition among them, are checked as in a full load."""
     environ = os.environ if environ is None else environ
     root, files, foreign = find_files(Path(path))
+    wanted = None if clients is None else frozenset(clients)
+    skipped: list[Path] = []
     reads: list[_Read] = []
     documents: list[Document] = []
     problems: list[Diagnostic] = list(foreign)
@@ -86,6 +97,9 @@ def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | Non
         display = str(file)
         try:
             text = read_text(file, display)
+            if wanted is not None and len(files) > 1 and _only_other_clients(text, wanted):
+                skipped.append(file)
+                continue
             values = parse_values(text, display)
         except ConfigError as exc:
             problems.extend(exc.diagnostics)  # in file order, with the other files' problems
@@ -107,7 +121,7 @@ def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | Non
         documents.append(Document(display, data, located))
     merged, clashes, layout = merge_documents(documents)
     positions = LazyPositions(lambda: _merged_positions(reads, layout))
-    if foreign or len(reads) < len(files) or clashes:
+    if foreign or len(reads) + len(skipped) < len(files) or clashes:
         raise ConfigError(_in_file_order(problems + clashes))  # unreadable or ambiguous: validating would mislead
     try:
         model = validate_configuration(merged, positions)
@@ -129,7 +143,13 @@ def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | Non
                                                 for located, path, why in written])
 
     return LoadedConfig(model=model, root=root, files=files, positions=positions,
-                        find_warnings=warnings)
+                        find_warnings=warnings, skipped=skipped)
+
+
+def _only_other_clients(text: str, wanted: frozenset[str]) -> bool:
+    """Whether a file surely holds clients only, none of them `wanted` (else it is read)."""
+    found = scan_clients(text)
+    return found is not None and found.only_other_clients(wanted)
 
 
 class _Watched(Mapping[str, str]):

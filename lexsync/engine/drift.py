@@ -94,8 +94,14 @@ def _origin(outside: bool, unapplied: bool) -> str:
     return OUTSIDE if outside else UNAPPLIED
 
 
-def drift_report(bundle: PlanBundle, state: StateDocument, view: LiveView | None) -> DriftReport:
+def drift_report(bundle: PlanBundle, state: StateDocument, view: LiveView | None,
+                 targets: tuple[str, ...] = ()) -> DriftReport:
+    """With `targets`, what is under them: LeadExec's objects outside them are not read, so
+    neither they nor clients nothing claims are listed (the report's notes say so)."""
     report = DriftReport(notes=list(bundle.plan.unobservable), checked=len(bundle.steps))
+    if targets:
+        report.notes.append(f"checked only {', '.join(targets)}: objects LeadExec holds "
+                            "outside them, and clients nothing manages, are not listed")
     report.notes += [f"apply would refuse: {problem.summary}"
                      for problem in unknown_writes(bundle.steps, bundle.ctx)]
     for step in bundle.steps:
@@ -140,22 +146,24 @@ def drift_report(bundle: PlanBundle, state: StateDocument, view: LiveView | None
             change.address, change.kind, change.action.value,
             f"{len(items)} attribute(s) differ", overall, change.remote_id, items))
     if view is not None:
-        for item in unmanaged_objects(state, view, bundle):
+        for item in unmanaged_objects(state, view, bundle, list_clients=not targets):
             (report.retired if item.status in RETIRED_STATUSES else report.unmanaged).append(item)
     return report
 
 
-def unmanaged_objects(state: StateDocument, view: LiveView, bundle: PlanBundle) -> list[Unmanaged]:
-    """Clients, methods and accounts LeadExec shows that neither state nor this plan claims."""
+def unmanaged_objects(state: StateDocument, view: LiveView, bundle: PlanBundle,
+                      list_clients: bool = True) -> list[Unmanaged]:
+    """Clients (unless not `list_clients`), methods and accounts LeadExec shows that neither
+    state nor this plan claims."""
     claimed: dict[str, set[int]] = {"client": set(), "delivery_method": set(), "delivery_account": set()}
-    for record in state.resources.values():
-        claimed.setdefault(record.kind, set()).add(record.remote_id)
+    for address, remote_id in state.resources.remote_ids().items():  # builds no record
+        claimed.setdefault(kind_of(address), set()).add(remote_id)
     for step in bundle.steps:
         if step.live is not None:
             claimed.setdefault(step.kind.kind, set()).add(step.live.remote_id)
     out: list[Unmanaged] = []
     for uid, row in sorted(view.clients.items()):
-        if uid not in claimed["client"]:
+        if list_clients and uid not in claimed["client"]:
             out.append(Unmanaged("client", uid, str(row.get("Username") or ""), None, _client_status(row)))
     usernames = {uid: str(row.get("Username") or "") for uid, row in view.clients.items()}
     for uid, wire in sorted(view.methods.items()):
@@ -170,6 +178,13 @@ def unmanaged_objects(state: StateDocument, view: LiveView, bundle: PlanBundle) 
                 out.append(Unmanaged("delivery_account", uid, str(row.get("Description") or ""),
                                      usernames.get(client_uid), _account_status(row)))
     return out
+
+
+def kind_of(address: str) -> str:
+    """A resource's kind from its address: `client.x`, `client_group.g`, or
+    `client.x.delivery_method.m` (resource names hold no dots)."""
+    parts = address.split(".")
+    return parts[2] if len(parts) >= 4 else parts[0]
 
 
 def _client_status(row: dict[str, Any]) -> str:

@@ -3,13 +3,15 @@ import's one way of reading a configuration into resources)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from lexsync.config.loader import LoadedConfig
 from lexsync.config.models import Configuration
 from lexsync.errors import ConfigError, Diagnostic
 from lexsync.resources.base import Context, Desired, ResolutionError
 from lexsync.resources.catalog import Catalog, UnknownName, name_key
 from lexsync.resources.registry import KINDS
-from lexsync.state.document import StateDocument
+from lexsync.state.document import ResourceState
 
 
 def expand(loaded: LoadedConfig, ctx: Context,
@@ -41,13 +43,13 @@ def expand(loaded: LoadedConfig, ctx: Context,
     return desired
 
 
-def record_method_lead_types(desired: dict[str, list[Desired]], state: StateDocument,
-                             ctx: Context) -> None:
+def record_method_lead_types(desired: dict[str, list[Desired]],
+                             records: Iterable[tuple[str, ResourceState]], ctx: Context) -> None:
     """Each delivery method's lead type, which its accounts' writes need: from the
-    configuration, else from state (a method being retired)."""
+    configuration, else from the state `records` (a method being retired)."""
     for method in desired.get("delivery_method", []):
         ctx.method_lead_types[method.address] = method.attrs["lead_type"]
-    for address, record in state.resources.items():
+    for address, record in records:
         if record.kind == "delivery_method" and record.attributes.get("lead_type"):
             ctx.method_lead_types.setdefault(address, record.attributes["lead_type"])
 

@@ -358,8 +358,11 @@ def _reconcile(result: ImportResult, out: Path, view: LiveView, catalog: Catalog
         referenced = {m.group(1) for p in root.iterdir()
                       for m in re.finditer(r"\$\{env:([^}]+)\}", p.read_text(encoding="utf-8"))}
         environ = {**{name: "" for name in referenced}, **environ}
+        # Only the imported clients' files and those holding settings or groups are read
+        # whole: the files of other clients only are left as they are (config/scan.py).
+        clients = {address.split(".")[1] for address in roots if address.startswith("client.")}
         try:
-            loaded = load_configuration(root, environ)
+            loaded = load_configuration(root, environ, clients=clients)
         except ConfigError as exc:
             raise ImportFailed("the generated configuration does not load; nothing was written:\n"
                                + "\n".join(f"  {d}" for d in exc.diagnostics)) from None

@@ -64,8 +64,10 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
     claimed: set[tuple[str, int]] = set()
     changing: set[str] = set()  # addresses of steps that write: what depends on them may move
     recorded: dict[str, list[tuple[str, ResourceState]]] = {kind.kind: [] for kind in KINDS}
-    for address, held in state.resources.items():
-        recorded.setdefault(held.kind, []).append((address, held))
+    for address in state.resources:
+        if planned is None or address in planned:  # a targeted plan builds no other record
+            held = state.resources[address]
+            recorded.setdefault(held.kind, []).append((address, held))
 
     for kind in KINDS:
         desired_list = [d for d in desired_by_kind.get(kind.kind, [])

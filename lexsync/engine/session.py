@@ -41,7 +41,7 @@ from lexsync.errors import ConfigError, Diagnostic, LexsyncError, SourceLocation
 from lexsync.resources.base import Context
 from lexsync.resources.catalog import Catalog
 from lexsync.resources.live import LiveView
-from lexsync.state.document import StateDocument
+from lexsync.state.document import ResourceState, StateDocument
 from lexsync.state.factory import open_backend, state_exists
 from lexsync.state.journal import JournalWriter, journal_path
 from lexsync.state.local import LocalBackend
@@ -79,7 +79,9 @@ class Session:
     def __init__(self, options: RunOptions) -> None:
         self.options = options
         self.environ = os.environ if options.environ is None else options.environ
-        self.loaded = load_configuration(options.config_path, self.environ)
+        # A targeted run loads only the files that may hold what it names (config/loader.py).
+        self.loaded = load_configuration(options.config_path, self.environ,
+                                         clients=targeted_clients(options.targets))
         self.settings = self.loaded.model.lexsync
         self.backend = open_backend(self.settings.state, self.loaded.root, self.environ,
                                     options.state_path)
@@ -174,7 +176,7 @@ class Session:
             endpoints.check_in_thread(state, self.endpoint()))
         self.last_view = view  # drift lists the live objects nothing claims
         desired = expand(self.loaded, ctx, model)
-        record_method_lead_types(desired, state, ctx)
+        record_method_lead_types(desired, reads.records, ctx)
         self.warnings = unused_unknown_lead_types(self.loaded, ctx.catalog)
         try:
             bundle = build_plan(desired, state, view, ctx, adopt=options.adopt,
@@ -246,7 +248,7 @@ def new_context(state: StateDocument, dialect: str) -> Context:
     """What expanding and observing share: the catalog (filled by the refresh), the dialect,
     the state's secret salt and the remote IDs it records."""
     ctx = Context(catalog=Catalog(), dialect=dialect, hash_secret=state.hash_secret)
-    ctx.ids = {address: record.remote_id for address, record in state.resources.items()}
+    ctx.ids = state.resources.remote_ids()  # builds no record (state/records.py)
     return ctx
 
 
@@ -259,6 +261,7 @@ class Reads:
     groups: bool
     client_uids: set[int]  # clients whose accounts are read
     field_uids: set[int]  # clients whose field data are read
+    records: list[tuple[str, ResourceState]]  # what state records under what is planned
     also_read: AlsoRead | None = None  # further clients, picked from the client list
 
 
@@ -267,40 +270,50 @@ def reads_for(model: Configuration, state: StateDocument, ctx: Context,
     """The clients state records (with --target, only those the targets name or sit under),
     their field data where the configuration manages fields, the groups when any are managed,
     and the lead types and states the configuration and state name. With --adopt, also every
-    live client whose username the configuration names, whole, to be matched."""
+    live client whose username the configuration names, whole, to be matched. A targeted
+    plan builds only the state records under the clients it names (state/records.py)."""
+    named = targeted_clients(targets)
     resources = state.resources
+    records = list(resources.items() if named is None or adopt
+                   else resources.under(f"client.{key}" for key in sorted(named)))
     lead_types = {m.lead_type for c in model.clients.values() for m in c.delivery_methods.values()}
-    lead_types |= {str(r.attributes["lead_type"]) for r in resources.values()
+    lead_types |= {str(r.attributes["lead_type"]) for _a, r in records
                    if r.kind == "delivery_method" and r.attributes.get("lead_type")}
     need_states = any(a.criteria for c in model.clients.values() for a in c.delivery_accounts.values()) \
-        or any(r.attributes.get("criteria") for r in resources.values())
-    groups = bool(model.client_groups) or any(r.kind == "client_group" for r in resources.values())
-    client_uids = {r.remote_id for r in resources.values() if r.kind == "client"}
+        or any(r.attributes.get("criteria") for _a, r in records)
+    groups = bool(model.client_groups) or any(a.startswith("client_group.") for a in resources)
+    client_uids = {r.remote_id for _a, r in records if r.kind == "client"}
     if adopt:
         usernames = {c.username.lower() for c in model.clients.values()}
 
         def adoptable(row: dict[str, Any]) -> bool:
             return str(row.get("Username", "")).lower() in usernames
 
-        return Reads(lead_types, need_states, groups, client_uids, set(client_uids), adoptable)
+        return Reads(lead_types, need_states, groups, client_uids, set(client_uids), records,
+                     adoptable)
     if targets:
-        # A targeted plan reads only the clients its targets name or sit under, and the groups
-        # only when one is targeted (state records the others: see planner._under_targets).
-        named = {f"client.{t.split('.')[1]}" for t in targets if t.startswith("client.")}
-        client_uids &= {ctx.ids[a] for a in named if a in ctx.ids}
-        groups = any(in_targets(a, targets) for a, r in resources.items() if r.kind == "client_group")
+        # A targeted plan reads the groups only when one is targeted (state records the
+        # others: see planner._under_targets).
+        groups = any(in_targets(a, targets) for a in resources if a.startswith("client_group."))
     field_uids = {resources[f"client.{k}"].remote_id for k, c in model.clients.items()
                   if c.fields and f"client.{k}" in resources}
-    return Reads(lead_types, need_states, groups, client_uids, field_uids & client_uids)
+    return Reads(lead_types, need_states, groups, client_uids, field_uids & client_uids, records)
+
+
+def targeted_clients(targets: tuple[str, ...]) -> set[str] | None:
+    """The client keys targets name (a target under a client names it); None without targets."""
+    if not targets:
+        return None
+    return {t.split(".")[1] for t in targets if t.startswith("client.")}
 
 
 def targeted_model(model: Configuration, targets: tuple[str, ...]) -> Configuration:
-    """What a plan expands: with targets, only the clients they name (a target under a client
-    names it) beside the settings and client groups, so a targeted plan costs what it targets.
-    What its targets depend on among the other clients' resources, state records."""
-    if not targets:
+    """What a plan expands: with targets, only the clients they name beside the settings and
+    client groups, so a targeted plan costs what it targets. What its targets depend on among
+    the other clients' resources, state records."""
+    named = targeted_clients(targets)
+    if named is None:
         return model
-    named = {t.split(".")[1] for t in targets if t.startswith("client.") and t.count(".") >= 1}
     return model.model_copy(update={"clients": {k: c for k, c in model.clients.items() if k in named}})
 
 

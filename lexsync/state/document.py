@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import sys
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from lexsync.errors import StateError
 from lexsync.state import secret_hash
+from lexsync.state.records import Records, interned
 from lexsync.state.secret_hash import SecretHash, SecretKeeper
 from lexsync.state.subids import migrated_v1_keys
 
@@ -57,7 +57,8 @@ class StateDocument:
     serial: int = 0
     version: int = STATE_VERSION
     secret_salt: str = field(default_factory=lambda: secrets.token_hex(16))
-    resources: dict[str, ResourceState] = field(default_factory=dict)
+    # Built per record when first asked for (state/records.py).
+    resources: Records = field(default_factory=Records)
     # Creates sent (or about to be) whose answer has not been recorded: address -> {"kind",
     # "parent_id"}. A later run looks for these by natural key before creating them again.
     pending: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -71,6 +72,11 @@ class StateDocument:
     # SHA-256 of the stored text this document was read from or last written as (None: never
     # stored). A saved plan records it: a state edited since, even keeping its serial, differs.
     source_digest: str | None = field(default=None, compare=False, repr=False)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "resources" and not isinstance(value, Records):
+            value = Records(value)  # a plain dict given (tests, tools): kept as records
+        super().__setattr__(name, value)
 
     def __post_init__(self) -> None:
         self._keeper = SecretKeeper(self.secret_salt)
@@ -89,7 +95,7 @@ class StateDocument:
             "lineage": self.lineage,
             "serial": self.serial if serial is None else serial,
             "secret_salt": self.secret_salt,
-            "resources": {addr: res.to_dict() for addr, res in self.resources.items()},
+            "resources": dict(self.resources.stored()),
             # Only when present, so a state without interrupted creates keeps its old shape.
             **({"pending": {a: dict(p) for a, p in self.pending.items()}} if self.pending else {}),
             **({"endpoint": dict(self.endpoint)} if self.endpoint else {}),
@@ -132,15 +138,17 @@ class StateDocument:
         handle.write("".join(pieces) + "\n")
 
     @classmethod
-    def from_json(cls, text: str, source: str) -> StateDocument:
+    def from_json(cls, text: str, source: str, hint: str = "") -> StateDocument:
+        """The document stored as `text`; `hint` ends the message of a corrupt record found
+        when it is first asked for (records are built then: state/records.py)."""
         try:
-            data = json.loads(text, object_hook=_interned)
+            data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise StateError(
                 f"state file {source} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
                 f"{exc.msg})"
             ) from None
-        doc = _parse_document(data, source)
+        doc = _parse_document(data, source, hint)
         doc.source_digest = text_digest(text)
         if secret_hash.LEGACY_PREFIX in text:
             doc._find_legacy_hashes()
@@ -178,7 +186,7 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _parse_document(data: Any, source: str) -> StateDocument:
+def _parse_document(data: Any, source: str, hint: str = "") -> StateDocument:
     if not isinstance(data, dict):
         raise StateError(f"state file {source} is corrupt: expected a JSON object at the top level")
     version = _require(data, "version", int, source)
@@ -190,9 +198,16 @@ def _parse_document(data: Any, source: str) -> StateDocument:
     if version < 1:
         raise StateError(f"state file {source} is corrupt: unknown version {version}")
     resources_data = _require(data, "resources", dict, source)
-    resources = {}
     for address, entry in resources_data.items():
-        resources[address] = _parse_resource(address, entry, source)
+        _check_stored(address, entry, source)
+
+    def decode(address: str, entry: dict[str, Any]) -> ResourceState:
+        try:
+            return _parse_resource(address, entry, source)
+        except StateError as exc:
+            raise StateError(f"{exc.message}; {hint}" if hint else exc.message) from None
+
+    resources = Records(stored=resources_data, decode=decode)
     if version < 2:
         for record in resources.values():
             if record.kind == "delivery_method":
@@ -227,20 +242,30 @@ def _parse_document(data: Any, source: str) -> StateDocument:
     )
 
 
-def _parse_resource(address: str, entry: Any, source: str) -> ResourceState:
+def _check_stored(address: str, entry: Any, source: str) -> None:
+    """What is checked of every record as the state is read: what the whole-state questions
+    (`Records.remote_ids`, addresses by kind) read without building it."""
     where = f"resources.{address}"
-    if not isinstance(entry, dict):
+    if type(entry) is not dict:
         raise StateError(f"state file {source} is corrupt: {where} must be an object")
-    unknown = set(entry) - _RESOURCE_KEYS
-    if unknown:
+    if not entry.keys() <= _RESOURCE_KEYS:
         raise StateError(
-            f"state file {source} is corrupt: {where} has unknown keys {sorted(unknown)}"
+            f"state file {source} is corrupt: {where} has unknown keys "
+            f"{sorted(set(entry) - _RESOURCE_KEYS)}"
         )
     if _require(entry, "address", str, source, where) != address:
         raise StateError(
             f"state file {source} is corrupt: {where} records address "
             f"{entry.get('address')!r}"
         )
+    _check_kind(_require(entry, "kind", str, source, where), address, source, where)
+    _require(entry, "remote_id", int, source, where)
+
+
+def _parse_resource(address: str, entry: dict[str, Any], source: str) -> ResourceState:
+    """The record stored as `entry` (checked by `_check_stored`), built when first asked for;
+    it takes over `entry`'s values, which the document owns."""
+    where = f"resources.{address}"
     parent_id = entry.get("parent_id")
     if parent_id is not None and not _is_int(parent_id):
         raise StateError(f"state file {source} is corrupt: {where}.parent_id must be an integer")
@@ -258,23 +283,14 @@ def _parse_resource(address: str, entry: Any, source: str) -> ResourceState:
             f"state file {source} is corrupt: {where}.depends_on must be a list of addresses"
         )
     return ResourceState(
-        address=address,
-        kind=_check_kind(_require(entry, "kind", str, source, where), address, source, where),
-        remote_id=_require(entry, "remote_id", int, source, where),
+        address=entry["address"],
+        kind=entry["kind"],
+        remote_id=entry["remote_id"],
         parent_id=parent_id,
-        sub_ids=dict(sub_ids),
-        attributes=dict(attributes),
-        depends_on=list(depends_on),
+        sub_ids=sub_ids,
+        attributes=interned(attributes),
+        depends_on=interned(depends_on),
     )
-
-
-def _interned(obj: dict[str, Any]) -> dict[str, Any]:
-    """A state repeats the same texts (lead fields, schedules, criteria, names) in thousands of
-    resources; one string object each keeps a large state's memory a quarter smaller."""
-    for key, value in obj.items():
-        if type(value) is str:
-            obj[key] = sys.intern(value)
-    return obj
 
 
 def _check_kind(kind: str, address: str, source: str, where: str) -> str:

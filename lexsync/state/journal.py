@@ -38,6 +38,7 @@ from typing import Any
 from lexsync.state import secret_hash
 from lexsync.state.document import ResourceState, StateDocument, text_digest
 from lexsync.state.files import ensure_directory, open_no_follow, read_text_no_follow
+from lexsync.state.records import Records
 
 FSYNC_INTERVAL = 0.2  # seconds: bounds what a power cut can lose, costs ~1% of apply time
 WHAT = "state journal"
@@ -122,8 +123,11 @@ class JournalWriter:
         # the load) is folded now, and a missing state file is created.
         write_state(doc)
         for name in JOURNALED_FIELDS:
-            if isinstance(getattr(doc, name, None), dict):
-                setattr(doc, name, TrackedDict(getattr(doc, name)))
+            value = getattr(doc, name, None)
+            if isinstance(value, Records):
+                value.take_dirty()  # tracks itself, and builds no record here
+            elif isinstance(value, dict):
+                setattr(doc, name, TrackedDict(value))
         ensure_directory(self.path.parent)
         fd = open_no_follow(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, WHAT)
         self.handle = os.fdopen(fd, "w", encoding="utf-8")
@@ -137,7 +141,7 @@ class JournalWriter:
         assert doc is self.doc, "the journal records one document"
         for name in JOURNALED_FIELDS:
             tracked = getattr(doc, name, None)
-            if not isinstance(tracked, TrackedDict):
+            if not isinstance(tracked, TrackedDict | Records):
                 continue
             for key in tracked.take_dirty():
                 self._line({"field": name, "key": key, "value": _encode(name, tracked.get(key))})
@@ -200,7 +204,7 @@ def replay(path: Path, doc: StateDocument) -> bool:
     for entry in entries:
         field, key, value = entry.get("field"), entry.get("key"), entry.get("value")
         target = getattr(doc, str(field), None) if field in JOURNALED_FIELDS else None
-        if not isinstance(target, dict) or not isinstance(key, str):
+        if not isinstance(target, dict | Records) or not isinstance(key, str):
             continue
         if value is None:
             target.pop(key, None)

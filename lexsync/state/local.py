@@ -124,7 +124,7 @@ class LocalBackend:
 
     def _parse(self, text: str) -> StateDocument:
         try:
-            return StateDocument.from_json(text, str(self.path))
+            return StateDocument.from_json(text, str(self.path), hint=self._restore_hint())
         except StateError as exc:
             raise StateError(f"{exc.message}; {self._restore_hint()}") from None
 

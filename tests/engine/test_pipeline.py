@@ -46,11 +46,14 @@ def test_field_data_is_read_where_the_configuration_manages_fields(harness: Harn
 def test_a_targeted_plan_reads_only_its_clients(harness: Harness) -> None:
     harness.write(TWO_CLIENTS)
     harness.apply()
-    # State records the group: the targeted client's group needs no read.
+    # State records the group: the targeted client's group needs no read. Zeta has no
+    # delivery methods or criteria: no lead fields or states are read for it (acme has both).
     assert reads(harness, targets=("client.zeta",)) == {
+        "GetLeadTypes": 1, "GetClientList": 1, "GetClientAccounts": 1, "GetClientData": 1}
+    assert reads(harness, targets=("client.acme",)) == {
         **CATALOG, "GetClientList": 1, "GetClientAccounts": 1, "GetClientData": 1}
     assert reads(harness, targets=("client_group.premium",)) == {
-        **CATALOG, "GetClientList": 1, "GetClientGroups": 1}
+        "GetLeadTypes": 1, "GetClientList": 1, "GetClientGroups": 1}
 
 
 def test_a_targeted_plan_trusts_state_for_what_its_targets_depend_on(harness: Harness) -> None:

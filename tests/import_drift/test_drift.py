@@ -22,10 +22,10 @@ def applied(tmp_path: Path) -> Harness:
     return harness
 
 
-def report_of(harness: Harness) -> DriftReport:
-    session = harness.session()
+def report_of(harness: Harness, targets: tuple[str, ...] = ()) -> DriftReport:
+    session = harness.session(targets=targets)
     bundle, state = asyncio.run(session.plan())
-    return drift_report(bundle, state, session.last_view)
+    return drift_report(bundle, state, session.last_view, targets)
 
 
 def origins(report: DriftReport) -> dict[str, str]:
@@ -65,17 +65,35 @@ def test_deleted_and_not_yet_created_resources(applied: Harness) -> None:
     assert gone.action == "create" and gone.origin == OUTSIDE and "deleted outside" in gone.summary
 
 
-def test_unmanaged_live_objects_are_listed_not_acted_on(applied: Harness) -> None:
-    uid = max(applied.api.clients) + 100
-    applied.api.clients[uid] = {**next(iter(applied.api.clients.values())), "ClientUID": uid,
+def made_by_hand(harness: Harness) -> int:
+    """A client and an account (999, under the managed client) made in LeadExec's UI; the
+    client's ID."""
+    uid = max(harness.api.clients) + 100
+    harness.api.clients[uid] = {**next(iter(harness.api.clients.values())), "ClientUID": uid,
                                 "Username": "made-by-hand"}
-    [account] = applied.api.accounts.values()
-    applied.api.accounts[999] = {**account, "ClientAccountUID": 999, "Description": "by hand"}
+    [account] = harness.api.accounts.values()
+    harness.api.accounts[999] = {**account, "ClientAccountUID": 999, "Description": "by hand"}
+    return uid
+
+
+def test_unmanaged_live_objects_are_listed_not_acted_on(applied: Harness) -> None:
+    uid = made_by_hand(applied)
     report = report_of(applied)
     assert not report.has_drift
     assert [(u.kind, u.remote_id, u.name) for u in report.unmanaged] == [
         ("client", uid, "made-by-hand"), ("delivery_account", 999, "by hand")]
     assert applied.api.writes() == 4  # only the first apply wrote
+
+
+def test_a_targeted_check_lists_only_what_is_under_its_targets(applied: Harness) -> None:
+    made_by_hand(applied)
+    applied.api.accounts[min(applied.api.accounts)]["Price"] = 99
+    report = report_of(applied, ("client.acme",))
+    # The account by hand is under the target; the client by hand is outside every target.
+    assert [(u.kind, u.remote_id) for u in report.unmanaged] == [("delivery_account", 999)]
+    assert origins(report) == {"client.acme.delivery_account.ca:price": OUTSIDE}
+    assert any(note.startswith("checked only client.acme:") for note in report.notes)
+    assert not any("checked only" in note for note in report_of(applied).notes)
 
 
 def test_renderers_carry_the_same_facts(applied: Harness) -> None:

@@ -195,3 +195,43 @@ clients:
     assert again.returncode == 1 and "already in state" in again.stderr
     wrong = cli("import", "client.first", "999999", "--api", cli.url)
     assert wrong.returncode == 1
+
+
+def test_import_of_one_client_reads_only_its_files(cli: Cli, sandbox: Sandbox, imported) -> None:
+    _populated, out, _env = imported
+    target = next(out.glob("client-acme-insurance.yaml"))
+    other = next(p for p in sorted(out.glob("client-*.yaml")) if p != target)
+    # Another client's file broken by hand: the import of one client does not read it.
+    other.write_text(other.read_text().replace("    username:", "    no_such_key: 1\n    username:", 1))
+    result = run(cli, "import", "--out", str(out), "--client", "buyer00@example.com")
+    assert "Imported 1 client" in result.stdout
+
+
+def test_drift_of_one_client_reads_and_reports_that_client(cli: Cli, sandbox: Sandbox, imported) -> None:
+    populated, out, env = imported
+    state = json.loads((out / ".lexsync" / "state.json").read_text())
+    keys = {r["remote_id"]: a.split(".")[1] for a, r in state["resources"].items() if r["kind"] == "client"}
+    [priced] = [a for a, r in state["resources"].items() if r["remote_id"] == populated.account_ids[1]
+                and r["kind"] == "delivery_account"]
+    checked, other = keys[populated.client_ids[3]], priced.split(".")[1]
+    assert checked != other
+    sandbox.mutate("clients", populated.client_ids[3], Notes="edited in the UI")
+    sandbox.mutate("accounts", populated.account_ids[1], Price=99.5)
+    sandbox.reset_requests()
+    full = run(cli, "drift", "-c", str(out), "--format", "json", env=env, ok=(2,))
+    full_reads = sum(sandbox.requests().values())
+    assert {r["address"] for r in json.loads(full.stdout)["resources"]} == {f"client.{checked}", priced}
+
+    sandbox.reset_requests()
+    result = run(cli, "drift", "-c", str(out), "--format", "json", "--target", f"client.{checked}",
+                 env=env, ok=(2,))
+    report = json.loads(result.stdout)
+    assert [r["address"] for r in report["resources"]] == [f"client.{checked}"]
+    assert any(note.startswith(f"checked only client.{checked}:") for note in report["notes"])
+    assert "--target checks only what it names" in result.stderr
+    assert sandbox.writes() == {}
+    assert sum(sandbox.requests().values()) < full_reads / 4  # one client's reads, not 22's
+    # A client without drift: a targeted check of it is clean, whatever the others show.
+    quiet = next(k for k in keys.values() if k not in (checked, other))
+    assert run(cli, "drift", "-c", str(out), "--target", f"client.{quiet}", env=env).stdout \
+        .startswith("No drift")

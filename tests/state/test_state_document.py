@@ -191,3 +191,31 @@ def test_a_corrupt_wire_block_is_refused(sample_doc: StateDocument) -> None:
     data["wire"] = {"criteria_lists": "merge"}
     with pytest.raises(StateError, match="wire must map names to objects"):
         StateDocument.from_json(json.dumps(data), "state.json")
+
+
+def test_a_record_is_built_when_first_asked_for_and_stored_alike_either_way() -> None:
+    stored = {"version": 2, "lineage": "l", "serial": 1, "secret_salt": "s", "resources": {
+        "client.a": {"address": "client.a", "kind": "client", "remote_id": 1},
+        "client.b": {"address": "client.b", "kind": "client", "remote_id": 2,
+                     "attributes": {"username": "b"}, "depends_on": ["client_group.g"]}}}
+    text = json.dumps(stored)
+    untouched = StateDocument.from_json(text, "s.json")
+    assert untouched.resources.remote_ids() == {"client.a": 1, "client.b": 2}
+    assert untouched.resources.decoded == 0
+    touched = StateDocument.from_json(text, "s.json")
+    assert touched.resources["client.b"].attributes == {"username": "b"}
+    assert touched.resources.decoded == 1
+    assert untouched.to_json() == touched.to_json()
+    assert untouched.content_digest() == touched.content_digest()
+    assert untouched.to_dict()["resources"]["client.a"] == ResourceState(
+        "client.a", "client", 1).to_dict()
+
+
+def test_a_corrupt_record_is_reported_when_it_is_built() -> None:
+    stored = {"version": 2, "lineage": "l", "serial": 1, "secret_salt": "s", "resources": {
+        "client.a": {"address": "client.a", "kind": "client", "remote_id": 1,
+                     "sub_ids": {"x": "one"}}}}
+    doc = StateDocument.from_json(json.dumps(stored), "s.json", hint="restore it")
+    with pytest.raises(StateError, match=r"client.a.sub_ids must map names to integers; "
+                                         "restore it"):
+        doc.resources["client.a"]

@@ -7,6 +7,7 @@ from pathlib import Path
 from lexsync.state.document import ResourceState, StateDocument
 from lexsync.state.journal import JournalWriter, TrackedDict, journal_path
 from lexsync.state.local import LocalBackend
+from lexsync.state.records import Records
 
 
 def _resource(address: str, remote_id: int) -> ResourceState:
@@ -57,7 +58,7 @@ def test_close_folds_into_the_state_and_removes_the_journal(tmp_path: Path) -> N
     reloaded = LocalBackend(backend.path).load()
     assert reloaded.serial == serial + 1
     assert set(reloaded.resources) == {"client.kept", "client.a"}
-    assert type(doc.resources) is dict
+    assert type(doc.resources) is Records and type(doc.pending) is dict  # no TrackedDict left
 
 
 def test_a_torn_last_line_is_ignored(tmp_path: Path) -> None:

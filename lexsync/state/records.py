@@ -1,0 +1,110 @@
+"""A state's resources, each built from its stored form when first asked for.
+
+A state of 1,000 buyers is some 9,000 resources and 20 MB of JSON. Reading the JSON is one
+C call; building and checking every record is as much again, and a targeted run needs a few
+of them. So a record is kept as it was stored (the JSON's dict, checked at once only for
+what whole-state questions read without building it: its address, kind and remote ID) until
+something asks for it by address or walks the records. Writing state writes an untouched
+record's stored form as it was read, with the shape `ResourceState.to_dict` gives.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lexsync.state.document import ResourceState
+
+Decode = Callable[[str, dict[str, Any]], "ResourceState"]
+
+
+class Records(MutableMapping[str, "ResourceState"]):
+    """address -> ResourceState, in stored order; remembers which addresses were set or
+    removed since `take_dirty()` (apply's journal records those)."""
+
+    def __init__(self, records: Mapping[str, ResourceState] | None = None, *,
+                 stored: dict[str, dict[str, Any]] | None = None,
+                 decode: Decode | None = None) -> None:
+        # A value is a ResourceState, or a stored dict not yet decoded (only with `decode`).
+        self._items: dict[str, Any] = dict(stored or {})
+        self._decode = decode
+        self._items.update(records or {})
+        self.dirty: set[str] = set()
+        self.decoded = 0  # records built from their stored form, for tests to count
+
+    def __getitem__(self, address: str) -> ResourceState:
+        value = self._items[address]
+        if type(value) is dict:
+            assert self._decode is not None
+            value = self._items[address] = self._decode(address, value)
+            self.decoded += 1
+        return value
+
+    def __setitem__(self, address: str, record: ResourceState) -> None:
+        self.dirty.add(address)
+        self._items[address] = record
+
+    def __delitem__(self, address: str) -> None:
+        del self._items[address]
+        self.dirty.add(address)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, address: object) -> bool:
+        return address in self._items
+
+    def __repr__(self) -> str:
+        return f"Records({len(self)} resources, {self.decoded} decoded)"
+
+    def take_dirty(self) -> list[str]:
+        keys = sorted(self.dirty)
+        self.dirty.clear()
+        return keys
+
+    def remote_ids(self) -> dict[str, int]:
+        """Every address's remote ID, building no record."""
+        return {address: value["remote_id"] if type(value) is dict else value.remote_id
+                for address, value in self._items.items()}
+
+    def under(self, prefixes: Iterable[str]) -> Iterator[tuple[str, ResourceState]]:
+        """The records at or under these addresses (`client.acme` and its methods and
+        accounts), building only those."""
+        wanted = tuple(prefixes)
+        dotted = tuple(p + "." for p in wanted)
+        for address in list(self._items):
+            if address in wanted or address.startswith(dotted):
+                yield address, self[address]
+
+    def stored(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Each record's stored form: an untouched one as read, in `to_dict`'s shape."""
+        for address, value in self._items.items():
+            if type(value) is not dict:
+                yield address, value.to_dict()
+                continue
+            yield address, {"address": value["address"], "kind": value["kind"],
+                            "remote_id": value["remote_id"],
+                            "parent_id": value.get("parent_id"),
+                            "sub_ids": value.get("sub_ids", {}),
+                            "attributes": value.get("attributes", {}),
+                            "depends_on": value.get("depends_on", [])}
+
+
+def interned(value: Any) -> Any:
+    """`value` with its texts interned, in place: a state repeats the same texts (lead
+    fields, schedules, criteria, names) in thousands of resources; one string object each
+    keeps a large state's memory a quarter smaller. (JSON's decoder already shares keys.)"""
+    kind = type(value)
+    if kind is str:
+        return sys.intern(value)
+    if kind is dict:
+        for key, item in value.items():
+            value[key] = interned(item)
+    elif kind is list:
+        value[:] = [interned(item) for item in value]
+    return value
