@@ -7,8 +7,8 @@ For each size: generate the workload, start `lexsync sandbox serve` on a SQLite 
 the `lexsync` command as a user runs it, each time in a new process: the initial apply, a
 no-change plan, a plan and an apply after changing one account's price, and a plan targeted at
 one client. Wall time runs from starting the process to its exit; CPU time and peak memory are
-the process's own (wait4). Call counts come from the sandbox's /_sandbox/requests. Prints a
-table; asserts nothing.
+the process's own (wait4); the note gives the sandbox's CPU during the run (Linux /proc). Call
+counts come from the sandbox's /_sandbox/requests. Prints a table; asserts nothing.
 
 The no-change plan runs `--plan-runs` times and its row shows the median run (the spread in
 its note): on a small shared machine one run can be 10% off. The "sandbox floor" row makes the
@@ -84,6 +84,7 @@ class Run:
     peak_mb: float
     exit_code: int
     calls: dict[str, int]
+    sandbox_cpu: float = 0.0
 
 
 def free_port() -> int:
@@ -111,6 +112,14 @@ class Sandbox:
             if time.monotonic() > deadline or self.process.poll() is not None:
                 raise RuntimeError("the sandbox did not start")
             time.sleep(0.1)
+
+    def cpu(self) -> float:
+        """The sandbox process's CPU seconds so far (Linux /proc; 0 elsewhere)."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def requests(self) -> dict[str, int]:
         return {k: v for k, v in self.http.get("/_sandbox/requests").json().items() if v}
@@ -162,6 +171,7 @@ def run_lexsync(code: Code, sandbox: Sandbox, directory: Path, *args: str) -> Ru
     phases.unlink(missing_ok=True)
     env = {**os.environ, **CREDENTIALS, **ENVIRONMENT, "PYTHONPATH": str(code.root)}
     sandbox.reset_requests()
+    sandbox_cpu = sandbox.cpu()
     started = time.perf_counter()
     process = subprocess.Popen(
         [code.python, str(SCENARIO), str(phases), *args, "-c", str(config_path(directory)),
@@ -176,7 +186,8 @@ def run_lexsync(code: Code, sandbox: Sandbox, directory: Path, *args: str) -> Ru
     if exit_code not in (0, 2):
         raise RuntimeError(f"lexsync {' '.join(args)} exited {exit_code}:\n{stderr[-3000:].decode()}")
     cpu = {"total": usage.ru_utime + usage.ru_stime, **json.loads(phases.read_text())}
-    return Run(wall, cpu, usage.ru_maxrss / 1024, exit_code, sandbox.requests())
+    return Run(wall, cpu, usage.ru_maxrss / 1024, exit_code, sandbox.requests(),
+               sandbox.cpu() - sandbox_cpu)
 
 
 def config_path(directory: Path) -> Path:
@@ -212,6 +223,8 @@ def row(shape: Shape, scenario: str, code: Code, runs: list[Run], minimum: int,
     calls = sum(median.calls.values())
     writes = sum(v for k, v in median.calls.items() if not k.startswith(READ_PREFIXES) and k != "token")
     note = f"median of {len(runs)} runs ({runs[0].wall:.2f}-{runs[-1].wall:.2f} s)" if len(runs) > 1 else ""
+    if median.sandbox_cpu:
+        note = f"sandbox CPU {median.sandbox_cpu:.1f} s" + (f"; {note}" if note else "")
     if any(r.exit_code != expected_exit for r in runs):
         note = f"exit codes {[r.exit_code for r in runs]}, expected {expected_exit}"
     return Row(shape.clients, scenario, code.name, calls, minimum, writes, median.wall,

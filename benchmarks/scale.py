@@ -3,16 +3,18 @@
     python benchmarks/scale.py --clients 1000,5000,10000
 
 For each size, smallest first: write the configuration as one file per client beside
-`lexsync.yaml` (the settings and groups: `workload.write_per_client`); create it with
-`lexsync apply` against a sandbox without latency, growing the previous size's network (only
-the new clients are created; setting up is not what is measured); then restart the sandbox
-with 50 ms per request and run, each in a new process as a user runs it: the no-change plan
-(`--plan-runs` times, median shown), the sandbox floor before each, and a plan targeted at one
-client after changing that client. `--compare ROOT` also runs another checkout's lexsync in
-each scenario, alternating with this one. With `--workdir`, the networks set up there are
+`lexsync.yaml` (the settings and groups: `workload.write_per_client`); set it up (setting up is
+not what is measured): the first 100 clients are created once by `lexsync apply` against a
+sandbox without latency, and the others are copies of them in the sandbox's database and in
+state, with their own IDs and names (grow.py). Then start the sandbox with 50 ms per request
+and run, each in a new process as a user runs it: the no-change plan (`--plan-runs` times,
+median shown), the sandbox floor before each, and a plan targeted at one client after
+changing that client. The no-change plan must find no change: if it does, the set-up is
+wrong and the run stops with an error. `--compare ROOT` also runs another checkout's lexsync
+in each scenario, alternating with this one. With `--workdir`, the networks set up there are
 kept, and a later run plans them again without setting them up. Peak memory is the CLI
-process's own peak RSS (wait4). Prints the table of run.py; asserts nothing. Most of the time
-is the set-up applies.
+process's own peak RSS (wait4). Prints the table of run.py, the load average around each
+size's plans and the whole run's time.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.grow import grow  # noqa: E402
 from benchmarks.run import (  # noqa: E402
     Code,
     Row,
@@ -38,55 +42,79 @@ from benchmarks.run import (  # noqa: E402
 )
 from benchmarks.workload import Shape, write_per_client  # noqa: E402
 
+# Clients created through the API; the rest are copies of them (grow.py).
+TEMPLATE = 100
 
-def set_up(shape: Shape, work: Path, code: Code, parallelism: int) -> tuple[Workspace, Row | None]:
-    """The network of `shape.clients` clients, created by `lexsync apply` against a sandbox
-    without latency; grown from the largest smaller network already set up in `work` (only its
-    new clients are created), and kept there for later runs."""
+
+def template(work: Path, code: Code, parallelism: int) -> tuple[Workspace, Row | None]:
+    """The first TEMPLATE clients, created by `lexsync apply` against a sandbox without
+    latency (kept in `work` for later runs)."""
+    shape = Shape(TEMPLATE)
+    space = Workspace(work / f"template-{TEMPLATE}", latency_ms=0)
+    port_file = space.directory / "sandbox.port"
+    if port_file.exists():
+        space.port = int(port_file.read_text())
+        return space, None
+    write_per_client(space.directory, shape)
+    try:
+        run = run_lexsync(code, space.start(), space.directory, "apply", "--auto-approve")
+    finally:
+        space.stop()
+    port_file.write_text(str(space.port))
+    apply_min = 5 + 1 + shape.writes + (2 + 2 * shape.clients)
+    return space, row(shape, "set-up: apply, no latency", code, [run], apply_min, 0, 0)
+
+
+def set_up(shape: Shape, work: Path, code: Code, parallelism: int) -> tuple[Workspace, list[Row]]:
+    """The network of `shape.clients` clients: the template's, grown with copies of its clients
+    (grow.py; from the largest smaller network already set up in `work`), kept for later runs."""
     n = shape.clients
     space = Workspace(work / f"network-{n}", latency_ms=0)
     port_file = space.directory / "sandbox.port"
     if port_file.exists():  # set up by an earlier run (--workdir)
         space.port = int(port_file.read_text())
         write_per_client(space.directory, shape, parallelism=parallelism)
-        return space, None
+        return space, []
+    base, made = template(work, code, parallelism)
     smaller = sorted((int(d.name.split("-")[1]), d) for d in work.glob("network-*")
                      if (d / "sandbox.port").exists() and int(d.name.split("-")[1]) < n)
-    created = 0
-    if smaller:
-        created, previous = smaller[-1]
-        if not space.directory.exists():  # else an interrupted set-up, which apply finishes
-            shutil.copytree(previous, space.directory)
-            (space.directory / "sandbox.port").unlink()
-        space.port = int((previous / "sandbox.port").read_text())  # the URL state records
+    source = smaller[-1][1] if smaller else base.directory
+    if space.directory.exists():  # an interrupted set-up
+        shutil.rmtree(space.directory)
+    shutil.copytree(source, space.directory)
+    (space.directory / "sandbox.port").unlink()
+    space.port = base.port  # the URL state records
     write_per_client(space.directory, shape, parallelism=parallelism)
-    new = Shape(n - created)
-    # A new network's initial apply (as in run.py); a grown one's minimum is not worked out.
-    apply_min = 0 if created else 5 + 1 + new.writes + (2 + 2 * new.clients)
-    try:
-        run = run_lexsync(code, space.start(), space.directory, "apply", "--auto-approve")
-    finally:
-        space.stop()
+    started = time.perf_counter()
+    added = grow(space.directory / "sandbox.db", space.directory / ".lexsync" / "state.json",
+                 TEMPLATE, n)
+    print(f"set-up of {n} clients: {added} copied from {source.name} in "
+          f"{time.perf_counter() - started:.1f} s", flush=True)
     port_file.write_text(str(space.port))
-    scenario = f"set-up apply (+{new.clients} clients), no latency"
-    return space, row(shape, scenario, code, [run], apply_min, 0, 0)
+    return space, [made] if made else []
 
 
 def run_size(shape: Shape, work: Path, codes: list[Code], latency_ms: int, parallelism: int,
-             plan_runs: int) -> list[Row]:
+             plan_runs: int, loads: list[str]) -> list[Row]:
     n = shape.clients
     latency = latency_ms / 1000
 
     def bound(minimum: int) -> float:
         return minimum * latency / parallelism
 
-    space, setup = set_up(shape, work, codes[-1], parallelism)
-    rows: list[Row] = [setup] if setup else []
+    space, rows = set_up(shape, work, codes[-1], parallelism)
     space.latency_ms = latency_ms
     sandbox = space.start()
     try:
         plan_reads = 5 + 2 * n
+        load = os.getloadavg()
         floors, plans = alternating_plans(sandbox, space.directory, codes, plan_runs, parallelism)
+        changed = [(code.name, r.exit_code) for code in codes for r in plans[code] if r.exit_code]
+        if changed:  # the set-up is wrong: nothing measured here means what it says
+            raise RuntimeError(f"{n} clients: the no-change plan found changes (checkout, exit "
+                               f"code): {changed}; the network was not set up as configured")
+        loads.append(f"{n} clients: load average {load[0]:.1f} before, "
+                     f"{os.getloadavg()[0]:.1f} after the plans")
         rows.append(Row(n, "sandbox floor", "-", plan_reads, plan_reads, 0,
                         floors[(len(floors) - 1) // 2], bound(plan_reads), {}, 0,
                         f"median of {len(floors)}" if len(floors) > 1 else ""))
@@ -126,14 +154,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="lexsync-scale-") as tmp:
         work = args.workdir or Path(tmp)
         rows: list[Row] = []
+        loads: list[str] = []
+        started = time.perf_counter()
         for n in sorted(int(s) for s in args.clients.split(",") if s):
             size_rows = run_size(Shape(n), work, codes, args.latency_ms, args.parallelism,
-                                 max(1, args.plan_runs))
+                                 max(1, args.plan_runs), loads)
             print(table(size_rows), flush=True)
             rows += size_rows
         print()
         print(f"one file per client; latency {args.latency_ms} ms, parallelism {args.parallelism}, "
-              f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+              f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; the whole run "
+              f"{time.perf_counter() - started:.0f} s")
+        print("\n".join(loads))
         print(table(rows))
 
 

@@ -59,6 +59,14 @@ def _mappings(m: int, count: int) -> list[str]:
     return out
 
 
+def client_marks(i: int) -> list[str]:
+    """The strings in client i's configuration that name it (and only it): its key (also in
+    its username), company, e-mail and delivery URLs. `render` writes them; `grow` changes a
+    copied client's to its own."""
+    return [f"buyer{i:05d}", f"Buyer {i} Insurance", f"ops{i}@buyer.example",
+            f"https://buyer{i}.example/"]
+
+
 def render(shape: Shape, *, price_bump: int = 0, parallelism: int = 16,
            clients: range | None = None, settings: bool | None = None) -> str:
     """The configuration as YAML text (with `clients`, only those clients and, unless client 0
@@ -74,14 +82,15 @@ def render(shape: Shape, *, price_bump: int = 0, parallelism: int = 16,
     if clients:
         lines.append("clients:")
     for i in clients:
+        key, company, email, url = client_marks(i)
         lines += [
-            f"  buyer{i:05d}:",
+            f"  {key}:",
             "    status: Active",
             f"    group: tier{i % shape.groups}",
-            f"    username: buyer{i:05d}-portal",
+            f"    username: {key}-portal",
             "    password: ${env:BUYER_PASSWORD}",
             "    automation: Price",
-            f"    fields: {{Company: Buyer {i} Insurance, Email: ops{i}@buyer.example}}",
+            f"    fields: {{Company: {company}, Email: {email}}}",
             "    delivery_methods:",
         ]
         for m in range(shape.methods):
@@ -89,7 +98,7 @@ def render(shape: Shape, *, price_bump: int = 0, parallelism: int = 16,
                 f"      m{m}:",
                 "        type: http_post",
                 "        lead_type: Auto Insurance",
-                f"        url: https://buyer{i}.example/leads/{m}",
+                f"        url: {url}leads/{m}",
                 "        response_search: success",
                 "        field_mappings:",
                 *(f"          - {entry}" for entry in _mappings(m, shape.mappings)),

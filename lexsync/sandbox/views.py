@@ -229,8 +229,7 @@ def lead_fields(type_uid: int) -> list[dict[str, Any]]:
 
 
 def is_username_unique(tx: Reader, username: str) -> bool:
-    wanted = username.lower()
-    return all(str(c.get("Username", "")).lower() != wanted for c in tx.all("clients"))
+    return not tx.clients_named(username)
 
 
 def dump(tx: Reader) -> dict[str, Any]:

@@ -91,12 +91,10 @@ def save_client(
             if not info.get(key):
                 raise ValidationError(join(info_prefix, key), f"The {key} field is required.")
     username = info.get("Username")
-    if username:
-        for other in tx.all("clients"):
-            if other["ClientUID"] != uid and other["Username"].lower() == username.lower():
-                raise ValidationError(
-                    join(info_prefix, "Username"), f"Username '{username}' is already in use."
-                )
+    if username and any(other != uid for other in tx.clients_named(username)):
+        raise ValidationError(
+            join(info_prefix, "Username"), f"Username '{username}' is already in use."
+        )
     group = info.get("GroupUID", 0)
     if group != 0 and tx.get("groups", group) is None:
         raise ValidationError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import defusedxml.ElementTree as ET
 import pytest
 
-from .support import KEY, NS, Sandbox, account_body, criterion
+from .support import KEY, NS, Sandbox, account_body, client_body, criterion
 
 Q = f"{{{NS}}}"
 
@@ -89,6 +89,18 @@ def test_username_unique(sb: Sandbox) -> None:
     root = ET.fromstring(r.text)
     assert root.tag == Q + "boolean" and root.text == "false"
     assert ET.fromstring(sb.asmx("isUsernameUnique", Username="other").text).text == "true"
+    assert ET.fromstring(sb.asmx("isUsernameUnique", Username="ACME").text).text == "false"
+
+
+def test_username_taken_in_any_case_is_refused_but_kept_by_its_client(sb: Sandbox) -> None:
+    uid = sb.new_client("Acme-Portal")
+    other = sb.new_client("beta")
+    r = sb.patch_client(client_body(username="acme-PORTAL"))
+    assert r.status_code == 400 and "Username 'acme-PORTAL' is already in use." in r.text
+    r = sb.patch_client(client_body(uid=other, username="ACME-portal"))
+    assert r.status_code == 400 and "already in use" in r.text
+    r = sb.patch_client(client_body(uid=uid, username="acme-portal"))  # its own, recased
+    assert r.status_code == 200, r.text
 
 
 def test_account_reads_carry_delivery_details(sb: Sandbox) -> None:
