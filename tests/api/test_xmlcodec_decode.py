@@ -402,28 +402,3 @@ def test_tags_of_other_namespaces_are_learned_within_a_bound() -> None:
             ref_decode_array, "GetThings", root, record)
     table = xmlcodec._table(record)
     assert len(table.by_tag) <= 2 * len(record.fields) + xmlcodec._LEARNED_MAX
-
-
-@pytest.mark.parametrize("answer", [
-    PLAIN, PLAIN.encode(), ("\ufeff" + PLAIN).encode(),
-    f'<?xml version="1.0" encoding="utf-8"?>{PLAIN}'.encode(),
-    f'<?xml version="1.0" encoding="iso-8859-1"?>{PLAIN.replace(">1<", ">Café<")}'.encode("latin-1"),
-    f'<?xml version="1.0" encoding="iso-8859-1"?>{PLAIN.replace(">1<", ">Café<")}'.encode(),
-    PLAIN.replace("<StateUID>", "<!-- a comment --><StateUID>").encode(),
-    PLAIN.replace(">1<", "><![CDATA[<1>]]><").encode(),
-    PLAIN.replace(">1<", ">&lt;&#233;&amp;<"),
-])
-def test_answers_parse_as_defusedxml_parses_them(answer: str | bytes) -> None:
-    """Answers that cannot declare anything take ElementTree's C parser; the tree is the one
-    defusedxml builds (a declared encoding is honoured, as it was)."""
-    from xml.etree.ElementTree import tostring
-
-    from defusedxml.ElementTree import fromstring as defused_fromstring
-
-    assert tostring(xmlcodec.parse("GetStateList", answer)) == tostring(defused_fromstring(answer))
-
-
-def test_malformed_answers_taking_the_c_parser_are_reported() -> None:
-    with pytest.raises(ApiError) as caught:
-        xmlcodec.parse("GetStateList", PLAIN[:-5].encode())
-    assert "GetStateList answered malformed XML" in str(caught.value)
