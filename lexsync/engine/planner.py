@@ -86,7 +86,6 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
             if live is not None:
                 ctx.ids[desired.address] = live.remote_id
                 claimed.add((kind.kind, live.remote_id))
-                live_seen[desired.address] = live.attrs
                 if not live.observable:
                     unobservable[desired.address] = (
                         f"{desired.address}: no delivery account uses this method, so LeadExec cannot "
@@ -96,7 +95,9 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
                 problems += [Diagnostic(summary=text, address=desired.address)
                              for text in kind.create_problems(desired)]
             step = step_for(kind, desired, live, record, reason, ctx)
-            if live is None:
+            if live is not None:
+                live_seen[desired.address] = live.attrs  # as step_for left it: shared with desired
+            else:
                 step.change.defaults = kind.create_defaults(desired, ctx)
             steps.append(step)
             if step.change.action is not Action.NOOP:
