@@ -18,6 +18,7 @@ from lexsync.engine.refresh import refresh
 from lexsync.engine.steps import Step, previous_as_live
 from lexsync.errors import ApiError
 from lexsync.resources.base import Context, Live
+from lexsync.resources.registry import kind_name
 from lexsync.state import secret_hash
 from lexsync.state.document import ResourceState, StateDocument
 
@@ -303,9 +304,9 @@ class Applier:
         key = step.kind.natural_key(step.desired.attrs)
         # The IDs state claims, building no record: a targeted run never built the others.
         known = {remote_id for address, remote_id in self.state.resources.remote_ids().items()
-                 if _kind_of(address) == step.kind.kind}
+                 if kind_name(address) == step.kind.kind}
         known |= {remote_id for address, remote_id in self.ctx.ids.items()
-                  if _kind_of(address) == step.kind.kind}
+                  if kind_name(address) == step.kind.kind}
         matches = [c for c in step.kind.live_candidates(view, self.ctx, step.desired.client)
                    if step.kind.natural_key(c.attrs) == key and c.remote_id not in known]
         if len(matches) > 1:
@@ -388,12 +389,6 @@ class Applier:
                     self.behaviour.note(name, value, "apply", detail)
             self.save_state(self.state)
         return problems
-
-
-def _kind_of(address: str) -> str:
-    """client_group.X / client.X / client.X.delivery_method.Y -> its kind."""
-    parts = address.split(".")
-    return parts[2] if len(parts) >= 4 else parts[0]
 
 
 def _adds_parts(body: Any) -> bool:

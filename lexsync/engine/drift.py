@@ -13,6 +13,7 @@ from lexsync.engine.unmanaged import UnmanagedChange, unknown_writes, unmanaged_
 from lexsync.resources.client import status_name
 from lexsync.resources.delivery_account import STATUS_NAMES
 from lexsync.resources.live import LiveView
+from lexsync.resources.registry import kind_name
 from lexsync.state.document import StateDocument
 
 OUTSIDE = "outside"  # LeadExec changed since the last apply
@@ -158,7 +159,7 @@ def unmanaged_objects(state: StateDocument, view: LiveView, bundle: PlanBundle,
     state nor this plan claims."""
     claimed: dict[str, set[int]] = {"client": set(), "delivery_method": set(), "delivery_account": set()}
     for address, remote_id in state.resources.remote_ids().items():  # builds no record
-        claimed.setdefault(kind_of(address), set()).add(remote_id)
+        claimed.setdefault(kind_name(address), set()).add(remote_id)
     for step in bundle.steps:
         if step.live is not None:
             claimed.setdefault(step.kind.kind, set()).add(step.live.remote_id)
@@ -179,13 +180,6 @@ def unmanaged_objects(state: StateDocument, view: LiveView, bundle: PlanBundle,
                 out.append(Unmanaged("delivery_account", uid, str(row.get("Description") or ""),
                                      usernames.get(client_uid), _account_status(row)))
     return out
-
-
-def kind_of(address: str) -> str:
-    """A resource's kind from its address: `client.x`, `client_group.g`, or
-    `client.x.delivery_method.m` (resource names hold no dots)."""
-    parts = address.split(".")
-    return parts[2] if len(parts) >= 4 else parts[0]
 
 
 def _client_status(row: dict[str, Any]) -> str:

@@ -14,7 +14,7 @@ from lexsync.engine.steps import Step, previous_as_live, step_for
 from lexsync.errors import Diagnostic, LexsyncError
 from lexsync.resources.base import Context, Desired, IdMap, Live, ResourceKind
 from lexsync.resources.live import LiveView
-from lexsync.resources.registry import KINDS
+from lexsync.resources.registry import KINDS, kind_name
 from lexsync.state.document import ResourceState, StateDocument
 
 
@@ -191,7 +191,7 @@ def _adopt(kind: ResourceKind, desired: Desired, view: LiveView, ctx: Context,
     # YAML, whose state record was not moved).
     assert isinstance(ctx.ids, IdMap)
     elsewhere = {c.remote_id: owner for c in found for owner in ctx.ids.addresses_of(c.remote_id)
-                 if owner != desired.address and _kind_name(owner) == kind.kind}
+                 if owner != desired.address and kind_name(owner) == kind.kind}
     matches = [c for c in found if c.remote_id not in elsewhere]
     if not matches and elsewhere:
         remote_id, owner = min(elsewhere.items())
@@ -210,12 +210,6 @@ def _adopt(kind: ResourceKind, desired: Desired, view: LiveView, ctx: Context,
             detail=f"adopt one explicitly: lexsync import {desired.address} ID"))
         return None
     return matches[0] if matches else None
-
-
-def _kind_name(address: str) -> str:
-    """client_group.X / client.X / client.X.delivery_method.Y -> its kind."""
-    parts = address.split(".")
-    return parts[2] if len(parts) >= 4 else parts[0]
 
 
 def _retire_step(kind: ResourceKind, address: str, live: Live | None, record: ResourceState,

@@ -30,6 +30,12 @@ def kind_of_address(address: str) -> ResourceKind:
     return kind
 
 
+def kind_name(address: str) -> str:
+    """client.acme.delivery_account.main → "delivery_account": the kind an address names,
+    read without checking it (state's addresses are checked when state is read)."""
+    return address.rsplit(".", 2)[-2]
+
+
 def children_of(kind: ResourceKind) -> list[ResourceKind]:
     """The kinds that live under `kind`, in dependency order."""
     return [k for k in KINDS if k.parent == kind.kind]
