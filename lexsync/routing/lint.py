@@ -77,9 +77,11 @@ _Raw = tuple[str, str, str, Path]  # rule id, message, fix, path
 def lint_configuration(model: Configuration) -> list[Finding]:
     """Every finding of the rules not disabled, in configuration order."""
     disabled = set(model.lint.disable)
-    raw: list[_Raw] = []
-    for check in _CHECKS:
-        raw.extend(check(model))
+    # The criteria's findings are made once: their contradictions also decide which accounts
+    # can receive each lead type.
+    criteria = list(_criteria(model))
+    raw: list[_Raw] = [*_eligibility(model), *_caps(model), *_schedules(model), *criteria,
+                       *_lead_fields(model), *_lead_types(model, criteria), *_routing_names(model)]
     for index, rule_id in enumerate(model.lint.disable):
         if rule_id not in RULES:
             raw.append(("lint-unknown-rule", f"lint.disable names {rule_id!r}, which is no rule",
@@ -392,11 +394,12 @@ def _lead_fields(model: Configuration) -> Iterator[_Raw]:
 
 
 # --- the network as a whole ----------------------------------------------------------------
-def _lead_types(model: Configuration) -> Iterator[_Raw]:
+def _lead_types(model: Configuration, criteria: list[_Raw]) -> Iterator[_Raw]:
+    """Lead types no account can receive; `criteria` is what `_criteria` found."""
     from lexsync.routing.network import build_network
 
     network = build_network(model)
-    contradicted = {(c, a) for rule, _m, _f, path in _criteria(model) if rule == "criteria-contradict"
+    contradicted = {(c, a) for rule, _m, _f, path in criteria if rule == "criteria-contradict"
                     for c, a in [(path[1], path[3])]}
     options = network.options
     for index, name in enumerate(model.lead_types):
@@ -423,7 +426,3 @@ def _routing_names(model: Configuration) -> Iterator[_Raw]:
         if name not in model.clients:
             yield ("routing-unknown-name", f"routing.tier_delivery names {name!r}, which is no "
                    "client", "use a client key", ("routing", "tier_delivery", index))
-
-
-_CHECKS: tuple[Callable[[Configuration], Iterator[_Raw]], ...] = (
-    _eligibility, _caps, _schedules, _criteria, _lead_fields, _lead_types, _routing_names)

@@ -44,6 +44,7 @@ class RuleOptions:
     account_types: frozenset[str] = frozenset({"general"})  # A18
 
 
+@functools.lru_cache(maxsize=4096)  # the same few field names, for every account of a network
 def name_key(name: str) -> str:
     """Field names match ignoring case, spaces and underscores (`first_name` = `FirstName`)."""
     return "".join(ch for ch in name.lower() if ch.isalnum())

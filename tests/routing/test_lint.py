@@ -103,6 +103,17 @@ def test_declared_lead_fields_are_authoritative(load) -> None:
     assert found == ["field-other-lead-type"]
 
 
+def test_an_account_whose_criteria_contradict_receives_no_lead_type(load) -> None:
+    found = rules_for(load, criteria="[{field: State, op: In, value: [TX]}, "
+                                     "{field: State, op: NotIn, value: [TX]}]")
+    # acme-auto can never match, so Auto Insurance has no buyer; acme-home still takes Home.
+    assert found.count("criteria-contradict") == 1 and found.count("lead-type-no-buyer") == 1
+    # Disabling the contradiction's report does not make the account a buyer.
+    assert "lead-type-no-buyer" in rules_for(
+        load, "lint: {disable: [criteria-contradict]}\n",
+        criteria="[{field: State, op: In, value: [TX]}, {field: State, op: NotIn, value: [TX]}]")
+
+
 def test_rules_can_be_turned_off(load) -> None:
     assert set(rules_for(load, caps="{day: 0}")) == {"cap-zero", "lead-type-no-buyer"}
     assert rules_for(load, "lint: {disable: [cap-zero]}\n", caps="{day: 0}") == ["lead-type-no-buyer"]
