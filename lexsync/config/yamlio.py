@@ -15,15 +15,18 @@ lexsync reports.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
 from ruamel.yaml import YAML
 from ruamel.yaml.composer import ComposerError
+from ruamel.yaml.constructor import BaseConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
     AliasEvent,
@@ -61,6 +64,9 @@ MAX_DEPTH = 50
 # Aliases can make a small file expand enormously ("billion laughs"): cap the values built
 # by expanding aliases (an anchor no alias names expands nothing; the file size bounds the rest).
 MAX_ALIASED_VALUES = 200_000
+# Plain scalars remembered (text and value, a few hundred bytes each): more than the distinct
+# numbers, booleans and names a large network repeats across its files.
+_REMEMBERED_SCALARS = 16_384
 
 _CORE = "tag:yaml.org,2002:"
 _E = TypeVar("_E", bound=Event)
@@ -240,22 +246,29 @@ def build(next_event: Callable[[], Event], display: str, positions: Positions | 
 
 
 class _Scalars:
-    """Scalar text → value, as ruamel's YAML 1.2 resolver and safe constructor make it (plain
-    scalars remembered: a large configuration repeats the same few values many times)."""
+    """Scalar text → value, as ruamel's YAML 1.2 resolver and safe constructor make it.
+
+    One for the process: a large network repeats the same few values in every file, so plain
+    scalars are remembered across files, and ruamel's constructor (slow to make) is made once.
+    A plain scalar whose first character no implicit resolver claims is text, as the resolver
+    itself would find, without asking it."""
 
     def __init__(self) -> None:
         self.resolver = Resolver()
-        self.constructor = YAML(typ="safe", pure=True).constructor
-        self.memo: dict[str, object] = {}
+        resolvers = self.resolver.yaml_implicit_resolvers
+        # A resolver under None is tried for every first character: then none is unclaimed.
+        self.claimed = None if resolvers.get(None) else frozenset(resolvers)
+        self.plain_value = functools.lru_cache(maxsize=_REMEMBERED_SCALARS)(self._plain_value)
+        self.constructor: BaseConstructor | None = None
+        self.lock = threading.Lock()  # the constructor keeps state while it constructs
 
     def plain(self, text: str) -> object:
-        try:
-            return self.memo[text]
-        except KeyError:
-            pass
-        value = self.tagged(self.resolved(text), text)
-        self.memo[text] = value
-        return value
+        if self.claimed is not None and text[:1] not in self.claimed:
+            return text
+        return self.plain_value(text)
+
+    def _plain_value(self, text: str) -> object:
+        return self.tagged(self.resolved(text), text)
 
     def resolved(self, text: str) -> str:
         return str(self.resolver.resolve(ScalarNode, text, (True, False)))
@@ -263,10 +276,23 @@ class _Scalars:
     def tagged(self, tag: str, text: str) -> object:
         if tag in _AS_TEXT:
             return text
-        try:
-            return self.constructor.construct_object(ScalarNode(tag, text), deep=True)
-        except (YAMLError, ValueError, TypeError, OverflowError, IndexError, KeyError):
-            return text  # e.g. `!!int abc`: validation names what the value should be
+        with self.lock:
+            if self.constructor is None:
+                self.constructor = YAML(typ="safe", pure=True).constructor
+            constructor = self.constructor
+            try:
+                return constructor.construct_object(ScalarNode(tag, text), deep=True)
+            except (YAMLError, ValueError, TypeError, OverflowError, IndexError, KeyError):
+                return text  # e.g. `!!int abc`: validation names what the value should be
+            finally:
+                # As a new constructor: it remembers every node it built, and a failure
+                # leaves its bookkeeping as it was mid-way.
+                constructor.constructed_objects.clear()
+                constructor.recursive_objects.clear()
+                constructor.deep_construct = False
+
+
+_SCALARS = _Scalars()
 
 
 class _Builder:
@@ -281,10 +307,13 @@ class _Builder:
         self.next_event = next_event
         self.display = display
         self.positions = positions
-        self.scalars = _Scalars()
+        self.scalars = _SCALARS
         self.anchors: dict[str, list[Event]] = {}
         self.recording: list[list[Event]] = []  # the events of each anchored node being read
         self.replaying: list[Iterator[Event]] = []  # the events of each alias being built
+        # The next event: the parser's own, unless an anchored node is being recorded or an
+        # alias replayed (`_route`): most documents have neither, and every event comes here.
+        self._next: Callable[[], Event] = next_event
         self.aliased = 0  # values built by aliases
         self.diagnostics: list[Diagnostic] = []
         self.read_to_the_end = False
@@ -313,14 +342,18 @@ class _Builder:
             raise ConfigError(self.diagnostics)
         return value
 
-    def _next(self) -> Event:
-        if not (self.replaying or self.recording):
-            return self.next_event()
+    def _route(self) -> None:
+        self._next = self._next_kept if self.replaying or self.recording else self.next_event
+
+    def _next_kept(self) -> Event:
+        """The next event, from the alias being replayed if any, recorded for every anchored
+        node being read."""
         while self.replaying:
             event = next(self.replaying[-1], None)
             if event is not None:
                 break
             self.replaying.pop()
+            self._route()
         else:
             event = self.next_event()
         for events in self.recording:
@@ -345,10 +378,12 @@ class _Builder:
             return self._content(event, path, depth)
         events = [event]
         self.recording.append(events)
+        self._route()
         try:
             value = self._content(event, path, depth)
         finally:
             self.recording.pop()  # anchored nodes nest: this one is the last
+            self._route()
         self.anchors[str(anchor)] = events
         return value
 
@@ -364,6 +399,7 @@ class _Builder:
         replay = iter(events)
         first = next(replay)
         self.replaying.append(replay)
+        self._route()
         for recorded in self.recording:
             recorded.append(first)
         return self._content(first, path, depth)
