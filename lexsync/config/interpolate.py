@@ -52,13 +52,15 @@ class Sources:
     allow_outside_files: bool = False  # ... unless this is set
 
 
-def interpolate(data: object, positions: Locator, sources: Sources) -> tuple[object, list[Diagnostic]]:
-    """`data` with every string value interpolated, and the problems found.
+def interpolate(data: object, positions: Locator, sources: Sources, *,
+                inserted: list[str] | None = None) -> tuple[object, list[Diagnostic]]:
+    """`data` with every string value interpolated, and the problems found. With `inserted`,
+    every text a reference put in is appended to it (what the YAML did not write itself).
 
     Containers are changed in place (the reader builds fresh ones for every path, aliases
     included): copying every container of a large network costs more than the few values
     that mention `${`."""
-    expander = _Expander(positions, sources)
+    expander = _Expander(positions, sources, [] if inserted is None else inserted)
     if isinstance(data, str):
         data = expander.expand(data, ())
     elif isinstance(data, (dict, list)):
@@ -69,31 +71,31 @@ def interpolate(data: object, positions: Locator, sources: Sources) -> tuple[obj
 class _Expander:
     """Expands one string's references, noting each problem at the string's position."""
 
-    def __init__(self, positions: Locator, sources: Sources) -> None:
+    def __init__(self, positions: Locator, sources: Sources, inserted: list[str]) -> None:
         self.positions = positions
         self.sources = sources
         self.problems: list[Diagnostic] = []
+        self.inserted = inserted
 
     def expand(self, text: str, path: tuple) -> str:
         if "${" not in text:
             return text
         if _WHOLE.fullmatch(text):
-            return Reference(self._one(text, path))
+            return Reference(self._one(text[2:-1], path))
 
         def replace(match: re.Match[str]) -> str:
             if match.group(0) == "$${":
                 return "${"
-            result, problem = _resolve(match.group(1), self.sources)
-            if problem:
-                self.problems.append(Diagnostic(problem, self.positions.locate(path)))
-            return result
+            return self._one(match.group(1), path)
 
         return _TOKEN.sub(replace, text)
 
-    def _one(self, text: str, path: tuple) -> str:
-        result, problem = _resolve(text[2:-1], self.sources)
+    def _one(self, reference: str, path: tuple) -> str:
+        """The text `${reference}` stands for."""
+        result, problem = _resolve(reference, self.sources)
         if problem:
             self.problems.append(Diagnostic(problem, self.positions.locate(path)))
+        self.inserted.append(result)
         return result
 
 

@@ -17,7 +17,7 @@ from lexsync.config.merge import Document, Layout, merge_documents, merge_positi
 from lexsync.config.models import Configuration
 from lexsync.config.positions import LazyPositions, Locator, Positions
 from lexsync.config.scan import scan_clients
-from lexsync.config.validate import validate_configuration
+from lexsync.config.validate import surely_sendable, validate_configuration
 from lexsync.config.yamlio import parse_values, parse_yaml, read_text
 from lexsync.errors import ConfigError, Diagnostic, SourceLocation
 
@@ -93,6 +93,7 @@ def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | Non
     problems: list[Diagnostic] = list(foreign)
     unset: dict[str, list[Diagnostic]] = {}  # variable -> where it is referenced
     written: list[tuple[Locator, tuple, str]] = []  # secrets written in the YAML
+    inserted: list[str] = []  # what interpolation put into the values
     for file in files:
         display = str(file)
         try:
@@ -111,7 +112,7 @@ def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | Non
         written.extend((located, path, why) for path, why in _written_secrets(values))
         watched = _Watched(environ)
         sources = Sources(environ if need_variables else watched, file.parent, root, allow_outside_files)
-        data, missing = interpolate(values, located, sources)
+        data, missing = interpolate(values, located, sources, inserted=inserted)
         for problem in missing:
             name = watched.unset_in(problem.summary)
             if name is None:
@@ -124,7 +125,8 @@ def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | Non
     if foreign or len(reads) + len(skipped) < len(files) or clashes:
         raise ConfigError(_in_file_order(problems + clashes))  # unreadable or ambiguous: validating would mislead
     try:
-        model = validate_configuration(merged, positions)
+        sendable = surely_sendable((read.text for read in reads), inserted)
+        model = validate_configuration(merged, positions, sendable=sendable)
     except ConfigError as exc:
         # A value whose interpolation failed was left empty: don't report it twice. An unset
         # variable whose empty value is invalid is an error after all.

@@ -6,6 +6,7 @@ import difflib
 import re
 import types
 import typing
+from collections.abc import Iterable
 from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
@@ -18,9 +19,12 @@ from lexsync.errors import ConfigError, Diagnostic
 _NOTHING = object()
 
 
-def validate_configuration(data: object, positions: Locator) -> Configuration:
-    """The Configuration, or ConfigError carrying one diagnostic per problem."""
-    problems = unsendable_text(data, positions)
+def validate_configuration(data: object, positions: Locator, *,
+                           sendable: bool = False) -> Configuration:
+    """The Configuration, or ConfigError carrying one diagnostic per problem. `sendable`:
+    no text can hold what LeadExec cannot store (`surely_sendable`), which is then not
+    looked for value by value."""
+    problems = [] if sendable else unsendable_text(data, positions)
     try:
         # by_name=False: YAML keys are the aliases only (`from`, never `from_`).
         model = Configuration.model_validate(data, by_alias=True, by_name=False)
@@ -35,6 +39,16 @@ def validate_configuration(data: object, positions: Locator) -> Configuration:
 # every ASMX read are XML), lone surrogates (not characters at all), and a carriage return,
 # which an XML read gives back as a line feed. Tab and line feed are fine.
 _UNSENDABLE = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def surely_sendable(yaml_texts: Iterable[str], inserted: Iterable[str]) -> bool:
+    """Whether no key or text value read from `yaml_texts` (whole YAML files) and then
+    interpolated with `inserted` (what references put in) can hold a character
+    `unsendable_text` reports. Such a character in a value is written in its file, or comes
+    from a double-quoted scalar's escape (`"\\r"`, `"\\x01"`: each needs a backslash), or
+    was inserted: reading YAML adds nothing else but line feeds and spaces."""
+    return not any("\\" in text or _UNSENDABLE.search(text) for text in yaml_texts) \
+        and not any(_UNSENDABLE.search(text) for text in inserted)
 
 
 def unsendable_text(data: object, positions: Locator) -> list[Diagnostic]:

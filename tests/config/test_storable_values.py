@@ -7,6 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lexsync.config import load_configuration, yamlio
+from lexsync.config.positions import Positions
+from lexsync.config.validate import surely_sendable, unsendable_text
+from lexsync.errors import ConfigError
 
 from .conftest import BASE, load_text, problems
 
@@ -50,6 +57,51 @@ def test_text_xml_cannot_carry_is_refused_where_written(
         tmp_path: Path, spelled: str, named: str) -> None:
     text = BASE.replace("password: hunter2", f"password: hunter2\n    notes: {spelled}")
     assert problems(tmp_path, text) == [f"9:12: text holds {named}"]
+
+
+@pytest.mark.parametrize(("written", "inserted", "named"), [
+    ("${env:NOTE}", "a\rb", "a carriage return (U+000D), which LeadExec's XML reads give back "
+                            "as a line feed; use \\n for a new line"),
+    ("see ${env:NOTE}", "\x01", "the control character U+0001, which XML (and so LeadExec) "
+                               "cannot carry"),
+    ("${file:note.txt}", "a\x1fb\n", "the control character U+001F, which XML (and so "
+                                      "LeadExec) cannot carry"),
+])
+def test_text_an_interpolation_inserts_is_refused_where_referenced(
+        tmp_path: Path, written: str, inserted: str, named: str) -> None:
+    (tmp_path / "note.txt").write_text(inserted, encoding="utf-8", newline="")
+    text = BASE.replace("password: hunter2", f"password: hunter2\n    notes: {written}")
+    assert "\\" not in text  # nothing but the inserted text can hold the character
+    assert problems(tmp_path, text, {"NOTE": inserted}) == [f"9:12: text holds {named}"]
+
+
+def test_text_in_other_files_of_a_folder_is_checked_too(tmp_path: Path) -> None:
+    (tmp_path / "lexsync.yaml").write_text(BASE, encoding="utf-8")
+    (tmp_path / "groups.yaml").write_text('client_groups:\n  basic: {description: "a\\eb"}\n',
+                                          encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_configuration(tmp_path, {})
+    [problem] = caught.value.diagnostics
+    assert problem.location is not None and problem.location.file.endswith("groups.yaml")
+    assert (problem.location.line, problem.location.column) == (2, 24)
+    assert problem.summary.startswith("text holds the control character U+001B")
+
+
+# Pieces of YAML run together: escapes, control characters, line breaks of every kind.
+PIECES = ["a", "k: ", "- ", "\n", "  ", '"', "'", "\\", "\\e", "\\r", "\\x01", "\\u0000",
+          "\\uD800", "\\\n", "\r\n", "\r", "\x85", "\u2028", "\x01", "\ufffe", "\t", "|",
+          ">", "{", "}", "[", "]", ", ", "#", "$", "{x}"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=14).map("".join))
+def test_a_text_surely_sendable_reads_into_nothing_unsendable(text: str) -> None:
+    try:
+        values = yamlio.parse_values(text, "f.yaml")
+    except ConfigError:
+        return
+    if surely_sendable([text], []):
+        assert unsendable_text(values, Positions()) == []
 
 
 def test_a_key_xml_cannot_carry_is_refused_at_the_key(tmp_path: Path) -> None:
