@@ -52,6 +52,12 @@ class Sources:
     allow_outside_files: bool = False  # ... unless this is set
 
 
+def may_interpolate(yaml_text: str) -> bool:
+    """Whether values read from `yaml_text` (a whole YAML file) can mention `${`: only where
+    the text does, or where it holds a backslash (a double-quoted `"\\x24{"` writes one)."""
+    return "${" in yaml_text or "\\" in yaml_text
+
+
 def interpolate(data: object, positions: Locator, sources: Sources, *,
                 inserted: list[str] | None = None) -> tuple[object, list[Diagnostic]]:
     """`data` with every string value interpolated, and the problems found. With `inserted`,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lexsync.config.checks import check_configuration
-from lexsync.config.interpolate import Sources, interpolate
+from lexsync.config.interpolate import Sources, interpolate, may_interpolate
 from lexsync.config.merge import Document, Layout, merge_documents, merge_positions
 from lexsync.config.models import Configuration
 from lexsync.config.positions import LazyPositions, Locator, Positions
@@ -112,7 +112,8 @@ def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | Non
         written.extend((located, path, why) for path, why in _written_secrets(values))
         watched = _Watched(environ)
         sources = Sources(environ if need_variables else watched, file.parent, root, allow_outside_files)
-        data, missing = interpolate(values, located, sources, inserted=inserted)
+        data, missing = interpolate(values, located, sources, inserted=inserted) \
+            if may_interpolate(text) else (values, [])
         for problem in missing:
             name = watched.unset_in(problem.summary)
             if name is None:

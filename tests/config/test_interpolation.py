@@ -24,6 +24,16 @@ def test_interpolated_number_is_validated_as_number(tmp_path: Path) -> None:
     assert loaded.model.clients["acme"].delivery_accounts["acme-ca"].price == 12.5
 
 
+def test_a_reference_written_with_escapes_is_interpolated(tmp_path: Path) -> None:
+    # No `${` in the file's text: a double-quoted escape writes it.
+    assert password(tmp_path, '"\\x24{env:PW}"', {"PW": "s3cret"}) == "s3cret"
+    assert password(tmp_path, '"a-$\\\n  {env:PW}"', {"PW": "s3cret"}) == "a-s3cret"
+
+
+def test_a_file_without_references_is_read_as_written(tmp_path: Path) -> None:
+    assert password(tmp_path, "'$$ {env:PW} $'", {"PW": "no"}) == "$$ {env:PW} $"
+
+
 def test_escape(tmp_path: Path) -> None:
     assert password(tmp_path, "'$${env:PW} and $$x'", {"PW": "no"}) == "${env:PW} and $$x"
 
