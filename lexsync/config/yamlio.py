@@ -64,8 +64,9 @@ MAX_DEPTH = 50
 # Aliases can make a small file expand enormously ("billion laughs"): cap the values built
 # by expanding aliases (an anchor no alias names expands nothing; the file size bounds the rest).
 MAX_ALIASED_VALUES = 200_000
-# Plain scalars remembered (text and value, a few hundred bytes each): more than the distinct
-# numbers, booleans and names a large network repeats across its files.
+# Plain scalars remembered across files, the least recently read forgotten first: more than
+# the distinct numbers, booleans and names a large network repeats (each costs ~100 bytes
+# beside its text, which the configuration holds anyway).
 _REMEMBERED_SCALARS = 16_384
 
 _CORE = "tag:yaml.org,2002:"
