@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.workload import Shape, write_per_client  # noqa: E402
+from lexsync import collector  # noqa: E402
 from lexsync.config.loader import load_configuration  # noqa: E402
-from lexsync.engine import collector  # noqa: E402
 
 ENVIRON = {"BUYER_PASSWORD": "config-load-benchmark"}
 
