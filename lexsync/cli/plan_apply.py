@@ -48,7 +48,7 @@ RETIRE_ALL_HELP = ("Allow a plan that retires every resource the state manages (
               help="text (default), json (Terraform's plan shape) or markdown (a pull-request comment).")
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option("--out", "out", type=click.Path(dir_okay=False), help="Save the plan for `apply FILE`.")
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 for no changes, 2 for changes, 1 for errors.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 for no changes, 2 for changes or an unsettled lost create, 1 for errors.")
 @click.option("--target", "targets", multiple=True, metavar="ADDRESS", help="Plan only this resource (repeatable).")
 @click.option("--adopt", is_flag=True, help="Match resources missing from state to live objects by natural key.")
 @click.option("--retire-all", is_flag=True, help=RETIRE_ALL_HELP)
@@ -95,7 +95,8 @@ def plan(config: str | None, api: str | None, state_path: str | None, output_for
         from lexsync.cli.routing import warn_lint
 
         warn_lint(session.loaded)
-    if detailed_exitcode and bundle.plan.has_changes:
+    # An unsettled lost create is something to attend to, as a change is (docs/reliability.md).
+    if detailed_exitcode and bundle.plan.needs_attention:
         raise SystemExit(EXIT_CHANGES)
 
 
@@ -123,6 +124,7 @@ def apply(config: str | None, api: str | None, state_path: str | None, plan_file
     from lexsync.cli.progress import RefreshSpinner, StepCounter
     from lexsync.engine import aio
     from lexsync.engine.planfile import api_for_apply, load_saved_plan
+    from lexsync.render.lines import summary
     from lexsync.render.text import render_plan
 
     out_console = console()
@@ -184,7 +186,7 @@ def apply(config: str | None, api: str | None, state_path: str | None, plan_file
         if saved is None:
             render_plan(plan_obj, out_console)
         else:
-            out_console.print("No changes. LeadExec matches the configuration.")
+            out_console.print(summary(plan_obj), markup=False)
         return
     if result is None:
         out_console.print("Apply cancelled; nothing was changed.")
