@@ -72,6 +72,7 @@ def plan(config: str | None, api: str | None, state_path: str | None, output_for
         session = session_for(config, api, state_path, targets=targets, adopt=adopt,
                               on_progress=spinner.update, retire_all=retire_all)
         bundle, _state = aio.run(session.plan(saving=bool(out)))
+    name_options(bundle.plan, config, state_path)
     if output_format == "json":
         click.echo(json.dumps(plan_to_json(bundle.plan), indent=2, sort_keys=True))
     elif output_format == "markdown":
@@ -82,8 +83,7 @@ def plan(config: str | None, api: str | None, state_path: str | None, output_for
         save_plan(bundle.plan, Path(out), api_of(session.api_url()[0], session.options.sandbox is not None),
                   retire_all=retire_all)
         if output_format == "text":
-            options = "".join(f" {flag} {shlex.quote(value)}" for flag, value
-                              in (("-c", config), ("--state", state_path)) if value)
+            options = run_options(config, state_path)
             out_console.print(f"\nSaved the plan to {out}; it remembers {session.where()}. Apply "
                               f"exactly it with: lexsync apply{options} {shlex.quote(out)}",
                               markup=False)
@@ -143,6 +143,7 @@ def apply(config: str | None, api: str | None, state_path: str | None, plan_file
 
     def confirm(plan: Plan) -> bool:
         spinner.stop()
+        name_options(plan, config, state_path)
         counter.total = len(plan.actionable)
         guard = functools.partial(check_thresholds, plan, max_retire=max_retire,
                                   max_change=max_change, force=force, allow_retire=allow_retire,
@@ -183,6 +184,7 @@ def apply(config: str | None, api: str | None, state_path: str | None, plan_file
     if not warned:
         warn_diagnostics(session.loaded.warnings + session.warnings)
     if not plan_obj.has_changes:
+        name_options(plan_obj, config, state_path)
         if saved is None:
             render_plan(plan_obj, out_console)
         else:
@@ -192,6 +194,22 @@ def apply(config: str | None, api: str | None, state_path: str | None, plan_file
         out_console.print("Apply cancelled; nothing was changed.")
         raise SystemExit(EXIT_ERROR)
     report_outcome(result, out_console)
+
+
+def run_options(config: str | None, state_path: str | None) -> str:
+    """The options naming this run's configuration and state, for a command it suggests."""
+    return "".join(f" {flag} {shlex.quote(value)}" for flag, value
+                   in (("-c", config), ("--state", state_path)) if value)
+
+
+def name_options(plan: Plan, config: str | None, state_path: str | None) -> None:
+    """The plan's `lexsync state resolve` commands, runnable as printed: with this run's
+    `-c` and `--state`, which `state resolve` needs to find the same state."""
+    options = run_options(config, state_path)
+    for item in plan.unsettled if options else ():
+        for way in item.resolve:
+            if not way.command.endswith(options):
+                way.command += options
 
 
 def report_outcome(result: ApplyResult, out_console: Any) -> None:

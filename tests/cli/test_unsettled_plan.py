@@ -6,6 +6,9 @@ say so in every format, with the command that settles it, and exit 2 under
 from __future__ import annotations
 
 import json
+import shlex
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +16,14 @@ import pytest
 
 from lexsync.sandbox.app import SandboxConfig
 from tests.reliability.conftest import Box
-from tests.reliability.harness import copy_example, kill_at_write, load_state, run, socket_sandbox
+from tests.reliability.harness import (
+    cli_env,
+    copy_example,
+    kill_at_write,
+    load_state,
+    run,
+    socket_sandbox,
+)
 
 METHOD = "client.acme.delivery_method.acme-post"
 ACCOUNT = "client.acme.delivery_account.acme-ca"
@@ -55,26 +65,33 @@ def test_plan_lists_the_lost_create_in_every_format_and_exits_2(box: Box, lost: 
     markdown = run(box.url, lost, "plan", "--format", "markdown", "--detailed-exitcode")
     assert markdown.returncode == 2
     assert "> [!CAUTION]" in markdown.stdout
-    assert f"`lexsync state resolve {METHOD} --id ID`" in markdown.stdout
+    assert f"`lexsync state resolve {METHOD} --id ID -c {lost}`" in markdown.stdout
 
     as_json = run(box.url, lost, "plan", "--json", "--detailed-exitcode")
     assert as_json.returncode == 2
     [item] = json.loads(as_json.stdout)["unsettled"]
     assert item["address"] == METHOD and item["kind"] == "delivery_method"
     assert "answer was lost" in item["reason"]
+    # Runnable as printed: with the run's -c, so it finds the same state.
     assert [r["command"] for r in item["resolve"]] == [
-        f"lexsync state resolve {METHOD} --id ID", f"lexsync state resolve {METHOD} --absent"]
+        f"lexsync state resolve {METHOD} --id ID -c {lost}",
+        f"lexsync state resolve {METHOD} --absent -c {lost}"]
 
 
 def test_apply_stops_where_the_plan_said_and_resolving_as_it_says_converges(
-        box: Box, lost: Path) -> None:
+        box: Box, lost: Path, tmp_path: Path) -> None:
     [saved] = _method_ids(box)  # LeadExec has it; no read shows it
     applied = run(box.url, lost, "apply", "--auto-approve")
     assert applied.returncode == 1
     assert f"lexsync state resolve {METHOD} --id ID" in applied.stdout + applied.stderr
     assert _method_ids(box) == [saved]  # not sent again
 
-    resolved = run(box.url, lost, "state", "resolve", METHOD, "--id", str(saved))
+    planned = json.loads(run(box.url, lost, "plan", "--json").stdout)
+    [item] = planned["unsettled"]
+    command = item["resolve"][0]["command"].replace("--id ID", f"--id {saved}")
+    resolved = subprocess.run([sys.executable, "-m", "lexsync.cli.main", *shlex.split(command)[1:]],
+                              env=cli_env(), capture_output=True, text=True, timeout=60,
+                              cwd=tmp_path)  # elsewhere: the command names its state itself
     assert resolved.returncode == 0, resolved.stdout + resolved.stderr
     after = run(box.url, lost, "plan", "--json", "--detailed-exitcode")
     assert after.returncode == 2  # the account is still to create
