@@ -10,12 +10,14 @@ import click
 
 from lexsync import __version__
 from lexsync.cli import configuration, doctor, drift, importing, plan_apply, routing, sandbox, state
+from lexsync.engine import collector
 
 
 @click.group()
 @click.version_option(__version__, prog_name="lexsync")
 def main() -> None:
     """Declarative configuration-as-code for LeadExec: plan, then apply."""
+    collector.set_for_one_run()
 
 
 main.add_command(configuration.init)

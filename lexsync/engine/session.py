@@ -30,6 +30,7 @@ from lexsync.config.models import Configuration, Settings
 from lexsync.engine import endpoint as endpoints
 from lexsync.engine import wire_limits
 from lexsync.engine.applier import Applier, ApplyResult, StepOutcome
+from lexsync.engine.collector import keep_until_the_end
 from lexsync.engine.expand import expand, record_method_lead_types, unused_unknown_lead_types
 from lexsync.engine.importer import record_adopted
 from lexsync.engine.plan import Action, Plan
@@ -88,6 +89,7 @@ class Session:
         # A targeted run loads only the files that may hold what it names (config/loader.py).
         self.loaded = load_configuration(options.config_path, self.environ,
                                          clients=targeted_clients(options.targets))
+        keep_until_the_end()
         self.settings = self.loaded.model.lexsync
         self.backend = open_backend(self.settings.state, self.loaded.root, self.environ,
                                     options.state_path)
@@ -158,6 +160,7 @@ class Session:
         """The state. A plan being saved needs a state with a fixed lineage and salt to be
         checked against later, so with `create` a missing state file is written first."""
         state = self.backend.load()
+        keep_until_the_end()
         if create and not state_exists(self.backend):
             state = self.backend.write(state)
         return state
@@ -180,6 +183,7 @@ class Session:
             refresh(api, read_groups=reads.groups, client_uids=reads.client_uids,
                     field_uids=reads.field_uids, also_read=reads.also_read),
             endpoints.check_in_thread(state, self.endpoint()))
+        keep_until_the_end()
         self.last_view = view  # drift lists the live objects nothing claims
         desired = expand(self.loaded, ctx, model)
         record_method_lead_types(desired, reads.records, ctx)

@@ -1,0 +1,43 @@
+"""The collector's setting for one CLI run (engine/collector.py)."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+
+from lexsync.engine import collector
+
+
+@pytest.fixture
+def restored(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    thresholds = gc.get_threshold()
+    monkeypatch.setattr(collector, "_one_run", False)
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
+
+
+def test_outside_a_cli_run_nothing_is_frozen(restored: None) -> None:
+    gc.unfreeze()
+    collector.keep_until_the_end()
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_cli_run_collects_less_often_and_freezes_each_phase(restored: None) -> None:
+    gc.unfreeze()
+    collector.set_for_one_run()
+    assert gc.get_threshold() == collector.RUN_THRESHOLDS
+    loaded = [{"phase": n} for n in range(100)]
+    collector.keep_until_the_end()
+    assert gc.get_freeze_count() >= len(loaded)
+
+
+def test_the_cli_sets_the_collector_for_its_run(restored: None) -> None:
+    from click.testing import CliRunner
+
+    from lexsync.cli.main import main
+
+    assert CliRunner().invoke(main, ["schema"]).exit_code == 0
+    assert gc.get_threshold() == collector.RUN_THRESHOLDS
