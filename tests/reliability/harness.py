@@ -49,6 +49,28 @@ def copy_example(name: str, dest: Path) -> Path:
     return target
 
 
+# What the soap dialect cannot write (docs/configuration.md, "Dialect capabilities"): a
+# client's automation and an account's weekly cap; the examples set no other such key.
+SOAP_CANNOT_WRITE = (re.compile(r"^    automation: .*\n", re.MULTILINE), re.compile(r", week: \d+"))
+
+
+def as_soap(config: Path) -> Path:
+    """The copied example in the soap dialect: AddEdit* envelopes instead of REST writes."""
+    for path in sorted(config.glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        if "dialect: rest" in text:
+            text = text.replace("dialect: rest", "dialect: soap", 1)
+        for pattern in SOAP_CANNOT_WRITE:
+            text = pattern.sub("", text)
+        path.write_text(text, encoding="utf-8")
+    return config
+
+
+def copy_example_in(name: str, dest: Path, dialect: str) -> Path:
+    config = copy_example(name, dest)
+    return as_soap(config) if dialect == "soap" else config
+
+
 def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {**os.environ, "LEADEXEC_API_KEY": "sandbox-key", "LEADEXEC_CLIENT_ID": "sandbox",
            "LEADEXEC_CLIENT_SECRET": "sandbox-secret", "NO_COLOR": "1", **PASSWORDS,
