@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.workload import ENVIRONMENT, Shape, write  # noqa: E402
 from lexsync.api import xmlcodec  # noqa: E402
-from lexsync.api.wiretypes import CLIENT_ACCOUNT  # noqa: E402
+from lexsync.api.wiretypes import CLIENT_ACCOUNT, CLIENT_ITEM  # noqa: E402
 from lexsync.engine.session import RunOptions, Session  # noqa: E402
 from lexsync.sandbox.app import SandboxConfig, create_app  # noqa: E402
 
@@ -37,8 +37,9 @@ CREDENTIALS = {"LEADEXEC_API_KEY": KEY, "LEADEXEC_CLIENT_ID": "sandbox",
 async def _answers(transport: httpx.ASGITransport) -> list[bytes]:
     async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as http:
         listing = await http.post("/service.asmx/GetClientList", data={"Key": KEY})
-        root = xmlcodec.parse("GetClientList", listing.content)
-        uids = [int(item.findtext("{*}ClientUID") or 0) for item in root]
+        clients = xmlcodec.decode_array(
+            "GetClientList", xmlcodec.parse("GetClientList", listing.content), CLIENT_ITEM)
+        uids = [client["ClientUID"] for client in clients]
         return [(await http.post("/service.asmx/GetClientAccounts",
                                  data={"Key": KEY, "ClientUID": str(uid)})).content
                 for uid in uids]
