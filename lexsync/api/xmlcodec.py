@@ -18,10 +18,9 @@ from defusedxml.ElementTree import DefusedXMLParser
 from lexsync.api.wiretypes import ListOf, Record
 from lexsync.errors import ApiError
 
-# Names as `parse` spells them: expat's `namespace}name` (ElementTree's own parser would
-# write `{namespace}name`, at the price of a Python call per element).
+# Names as `parse` spells them (expat's `namespace}name`, see there).
 XSI_NIL = "http://www.w3.org/2001/XMLSchema-instance}nil"
-# The same attribute in a tree ElementTree built.
+# The same attribute in a tree ElementTree's own parser built (`{namespace}name`).
 _XSI_NIL_TREE = "{" + XSI_NIL
 
 
@@ -107,7 +106,9 @@ _SCALAR_CODES = {"str": _STR, "int": _INT, "float": _FLOAT, "bool": _BOOL, "skip
                  "enum": _ENUM, "int-as-read": _INT_AS_READ, "bool-as-read": _BOOL_AS_READ}
 _AS_READ_KINDS = {_INT_AS_READ: "int", _BOOL_AS_READ: "bool"}
 _SCALAR_NAMES = {_FLOAT: "float", _BOOL: "bool"}
-# LeadExec answers in this namespace; the bare names cover un-namespaced answers.
+# LeadExec answers in this namespace (spelled as `parse` spells it; a tree of ElementTree's
+# spelling has its tags learned like another namespace's); the bare names cover
+# un-namespaced answers.
 _NAMESPACE = "http://tempuri.org/}"
 # Tags of other namespaces are learned as they are met, up to this many per record, so a
 # hostile answer full of invented tags cannot grow a table without bound.
