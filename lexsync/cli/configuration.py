@@ -62,9 +62,9 @@ def validate(config: str | None, api: str | None, state_path: str | None) -> Non
                f"{counted(len(model.clients), 'client')}, {counted(methods, 'delivery method')}, "
                f"{counted(accounts, 'delivery account')}.")
     warn_diagnostics(loaded.warnings)
-    from lexsync.cli.routing import warn_lint
+    from lexsync.cli.routing import lint_findings, warn_lint
 
-    warn_lint(loaded)
+    warn_lint(lint_findings(loaded))
 
 
 @click.command()

@@ -10,13 +10,14 @@ import click
 
 from lexsync import __version__
 from lexsync.cli import configuration, doctor, drift, importing, plan_apply, routing, sandbox, state
-from lexsync.engine import collector
 
 
 @click.group()
 @click.version_option(__version__, prog_name="lexsync")
 def main() -> None:
     """Declarative configuration-as-code for LeadExec: plan, then apply."""
+    from lexsync import collector  # here, not at import: `--help` stays light
+
     collector.set_for_one_run()
 
 

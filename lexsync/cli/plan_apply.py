@@ -58,6 +58,7 @@ def plan(config: str | None, api: str | None, state_path: str | None, output_for
          adopt: bool, retire_all: bool) -> None:
     """Show what apply would change in LeadExec."""
     from lexsync.cli.progress import RefreshSpinner
+    from lexsync.cli.routing import lint_findings, warn_lint
     from lexsync.engine import aio
     from lexsync.engine.planfile import api_of, save_plan
     from lexsync.render.json import plan_to_json
@@ -69,8 +70,12 @@ def plan(config: str | None, api: str | None, state_path: str | None, output_for
     output_format = "json" if as_json else (output_format or "text")
     out_console = console()
     with RefreshSpinner(enabled=output_format == "text") as spinner:
+        # The lead flow is the whole network's: a targeted plan does not lint (a part would
+        # show gaps other clients fill). A full plan lints while its reads wait on LeadExec.
+        lint = None if targets else lint_findings
         session = session_for(config, api, state_path, targets=targets, adopt=adopt,
-                              on_progress=spinner.update, retire_all=retire_all)
+                              on_progress=spinner.update, retire_all=retire_all,
+                              while_reading=lint)
         bundle, _state = aio.run(session.plan(saving=bool(out)))
     if output_format == "json":
         click.echo(json.dumps(plan_to_json(bundle.plan), indent=2, sort_keys=True))
@@ -89,12 +94,9 @@ def plan(config: str | None, api: str | None, state_path: str | None, output_for
                               markup=False)
     warn_diagnostics(session.loaded.warnings + session.warnings)
     if targets:
-        # The lead flow is the whole network's: linting a part would report gaps others fill.
         warn(targeted_note(session.loaded.skipped))
     else:
-        from lexsync.cli.routing import warn_lint
-
-        warn_lint(session.loaded)
+        warn_lint(session.read_aside)
     if detailed_exitcode and bundle.plan.has_changes:
         raise SystemExit(EXIT_CHANGES)
 

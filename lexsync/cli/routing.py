@@ -35,10 +35,10 @@ def lint_findings(loaded: Any) -> list[Any]:
     return locate_findings(lint_configuration(loaded.model), loaded.locate)
 
 
-def warn_lint(loaded: Any) -> None:
-    """Lint findings as warnings on stderr (for validate and plan): they never change the
-    exit code there."""
-    findings = [f for f in lint_findings(loaded) if f.severity != "info"]
+def warn_lint(found: list[Any]) -> None:
+    """Lint findings (`lint_findings`) as warnings on stderr (for validate and plan): they
+    never change the exit code there."""
+    findings = [f for f in found if f.severity != "info"]
     if not findings:
         return
     click.echo(f"\nWarning: lexsync lint found {len(findings)} problem(s) in the lead flow:",

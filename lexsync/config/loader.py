@@ -48,6 +48,7 @@ class LoadedConfig:
     find_warnings: Callable[[], list[Diagnostic]] = field(default=list, repr=False)
     _warnings: list[Diagnostic] | None = field(default=None, repr=False)
     skipped: list[Path] = field(default_factory=list)
+    clients_released: bool = False  # see release_clients
 
     @property
     def warnings(self) -> list[Diagnostic]:
@@ -62,6 +63,13 @@ class LoadedConfig:
     def locate_key(self, path: tuple[str | int, ...]) -> SourceLocation | None:
         """Like locate, but the key's position (e.g. the `acme:` line of a client)."""
         return self.positions.locate_key(path)
+
+    def release_clients(self) -> None:
+        """Let go of the clients' models (a plan, once it has expanded them into desired
+        resources). `model.clients` is then empty and `clients_released` says so; the
+        settings, groups, lead types and the positions stay."""
+        self.model = self.model.model_copy(update={"clients": {}})
+        self.clients_released = True
 
     def digest(self) -> str:
         """Stable sha256 of the configuration; secrets are left out (the engine hashes those)."""

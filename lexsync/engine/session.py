@@ -20,6 +20,7 @@ import httpx
 from lexsync.api.client import LeadExecApi
 from lexsync.api.protocol import LeadExecClient
 from lexsync.api.settings import ApiSettings
+from lexsync.collector import keep_until_the_end
 from lexsync.config.loader import (
     YAML_SUFFIXES,
     LoadedConfig,
@@ -30,7 +31,6 @@ from lexsync.config.models import Configuration, Settings
 from lexsync.engine import endpoint as endpoints
 from lexsync.engine import wire_limits
 from lexsync.engine.applier import Applier, ApplyResult, StepOutcome
-from lexsync.engine.collector import keep_until_the_end
 from lexsync.engine.expand import expand, record_method_lead_types, unused_unknown_lead_types
 from lexsync.engine.importer import record_adopted
 from lexsync.engine.plan import Action, Plan
@@ -78,6 +78,10 @@ class RunOptions:
     api_source: str | None = None  # where api_url came from, for messages: "--api", "LEXSYNC_API"
     sandbox: Path | None = None  # the in-process sandbox's database, with --api sandbox
     retire_all: bool = False  # allow a plan that retires everything state manages (drift: reports it)
+    # Work on the whole configuration's models done in a thread while the reads wait on
+    # LeadExec (plan's lint): a plan lets go of the clients' models once it has expanded
+    # them. Its answer is `Session.read_aside`.
+    while_reading: Callable[[LoadedConfig], Any] | None = None
 
 
 class Session:
@@ -86,10 +90,7 @@ class Session:
     def __init__(self, options: RunOptions) -> None:
         self.options = options
         self.environ = os.environ if options.environ is None else options.environ
-        # A targeted run loads only the files that may hold what it names (config/loader.py).
-        self.loaded = load_configuration(options.config_path, self.environ,
-                                         clients=targeted_clients(options.targets))
-        keep_until_the_end()
+        self.loaded = self._load_configuration()
         self.settings = self.loaded.model.lexsync
         self.backend = open_backend(self.settings.state, self.loaded.root, self.environ,
                                     options.state_path)
@@ -97,9 +98,17 @@ class Session:
         self.last_view: LiveView | None = None
         self.adopted: list[str] = []
         self.warnings: list[Diagnostic] = []  # found while planning; the CLI prints them
+        self.read_aside: Any = None  # what `options.while_reading` answered
         self._sandbox_url: str | None = None
 
     # --- plumbing ------------------------------------------------------------------------
+    def _load_configuration(self) -> LoadedConfig:
+        # A targeted run loads only the files that may hold what it names (config/loader.py).
+        loaded = load_configuration(self.options.config_path, self.environ,
+                                    clients=targeted_clients(self.options.targets))
+        keep_until_the_end()
+        return loaded
+
     def api_url(self) -> tuple[str, str]:
         """The LeadExec base URL this run reaches, and where that choice came from."""
         if self.options.sandbox is not None:
@@ -174,20 +183,28 @@ class Session:
 
     async def make_plan(self, api: LeadExecClient, state: StateDocument) -> PlanBundle:
         options = self.options
+        if self.loaded.clients_released:  # planned once already: the models are needed again
+            self.loaded = self._load_configuration()
         ctx = new_context(state, self.dialect)
         model = targeted_model(self.loaded.model, options.targets)
         reads = reads_for(model, state, ctx, options.targets, options.adopt)
         self._progress(f"reading lead types, lead fields, states and {len(reads.client_uids)} clients")
-        _catalog_read, view, _checked = await gather_all(
+        aside = asyncio.to_thread(options.while_reading, self.loaded) \
+            if options.while_reading else asyncio.sleep(0)
+        _catalog_read, view, _checked, self.read_aside = await gather_all(
             ctx.catalog.load(api, reads.lead_types, reads.need_states),
             refresh(api, read_groups=reads.groups, client_uids=reads.client_uids,
                     field_uids=reads.field_uids, also_read=reads.also_read),
-            endpoints.check_in_thread(state, self.endpoint()))
+            endpoints.check_in_thread(state, self.endpoint()), aside)
         keep_until_the_end()
         self.last_view = view  # drift lists the live objects nothing claims
         desired = expand(self.loaded, ctx, model)
         record_method_lead_types(desired, reads.records, ctx)
         self.warnings = unused_unknown_lead_types(self.loaded, ctx.catalog)
+        # The desired resources say all the plan needs of the clients: their models, the
+        # largest part of a large configuration, need not live beside the plan.
+        del model
+        self.loaded.release_clients()
         try:
             bundle = build_plan(desired, state, view, ctx, adopt=options.adopt,
                                 targets=options.targets, release=True)

@@ -7,8 +7,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from pydantic import BaseModel
-
 from lexsync.api.protocol import LeadExecWrites
 from lexsync.config.models import Configuration
 from lexsync.errors import ApiError
@@ -51,7 +49,6 @@ class Desired:
     client: str | None = None  # owning client's key, for methods and accounts
     config_path: tuple[str | int, ...] = ()
     depends_on: list[str] = field(default_factory=list)
-    model: BaseModel | None = None  # the configuration's model of it
 
 
 @dataclass(slots=True)

@@ -155,8 +155,7 @@ class ClientKind(ResourceKind):
                 fields[ctx.catalog.client_field_name(uid) or field_name] = text(value)
             attrs["fields"] = fields
         return Desired(address=self.address(key), kind=self.kind, name=key, attrs=attrs,
-                       secrets=secrets, config_path=(self.section, key), depends_on=depends,
-                       model=client)
+                       secrets=secrets, config_path=(self.section, key), depends_on=depends)
 
     def to_yaml(self, key: str, attrs: Mapping[str, Any], ctx: Context,
                 secret_refs: Mapping[str, str]) -> dict[str, Any]:

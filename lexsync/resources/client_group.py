@@ -40,7 +40,7 @@ class ClientGroupKind(ResourceKind):
             Desired(
                 address=self.address(key), kind=self.kind, name=key,
                 attrs={"description": text(group.description), "display_order": group.display_order},
-                config_path=(self.section, key), model=group,
+                config_path=(self.section, key),
             )
             for key, group in config.client_groups.items()
         ]

@@ -277,7 +277,7 @@ class DeliveryAccountKind(ResourceKind):
                                  for i, c in enumerate(account.criteria)]
         return Desired(
             address=self.address(key, f"client.{client_key}"), kind=self.kind, name=key,
-            attrs=attrs, client=client_key, config_path=path, model=account, depends_on=depends,
+            attrs=attrs, client=client_key, config_path=path, depends_on=depends,
         )
 
     def _criterion(self, c: Criterion, lead_type_uid: int, ctx: Context,

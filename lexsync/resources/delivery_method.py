@@ -302,7 +302,7 @@ class DeliveryMethodKind(ResourceKind):
         return Desired(
             address=self.address(key, f"client.{client_key}"), kind=self.kind, name=key,
             attrs=attrs, secrets=secrets, client=client_key, config_path=path,
-            depends_on=[f"client.{client_key}"], model=method,
+            depends_on=[f"client.{client_key}"],
         )
 
     def _mapping(self, m: FieldMapping, lead_type_uid: int, ctx: Context,

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from lexsync.engine import collector
+from lexsync import collector
 
 
 @pytest.fixture
