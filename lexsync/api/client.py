@@ -315,8 +315,7 @@ class LeadExecApi:
             raise ApiError(method, f"{method} answered no {method}Result", response.status_code)
         notes = xmlcodec.Notes()
         notes.root = f"{method}Result"
-        if isinstance(result.tag, str) and result.tag.startswith("{"):
-            notes.namespace = result.tag[1:result.tag.index("}")]
+        notes.namespace = xmlcodec.namespace(result.tag)
         try:
             rows = xmlcodec.decode_items(result, CLIENT_SCAN, f"/{method}Result", notes)
             self._noted(method, notes)

@@ -9,16 +9,19 @@ from collections.abc import Iterable, Mapping
 from math import isfinite
 from sys import intern
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 from xml.sax.saxutils import escape
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring as defused_fromstring
+from defusedxml.ElementTree import DefusedXMLParser
 
 from lexsync.api.wiretypes import ListOf, Record
 from lexsync.errors import ApiError
 
-XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
+# Names as `parse` spells them (expat's `namespace}name`, see there).
+XSI_NIL = "http://www.w3.org/2001/XMLSchema-instance}nil"
+# The same attribute in a tree ElementTree's own parser built (`{namespace}name`).
+_XSI_NIL_TREE = "{" + XSI_NIL
 
 
 class DecodeError(ValueError):
@@ -26,14 +29,28 @@ class DecodeError(ValueError):
 
 
 def local(tag: str) -> str:
-    """Tag without its {namespace}."""
+    """Tag without its namespace (`namespace}name` or `{namespace}name`)."""
     return tag.rsplit("}", 1)[-1]
 
 
 def parse(call: str, text: str | bytes) -> Element:
-    """Parse an answer; anything unparsable becomes an ApiError naming the call."""
+    """Parse an answer; anything unparsable becomes an ApiError naming the call.
+
+    defusedxml's parser (its refusals untouched) hands each element straight to ElementTree's
+    tree builder, in C, so tags and attribute names keep expat's spelling `namespace}name`:
+    respelling them `{namespace}name` costs two Python calls per element, most of the time
+    a large answer takes to read.
+    """
+    builder = TreeBuilder()
+    parser = DefusedXMLParser(target=builder)
+    expat = parser.parser
+    expat.ordered_attributes = False  # a dict, as the tree builder takes them
+    expat.StartElementHandler = builder.start
+    expat.EndElementHandler = builder.end
     try:
-        return defused_fromstring(text)
+        parser.feed(text)
+        root: Element = parser.close()
+        return root
     # LookupError: a declared encoding Python does not know.
     except (ParseError, DefusedXmlException, ValueError, LookupError) as exc:
         raise ApiError(call, f"{call} answered malformed XML: {exc}", 200) from None
@@ -43,8 +60,16 @@ _BOOLS = {"true": True, "1": True, "false": False, "0": False}
 _NIL_TRUE = ("true", "1")
 
 
+def namespace(tag: str) -> str:
+    """A tag's namespace ("" for none), whichever way the tag spells it."""
+    return tag[:tag.index("}")].removeprefix("{") if "}" in tag else ""
+
+
 def is_nil(element: Element) -> bool:
-    return element.get(XSI_NIL, "").strip().lower() in _NIL_TRUE
+    nil = element.get(XSI_NIL)
+    if nil is None:
+        nil = element.get(_XSI_NIL_TREE, "")
+    return nil.strip().lower() in _NIL_TRUE
 
 
 def decode_scalar(kind: str, text: str) -> Any:
@@ -81,8 +106,10 @@ _SCALAR_CODES = {"str": _STR, "int": _INT, "float": _FLOAT, "bool": _BOOL, "skip
                  "enum": _ENUM, "int-as-read": _INT_AS_READ, "bool-as-read": _BOOL_AS_READ}
 _AS_READ_KINDS = {_INT_AS_READ: "int", _BOOL_AS_READ: "bool"}
 _SCALAR_NAMES = {_FLOAT: "float", _BOOL: "bool"}
-# LeadExec answers in this namespace; the bare names cover un-namespaced answers.
-_NAMESPACE = "{http://tempuri.org/}"
+# LeadExec answers in this namespace (spelled as `parse` spells it; a tree of ElementTree's
+# spelling has its tags learned like another namespace's); the bare names cover
+# un-namespaced answers.
+_NAMESPACE = "http://tempuri.org/}"
 # Tags of other namespaces are learned as they are met, up to this many per record, so a
 # hostile answer full of invented tags cannot grow a table without bound.
 _LEARNED_MAX = 256
@@ -216,6 +243,8 @@ def _decode_record(element: Element, table: _Table, notes: Notes | None) -> dict
                 continue  # comments, processing instructions
             name, code, sub = entry
         nil = child.get(XSI_NIL)
+        if nil is None:
+            nil = child.get(_XSI_NIL_TREE)
         if nil is not None and nil.strip().lower() in _NIL_TRUE:
             continue
         if code <= _BOOL:
@@ -317,8 +346,7 @@ def decode_items(element: Element, item: Record, path: str = "",
 def _note_root(root: Element, notes: Notes | None) -> None:
     if notes is not None:
         notes.root = local(root.tag)
-        tag = root.tag
-        notes.namespace = tag[1:tag.index("}")] if isinstance(tag, str) and tag[:1] == "{" else ""
+        notes.namespace = namespace(root.tag)
 
 
 def check_root(call: str, root: Element) -> None:

@@ -48,7 +48,7 @@ RETIRE_ALL_HELP = ("Allow a plan that retires every resource the state manages (
               help="text (default), json (Terraform's plan shape) or markdown (a pull-request comment).")
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option("--out", "out", type=click.Path(dir_okay=False), help="Save the plan for `apply FILE`.")
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 for no changes, 2 for changes, 1 for errors.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 for no changes, 2 for changes or an unsettled lost create, 1 for errors.")
 @click.option("--target", "targets", multiple=True, metavar="ADDRESS", help="Plan only this resource (repeatable).")
 @click.option("--adopt", is_flag=True, help="Match resources missing from state to live objects by natural key.")
 @click.option("--retire-all", is_flag=True, help=RETIRE_ALL_HELP)
@@ -77,6 +77,7 @@ def plan(config: str | None, api: str | None, state_path: str | None, output_for
                               on_progress=spinner.update, retire_all=retire_all,
                               while_reading=lint)
         bundle, _state = aio.run(session.plan(saving=bool(out)))
+    name_options(bundle.plan, config, state_path)
     if output_format == "json":
         click.echo(json.dumps(plan_to_json(bundle.plan), indent=2, sort_keys=True))
     elif output_format == "markdown":
@@ -87,8 +88,7 @@ def plan(config: str | None, api: str | None, state_path: str | None, output_for
         save_plan(bundle.plan, Path(out), api_of(session.api_url()[0], session.options.sandbox is not None),
                   retire_all=retire_all)
         if output_format == "text":
-            options = "".join(f" {flag} {shlex.quote(value)}" for flag, value
-                              in (("-c", config), ("--state", state_path)) if value)
+            options = run_options(config, state_path)
             out_console.print(f"\nSaved the plan to {out}; it remembers {session.where()}. Apply "
                               f"exactly it with: lexsync apply{options} {shlex.quote(out)}",
                               markup=False)
@@ -97,7 +97,8 @@ def plan(config: str | None, api: str | None, state_path: str | None, output_for
         warn(targeted_note(session.loaded.skipped))
     else:
         warn_lint(session.read_aside)
-    if detailed_exitcode and bundle.plan.has_changes:
+    # An unsettled lost create is something to attend to, as a change is (docs/reliability.md).
+    if detailed_exitcode and bundle.plan.needs_attention:
         raise SystemExit(EXIT_CHANGES)
 
 
@@ -125,6 +126,7 @@ def apply(config: str | None, api: str | None, state_path: str | None, plan_file
     from lexsync.cli.progress import RefreshSpinner, StepCounter
     from lexsync.engine import aio
     from lexsync.engine.planfile import api_for_apply, load_saved_plan
+    from lexsync.render.lines import summary
     from lexsync.render.text import render_plan
 
     out_console = console()
@@ -143,6 +145,7 @@ def apply(config: str | None, api: str | None, state_path: str | None, plan_file
 
     def confirm(plan: Plan) -> bool:
         spinner.stop()
+        name_options(plan, config, state_path)
         counter.total = len(plan.actionable)
         guard = functools.partial(check_thresholds, plan, max_retire=max_retire,
                                   max_change=max_change, force=force, allow_retire=allow_retire,
@@ -183,15 +186,32 @@ def apply(config: str | None, api: str | None, state_path: str | None, plan_file
     if not warned:
         warn_diagnostics(session.loaded.warnings + session.warnings)
     if not plan_obj.has_changes:
+        name_options(plan_obj, config, state_path)
         if saved is None:
             render_plan(plan_obj, out_console)
         else:
-            out_console.print("No changes. LeadExec matches the configuration.")
+            out_console.print(summary(plan_obj), markup=False)
         return
     if result is None:
         out_console.print("Apply cancelled; nothing was changed.")
         raise SystemExit(EXIT_ERROR)
     report_outcome(result, out_console)
+
+
+def run_options(config: str | None, state_path: str | None) -> str:
+    """The options naming this run's configuration and state, for a command it suggests."""
+    return "".join(f" {flag} {shlex.quote(value)}" for flag, value
+                   in (("-c", config), ("--state", state_path)) if value)
+
+
+def name_options(plan: Plan, config: str | None, state_path: str | None) -> None:
+    """The plan's `lexsync state resolve` commands, runnable as printed: with this run's
+    `-c` and `--state`, which `state resolve` needs to find the same state."""
+    options = run_options(config, state_path)
+    for item in plan.unsettled if options else ():
+        for way in item.resolve:
+            if not way.command.endswith(options):
+                way.command += options
 
 
 def report_outcome(result: ApplyResult, out_console: Any) -> None:

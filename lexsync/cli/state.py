@@ -115,7 +115,7 @@ def state_rm(config: str | None, state_path: str | None, address: str) -> None:
 @state.command("resolve")
 @state_options
 @click.argument("address")
-@click.option("--id", "remote_id", type=int, help="The ID LeadExec shows for it.")
+@click.option("--id", "remote_id", type=click.IntRange(min=1), help="The ID LeadExec shows for it.")
 @click.option("--absent", is_flag=True, help="LeadExec does not have it: create it on the next apply.")
 @handle_errors
 def state_resolve(config: str | None, state_path: str | None, address: str,

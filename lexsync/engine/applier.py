@@ -10,15 +10,13 @@ from typing import Any
 from lexsync.api.behaviour import WireBehaviour
 from lexsync.api.hooks import BEFORE_WRITE_SENT
 from lexsync.api.protocol import LeadExecClient, SavedWithoutId
-from lexsync.engine import wire_limits
-from lexsync.engine.diff import diff
+from lexsync.engine import lost_create, wire_limits
 from lexsync.engine.plan import Action
 from lexsync.engine.planner import PlanBundle
 from lexsync.engine.refresh import refresh
 from lexsync.engine.steps import Step, previous_as_live
 from lexsync.errors import ApiError
 from lexsync.resources.base import Context, Live
-from lexsync.resources.registry import kind_name
 from lexsync.state import secret_hash
 from lexsync.state.document import ResourceState, StateDocument
 
@@ -242,11 +240,10 @@ class Applier:
                 f"and run `lexsync state resolve {step.change.address} --id ID`",
                 maybe_committed=True)
         return ApiError(
-            step.change.call, f"{why}, so LeadExec may have saved it. A delivery method that no "
-            f"account uses cannot be read back, so lexsync will not send it again and risk a "
-            f"duplicate. Look in LeadExec for {name!r}, then run `lexsync state resolve "
-            f"{step.change.address} --id ID` if it is there or `--absent` if it is not",
-            maybe_committed=True)
+            step.change.call, f"{why}, so LeadExec may have saved it; {lost_create.UNSEEN_METHOD}. "
+            f"Look in LeadExec for {name!r}, then run "
+            f"`{lost_create.resolve_command(step.change.address, 'ID')}` if it is there or "
+            "`--absent` if it is not", maybe_committed=True)
 
     async def _update(self, step: Step, body: dict[str, Any], parent_id: int | None) -> int:
         """Send an update; after a lost answer, read the object again and send once more.
@@ -301,29 +298,15 @@ class Applier:
         assert step.desired is not None
         view = await refresh(self.api, read_groups=step.kind.kind == "client_group",
                              client_uids=self._client_uids_for(step), field_uids=set())
-        key = step.kind.natural_key(step.desired.attrs)
         # The IDs state claims, building no record: a targeted run never built the others.
-        known = {remote_id for address, remote_id in self.state.resources.remote_ids().items()
-                 if kind_name(address) == step.kind.kind}
-        known |= {remote_id for address, remote_id in self.ctx.ids.items()
-                  if kind_name(address) == step.kind.kind}
-        matches = [c for c in step.kind.live_candidates(view, self.ctx, step.desired.client)
-                   if step.kind.natural_key(c.attrs) == key and c.remote_id not in known]
-        if len(matches) > 1:
-            # Several unclaimed objects share the key: the one closest to the values sent (a
-            # read may not show them all: a weekly cap), when only one is that close.
-            distance = {c.remote_id: len(diff(step.desired.attrs, c.attrs, step.kind.sensitive))
-                        for c in matches}
-            nearest = min(distance.values())
-            same = [c for c in matches if distance[c.remote_id] == nearest]
-            if len(same) != 1:
-                ids = ", ".join(str(c.remote_id) for c in matches)
-                raise ApiError(step.change.call, f"{len(matches)} objects named {key!r} that "
-                               f"lexsync does not manage are in LeadExec (IDs {ids}); lexsync "
-                               "cannot tell which one this create saved. Run `lexsync state "
-                               f"resolve {step.change.address} --id ID`", maybe_committed=True)
-            matches = same
-        return matches[0].remote_id if matches else None
+        owned = lost_create.claimed(step.kind, self.state.resources.remote_ids(), self.ctx.ids)
+        lookup = lost_create.look_up(step.kind, step.desired.attrs, step.desired.client, view,
+                                     self.ctx, owned)
+        if lookup.ambiguous:
+            raise ApiError(step.change.call, f"{lost_create.ambiguous_reason(lookup)}. Run "
+                           f"`{lost_create.resolve_command(step.change.address, 'ID')}`",
+                           maybe_committed=True)
+        return lookup.found
 
     def _client_uids_for(self, step: Step) -> set[int]:
         if step.parent_address and step.parent_address in self.ctx.ids:

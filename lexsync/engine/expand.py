@@ -3,7 +3,7 @@ import's one way of reading a configuration into resources)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from lexsync.config.loader import LoadedConfig
 from lexsync.config.models import Configuration
@@ -14,33 +14,52 @@ from lexsync.resources.registry import KINDS
 from lexsync.state.document import ResourceState
 
 
-def expand(loaded: LoadedConfig, ctx: Context,
-           model: Configuration | None = None) -> dict[str, list[Desired]]:
+def expand(loaded: LoadedConfig, ctx: Context, model: Configuration | None = None, *,
+           release: bool = False) -> dict[str, list[Desired]]:
     """Every kind's desired resources (of `model`, a part of the configuration, if given), by
-    kind; a name the catalog does not know is a
-    configuration error at its place in the YAML (all such names at once, each once though
-    several kinds use it)."""
-    problems: list[Diagnostic] = []
+    kind; a name the catalog does not know is a configuration error at its place in the YAML
+    (all such names at once, each once though several kinds use it).
+
+    With `release` (a plan), the clients are expanded one at a time and each client's models
+    are let go once it is: the configuration's models, the largest part of a large
+    configuration in memory, are never whole beside the desired resources."""
+    problems: list[tuple[int, Diagnostic]] = []  # with its kind's place, to report in kind order
     reported: set[tuple[str, str]] = set()
-    desired: dict[str, list[Desired]] = {}
-    for kind in KINDS:
-        try:
-            desired[kind.kind] = kind.expand(loaded.model if model is None else model, ctx)
-        except ResolutionError as exc:
-            cause = exc.__cause__ or exc.__context__
-            if isinstance(cause, UnknownName):
-                reported.add((cause.what, name_key(cause.name)))
-            problems.append(Diagnostic(summary=str(exc), location=loaded.locate(exc.path)))
-        except UnknownName as exc:
-            # A kind that resolves a name another kind owns (an account's method's lead type):
-            # reported where the YAML writes it, unless that was reported already.
-            if (exc.what, name_key(exc.name)) not in reported:
-                reported.add((exc.what, name_key(exc.name)))
-                problems.append(Diagnostic(summary=str(exc),
-                                           location=loaded.locate(where_named(loaded.model, exc))))
+    desired: dict[str, list[Desired]] = {kind.kind: [] for kind in KINDS}
+    for part in _parts(loaded.model if model is None else model, release):
+        for place, kind in enumerate(KINDS):
+            try:
+                desired[kind.kind] += kind.expand(part, ctx)
+            except ResolutionError as exc:
+                cause = exc.__cause__ or exc.__context__
+                if isinstance(cause, UnknownName):
+                    reported.add((cause.what, name_key(cause.name)))
+                problems.append((place, Diagnostic(summary=str(exc),
+                                                   location=loaded.locate(exc.path))))
+            except UnknownName as exc:
+                # A kind that resolves a name another kind owns (an account's method's lead
+                # type): reported where the YAML writes it, unless that was reported already.
+                if (exc.what, name_key(exc.name)) not in reported:
+                    reported.add((exc.what, name_key(exc.name)))
+                    problems.append((place, Diagnostic(
+                        summary=str(exc), location=loaded.locate(where_named(part, exc)))))
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError([problem for _place, problem in sorted(problems, key=lambda p: p[0])])
     return desired
+
+
+def _parts(model: Configuration, release: bool) -> Iterator[Configuration]:
+    """The model whole; with `release`, its groups and settings, then each client alone,
+    taken out of the model once the next part is asked for."""
+    if not release:
+        yield model
+        return
+    yield model.model_copy(update={"clients": {}})
+    clients = model.clients
+    while clients:
+        key = next(iter(clients))
+        yield model.model_copy(update={"clients": {key: clients[key]}, "client_groups": {}})
+        del clients[key]
 
 
 def record_method_lead_types(desired: dict[str, list[Desired]],

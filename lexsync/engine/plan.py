@@ -66,6 +66,34 @@ class ResourceChange:
         return cls(**data)
 
 
+@dataclass(slots=True)
+class Resolution:
+    """One way to settle an unsettled create: the command, and when it is the right one."""
+
+    when: str  # "LeadExec has 'acme-post'"
+    command: str  # "lexsync state resolve client.acme.delivery_method.acme-post --id ID"
+
+
+@dataclass(slots=True)
+class Unsettled:
+    """A create an earlier run sent whose answer was lost, which only a person can settle:
+    apply will not send it again, nor what depends on it, until `lexsync state resolve`."""
+
+    address: str
+    kind: str
+    reason: str
+    resolve: list[Resolution]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"address": self.address, "kind": self.kind, "reason": self.reason,
+                "resolve": [{"when": r.when, "command": r.command} for r in self.resolve]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Unsettled:
+        return cls(data["address"], data["kind"], data["reason"],
+                   [Resolution(r["when"], r["command"]) for r in data["resolve"]])
+
+
 @dataclass
 class Plan:
     """Ordered changes plus what the plan was made from, so a saved plan can detect staleness."""
@@ -80,6 +108,8 @@ class Plan:
     state_digest: str = ""  # digest of the state's content (StateDocument.content_digest)
     # LeadExec behaviour, measured where the seed texts are silent, that the writes rely on.
     relies_on: list[str] = field(default_factory=list)
+    # Lost creates a person must settle before apply can finish (`lexsync state resolve`).
+    unsettled: list[Unsettled] = field(default_factory=list)
 
     @property
     def actionable(self) -> list[ResourceChange]:
@@ -95,6 +125,11 @@ class Plan:
     def has_changes(self) -> bool:
         return bool(self.actionable)
 
+    @property
+    def needs_attention(self) -> bool:
+        """Something to do or to settle: `plan --detailed-exitcode` exits 2, never "No changes"."""
+        return self.has_changes or bool(self.unsettled)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "format_version": 1,
@@ -106,6 +141,7 @@ class Plan:
             "state_digest": self.state_digest,
             "unobservable": list(self.unobservable),
             **({"relies_on": list(self.relies_on)} if self.relies_on else {}),
+            **({"unsettled": [u.to_dict() for u in self.unsettled]} if self.unsettled else {}),
             "changes": [c.to_dict() for c in self.changes],
         }
 
@@ -121,5 +157,6 @@ class Plan:
             unobservable=list(data.get("unobservable", [])),
             state_digest=data.get("state_digest", ""),
             relies_on=list(data.get("relies_on", [])),
+            unsettled=[Unsettled.from_dict(u) for u in data.get("unsettled", [])],
         )
 

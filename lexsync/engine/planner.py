@@ -8,8 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from lexsync.engine import lost_create
 from lexsync.engine.diff import masked
-from lexsync.engine.plan import Action, AttributeChange, Plan, ResourceChange
+from lexsync.engine.plan import Action, AttributeChange, Plan, ResourceChange, Unsettled
 from lexsync.engine.steps import Step, previous_as_live, step_for
 from lexsync.errors import Diagnostic, LexsyncError
 from lexsync.resources.base import Context, Desired, IdMap, Live, ResourceKind
@@ -63,6 +64,7 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
     desired_seen: dict[str, Any] = {}
     claimed: set[tuple[str, int]] = set()
     changing: set[str] = set()  # addresses of steps that write: what depends on them may move
+    unsettled: dict[str, Unsettled] = {}  # lost creates only a person can settle
     recorded: dict[str, list[tuple[str, ResourceState]]] = {kind.kind: [] for kind in KINDS}
     for address in state.resources:
         if planned is None or address in planned:  # a targeted plan builds no other record
@@ -94,6 +96,9 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
             if live is None:
                 problems += [Diagnostic(summary=text, address=desired.address)
                              for text in kind.create_problems(desired)]
+                if record is None and desired.address in state.pending:
+                    reason = _lost_create(kind, desired.address, desired.attrs, desired.client,
+                                          view, ctx, unsettled)
             step = step_for(kind, desired, live, record, reason, ctx)
             if live is not None:
                 live_seen[desired.address] = live.attrs  # as step_for left it: shared with desired
@@ -114,6 +119,14 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
             if live is not None:
                 live_seen[address] = live.attrs
             retire_steps.append(_retire_step(kind, address, live, record, ctx))
+        for address, marker in state.pending.items():
+            if marker.get("kind") != kind.kind or address in wanted or address in state.resources \
+                    or (planned is not None and not in_targets(address, targets)):
+                continue
+            attributes = marker.get("attributes")
+            _lost_create(kind, address, attributes if isinstance(attributes, dict) else {},
+                         address.split(".")[1] if kind.parent else None, view, ctx, unsettled,
+                         configured=False)
 
     moved = _move_dependants(steps, problems)
     if problems:
@@ -138,8 +151,29 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
         unobservable=notes,
         # The text state was read from, fixed now: apply changes the document afterwards.
         state_digest=state.source_digest or state.content_digest(),
+        # A targeted plan's: those of its steps, and those under its targets no longer configured.
+        unsettled=[unsettled[a] for a in sorted(unsettled)
+                   if a in {s.change.address for s in ordered} or a not in desired_seen],
     )
     return PlanBundle(plan=plan, steps=ordered, ctx=ctx)
+
+
+def _lost_create(kind: ResourceKind, address: str, attrs: dict[str, Any], client_key: str | None,
+                 view: LiveView, ctx: Context, unsettled: dict[str, Unsettled], *,
+                 configured: bool = True) -> str:
+    """An earlier run's create whose answer was lost, looked for as apply will look for it:
+    what apply will do (the change's reason), and what only a person can settle."""
+    lookup = lost_create.look_up(kind, attrs, client_key, view, ctx,
+                                 lost_create.claimed(kind, ctx.ids))
+    item = lost_create.unsettled(kind, address, lookup, configured=configured)
+    if item is not None:
+        unsettled[address] = item
+        return "unsettled: an earlier run's create whose answer was lost; apply will not send it " \
+               "until `lexsync state resolve` settles it"
+    if lookup.found is not None:
+        return f"an earlier run's create whose answer was lost is in LeadExec as ID " \
+               f"{lookup.found}: apply records that ID and sends nothing"
+    return "an earlier run's create whose answer was lost is not in LeadExec: apply sends it again"
 
 
 def _find_live(kind: ResourceKind, view: LiveView, address: str, record: ResourceState,

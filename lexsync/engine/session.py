@@ -198,13 +198,13 @@ class Session:
             endpoints.check_in_thread(state, self.endpoint()), aside)
         keep_until_the_end()
         self.last_view = view  # drift lists the live objects nothing claims
-        desired = expand(self.loaded, ctx, model)
-        record_method_lead_types(desired, reads.records, ctx)
         self.warnings = unused_unknown_lead_types(self.loaded, ctx.catalog)
         # The desired resources say all the plan needs of the clients: their models, the
-        # largest part of a large configuration, need not live beside the plan.
+        # largest part of a large configuration, are let go as they are expanded.
+        desired = expand(self.loaded, ctx, model, release=True)
         del model
         self.loaded.release_clients()
+        record_method_lead_types(desired, reads.records, ctx)
         try:
             bundle = build_plan(desired, state, view, ctx, adopt=options.adopt,
                                 targets=options.targets, release=True)

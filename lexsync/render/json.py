@@ -25,6 +25,9 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "lexsync_plan": _masked_plan(plan),
         "resource_changes": [_resource_change(c) for c in plan.changes],
         "summary": plan.counts(),
+        # Lost creates a person must settle: address, kind, reason, and `resolve`, the
+        # `lexsync state resolve` commands with when each is the right one.
+        "unsettled": [item.to_dict() for item in plan.unsettled],
     }
 
 

@@ -89,13 +89,27 @@ def _body_lines(change: ResourceChange) -> list[Line]:
 
 
 def summary(plan: Plan) -> str:
+    unsettled = len(plan.unsettled)
     if not plan.has_changes:
+        if unsettled:
+            return f"Nothing to change, but {_lost_creates(unsettled)} unsettled (below)."
         return "No changes. LeadExec matches the configuration."
     counts = plan.counts()
+    settle = f" {_lost_creates(unsettled)} unsettled (below)." if unsettled else ""
     return (
         f"Plan: {counts['create']} to create, {counts['update']} to update, "
-        f"{counts['retire']} to retire."
+        f"{counts['retire']} to retire.{settle}"
     )
+
+
+def _lost_creates(count: int) -> str:
+    return "1 lost create is" if count == 1 else f"{count} lost creates are"
+
+
+# The heading of a plan's unsettled creates, in every rendering.
+UNSETTLED_HEADING = ("Unsettled: an earlier run sent these creates and lost LeadExec's answer. "
+                     "Apply will not send them, nor what depends on them, until each is "
+                     "settled with `lexsync state resolve`:")
 
 
 def _attribute_lines(attributes: dict[str, Any], action: Action,

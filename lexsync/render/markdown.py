@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from lexsync.engine.plan import Action, Plan
-from lexsync.render.lines import change_lines, describe, reason, summary
+from lexsync.render.lines import UNSETTLED_HEADING, change_lines, describe, reason, summary
 
 _TITLES = {Action.CREATE: "Create", Action.UPDATE: "Update", Action.RETIRE: "Retire"}
 
@@ -13,12 +13,12 @@ _TITLES = {Action.CREATE: "Create", Action.UPDATE: "Update", Action.RETIRE: "Ret
 def render_markdown(plan: Plan) -> str:
     out = ["## lexsync plan", ""]
     if not plan.has_changes:
-        out += [summary(plan), ""]
+        out += [summary(plan), ""] + _unsettled(plan)
     else:
         counts = plan.counts()
         out += ["| Action | Resources |", "| --- | ---: |"]
         out += [f"| {title} | {counts[action.value]} |" for action, title in _TITLES.items()]
-        out += ["", f"**{summary(plan)}**", ""]
+        out += ["", f"**{summary(plan)}**", ""] + _unsettled(plan)
         retiring = [c for c in plan.actionable if c.action is Action.RETIRE]
         if retiring:
             out += ["> [!WARNING]", f"> This plan retires {len(retiring)} resource(s):"]
@@ -44,6 +44,17 @@ def render_markdown(plan: Plan) -> str:
         out += [f"- {note}" for note in plan.unobservable]
         out.append("")
     return "\n".join(out)
+
+
+def _unsettled(plan: Plan) -> list[str]:
+    """First after the summary: a reviewer must not miss what apply cannot do."""
+    if not plan.unsettled:
+        return []
+    out = ["> [!CAUTION]", f"> {UNSETTLED_HEADING}"]
+    for item in plan.unsettled:
+        out.append(f"> - `{item.address}`: {escape(item.reason, quote=False)}")
+        out += [f">   - if {escape(way.when, quote=False)}: `{way.command}`" for way in item.resolve]
+    return [*out, ""]
 
 
 def _diff_line(text: str) -> str:

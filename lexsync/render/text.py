@@ -10,7 +10,7 @@ from rich.style import Style
 from rich.text import Text
 
 from lexsync.engine.plan import Action, Plan
-from lexsync.render.lines import Line, change_lines, summary
+from lexsync.render.lines import UNSETTLED_HEADING, Line, change_lines, summary
 
 # Styles, not markup: values such as "field_mappings[st]" would be read as markup tags.
 _COLOURS: dict[Action | None, str] = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.RETIRE: "red"}
@@ -38,7 +38,14 @@ def render_plan(plan: Plan, console: Console, *, show_noop: bool = False) -> Non
     if plan.has_changes:
         out.text(Text.assemble(("Plan:", "bold"), summary(plan).removeprefix("Plan:")))
     else:
-        out.text(Text(summary(plan), style="green"))
+        out.text(Text(summary(plan), style="yellow" if plan.unsettled else "green"))
+    if plan.unsettled:
+        out.blank()
+        out.text(Text(UNSETTLED_HEADING, style="bold yellow"))
+        for item in plan.unsettled:
+            out.text(Text(f"  - {item.address}: {item.reason}"))
+            for way in item.resolve:
+                out.text(Text.assemble(f"      if {way.when}: ", (way.command, "bold")))
     if plan.unobservable:
         out.blank()
         out.text(Text("Note: LeadExec cannot read these values back, so lexsync cannot "

@@ -109,6 +109,12 @@ def resolve_pending(doc: StateDocument, address: str, remote_id: int | None) -> 
         return f"{address}: recorded as not created; the next apply creates it"
     if address in doc.resources:
         raise StateError(f"{address} is already in state with ID {doc.resources[address].remote_id}")
+    holder = next((r.address for r in doc.resources.values()
+                   if r.kind == marker["kind"] and r.remote_id == remote_id), None)
+    if holder is not None:
+        # Two addresses on one object: each apply would write it from both.
+        raise StateError(f"ID {remote_id} is already recorded for {holder}; give the ID LeadExec "
+                         f"shows for {address}")
     parent_id = marker.get("parent_id")
     attributes = marker.get("attributes")
     depends_on = marker.get("depends_on")

@@ -402,3 +402,71 @@ def test_tags_of_other_namespaces_are_learned_within_a_bound() -> None:
             ref_decode_array, "GetThings", root, record)
     table = xmlcodec._table(record)
     assert len(table.by_tag) <= 2 * len(record.fields) + xmlcodec._LEARNED_MAX
+
+
+# --- parsing with expat's tag spelling decodes as parsing with ElementTree's did ----------
+
+def tree_parse(call: str, text: str | bytes) -> Element:
+    """The parse before tags kept expat's spelling: defusedxml building ElementTree's tree."""
+    try:
+        return defused_fromstring(text)
+    except (ParseError, DefusedXmlException, ValueError, LookupError) as exc:
+        raise ApiError(call, f"{call} answered malformed XML: {exc}", 200) from None
+
+
+def read(parse: Any, body: bytes, record: Record, single: bool) -> tuple[Any, ...]:
+    """What a read gives: the rows or the error, and what it noted."""
+    notes = xmlcodec.Notes()
+    decode = xmlcodec.decode_single if single else xmlcodec.decode_array
+    result = outcome(lambda: decode("GetX", parse("GetX", body), record, notes))
+    return result, notes.root, notes.namespace, notes.items, notes.aliases, notes.unknown_paths()
+
+
+@st.composite
+def mangled(draw: st.DrawFn, body: bytes) -> bytes:
+    """An answer as sent, or spoiled: cut short, a DTD (with an entity, an attribute default
+    or neither), an undefined entity, another encoding, declared or not."""
+    text = body.decode()
+    head, _, rest = text.partition("?>")
+    head += "?>"
+    root = rest.lstrip().split(maxsplit=1)[0].removeprefix("<").rstrip(">/")
+    way = draw(st.sampled_from(["as sent"] * 4 + ["cut", "entity", "attlist", "doctype",
+                                                  "undefined", "utf-16", "latin-1"]))
+    if way == "cut":
+        return body[:draw(st.integers(0, len(body)))]
+    if way == "entity":
+        return f'{head}<!DOCTYPE {root} [<!ENTITY e "x">]>{rest}'.encode()
+    if way == "attlist":
+        dtd = f'<!DOCTYPE {root} [<!ATTLIST {root} xsi:nil CDATA "true">]>'
+        return f"{head}{dtd}{rest}".encode()
+    if way == "doctype":
+        return f"{head}<!DOCTYPE {root}>{rest}".encode()
+    if way == "undefined":
+        return f"{head}{rest.replace('</', '&nothing;</', 1)}".encode()
+    if way == "utf-16":
+        return text.encode("utf-16")
+    if way == "latin-1":
+        return text.replace("utf-8", "iso-8859-1").encode("latin-1", errors="replace")
+    return body
+
+
+@st.composite
+def single_answer(draw: st.DrawFn) -> tuple[Record, bytes]:
+    """A single-object answer: one record, or an empty or nil root (whatever it holds)."""
+    record = draw(st.sampled_from(RECORDS))
+    namespace = draw(st.sampled_from([f' xmlns="{NS}"', "", ' xmlns="urn:x"']))
+    form = draw(st.sampled_from(["record"] * 4 + ["empty", "nil"]))
+    nil = ' xsi:nil="true"' if form == "nil" else ""
+    body = "" if form == "empty" else draw(record_body(record, 0))
+    return record, (f'<?xml version="1.0" encoding="utf-8"?>\n<{record.tag} '
+                    f'xmlns:xsi="{XSI}"{namespace}{nil}>{body}</{record.tag}>').encode()
+
+
+@CASES
+@given(st.data(), st.booleans())
+def test_answers_decode_as_when_parsed_into_elementtree_names(data: st.DataObject,
+                                                                single: bool) -> None:
+    record, body = data.draw(single_answer() if single else array_answer())
+    body = data.draw(mangled(body))
+    assert read(xmlcodec.parse, body, record, single) == read(tree_parse, body, record,
+                                                                   single)

@@ -103,3 +103,31 @@ def test_values_are_shared_only_when_alike_in_type_too() -> None:
     assert type(out["price"]) is float and type(out["on"]) is int
     assert shared(dict(desired), desired) is desired
     assert not alike(1, True) and not alike(25, 25.0) and not alike({"a": 1}, {"a": 1.0})
+
+
+def test_a_plan_lets_go_of_each_clients_models_once_expanded(harness: Harness) -> None:
+    harness.write(TWO_CLIENTS)
+    harness.apply()
+    harness.write(TWO_CLIENTS.replace("price: 10", "price: 12"))
+    session = harness.session()
+    assert set(session.loaded.model.clients) == {"acme", "zeta"}
+    bundle, _state = asyncio.run(session.plan())
+    assert session.loaded.clients_released and session.loaded.model.clients == {}
+    assert [c.address for c in bundle.plan.actionable] == ["client.zeta.delivery_account.all"]
+    # Planning again with the same session reads the configuration again: the same plan.
+    again, _state = asyncio.run(session.plan())
+    assert [c.address for c in again.plan.actionable] == ["client.zeta.delivery_account.all"]
+    assert len(again.plan.changes) == len(bundle.plan.changes)
+
+
+def test_unknown_names_are_reported_in_kind_order_across_clients(harness: Harness) -> None:
+    from lexsync.errors import ConfigError
+
+    harness.write(TWO_CLIENTS.replace("lead_type: Auto Insurance", "lead_type: Boat Loans"))
+    with pytest.raises(ConfigError) as raised:
+        planned(harness)
+    summaries = [d.summary for d in raised.value.diagnostics]
+    assert summaries and all("Boat Loans" in s for s in summaries)
+    # Every client's method is reported, each at its own place in the YAML.
+    lines = [d.location.line for d in raised.value.diagnostics if d.location]
+    assert len(lines) == len(summaries) == len(set(lines))

@@ -9,42 +9,15 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import Cli, Sandbox
+from tests.import_drift.e2e import import_account, run
 from tests.import_drift.populate import Populated, populate
 
 pytestmark = pytest.mark.e2e
 
 
-def secret_env(out: Path, populated: Populated) -> dict[str, str]:
-    """The variables import asked for, set to the live values (as the user would)."""
-    state = json.loads((out / ".lexsync" / "state.json").read_text())
-    env = {}
-    for address, record in state["resources"].items():
-        if record["kind"] == "client" and record["remote_id"] in populated.passwords:
-            key = address.split(".")[1]
-            env["LEXSYNC_PW_" + key.upper().replace("-", "_")] = populated.passwords[record["remote_id"]]
-        if record["kind"] == "delivery_method" and record["remote_id"] in populated.ftp_passwords:
-            _, client, _, method = address.split(".")
-            name = f"LEXSYNC_FTP_PW_{client}_{method}".upper().replace("-", "_")
-            env[name] = populated.ftp_passwords[record["remote_id"]]
-    return env
-
-
-def run(cli: Cli, *args: str, env: dict[str, str] | None = None, ok: tuple[int, ...] = (0,)):
-    result = cli(*args, "--api", cli.url, env=env)
-    assert result.returncode in ok, result.stdout + result.stderr
-    return result
-
-
 @pytest.fixture
 def imported(cli: Cli, sandbox: Sandbox) -> tuple[Populated, Path, dict[str, str]]:
-    populated = populate(sandbox.url, count=22)
-    out = cli.directory / "account"
-    result = run(cli, "import", "--out", str(out), "--all")
-    assert "Imported 22 clients, 3 client groups" in result.stdout
-    assert "Warning" not in result.stdout, result.stdout
-    env = secret_env(out, populated)
-    assert set(env) <= set(result.stdout.split()), "every secret variable is listed"
-    return populated, out, env
+    return import_account(cli, sandbox)
 
 
 def test_import_then_plan_is_empty_and_secrets_stay_out(cli: Cli, sandbox: Sandbox, imported) -> None:

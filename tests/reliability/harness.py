@@ -7,17 +7,22 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lexsync.sandbox.app import SandboxConfig, create_app
 from lexsync.sandbox.server import serving_in_thread
 from lexsync.state.document import StateDocument
 from lexsync.state.local import LocalBackend
+
+if TYPE_CHECKING:
+    from tests.reliability.conftest import Box
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -44,6 +49,28 @@ def copy_example(name: str, dest: Path) -> Path:
     return target
 
 
+# What the soap dialect cannot write (docs/configuration.md, "Dialect capabilities"): a
+# client's automation and an account's weekly cap; the examples set no other such key.
+SOAP_CANNOT_WRITE = (re.compile(r"^    automation: .*\n", re.MULTILINE), re.compile(r", week: \d+"))
+
+
+def as_soap(config: Path) -> Path:
+    """The copied example in the soap dialect: AddEdit* envelopes instead of REST writes."""
+    for path in sorted(config.glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        if "dialect: rest" in text:
+            text = text.replace("dialect: rest", "dialect: soap", 1)
+        for pattern in SOAP_CANNOT_WRITE:
+            text = pattern.sub("", text)
+        path.write_text(text, encoding="utf-8")
+    return config
+
+
+def copy_example_in(name: str, dest: Path, dialect: str) -> Path:
+    config = copy_example(name, dest)
+    return as_soap(config) if dialect == "soap" else config
+
+
 def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {**os.environ, "LEADEXEC_API_KEY": "sandbox-key", "LEADEXEC_CLIENT_ID": "sandbox",
            "LEADEXEC_CLIENT_SECRET": "sandbox-secret", "NO_COLOR": "1", **PASSWORDS,
@@ -62,6 +89,28 @@ def run(url: str, config: Path, *args: str, env: dict[str, str] | None = None
         ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command(url, config, *args), env=env or cli_env(), capture_output=True,
                           text=True, timeout=180, cwd=config.parent)
+
+
+def kill_at_write(box: Box, config: Path, n: int, mode: str) -> bool:
+    """Run apply and SIGKILL it while the sandbox holds write `n`; False if it never got there."""
+    box.faults(hold_write=n, hold_mode=mode, hold_seconds=30)
+    proc = subprocess.Popen(command(box.url, config, "apply", "--auto-approve"), env=cli_env(),
+                            cwd=config.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while box.faults()["holds_started"] == 0:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        return True
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        box.faults(hold_write=None)
 
 
 def load_state(config: Path) -> StateDocument:

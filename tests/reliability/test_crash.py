@@ -7,10 +7,6 @@ must still load, and the next apply must converge with no duplicate and no orpha
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,9 +16,8 @@ from tests.reliability.conftest import Box
 from tests.reliability.harness import (
     MAX_RUNS,
     assert_converged,
-    cli_env,
-    command,
     copy_example,
+    kill_at_write,
     load_state,
     report,
     resolve_unconfirmed,
@@ -38,28 +33,6 @@ def test_quickstart_write_count(box: Box, tmp_path: Path) -> None:
     config = copy_example("quickstart", tmp_path)
     assert run(box.url, config, "apply", "--auto-approve").returncode == 0
     assert box.writes() == QUICKSTART_WRITES
-
-
-def kill_at_write(box: Box, config: Path, n: int, mode: str) -> bool:
-    """Run apply and SIGKILL it while the sandbox holds write `n`; False if it never got there."""
-    box.faults(hold_write=n, hold_mode=mode, hold_seconds=30)
-    proc = subprocess.Popen(command(box.url, config, "apply", "--auto-approve"), env=cli_env(),
-                            cwd=config.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while box.faults()["holds_started"] == 0:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                return False
-            time.sleep(0.02)
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-        return True
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-        box.faults(hold_write=None)
 
 
 def finish(box: Box, config: Path) -> int:

@@ -8,7 +8,9 @@ from lexsync.render.json import plan_to_json
 
 def test_top_level_shape(full_plan: Plan) -> None:
     data = plan_to_json(full_plan)
-    assert list(data) == ["format_version", "lexsync_plan", "resource_changes", "summary"]
+    assert list(data) == ["format_version", "lexsync_plan", "resource_changes", "summary",
+                          "unsettled"]
+    assert data["unsettled"] == []
     assert data["format_version"] == "1.0"
     assert data["lexsync_plan"] == full_plan.to_dict()
     assert Plan.from_dict(data["lexsync_plan"]) == full_plan
