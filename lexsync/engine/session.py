@@ -201,9 +201,11 @@ class Session:
         self.warnings = unused_unknown_lead_types(self.loaded, ctx.catalog)
         # The desired resources say all the plan needs of the clients: their models, the
         # largest part of a large configuration, are let go as they are expanded.
-        desired = expand(self.loaded, ctx, model, release=True)
-        del model
-        self.loaded.release_clients()
+        try:
+            desired = expand(self.loaded, ctx, model, release=True)
+        finally:  # expanding empties the models' clients, even when it fails part-way
+            del model
+            self.loaded.release_clients()
         record_method_lead_types(desired, reads.records, ctx)
         try:
             bundle = build_plan(desired, state, view, ctx, adopt=options.adopt,

@@ -131,3 +131,19 @@ def test_unknown_names_are_reported_in_kind_order_across_clients(harness: Harnes
     # Every client's method is reported, each at its own place in the YAML.
     lines = [d.location.line for d in raised.value.diagnostics if d.location]
     assert len(lines) == len(summaries) == len(set(lines))
+
+
+def test_a_plan_that_fails_expanding_plans_again_from_the_whole_configuration(
+        harness: Harness) -> None:
+    # Expanding lets go of each client as it goes: a failure part-way must not leave the
+    # session holding a configuration with no clients, which a plan again would retire.
+    from lexsync.errors import ConfigError
+
+    harness.write(TWO_CLIENTS)
+    harness.apply()
+    harness.write(TWO_CLIENTS.replace("fields: {Company: Acme}", "fields: {Hull: Acme}"))
+    session = harness.session()
+    for _attempt in range(2):
+        with pytest.raises(ConfigError) as raised:
+            asyncio.run(session.plan())
+        assert [d.summary for d in raised.value.diagnostics if "Hull" in d.summary]
