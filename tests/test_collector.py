@@ -41,3 +41,19 @@ def test_the_cli_sets_the_collector_for_its_run(restored: None) -> None:
 
     assert CliRunner().invoke(main, ["schema"]).exit_code == 0
     assert gc.get_threshold() == collector.RUN_THRESHOLDS
+
+
+def test_the_sandbox_server_keeps_the_collectors_defaults(
+        restored: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A server runs until stopped: collecting less often would let its garbage grow.
+    from click.testing import CliRunner
+
+    from lexsync.cli.main import main
+    from lexsync.sandbox import server
+
+    seen: list[tuple[int, ...]] = []
+    monkeypatch.setattr(server, "serve", lambda *_a, **_k: seen.append(gc.get_threshold()))
+    gc.set_threshold(700, 10, 10)
+    result = CliRunner().invoke(main, ["sandbox", "serve"])
+    assert result.exit_code == 0, result.output
+    assert seen == [(700, 10, 10)]

@@ -16,6 +16,8 @@ from lexsync.cli import configuration, doctor, drift, importing, plan_apply, rou
 @click.version_option(__version__, prog_name="lexsync")
 def main() -> None:
     """Declarative configuration-as-code for LeadExec: plan, then apply."""
+    if click.get_current_context().invoked_subcommand == "sandbox":
+        return  # `sandbox serve` runs until stopped: the collector keeps its defaults
     from lexsync import collector  # here, not at import: `--help` stays light
 
     collector.set_for_one_run()
