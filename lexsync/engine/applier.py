@@ -226,8 +226,8 @@ class Applier:
             name = step.kind.natural_key(step.desired.attrs)
             raise ApiError(call, f"{call} saved it but answered no ID, and no new object "
                                  f"named {name!r} is to be found by reading back, so lexsync "
-                                 "will not send it again. Look in LeadExec, then run `lexsync "
-                                 f"state resolve {step.change.address} --id ID`",
+                                 "will not send it again. Look in LeadExec, then run "
+                                 f"`{lost_create.resolve_command(step.change.address, 'ID')}`",
                            maybe_committed=True)
         return found
 
@@ -237,7 +237,7 @@ class Applier:
         if saved:
             return ApiError(
                 step.change.call, f"{why}. It will not be sent again: find {name!r} in LeadExec "
-                f"and run `lexsync state resolve {step.change.address} --id ID`",
+                f"and run `{lost_create.resolve_command(step.change.address, 'ID')}`",
                 maybe_committed=True)
         return ApiError(
             step.change.call, f"{why}, so LeadExec may have saved it; {lost_create.UNSEEN_METHOD}. "

@@ -5,6 +5,7 @@ say what apply will do and what only a person can settle (`lexsync state resolve
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -97,4 +98,4 @@ def resolutions(address: str, key: str) -> list[Resolution]:
 def resolve_command(address: str, remote_id: str | None) -> str:
     """`lexsync state resolve` for an address: `--id` the ID LeadExec shows, else `--absent`."""
     how = f"--id {remote_id}" if remote_id is not None else "--absent"
-    return f"lexsync state resolve {address} {how}"
+    return f"lexsync state resolve {shlex.quote(address)} {how}"  # a YAML key may hold a space

@@ -165,3 +165,27 @@ def test_a_saved_plan_keeps_its_unsettled_list(harness: Harness) -> None:
     lose_method_create(harness)
     plan = harness.plan()
     assert plan.unsettled and Plan.from_dict(plan.to_dict()).unsettled == plan.unsettled
+
+
+def test_the_commands_that_settle_a_lost_create_run_as_printed_whatever_its_key(
+        harness: Harness) -> None:
+    # A YAML key may hold a space (or a `;`): the printed command quotes the address.
+    import shlex
+
+    harness.write(BASE_CONFIG.replace("      post:", "      acme post:")
+                  .replace("method: post", "method: acme post"))
+    api = harness.api
+    original = api.write_method
+
+    async def commit_then_lose(client_uid: int, body: dict) -> int:
+        await original(client_uid, body)
+        raise ApiError("PUT /v1/delivery/{ClientUID}/methods", "connection dropped", None,
+                       maybe_committed=True)
+
+    api.write_method = commit_then_lose  # type: ignore[method-assign]
+    harness.apply()
+    api.write_method = original  # type: ignore[method-assign]
+    [item] = harness.plan().unsettled
+    assert item.address == "client.acme.delivery_method.acme post"
+    for way in item.resolve:
+        assert shlex.split(way.command)[3] == item.address
