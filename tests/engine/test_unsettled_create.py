@@ -59,13 +59,18 @@ def test_a_lost_method_create_is_listed_with_the_commands_that_settle_it(harness
     assert harness.api.writes() == writes
 
 
+def resolve_in_state(harness: Harness, remote_id: int | None) -> None:
+    """What `lexsync state resolve` does to the lost method create (None: --absent)."""
+    backend = harness.session().backend
+    state = backend.load()
+    resolve_pending(state, METHOD, remote_id)
+    backend.write(state)
+
+
 def test_a_settled_lost_create_is_no_longer_listed(harness: Harness) -> None:
     lose_method_create(harness)
     [saved] = harness.api.methods
-    backend = harness.session().backend
-    state = backend.load()
-    resolve_pending(state, METHOD, saved)
-    backend.write(state)
+    resolve_in_state(harness, saved)
     plan = harness.plan()
     assert plan.unsettled == []
     assert [(c.address, c.action) for c in plan.actionable] == [(ACCOUNT, Action.CREATE)]
@@ -74,10 +79,7 @@ def test_a_settled_lost_create_is_no_longer_listed(harness: Harness) -> None:
 def test_a_lost_create_resolved_absent_is_planned_as_a_create(harness: Harness) -> None:
     lose_method_create(harness)
     harness.api.methods.clear()  # LeadExec did not keep it after all
-    backend = harness.session().backend
-    state = backend.load()
-    resolve_pending(state, METHOD, None)
-    backend.write(state)
+    resolve_in_state(harness, None)
     plan = harness.plan()
     assert plan.unsettled == []
     assert change(plan, METHOD).reason is None
