@@ -6,7 +6,7 @@ it walks all of them again and again: at 2,000 buyers that was a fifth of a no-c
 CPU (docs/performance.md). A CLI run therefore collects young objects less often, and at the
 end of each phase moves what is alive out of the collector's sight (`gc.freeze`). Frozen
 objects are still freed when their last reference goes; only a reference cycle among them
-waits for the process's end, which a CLI run reaches soon.
+waits for the end of the command, when the setting is given back (`end_of_the_run`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,14 @@ import gc
 RUN_THRESHOLDS = (20_000, 50, 100)
 
 _one_run = False
+_before: tuple[int, int, int] | None = None  # the thresholds a run found, given back at its end
 
 
 def set_for_one_run() -> None:
-    """The process runs one command and exits: collect less often, and freeze each phase."""
-    global _one_run
+    """The process runs one command: collect less often, and freeze each phase."""
+    global _one_run, _before
+    if not _one_run:
+        _before = gc.get_threshold()
     _one_run = True
     gc.set_threshold(*RUN_THRESHOLDS)
 
@@ -30,3 +33,14 @@ def keep_until_the_end() -> None:
     """What is alive now lives until the run ends: the collector need not walk it again."""
     if _one_run:
         gc.freeze()
+
+
+def end_of_the_run() -> None:
+    """The command is done: what it froze is the collector's again, at the thresholds it
+    found (a program that runs commands in its own process keeps collecting as before)."""
+    global _one_run, _before
+    if _one_run:
+        gc.unfreeze()
+        if _before is not None:
+            gc.set_threshold(*_before)
+    _one_run, _before = False, None

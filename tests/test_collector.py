@@ -34,13 +34,28 @@ def test_a_cli_run_collects_less_often_and_freezes_each_phase(restored: None) ->
     assert gc.get_freeze_count() >= len(loaded)
 
 
-def test_the_cli_sets_the_collector_for_its_run(restored: None) -> None:
+def test_the_cli_sets_the_collector_for_its_run_and_gives_it_back(
+        restored: None, monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
     from lexsync.cli.main import main
+    from lexsync.config import schema
 
+    during: list[tuple[tuple[int, ...], int]] = []
+
+    def a_phase_of_the_command() -> dict:
+        collector.keep_until_the_end()  # as a plan does after each phase
+        during.append((gc.get_threshold(), gc.get_freeze_count()))
+        return {}
+
+    monkeypatch.setattr(schema, "generate_schema", a_phase_of_the_command)
+    gc.set_threshold(700, 10, 10)
     assert CliRunner().invoke(main, ["schema"]).exit_code == 0
-    assert gc.get_threshold() == collector.RUN_THRESHOLDS
+    [(thresholds, frozen)] = during
+    assert thresholds == collector.RUN_THRESHOLDS and frozen > 0
+    # Once the command ended, a program running commands in its own process collects as
+    # before: the thresholds it had, nothing left frozen.
+    assert gc.get_threshold() == (700, 10, 10) and gc.get_freeze_count() == 0
 
 
 def test_the_sandbox_server_keeps_the_collectors_defaults(

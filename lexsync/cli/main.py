@@ -21,6 +21,7 @@ def main() -> None:
     from lexsync import collector  # here, not at import: `--help` stays light
 
     collector.set_for_one_run()
+    click.get_current_context().call_on_close(collector.end_of_the_run)
 
 
 main.add_command(configuration.init)
