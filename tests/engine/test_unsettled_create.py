@@ -15,7 +15,7 @@ METHOD = "client.acme.delivery_method.post"
 ACCOUNT = "client.acme.delivery_account.ca"
 
 
-def lose_method_create(harness: Harness) -> None:
+def lose_method_create(harness: Harness, method: str = METHOD) -> None:
     """Apply with the method's create saved by LeadExec and its answer lost."""
     api = harness.api
     original = api.write_method
@@ -28,8 +28,8 @@ def lose_method_create(harness: Harness) -> None:
     api.write_method = commit_then_lose  # type: ignore[method-assign]
     _, result = harness.apply()
     api.write_method = original  # type: ignore[method-assign]
-    assert [o.address for o in result.failed] == [METHOD]
-    assert METHOD in harness.session().backend.load().pending
+    assert [o.address for o in result.failed] == [method]
+    assert method in harness.session().backend.load().pending
 
 
 def change(plan: Plan, address: str):
@@ -176,17 +176,7 @@ def test_the_commands_that_settle_a_lost_create_run_as_printed_whatever_its_key(
 
     harness.write(BASE_CONFIG.replace("      post:", "      acme post:")
                   .replace("method: post", "method: acme post"))
-    api = harness.api
-    original = api.write_method
-
-    async def commit_then_lose(client_uid: int, body: dict) -> int:
-        await original(client_uid, body)
-        raise ApiError("PUT /v1/delivery/{ClientUID}/methods", "connection dropped", None,
-                       maybe_committed=True)
-
-    api.write_method = commit_then_lose  # type: ignore[method-assign]
-    harness.apply()
-    api.write_method = original  # type: ignore[method-assign]
+    lose_method_create(harness, "client.acme.delivery_method.acme post")
     [item] = harness.plan().unsettled
     assert item.address == "client.acme.delivery_method.acme post"
     for way in item.resolve:
