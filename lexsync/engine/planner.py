@@ -141,6 +141,7 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
     if ctx.dialect == "rest" and any(s.kind.kind == "delivery_account" for s in steps):
         notes.append("caps.week, alternate_posting, offer: account reads carry no WeekMax, "
                      "AlternatePosting or Offer*; compared with the last applied values")
+    kept_addresses = {s.change.address for s in ordered} if unsettled else set()
     plan = Plan(
         changes=[s.change for s in ordered],
         dialect=ctx.dialect,
@@ -153,7 +154,7 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
         state_digest=state.source_digest or state.content_digest(),
         # A targeted plan's: those of its steps, and those under its targets no longer configured.
         unsettled=[unsettled[a] for a in sorted(unsettled)
-                   if a in {s.change.address for s in ordered} or a not in desired_seen],
+                   if a in kept_addresses or a not in desired_seen],
     )
     return PlanBundle(plan=plan, steps=ordered, ctx=ctx)
 
