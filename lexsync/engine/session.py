@@ -45,7 +45,7 @@ from lexsync.engine.planner import (
 from lexsync.engine.refresh import AlsoRead, gather_all, refresh
 from lexsync.engine.unmanaged import refuse_unknown_writes, remember_live
 from lexsync.errors import ConfigError, Diagnostic, LexsyncError, SourceLocation
-from lexsync.resources.base import Context
+from lexsync.resources.base import Context, Desired
 from lexsync.resources.catalog import Catalog
 from lexsync.resources.live import LiveView
 from lexsync.state.document import ResourceState, StateDocument
@@ -78,9 +78,9 @@ class RunOptions:
     api_source: str | None = None  # where api_url came from, for messages: "--api", "LEXSYNC_API"
     sandbox: Path | None = None  # the in-process sandbox's database, with --api sandbox
     retire_all: bool = False  # allow a plan that retires everything state manages (drift: reports it)
-    # Work on the whole configuration's models done in a thread while the reads wait on
-    # LeadExec (plan's lint): a plan lets go of the clients' models once it has expanded
-    # them. Its answer is `Session.read_aside`.
+    # Work on the whole configuration's models done on a thread while the clients are read
+    # (plan's lint), before the plan lets go of the clients' models as it expands them. Its
+    # answer is `Session.read_aside`.
     while_reading: Callable[[LoadedConfig], Any] | None = None
 
 
@@ -189,23 +189,31 @@ class Session:
         model = targeted_model(self.loaded.model, options.targets)
         reads = reads_for(model, state, ctx, options.targets, options.adopt)
         self._progress(f"reading lead types, lead fields, states and {len(reads.client_uids)} clients")
-        aside = asyncio.to_thread(options.while_reading, self.loaded) \
-            if options.while_reading else asyncio.sleep(0)
-        _catalog_read, view, _checked, self.read_aside = await gather_all(
-            ctx.catalog.load(api, reads.lead_types, reads.need_states),
+
+        def expand_models() -> dict[str, list[Desired]]:
+            # On a thread while the clients are read: what needs the models whole first (the
+            # plan's lint), then the desired resources, each client's models let go as it is
+            # expanded: the models, the largest part of a large configuration, are gone
+            # before the answers pile up.
+            if options.while_reading is not None:
+                self.read_aside = options.while_reading(self.loaded)
+            self.warnings = unused_unknown_lead_types(self.loaded, ctx.catalog)
+            try:
+                return expand(self.loaded, ctx, model, release=True)
+            finally:  # expanding empties the models' clients, even when it fails part-way
+                self.loaded.release_clients()
+
+        async def desired_once_the_catalog_is_read() -> dict[str, list[Desired]]:
+            await ctx.catalog.load(api, reads.lead_types, reads.need_states)
+            return await asyncio.to_thread(expand_models)
+
+        desired, view, _checked = await gather_all(
+            desired_once_the_catalog_is_read(),
             refresh(api, read_groups=reads.groups, client_uids=reads.client_uids,
                     field_uids=reads.field_uids, also_read=reads.also_read),
-            endpoints.check_in_thread(state, self.endpoint()), aside)
+            endpoints.check_in_thread(state, self.endpoint()))
         keep_until_the_end()
         self.last_view = view  # drift lists the live objects nothing claims
-        self.warnings = unused_unknown_lead_types(self.loaded, ctx.catalog)
-        # The desired resources say all the plan needs of the clients: their models, the
-        # largest part of a large configuration, are let go as they are expanded.
-        try:
-            desired = expand(self.loaded, ctx, model, release=True)
-        finally:  # expanding empties the models' clients, even when it fails part-way
-            del model
-            self.loaded.release_clients()
         record_method_lead_types(desired, reads.records, ctx)
         try:
             bundle = build_plan(desired, state, view, ctx, adopt=options.adopt,
