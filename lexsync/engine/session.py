@@ -2,7 +2,8 @@
 
 A plan reads as its steps (`make_plan`): the configuration is loaded when the session opens
 (its errors come first), then state is loaded, the live objects and the catalog are read
-concurrently, the configuration is expanded into desired resources, and the plan is built.
+concurrently, the configuration is expanded into desired resources as soon as the catalog
+is read (on a thread, while the clients are still read), and the plan is built.
 """
 
 from __future__ import annotations
