@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lexsync.config.checks import check_configuration
+from lexsync.config.compact import FieldsSets
 from lexsync.config.interpolate import Sources, interpolate, may_interpolate
 from lexsync.config.merge import Document, Layout, merge_documents, merge_positions
 from lexsync.config.models import Configuration
@@ -100,6 +101,8 @@ def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | Non
     documents: list[Document] = []
     problems: list[Diagnostic] = list(foreign)
     unset: dict[str, list[Diagnostic]] = {}  # variable -> where it is referenced
+    invalid: list[Diagnostic] = []  # what validation found
+    fields_sets = FieldsSets()
     written: list[tuple[Locator, tuple, str]] = []  # secrets written in the YAML
     inserted: list[str] = []  # what interpolation put into the values
     for file in files:
@@ -120,6 +123,7 @@ def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | Non
         written.extend((located, path, why) for path, why in _written_secrets(values))
         watched = _Watched(environ)
         sources = Sources(environ if need_variables else watched, file.parent, root, allow_outside_files)
+        inserted_before = len(inserted)
         data, missing = interpolate(values, located, sources, inserted=inserted) \
             if may_interpolate(text) else (values, [])
         for problem in missing:
@@ -128,22 +132,32 @@ def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | Non
                 problems.append(problem)
             else:
                 unset.setdefault(name, []).append(problem)
+        read.sendable = surely_sendable([text], inserted[inserted_before:])
+        invalid += _validate_clients(data, located, read.sendable, fields_sets)
         documents.append(Document(display, data, located))
+        del text, values, data
     merged, clashes, layout = merge_documents(documents)
+    del documents  # the clients are models now: the files' values are let go
     positions = LazyPositions(lambda: _merged_positions(reads, layout))
     if foreign or len(reads) + len(skipped) < len(files) or clashes:
         raise ConfigError(_in_file_order(problems + clashes))  # unreadable or ambiguous: validating would mislead
+    # Each file's clients were validated as it was read (`_validate_clients`); the rest of
+    # the configuration (settings, groups, lead types) is validated merged.
+    clients = merged.pop("clients") if isinstance(merged.get("clients"), dict) else None
     try:
-        sendable = surely_sendable((read.text for read in reads), inserted)
-        model = validate_configuration(merged, positions, sendable=sendable)
+        sendable = all(read.sendable for read in reads)
+        rest = validate_configuration(merged, positions, sendable=sendable)
     except ConfigError as exc:
+        invalid += exc.diagnostics
+    if invalid:
         # A value whose interpolation failed was left empty: don't report it twice. An unset
         # variable whose empty value is invalid is an error after all.
-        failed = {d.location for d in exc.diagnostics}
+        failed = {d.location for d in invalid}
         problems += [p for refs in unset.values() for p in refs if p.location in failed]
         unresolved = {p.location for p in problems}
         raise ConfigError(_in_file_order(problems + [
-            d for d in exc.diagnostics if d.location not in unresolved])) from None
+            d for d in invalid if d.location not in unresolved]))
+    model = rest if clients is None else rest.model_copy(update={"clients": clients})
     problems.extend(check_configuration(model, positions))
     if problems:
         raise ConfigError(_in_file_order(problems))
@@ -155,6 +169,23 @@ def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | Non
 
     return LoadedConfig(model=model, root=root, files=files, positions=positions,
                         find_warnings=warnings, skipped=skipped)
+
+
+def _validate_clients(data: object, positions: Locator, sendable: bool,
+                      fields_sets: FieldsSets) -> list[Diagnostic]:
+    """Validate one file's clients as it is read, and put their models in its values: its
+    values are then let go file by file, never all beside all the models (a large network's
+    largest part). What is wrong is returned; those clients' values stay as read."""
+    section = data.get("clients") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or not isinstance(section, dict) or not section:
+        return []  # no clients, or not a mapping: the merged validation says what is wrong
+    try:
+        part = validate_configuration({"clients": section}, positions, sendable=sendable)
+    except ConfigError as exc:
+        return exc.diagnostics
+    fields_sets.share(part.clients.values())
+    data["clients"] = part.clients
+    return []
 
 
 def _only_other_clients(text: str, wanted: frozenset[str]) -> bool:
@@ -245,6 +276,7 @@ class _Read:
     display: str
     text: str
     _positions: Positions | None = None
+    sendable: bool = True  # see validate.surely_sendable
 
     def positions(self) -> Positions:
         if self._positions is None:

@@ -1,0 +1,121 @@
+"""Each file's clients are validated as the file is read, their models sharing field sets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lexsync.config import load_configuration
+from lexsync.config.models import Configuration
+from lexsync.errors import ConfigError
+
+from .conftest import BASE, write
+
+SETTINGS = """\
+lead_types: [Auto Insurance]
+client_groups:
+  premium: {description: Premium buyers, display_order: 1}
+"""
+
+
+def client_file(key: str, price: str = "25", extra: str = "") -> str:
+    return f"""\
+clients:
+  {key}:
+    group: premium
+    username: {key}-portal
+    delivery_methods:
+      post:
+        type: http_post
+        lead_type: Auto Insurance
+        url: https://{key}.example/leads
+        field_mappings:
+          - {{name: first_name, lead_field: FirstName}}
+          - {{name: last_name, lead_field: LastName}}
+    delivery_accounts:
+      ca:
+        method: post
+        price: {price}{extra}
+"""
+
+
+def locations(caught: pytest.ExceptionInfo[ConfigError]) -> list[str]:
+    return [f"{Path(d.location.file).name}:{d.location.line}: {d.summary}" if d.location
+            else d.summary for d in caught.value.diagnostics]
+
+
+def test_a_folder_loads_as_one_merged_validation_did(tmp_path: Path) -> None:
+    write(tmp_path, "lexsync.yaml", SETTINGS)
+    for key in ("acme", "bolt"):
+        write(tmp_path, f"{key}.yaml", client_file(key))
+    loaded = load_configuration(tmp_path, {})
+    assert list(loaded.model.clients) == ["acme", "bolt"]
+    # The same models a validation of the merged data gives, field by field and fields set.
+    merged = Configuration.model_validate(
+        {"clients": {key: loaded.model.clients[key].model_dump(by_alias=True, exclude_unset=True)
+                     for key in ("acme", "bolt")}}, by_alias=True)
+    for key in ("acme", "bolt"):
+        ours, theirs = loaded.model.clients[key], merged.clients[key]
+        assert ours == theirs
+        assert ours.model_fields_set == theirs.model_fields_set
+        assert ours.delivery_accounts["ca"].model_fields_set == {"method", "price"}
+    assert loaded.model.lead_types == ["Auto Insurance"]
+    assert "clients" in loaded.model.model_fields_set
+
+
+def test_models_with_the_same_fields_share_one_set(tmp_path: Path) -> None:
+    write(tmp_path, "lexsync.yaml", SETTINGS)
+    for key in ("acme", "bolt"):
+        write(tmp_path, f"{key}.yaml", client_file(key))
+    clients = load_configuration(tmp_path, {}).model.clients
+    mappings = [m for c in clients.values() for m in c.delivery_methods["post"].field_mappings]
+    assert len(mappings) == 4
+    assert len({id(m.model_fields_set) for m in mappings}) == 1
+    assert clients["acme"].model_fields_set is clients["bolt"].model_fields_set
+
+
+def test_a_copy_gets_its_own_fields_set_and_a_shared_one_cannot_change(tmp_path: Path) -> None:
+    write(tmp_path, "lexsync.yaml", SETTINGS)
+    for key in ("acme", "bolt"):
+        write(tmp_path, f"{key}.yaml", client_file(key))
+    clients = load_configuration(tmp_path, {}).model.clients
+    account = clients["acme"].delivery_accounts["ca"]
+    copied = account.model_copy(update={"status": "Open"})
+    assert copied.model_fields_set == {"method", "price", "status"}
+    assert account.model_fields_set == {"method", "price"}
+    assert clients["bolt"].delivery_accounts["ca"].model_fields_set == {"method", "price"}
+    with pytest.raises(TypeError, match="model_copy"):
+        account.price = 30  # would change every sibling's fields set
+
+
+def test_problems_of_several_files_come_together_in_file_order(tmp_path: Path) -> None:
+    write(tmp_path, "lexsync.yaml", SETTINGS + "routing: {nonsense: 1}\n")
+    write(tmp_path, "acme.yaml", client_file("acme", price="cheap"))
+    write(tmp_path, "bolt.yaml", client_file("bolt", extra="\n        colour: red"))
+    with pytest.raises(ConfigError) as caught:
+        load_configuration(tmp_path, {})
+    found = locations(caught)
+    assert [line.split(":")[0] for line in found] == ["acme.yaml", "bolt.yaml", "lexsync.yaml"]
+    assert found[0] == "acme.yaml:16: expected a number, got 'cheap'"
+    assert found[1].startswith("bolt.yaml:17:") and "colour" in found[1]
+    assert "nonsense" in found[2]
+
+
+def test_a_client_defined_twice_is_reported_once_as_a_clash(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", SETTINGS)
+    write(tmp_path, "b.yaml", client_file("acme"))
+    write(tmp_path, "c.yaml", client_file("acme", price="cheap"))
+    with pytest.raises(ConfigError) as caught:
+        load_configuration(tmp_path, {})
+    found = locations(caught)
+    assert len(found) == 1 and found[0].startswith("c.yaml:2:") and "defined twice" in found[0]
+
+
+def test_an_unset_variable_that_leaves_a_client_value_invalid_is_an_error(tmp_path: Path) -> None:
+    text = BASE.replace("price: 25", "price: ${env:ACME_PRICE}")
+    write(tmp_path, "lexsync.yaml", text)
+    with pytest.raises(ConfigError) as caught:
+        load_configuration(tmp_path, {}, need_variables=False)
+    found = locations(caught)
+    assert len(found) == 1 and "ACME_PRICE" in found[0], found
