@@ -39,16 +39,23 @@ def rss_mb() -> float:
         return int(file.read().split()[1]) * PAGE / 2**20
 
 
+def peak_mb() -> float:
+    """The process's peak RSS so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 class Steps:
     """The figures at each step, printed as they come."""
 
     def __init__(self, trace: bool) -> None:
         self.trace = trace
         self.started = time.perf_counter()
-        print(f"{'step':<34} {'s':>6} {'RSS MB':>8}" + (f" {'traced MB':>10}" if trace else ""))
+        print(f"{'step':<34} {'s':>6} {'RSS MB':>8} {'peak MB':>8}"
+              + (f" {'traced MB':>10}" if trace else ""))
 
     def mark(self, name: str) -> None:
-        line = f"{name:<34} {time.perf_counter() - self.started:6.1f} {rss_mb():8.0f}"
+        line = (f"{name:<34} {time.perf_counter() - self.started:6.1f} {rss_mb():8.0f} "
+                f"{peak_mb():8.0f}")
         if self.trace:
             line += f" {tracemalloc.get_traced_memory()[0] / 2**20:10.1f}"
         print(line, flush=True)
@@ -125,7 +132,7 @@ def main() -> None:
             render_plan(bundle.plan, Console(file=devnull, width=120))
         steps.mark("plan rendered")
         print(f"{len(bundle.plan.changes)} changes, {len(bundle.plan.actionable)} actionable; "
-              f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+              f"peak RSS {peak_mb():.0f} MB")
     finally:
         sandbox.close()
 
