@@ -35,14 +35,32 @@ class PlanProblems(Exception):
         self.problems = problems
 
 
+class Digests:
+    """SHA-256 of every value by address, one address at a time, in any order: each value's
+    own digest is taken as it is seen (so the value itself need not be kept), and the whole
+    is the digest of those, by address. Each `[address, value]` is hashed as a JSON array, so
+    values read one way only."""
+
+    def __init__(self) -> None:
+        self._by_address: dict[str, bytes] = {}
+
+    def add(self, address: str, value: Any) -> None:
+        text = json.dumps([address, value], sort_keys=True, default=str)
+        self._by_address[address] = hashlib.sha256(text.encode()).digest()
+
+    def hexdigest(self) -> str:
+        hashed = hashlib.sha256()
+        for address in sorted(self._by_address):
+            hashed.update(self._by_address[address])
+        return hashed.hexdigest()
+
+
 def digest(values: dict[str, Any]) -> str:
-    """SHA-256 of every value by address, fed one address at a time: the whole text of a
-    large plan's values at once (and its bytes) would be its largest allocation. Each
-    `[address, value]` is a JSON array, so the concatenation reads one way only."""
-    hashed = hashlib.sha256()
-    for address in sorted(values):
-        hashed.update(json.dumps([address, values[address]], sort_keys=True, default=str).encode())
-    return hashed.hexdigest()
+    """The digest `Digests` gives of these values by address."""
+    digests = Digests()
+    for address, value in values.items():
+        digests.add(address, value)
+    return digests.hexdigest()
 
 
 def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, view: LiveView,
@@ -55,108 +73,159 @@ def build_plan(desired_by_kind: dict[str, list[Desired]], state: StateDocument, 
     as its step is made: the view then holds only what the plan writes or claims nothing
     of, and a plan of thousands never holds every answer beside every observed value."""
     planned = _under_targets(desired_by_kind, state, targets) if targets else None
-    steps: list[Step] = []
-    retire_steps: list[Step] = []
-    problems: list[Diagnostic] = []
-    # What LeadExec cannot show, by address: noted for the steps the plan keeps.
-    unobservable: dict[str, str] = {}
-    live_seen: dict[str, Any] = {}
-    desired_seen: dict[str, Any] = {}
-    claimed: set[tuple[str, int]] = set()
-    changing: set[str] = set()  # addresses of steps that write: what depends on them may move
-    unsettled: dict[str, Unsettled] = {}  # lost creates only a person can settle
-    recorded: dict[str, list[tuple[str, ResourceState]]] = {kind.kind: [] for kind in KINDS}
-    for address in state.resources:
-        if planned is None or address in planned:  # a targeted plan builds no other record
-            held = state.resources[address]
-            recorded.setdefault(held.kind, []).append((address, held))
+    builder = PlanBuilder(state, view, ctx, adopt=adopt, targets=targets, release=release,
+                          planned=planned)
+    builder.add([d for kind in KINDS for d in desired_by_kind.get(kind.kind, [])])
+    return builder.finish()
 
-    for kind in KINDS:
-        desired_list = [d for d in desired_by_kind.get(kind.kind, [])
-                        if planned is None or d.address in planned]
-        wanted = {d.address for d in desired_by_kind.get(kind.kind, [])}
-        for desired in desired_list:
-            record = state.resources.get(desired.address)
-            live = _find_live(kind, view, desired.address, record, ctx) if record else None
-            reason = None
-            if record and live is None:
-                reason = "recorded in state but not found in LeadExec"
-            if record is None and adopt:
-                live = _adopt(kind, desired, view, ctx, claimed, problems)
+
+class PlanBuilder:
+    """A plan built a part at a time: `add` plans desired resources (the groups, then one
+    client's resources, say, as soon as its answers are read), `finish` plans what state
+    records that nothing added claims, orders the steps and makes the plan.
+
+    Every resource a later part depends on must be added before it (a client's group before
+    the client; `add` takes each part's resources in kind order). With `lighten`, a step
+    that writes nothing, on which nothing that changes depends, and that `lighten` says is
+    needed no further, keeps only its change: its desired and live values and its record
+    are let go (a plan of a large network that changes little keeps little)."""
+
+    def __init__(self, state: StateDocument, view: LiveView, ctx: Context, *,
+                 adopt: bool = False, targets: tuple[str, ...] = (), release: bool = False,
+                 planned: set[str] | None = None, client_order: list[str] | None = None,
+                 lighten: Callable[[Step], bool] | None = None) -> None:
+        self.state, self.view, self.ctx = state, view, ctx
+        self.adopt, self.targets, self.release = adopt, targets, release
+        self.planned = planned  # a targeted plan's addresses (None: all)
+        self.lighten = lighten
+        # The configuration's client order, which the steps keep whatever order parts come in.
+        self.client_rank = {key: rank for rank, key in enumerate(client_order or [])}
+        self.steps: list[Step] = []
+        self.order: dict[int, tuple[int, int]] = {}  # id(step) -> (client rank, place in part)
+        self.problems: list[Diagnostic] = []
+        # What LeadExec cannot show, by address: noted for the steps the plan keeps.
+        self.unobservable: dict[str, str] = {}
+        self.live_seen = Digests()
+        self.desired_seen = Digests()
+        self.wanted: set[str] = set()  # every desired address added
+        self.claimed: set[tuple[str, int]] = set()
+        self.changing: set[str] = set()  # addresses of steps that write: their dependants may move
+        self.unsettled: dict[str, Unsettled] = {}  # lost creates only a person can settle
+
+    def add(self, desired_list: list[Desired]) -> None:
+        """Plan these desired resources, in kind order (a kind's dependencies first)."""
+        for place, kind in enumerate(KINDS):
+            for index, desired in enumerate(desired_list):
+                if desired.kind != kind.kind:
+                    continue
+                self.wanted.add(desired.address)
+                if self.planned is None or desired.address in self.planned:
+                    step = self._plan(kind, desired)
+                    rank = self.client_rank.setdefault(desired.client, len(self.client_rank)) \
+                        if desired.client is not None else -1
+                    self.order[id(step)] = (rank, place * len(desired_list) + index)
+
+    def _plan(self, kind: ResourceKind, desired: Desired) -> Step:
+        state, view, ctx = self.state, self.view, self.ctx
+        record = state.resources.get(desired.address)
+        live = _find_live(kind, view, desired.address, record, ctx) if record else None
+        reason = None
+        if record and live is None:
+            reason = "recorded in state but not found in LeadExec"
+        if record is None and self.adopt:
+            live = _adopt(kind, desired, view, ctx, self.claimed, self.problems)
+            if live is not None:
+                reason = f"adopted live object {live.remote_id} by natural key"
+        if live is not None:
+            ctx.ids[desired.address] = live.remote_id
+            self.claimed.add((kind.kind, live.remote_id))
+            if not live.observable:
+                self.unobservable[desired.address] = (
+                    f"{desired.address}: no delivery account uses this method, so LeadExec cannot "
+                    "show it; compared with the last applied values")
+        self.desired_seen.add(desired.address, desired.attrs)
+        if live is None:
+            self.problems += [Diagnostic(summary=text, address=desired.address)
+                              for text in kind.create_problems(desired)]
+            if record is None and desired.address in state.pending:
+                reason = _lost_create(kind, desired.address, desired.attrs, desired.client,
+                                      view, ctx, self.unsettled)
+        step = step_for(kind, desired, live, record, reason, ctx)
+        if live is not None:
+            self.live_seen.add(desired.address, live.attrs)  # as step_for left it
+        else:
+            step.change.defaults = kind.create_defaults(desired, ctx)
+        self.steps.append(step)
+        if step.change.action is not Action.NOOP:
+            self.changing.add(desired.address)
+        elif self.release and live is not None and self.changing.isdisjoint(desired.depends_on):
+            # No write, and nothing it depends on changes (which could move it along:
+            # _move_dependants), so no write will need its answer.
+            kind.release(view, live)
+            if self.lighten is not None and self.lighten(step):
+                step.desired = step.live = step.previous = None
+        return step
+
+    def finish(self) -> PlanBundle:
+        """Plan what state records that no part claimed (retired, or a lost create no longer
+        configured), move dependants, order the steps and make the plan."""
+        state, view, ctx, planned = self.state, self.view, self.ctx, self.planned
+        retire_steps: list[Step] = []
+        for kind in KINDS:
+            for address in state.resources:
+                if address in self.wanted or (planned is not None and address not in planned):
+                    continue  # a targeted plan builds no other record
+                record = state.resources[address]
+                if record.kind != kind.kind:
+                    continue
+                ctx.ids.setdefault(address, record.remote_id)
+                live = _find_live(kind, view, address, record, ctx)
                 if live is not None:
-                    reason = f"adopted live object {live.remote_id} by natural key"
-            if live is not None:
-                ctx.ids[desired.address] = live.remote_id
-                claimed.add((kind.kind, live.remote_id))
-                if not live.observable:
-                    unobservable[desired.address] = (
-                        f"{desired.address}: no delivery account uses this method, so LeadExec cannot "
-                        "show it; compared with the last applied values")
-            desired_seen[desired.address] = desired.attrs
-            if live is None:
-                problems += [Diagnostic(summary=text, address=desired.address)
-                             for text in kind.create_problems(desired)]
-                if record is None and desired.address in state.pending:
-                    reason = _lost_create(kind, desired.address, desired.attrs, desired.client,
-                                          view, ctx, unsettled)
-            step = step_for(kind, desired, live, record, reason, ctx)
-            if live is not None:
-                live_seen[desired.address] = live.attrs  # as step_for left it: shared with desired
-            else:
-                step.change.defaults = kind.create_defaults(desired, ctx)
-            steps.append(step)
-            if step.change.action is not Action.NOOP:
-                changing.add(desired.address)
-            elif release and live is not None and changing.isdisjoint(desired.depends_on):
-                # No write, and nothing it depends on changes (which could move it along:
-                # _move_dependants), so no write will need its answer.
-                kind.release(view, live)
-        for address, record in recorded[kind.kind]:
-            if address in wanted or (planned is not None and address not in planned):
-                continue
-            ctx.ids.setdefault(address, record.remote_id)
-            live = _find_live(kind, view, address, record, ctx)
-            if live is not None:
-                live_seen[address] = live.attrs
-            retire_steps.append(_retire_step(kind, address, live, record, ctx))
-        for address, marker in state.pending.items():
-            if marker.get("kind") != kind.kind or address in wanted or address in state.resources \
-                    or (planned is not None and not in_targets(address, targets)):
-                continue
-            attributes = marker.get("attributes")
-            _lost_create(kind, address, attributes if isinstance(attributes, dict) else {},
-                         address.split(".")[1] if kind.parent else None, view, ctx, unsettled,
-                         configured=False)
-
-    moved = _move_dependants(steps, problems)
-    if problems:
-        raise PlanProblems(problems)
-    retire_steps.sort(key=lambda s: -s.kind.level)
-    ordered = sorted(steps, key=lambda s: s.kind.level) + retire_steps
-    if targets:
-        ordered = _targeted(ordered, targets, moved)
-        kept = {id(step) for step in ordered}
-        steps = [step for step in steps if id(step) in kept]
-    notes = [unobservable[s.change.address] for s in steps if s.change.address in unobservable]
-    if ctx.dialect == "rest" and any(s.kind.kind == "delivery_account" for s in steps):
-        notes.append("caps.week, alternate_posting, offer: account reads carry no WeekMax, "
-                     "AlternatePosting or Offer*; compared with the last applied values")
-    kept_addresses = {s.change.address for s in ordered} if unsettled else set()
-    plan = Plan(
-        changes=[s.change for s in ordered],
-        dialect=ctx.dialect,
-        state_lineage=state.lineage,
-        state_serial=state.serial,
-        live_digest=digest(live_seen),
-        desired_digest=digest(desired_seen),
-        unobservable=notes,
-        # The text state was read from, fixed now: apply changes the document afterwards.
-        state_digest=state.source_digest or state.content_digest(),
-        # A targeted plan's: those of its steps, and those under its targets no longer configured.
-        unsettled=[unsettled[a] for a in sorted(unsettled)
-                   if a in kept_addresses or a not in desired_seen],
-    )
-    return PlanBundle(plan=plan, steps=ordered, ctx=ctx)
+                    self.live_seen.add(address, live.attrs)
+                retire_steps.append(_retire_step(kind, address, live, record, ctx))
+            for address, marker in state.pending.items():
+                if marker.get("kind") != kind.kind or address in self.wanted \
+                        or address in state.resources \
+                        or (planned is not None and not in_targets(address, self.targets)):
+                    continue
+                attributes = marker.get("attributes")
+                _lost_create(kind, address, attributes if isinstance(attributes, dict) else {},
+                             address.split(".")[1] if kind.parent else None, view, ctx,
+                             self.unsettled, configured=False)
+        order = self.order
+        steps = sorted(self.steps, key=lambda s: (s.kind.level, *order[id(s)]))
+        moved = _move_dependants(steps, self.problems)
+        if self.problems:
+            raise PlanProblems(self.problems)
+        retire_steps.sort(key=lambda s: -s.kind.level)
+        ordered = steps + retire_steps
+        if self.targets:
+            ordered = _targeted(ordered, self.targets, moved)
+            kept = {id(step) for step in ordered}
+            steps = [step for step in steps if id(step) in kept]
+        notes = [self.unobservable[s.change.address] for s in steps
+                 if s.change.address in self.unobservable]
+        if ctx.dialect == "rest" and any(s.kind.kind == "delivery_account" for s in steps):
+            notes.append("caps.week, alternate_posting, offer: account reads carry no WeekMax, "
+                         "AlternatePosting or Offer*; compared with the last applied values")
+        unsettled = self.unsettled
+        kept_addresses = {s.change.address for s in ordered} if unsettled else set()
+        plan = Plan(
+            changes=[s.change for s in ordered],
+            dialect=ctx.dialect,
+            state_lineage=state.lineage,
+            state_serial=state.serial,
+            live_digest=self.live_seen.hexdigest(),
+            desired_digest=self.desired_seen.hexdigest(),
+            unobservable=notes,
+            # The text state was read from, fixed now: apply changes the document afterwards.
+            state_digest=state.source_digest or state.content_digest(),
+            # A targeted plan's: those of its steps, and those under its targets no longer
+            # configured.
+            unsettled=[unsettled[a] for a in sorted(unsettled)
+                       if a in kept_addresses or a not in self.wanted],
+        )
+        return PlanBundle(plan=plan, steps=ordered, ctx=ctx)
 
 
 def _lost_create(kind: ResourceKind, address: str, attrs: dict[str, Any], client_key: str | None,
