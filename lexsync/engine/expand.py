@@ -3,7 +3,7 @@ import's one way of reading a configuration into resources)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from lexsync.config.loader import LoadedConfig
 from lexsync.config.models import Configuration
@@ -15,21 +15,30 @@ from lexsync.state.document import ResourceState
 
 
 def expand(loaded: LoadedConfig, ctx: Context, model: Configuration | None = None, *,
-           release: bool = False) -> dict[str, list[Desired]]:
+           release: bool = False,
+           on_part: Callable[[str | None, list[Desired]], None] | None = None
+           ) -> dict[str, list[Desired]]:
     """Every kind's desired resources (of `model`, a part of the configuration, if given), by
     kind; a name the catalog does not know is a configuration error at its place in the YAML
     (all such names at once, each once though several kinds use it).
 
     With `release` (a plan), the clients are expanded one at a time and each client's models
     are let go once it is: the configuration's models, the largest part of a large
-    configuration in memory, are never whole beside the desired resources."""
+    configuration in memory, are never whole beside the desired resources. With `on_part`
+    too, each part's desired resources (the groups' with None, then each client's with its
+    key) are handed to it as they are made, in kind order, instead of being answered."""
     problems: list[tuple[int, Diagnostic]] = []  # with its kind's place, to report in kind order
     reported: set[tuple[str, str]] = set()
     desired: dict[str, list[Desired]] = {kind.kind: [] for kind in KINDS}
-    for part in _parts(loaded.model if model is None else model, release):
+    for key, part in _parts(loaded.model if model is None else model, release):
+        made: list[Desired] = []
         for place, kind in enumerate(KINDS):
             try:
-                desired[kind.kind] += kind.expand(part, ctx)
+                expanded = kind.expand(part, ctx)
+                if on_part is None:
+                    desired[kind.kind] += expanded
+                else:
+                    made += expanded
             except ResolutionError as exc:
                 cause = exc.__cause__ or exc.__context__
                 if isinstance(cause, UnknownName):
@@ -43,22 +52,24 @@ def expand(loaded: LoadedConfig, ctx: Context, model: Configuration | None = Non
                     reported.add((exc.what, name_key(exc.name)))
                     problems.append((place, Diagnostic(
                         summary=str(exc), location=loaded.locate(where_named(part, exc)))))
+        if on_part is not None and not problems:
+            on_part(key, made)
     if problems:
         raise ConfigError([problem for _place, problem in sorted(problems, key=lambda p: p[0])])
     return desired
 
 
-def _parts(model: Configuration, release: bool) -> Iterator[Configuration]:
-    """The model whole; with `release`, its groups and settings, then each client alone,
-    taken out of the model once the next part is asked for."""
+def _parts(model: Configuration, release: bool) -> Iterator[tuple[str | None, Configuration]]:
+    """The model whole; with `release`, its groups and settings, then each client alone (with
+    its key), taken out of the model once the next part is asked for."""
     if not release:
-        yield model
+        yield None, model
         return
-    yield model.model_copy(update={"clients": {}})
+    yield None, model.model_copy(update={"clients": {}})
     clients = model.clients
     while clients:
         key = next(iter(clients))
-        yield model.model_copy(update={"clients": {key: clients[key]}, "client_groups": {}})
+        yield key, model.model_copy(update={"clients": {key: clients[key]}, "client_groups": {}})
         del clients[key]
 
 

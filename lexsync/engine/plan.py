@@ -94,6 +94,10 @@ class Unsettled:
                    [Resolution(r["when"], r["command"]) for r in data["resolve"]])
 
 
+# 2: the live and desired digests are digests of each value's digest (planner.Digests).
+PLAN_FORMAT = 2
+
+
 @dataclass
 class Plan:
     """Ordered changes plus what the plan was made from, so a saved plan can detect staleness."""
@@ -110,6 +114,8 @@ class Plan:
     relies_on: list[str] = field(default_factory=list)
     # Lost creates a person must settle before apply can finish (`lexsync state resolve`).
     unsettled: list[Unsettled] = field(default_factory=list)
+    # How a saved plan was written: 1 by a lexsync whose digests were computed otherwise.
+    format_version: int = PLAN_FORMAT
 
     @property
     def actionable(self) -> list[ResourceChange]:
@@ -132,7 +138,7 @@ class Plan:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "format_version": 1,
+            "format_version": PLAN_FORMAT,
             "dialect": self.dialect,
             "state_lineage": self.state_lineage,
             "state_serial": self.state_serial,
@@ -158,5 +164,6 @@ class Plan:
             state_digest=data.get("state_digest", ""),
             relies_on=list(data.get("relies_on", [])),
             unsettled=[Unsettled.from_dict(u) for u in data.get("unsettled", [])],
+            format_version=int(data.get("format_version", 1)),
         )
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from lexsync.engine.endpoint import normal_url
-from lexsync.engine.plan import Plan
+from lexsync.engine.plan import PLAN_FORMAT, Plan
 from lexsync.errors import LexsyncError, PlanStaleError
 
 SANDBOX = "sandbox"
@@ -40,10 +40,14 @@ def check_not_stale(saved: Plan, fresh: Plan) -> None:
     elif saved.state_digest != fresh.state_digest:
         # An edit that kept the serial (by hand, by another tool) is a change all the same.
         reasons.append("the state's content changed since (its serial did not)")
-    if saved.live_digest != fresh.live_digest:
-        reasons.append("LeadExec's live values changed since")
-    if saved.desired_digest != fresh.desired_digest:
-        reasons.append("the configuration changed since")
+    if saved.format_version < PLAN_FORMAT:
+        reasons.append("it was saved by an older lexsync, whose digests of the live values and "
+                       "the configuration are made otherwise")
+    else:
+        if saved.live_digest != fresh.live_digest:
+            reasons.append("LeadExec's live values changed since")
+        if saved.desired_digest != fresh.desired_digest:
+            reasons.append("the configuration changed since")
     if saved.dialect != fresh.dialect:
         reasons.append(f"it was made for the {saved.dialect} dialect")
     if reasons:

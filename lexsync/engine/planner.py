@@ -85,20 +85,15 @@ class PlanBuilder:
     records that nothing added claims, orders the steps and makes the plan.
 
     Every resource a later part depends on must be added before it (a client's group before
-    the client; `add` takes each part's resources in kind order). With `lighten`, a step
-    that writes nothing, on which nothing that changes depends, and that `lighten` says is
-    needed no further, keeps only its change: its desired and live values and its record
-    are let go (a plan of a large network that changes little keeps little)."""
+    the client; `add` takes each part's resources in kind order). The steps keep the
+    configuration's order (`client_order`), whatever order the parts come in."""
 
     def __init__(self, state: StateDocument, view: LiveView, ctx: Context, *,
                  adopt: bool = False, targets: tuple[str, ...] = (), release: bool = False,
-                 planned: set[str] | None = None, client_order: list[str] | None = None,
-                 lighten: Callable[[Step], bool] | None = None) -> None:
+                 planned: set[str] | None = None, client_order: list[str] | None = None) -> None:
         self.state, self.view, self.ctx = state, view, ctx
         self.adopt, self.targets, self.release = adopt, targets, release
         self.planned = planned  # a targeted plan's addresses (None: all)
-        self.lighten = lighten
-        # The configuration's client order, which the steps keep whatever order parts come in.
         self.client_rank = {key: rank for rank, key in enumerate(client_order or [])}
         self.steps: list[Step] = []
         self.order: dict[int, tuple[int, int]] = {}  # id(step) -> (client rank, place in part)
@@ -121,8 +116,9 @@ class PlanBuilder:
                 self.wanted.add(desired.address)
                 if self.planned is None or desired.address in self.planned:
                     step = self._plan(kind, desired)
-                    rank = self.client_rank.setdefault(desired.client, len(self.client_rank)) \
-                        if desired.client is not None else -1
+                    key = _client_key(desired.address)
+                    rank = -1 if key is None else \
+                        self.client_rank.setdefault(key, len(self.client_rank))
                     self.order[id(step)] = (rank, place * len(desired_list) + index)
 
     def _plan(self, kind: ResourceKind, desired: Desired) -> Step:
@@ -162,8 +158,6 @@ class PlanBuilder:
             # No write, and nothing it depends on changes (which could move it along:
             # _move_dependants), so no write will need its answer.
             kind.release(view, live)
-            if self.lighten is not None and self.lighten(step):
-                step.desired = step.live = step.previous = None
         return step
 
     def finish(self) -> PlanBundle:
@@ -226,6 +220,11 @@ class PlanBuilder:
                        if a in kept_addresses or a not in self.wanted],
         )
         return PlanBundle(plan=plan, steps=ordered, ctx=ctx)
+
+
+def _client_key(address: str) -> str | None:
+    """The client a resource belongs to (client.X, client.X.…), None for a group."""
+    return address.split(".", 2)[1] if address.startswith("client.") else None
 
 
 def _lost_create(kind: ResourceKind, address: str, attrs: dict[str, Any], client_key: str | None,

@@ -14,23 +14,27 @@ AlsoRead = Callable[[dict[str, Any]], bool]
 
 async def refresh(api: LeadExecReads, *, read_groups: bool, client_uids: set[int], field_uids: set[int],
                   on_progress: Callable[[], None] | None = None,
-                  also_read: AlsoRead | None = None) -> LiveView:
+                  also_read: AlsoRead | None = None, view: LiveView | None = None,
+                  on_read: Callable[[int | None], None] | None = None) -> LiveView:
     """GetClientGroups if groups matter and one GetClientList, then per named client that
     exists its accounts (which carry the methods) and, for `field_uids`, its field data.
     `also_read` picks further clients, with their field data, from the client list (adoption
-    by username).
+    by username). Fills `view` when given; `on_read` is told None once the groups and the
+    client list are in, then each client's ID once its answers are (a plan made as they come).
 
     Every read is started at once: how many are in flight is the API client's connection limit."""
-    view = LiveView()
+    view = LiveView() if view is None else view
     groups, clients = await gather_all(
         api.get_client_groups() if read_groups else _nothing(), api.get_client_list())
     if groups is not None:
         view.groups = {int(row["ClientGroupUID"]): row for row in groups}
     view.clients = {int(row["ClientUID"]): row for row in clients}
+    if on_read is not None:
+        on_read(None)
     if also_read is not None:
         picked = {uid for uid, row in view.clients.items() if also_read(row)}
         client_uids, field_uids = client_uids | picked, field_uids | picked
-    await gather_all(*(_read_client(api, view, uid, uid in field_uids, on_progress)
+    await gather_all(*(_read_client(api, view, uid, uid in field_uids, on_progress, on_read)
                        for uid in sorted(client_uids) if uid in view.clients))
     return view
 
@@ -49,7 +53,8 @@ async def gather_all(*awaitables: Awaitable[Any]) -> list[Any]:
 
 
 async def _read_client(api: LeadExecReads, view: LiveView, uid: int, with_fields: bool,
-                       on_progress: Callable[[], None] | None) -> None:
+                       on_progress: Callable[[], None] | None,
+                       on_read: Callable[[int | None], None] | None) -> None:
     accounts, fields = await gather_all(
         api.get_client_accounts(uid), api.get_client_data(uid) if with_fields else _nothing())
     view.accounts[uid] = accounts
@@ -68,6 +73,8 @@ async def _read_client(api: LeadExecReads, view: LiveView, uid: int, with_fields
             view.methods[method_uid] = details
     if on_progress is not None:
         on_progress()
+    if on_read is not None:
+        on_read(uid)
 
 
 async def _nothing() -> None:

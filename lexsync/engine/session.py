@@ -37,12 +37,14 @@ from lexsync.engine.importer import record_adopted
 from lexsync.engine.plan import Action, Plan
 from lexsync.engine.planfile import check_not_stale
 from lexsync.engine.planner import (
+    PlanBuilder,
     PlanBundle,
     PlanProblems,
     build_plan,
     in_targets,
     refuse_targets_naming_nothing,
 )
+from lexsync.engine.ready import PartsWaiting
 from lexsync.engine.refresh import AlsoRead, gather_all, refresh
 from lexsync.engine.unmanaged import refuse_unknown_writes, remember_live
 from lexsync.errors import ConfigError, Diagnostic, LexsyncError, SourceLocation
@@ -190,35 +192,13 @@ class Session:
         model = targeted_model(self.loaded.model, options.targets)
         reads = reads_for(model, state, ctx, options.targets, options.adopt)
         self._progress(f"reading lead types, lead fields, states and {len(reads.client_uids)} clients")
-
-        def expand_models() -> dict[str, list[Desired]]:
-            # On a thread while the clients are read: what needs the models whole first (the
-            # plan's lint), then the desired resources, each client's models let go as it is
-            # expanded: the models, the largest part of a large configuration, are gone
-            # before the answers pile up.
-            if options.while_reading is not None:
-                self.read_aside = options.while_reading(self.loaded)
-            self.warnings = unused_unknown_lead_types(self.loaded, ctx.catalog)
-            try:
-                return expand(self.loaded, ctx, model, release=True)
-            finally:  # expanding empties the models' clients, even when it fails part-way
-                self.loaded.release_clients()
-
-        async def desired_once_the_catalog_is_read() -> dict[str, list[Desired]]:
-            await ctx.catalog.load(api, reads.lead_types, reads.need_states)
-            return await asyncio.to_thread(expand_models)
-
-        desired, view, _checked = await gather_all(
-            desired_once_the_catalog_is_read(),
-            refresh(api, read_groups=reads.groups, client_uids=reads.client_uids,
-                    field_uids=reads.field_uids, also_read=reads.also_read),
-            endpoints.check_in_thread(state, self.endpoint()))
-        keep_until_the_end()
-        self.last_view = view  # drift lists the live objects nothing claims
-        record_method_lead_types(desired, reads.records, ctx)
+        client_order = list(model.clients)
         try:
-            bundle = build_plan(desired, state, view, ctx, adopt=options.adopt,
-                                targets=options.targets, release=True)
+            if options.targets or options.adopt:
+                bundle = await self._plan_whole(api, state, ctx, model, reads)
+            else:
+                bundle = await self._plan_as_answers_come(api, state, ctx, model, reads,
+                                                          client_order)
             refuse_targets_naming_nothing(bundle.steps, options.targets)
             if not options.retire_all:
                 refuse_retiring_everything(bundle.plan, state, self.loaded)
@@ -229,6 +209,90 @@ class Session:
             raise ConfigError([replace(p, location=locate_address(self.loaded, p.address))
                                for p in exc.problems]) from None
         return bundle
+
+    def _expand_models(self, ctx: Context, model: Configuration,
+                       on_part: Callable[[str | None, list[Desired]], None] | None = None
+                       ) -> dict[str, list[Desired]]:
+        """On a thread while the clients are read: what needs the models whole first (the
+        plan's lint), then the desired resources, each client's models let go as it is
+        expanded: the models, the largest part of a large configuration, are gone before the
+        answers pile up."""
+        if self.options.while_reading is not None:
+            self.read_aside = self.options.while_reading(self.loaded)
+        self.warnings = unused_unknown_lead_types(self.loaded, ctx.catalog)
+        try:
+            return expand(self.loaded, ctx, model, release=True, on_part=on_part)
+        finally:  # expanding empties the models' clients, even when it fails part-way
+            self.loaded.release_clients()
+
+    async def _plan_whole(self, api: LeadExecClient, state: StateDocument, ctx: Context,
+                          model: Configuration, reads: Reads) -> PlanBundle:
+        """Expand everything and read everything, then plan (a targeted plan, --adopt)."""
+
+        async def desired_once_the_catalog_is_read() -> dict[str, list[Desired]]:
+            await ctx.catalog.load(api, reads.lead_types, reads.need_states)
+            return await asyncio.to_thread(self._expand_models, ctx, model)
+
+        desired, view, _checked = await gather_all(
+            desired_once_the_catalog_is_read(),
+            refresh(api, read_groups=reads.groups, client_uids=reads.client_uids,
+                    field_uids=reads.field_uids, also_read=reads.also_read),
+            endpoints.check_in_thread(state, self.endpoint()))
+        keep_until_the_end()
+        self.last_view = view  # drift lists the live objects nothing claims
+        record_method_lead_types(desired, reads.records, ctx)
+        return build_plan(desired, state, view, ctx, adopt=self.options.adopt,
+                          targets=self.options.targets, release=True)
+
+    async def _plan_as_answers_come(self, api: LeadExecClient, state: StateDocument,
+                                    ctx: Context, model: Configuration, reads: Reads,
+                                    client_order: list[str]) -> PlanBundle:
+        """Plan each client as soon as it is expanded (on a thread) and its answers are read,
+        letting go of the answers it will not write from: a large network's answers are never
+        all in memory at once, and planning overlaps the reads."""
+        loop = asyncio.get_running_loop()
+        view = LiveView()
+        self.last_view = view  # drift lists the live objects nothing claims
+        builder = PlanBuilder(state, view, ctx, release=True, client_order=client_order)
+        record_method_lead_types({}, reads.records, ctx)
+        waiting = PartsWaiting(reads.records)
+        events: asyncio.Queue[tuple[str, Any, Any]] = asyncio.Queue()
+
+        def expanded(key: str | None, desired: list[Desired]) -> None:  # on the thread
+            loop.call_soon_threadsafe(events.put_nowait, ("part", key, desired))
+
+        async def expand_once_the_catalog_is_read() -> None:
+            await ctx.catalog.load(api, reads.lead_types, reads.need_states)
+            await asyncio.to_thread(self._expand_models, ctx, model, expanded)
+            events.put_nowait(("expanded", None, None))
+
+        async def read() -> None:
+            await refresh(api, read_groups=reads.groups, client_uids=reads.client_uids,
+                          field_uids=reads.field_uids, view=view,
+                          on_read=lambda uid: events.put_nowait(("read", uid, None)))
+            events.put_nowait(("read all", None, None))
+
+        async def plan_as_parts_are_ready() -> None:
+            done = 0
+            while done < 2:
+                what, key, desired = await events.get()
+                if what == "part":
+                    methods = [d for d in desired if d.kind == "delivery_method"]
+                    record_method_lead_types({"delivery_method": methods}, (), ctx)
+                    waiting.add(key, desired)
+                elif what == "read":
+                    waiting.read(key, view)
+                else:
+                    done += 1
+                for part in waiting.ready():
+                    builder.add(part)
+            for part in waiting.rest():
+                builder.add(part)
+
+        await gather_all(expand_once_the_catalog_is_read(), read(), plan_as_parts_are_ready(),
+                         endpoints.check_in_thread(state, self.endpoint()))
+        keep_until_the_end()
+        return builder.finish()
 
     # --- apply ---------------------------------------------------------------------------
     async def apply(self, confirm: Callable[[Plan], bool], saved_plan: Plan | None = None,

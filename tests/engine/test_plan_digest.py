@@ -41,3 +41,19 @@ def test_a_digest_tells_apart_values_that_would_run_together() -> None:
     assert planner.digest({"a": "bc"}) != planner.digest({"ab": "c"})
     assert planner.digest({"a": ["b", "c"]}) != planner.digest({"a": ["b"], "c": []})
     assert planner.digest({"a": 1, "b": 2}) == planner.digest({"b": 2, "a": 1})
+
+
+def test_a_plan_saved_with_digests_made_otherwise_is_refused_as_older(harness: Harness) -> None:
+    import pytest
+
+    from lexsync.errors import PlanStaleError
+
+    harness.apply()
+    plan = harness.plan()
+    saved = plan.to_dict()
+    assert saved["format_version"] == 2
+    saved["format_version"] = 1  # an older lexsync's plan, its digests of another form
+    with pytest.raises(PlanStaleError, match="saved by an older lexsync, whose digests") as caught:
+        check_not_stale(Plan.from_dict(saved), harness.plan())
+    assert "changed since" not in str(caught.value)
+    check_not_stale(Plan.from_dict(plan.to_dict()), harness.plan())

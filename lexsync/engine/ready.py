@@ -1,0 +1,96 @@
+"""Which expanded parts of a plan can be planned: those whose answers are all read.
+
+A plan made as its answers come (`Session._plan_as_answers_come`) gets, in any order, each
+part of the configuration as it is expanded (the groups first, then each client) and each
+client's answers as they are read. A client's part can be planned once every client whose
+answers its state records need is read (its own, and the parents its methods and accounts
+are recorded under), or is not in LeadExec's client list (never read); the groups' part
+first, once the groups and the client list are in; what still waits when every read is
+done, then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from lexsync.resources.base import Desired
+from lexsync.resources.live import LiveView
+from lexsync.state.document import ResourceState
+
+
+class PartsWaiting:
+    def __init__(self, records: Iterable[tuple[str, ResourceState]]) -> None:
+        # Client key -> the client IDs whose answers its records are found in.
+        self.needs: dict[str, set[int]] = {}
+        for address, record in records:
+            if not address.startswith("client."):
+                continue
+            uid = record.remote_id if record.kind == "client" else record.parent_id
+            if uid is not None:
+                self.needs.setdefault(address.split(".")[1], set()).add(uid)
+        self.listed: set[int] | None = None  # the client list's IDs, once it is read
+        self.answered: set[int] = set()
+        self.groups: list[Desired] | None = None  # the groups' part, until it is planned
+        self.groups_planned = False
+        self.unsorted: list[tuple[str, list[Desired]]] = []  # parts come before the list
+        self.missing: dict[str, int] = {}  # key -> how many of its clients are not read
+        self.parts: dict[str, list[Desired]] = {}  # parts waiting for answers
+        self.waiting_on: dict[int, list[str]] = {}  # client ID -> keys waiting for it
+        self.ready_parts: list[list[Desired]] = []
+
+    def add(self, key: str | None, desired: list[Desired]) -> None:
+        """An expanded part: the groups' (None) or a client's."""
+        if key is None:
+            self.groups = desired
+        elif self.listed is None:
+            self.unsorted.append((key, desired))
+        else:
+            self._sort(key, desired)
+
+    def read(self, uid: int | None, view: LiveView) -> None:
+        """A client's answers are in (None: the groups and the client list are)."""
+        if uid is None:
+            self.listed = set(view.clients)
+            for key, desired in self.unsorted:
+                self._sort(key, desired)
+            self.unsorted.clear()
+            return
+        self.answered.add(uid)
+        for key in self.waiting_on.pop(uid, ()):
+            self.missing[key] -= 1
+            if not self.missing[key]:
+                del self.missing[key]
+                self.ready_parts.append(self.parts.pop(key))
+
+    def ready(self) -> Iterator[list[Desired]]:
+        """The parts that can be planned now, each once, the groups' first."""
+        if not self.groups_planned:
+            if self.groups is None or self.listed is None:
+                return
+            self.groups_planned = True
+            yield self.groups
+            self.groups = None
+        while self.ready_parts:
+            yield self.ready_parts.pop(0)
+
+    def rest(self) -> Iterator[list[Desired]]:
+        """Once every read is done: the parts still waiting (for a client no read was asked
+        for: a record under another client than its own), each once."""
+        yield from self.ready()
+        self.ready_parts.extend(self.parts.values())
+        self.parts.clear()
+        self.missing.clear()
+        self.waiting_on.clear()
+        yield from self.ready()
+
+    def _sort(self, key: str, desired: list[Desired]) -> None:
+        assert self.listed is not None
+        missing = [uid for uid in self.needs.get(key, ())
+                   if uid in self.listed and uid not in self.answered]
+        if not missing:
+            self.ready_parts.append(desired)
+            return
+        self.parts[key] = desired
+        self.missing[key] = len(missing)
+        for uid in missing:
+            self.waiting_on.setdefault(uid, []).append(key)

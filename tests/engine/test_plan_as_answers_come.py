@@ -1,0 +1,192 @@
+"""A full plan plans each client as soon as it is expanded and its answers are read: the
+same plan as planning everything at the end, in the configuration's order, whatever order
+the answers come in."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from lexsync.engine import planner as planner_module
+from lexsync.engine.ready import PartsWaiting
+from lexsync.engine.session import Session
+from lexsync.resources.base import Desired
+from lexsync.resources.live import LiveView
+from lexsync.state.document import ResourceState
+from tests.engine.conftest import BASE_CONFIG, Harness
+
+
+def client(key: str, price: int = 10, url: str = "https://{key}.example/leads") -> str:
+    return f"""
+  {key}:
+    username: {key}-portal
+    password: ${{env:PW}}
+    delivery_methods:
+      hook:
+        type: http_post
+        lead_type: Auto Insurance
+        url: {url.format(key=key)}
+    delivery_accounts:
+      all:
+        method: hook
+        price: {price}
+"""
+
+
+THREE = BASE_CONFIG + client("bolt") + client("cora") + client("dune")
+
+
+def plan_of(harness: Harness, whole: bool, monkeypatch: pytest.MonkeyPatch) -> Any:
+    with monkeypatch.context() as patch:
+        if whole:  # as a targeted plan and --adopt plan: everything read, then planned
+            async def planned_whole(self: Session, api: Any, state: Any, ctx: Any, model: Any,
+                                    reads: Any, _order: list[str]) -> Any:
+                return await self._plan_whole(api, state, ctx, model, reads)
+
+            patch.setattr(Session, "_plan_as_answers_come", planned_whole)
+        bundle, _state = asyncio.run(harness.session().plan())
+    return bundle
+
+
+def test_the_plan_is_the_plan_of_everything_read_first(harness: Harness,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    harness.write(THREE)
+    harness.apply()
+    # An update, a create, a retire, a method change that moves nothing, and no-ops.
+    harness.write(BASE_CONFIG + client("bolt", price=12) + client("cora", url="https://c.example/v2")
+                  + client("erin"))
+    streamed = plan_of(harness, False, monkeypatch)
+    whole = plan_of(harness, True, monkeypatch)
+    assert streamed.plan.to_dict() == whole.plan.to_dict()
+    assert [s.change.address for s in streamed.steps] == [s.change.address for s in whole.steps]
+    actions = {c.address: c.action.value for c in streamed.plan.changes}
+    assert actions["client.bolt.delivery_account.all"] == "update"
+    assert actions["client.cora.delivery_method.hook"] == "update"
+    assert actions["client.erin"] == "create"
+    assert actions["client.dune"] == "retire"
+    assert actions["client.acme.delivery_account.ca"] == "no-op"
+
+
+def test_clients_are_planned_as_their_answers_come_in_configuration_order(
+        harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    harness.write(THREE)
+    harness.apply()
+    harness.write(THREE.replace("price: 10", "price: 11"))
+    uids = {row["Username"]: uid for uid, row in harness.api.clients.items()}
+    slow = uids["acme-portal"]  # the first client's answers come last
+    log: list[str] = []
+    reads = harness.api.get_client_accounts
+
+    async def accounts(client_uid: int) -> list[dict]:
+        if client_uid == slow:
+            while not any(entry.startswith("planned client.dune") for entry in log):
+                await asyncio.sleep(0.001)
+        rows = await reads(client_uid)
+        log.append(f"read {client_uid}")
+        return rows
+
+    add = planner_module.PlanBuilder.add
+
+    def logged_add(self: Any, desired: list[Desired]) -> None:
+        log.extend(f"planned {d.address}" for d in desired if d.kind == "client")
+        add(self, desired)
+
+    monkeypatch.setattr(harness.api, "get_client_accounts", accounts)
+    monkeypatch.setattr(planner_module.PlanBuilder, "add", logged_add)
+    bundle, _state = asyncio.run(harness.session().plan())
+    # The other clients were planned before the first one's answers were read...
+    assert log.index("planned client.dune") < log.index(f"read {slow}")
+    assert log[-1] == "planned client.acme"
+    # ...and the plan keeps the configuration's order.
+    addresses = [c.address for c in bundle.plan.changes if c.kind == "client"]
+    assert addresses == ["client.acme", "client.bolt", "client.cora", "client.dune"]
+    assert [c.address for c in bundle.plan.actionable] == [
+        f"client.{key}.delivery_account.all" for key in ("bolt", "cora", "dune")]
+
+
+def test_a_failing_read_fails_the_plan_and_stops_the_others(harness: Harness) -> None:
+    harness.write(THREE)
+    harness.apply()
+
+    async def broken(client_uid: int) -> list[dict]:
+        raise RuntimeError("LeadExec is down")
+
+    harness.api.get_client_accounts = broken  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError, match="LeadExec is down"):
+        asyncio.run(harness.session().plan())
+
+
+def desired(address: str) -> Desired:
+    parts = address.split(".")
+    kind = "client_group" if parts[0] == "client_group" else \
+        "client" if len(parts) == 2 else parts[2]
+    return Desired(address=address, kind=kind, name=parts[-1], attrs={},
+                   client=parts[1] if parts[0] == "client" else None)
+
+
+def record(address: str, remote_id: int, parent_id: int | None = None) -> tuple[str, ResourceState]:
+    kind = "client" if address.count(".") == 1 else address.split(".")[2]
+    return address, ResourceState(address, kind, remote_id, parent_id)
+
+
+def listed(*uids: int) -> LiveView:
+    view = LiveView()
+    view.clients = {uid: {} for uid in uids}
+    return view
+
+
+def ready(waiting: PartsWaiting) -> list[list[str]]:
+    return [[d.address for d in part] for part in waiting.ready()]
+
+
+def test_a_part_waits_for_the_client_list_and_the_groups() -> None:
+    waiting = PartsWaiting([record("client.a", 1)])
+    waiting.add("a", [desired("client.a")])
+    assert ready(waiting) == []
+    waiting.read(None, listed(1))
+    assert ready(waiting) == []  # the groups' part has not come
+    waiting.add(None, [desired("client_group.g")])
+    waiting.read(1, listed(1))
+    assert ready(waiting) == [["client_group.g"], ["client.a"]]
+    assert ready(waiting) == []
+
+
+def test_a_part_waits_for_every_client_its_records_are_under() -> None:
+    waiting = PartsWaiting([record("client.a", 1),
+                            record("client.a.delivery_method.m", 10, parent_id=2),
+                            record("client.b", 3)])
+    waiting.add(None, [])
+    waiting.read(None, listed(1, 2, 3))
+    waiting.add("a", [desired("client.a")])
+    waiting.add("new", [desired("client.new")])  # not in state: nothing to wait for
+    assert ready(waiting) == [[], ["client.new"]]
+    waiting.read(1, listed(1, 2, 3))
+    assert ready(waiting) == []
+    waiting.read(2, listed(1, 2, 3))
+    assert ready(waiting) == [["client.a"]]
+    waiting.read(3, listed(1, 2, 3))  # read before its part comes
+    waiting.add("b", [desired("client.b")])
+    assert ready(waiting) == [["client.b"]]
+
+
+def test_a_client_missing_from_the_client_list_is_not_waited_for() -> None:
+    waiting = PartsWaiting([record("client.gone", 7)])
+    waiting.add(None, [])
+    waiting.add("gone", [desired("client.gone")])
+    waiting.read(None, listed())
+    assert ready(waiting) == [[], ["client.gone"]]
+
+
+def test_what_waits_for_a_client_never_read_is_planned_once_every_read_is_done() -> None:
+    # A method recorded under another client than its own, whose answers no read asked for.
+    waiting = PartsWaiting([record("client.a", 1),
+                            record("client.a.delivery_method.m", 10, parent_id=9)])
+    waiting.add(None, [])
+    waiting.read(None, listed(1, 9))
+    waiting.add("a", [desired("client.a")])
+    waiting.read(1, listed(1, 9))
+    assert ready(waiting) == [[]]
+    assert [[d.address for d in part] for part in waiting.rest()] == [["client.a"]]
+    assert list(waiting.rest()) == []
