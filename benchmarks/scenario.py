@@ -21,6 +21,7 @@ import importlib
 import json
 import resource
 import sys
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -30,7 +31,10 @@ PHASES = [
     ("load", "lexsync.engine.session", "load_configuration"),
     ("load", "lexsync.engine.session", "preview_settings"),
     ("diff", "lexsync.engine.session", "expand_configuration"),
+    ("diff", "lexsync.engine.session", "expand"),
     ("diff", "lexsync.engine.session", "build_plan"),
+    ("diff", "lexsync.engine.session", "PlanBuilder.add"),
+    ("diff", "lexsync.engine.session", "PlanBuilder.finish"),
     ("diff", "lexsync.engine.session", "Session._expand"),
     ("diff", "lexsync.engine.observe", "EarlyObserver.observe_client"),
     ("diff", "lexsync.engine.observe", "EarlyObserver.prepare_steps"),
@@ -38,13 +42,21 @@ PHASES = [
 ]
 
 
+_inside = threading.local()  # the phases the current thread is timing: counted once
+
+
 def timed(phase: str, func: Callable[..., Any], cpu: dict[str, float]) -> Callable[..., Any]:
     def run(*args: Any, **kwargs: Any) -> Any:
+        phases = _inside.__dict__.setdefault("phases", set())
+        if phase in phases:  # a timed function calling another of its phase
+            return func(*args, **kwargs)
+        phases.add(phase)
         start = time.thread_time()
         try:
             return func(*args, **kwargs)
         finally:
             cpu[phase] += time.thread_time() - start
+            phases.discard(phase)
     return run
 
 

@@ -284,6 +284,8 @@ class Session:
                     waiting.read(key, view)
                 else:
                     done += 1
+                    if what == "expanded":
+                        keep_until_the_end()  # the desired resources, whole now
                 for part in waiting.ready():
                     builder.add(part)
             for part in waiting.rest():
