@@ -7,7 +7,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,22 +94,37 @@ def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | Non
     Every other file is loaded whole, so the clients named, the settings, groups and lead
     types, and any duplicate definition among them, are checked as in a full load."""
     environ = os.environ if environ is None else environ
-    root, files, foreign = find_files(Path(path))
+    root, candidates, folder = find_files(Path(path))
+    files: list[Path] = []  # the candidates that are lexsync files
+    foreign: list[Diagnostic] = []
     wanted = None if clients is None else frozenset(clients)
     skipped: list[Path] = []
     reads: list[_Read] = []
     documents: list[Document] = []
-    problems: list[Diagnostic] = list(foreign)
+    problems: list[Diagnostic] = []
     unset: dict[str, list[Diagnostic]] = {}  # variable -> where it is referenced
     invalid: list[Diagnostic] = []  # what validation found
     fields_sets = FieldsSets()
     written: list[tuple[Locator, tuple, str]] = []  # secrets written in the YAML
     inserted: list[str] = []  # what interpolation put into the values
-    for file in files:
+    for file in candidates:
         display = str(file)
         try:
             text = read_text(file, display)
-            if wanted is not None and len(files) > 1 and _only_other_clients(text, wanted):
+        except ConfigError as exc:
+            if folder and not is_configuration_file(file):
+                foreign.append(_foreign(file))
+            else:
+                files.append(file)
+                problems.extend(exc.diagnostics)  # in file order, with the other files' problems
+            continue
+        # A folder holds only lexsync files: each file's text, read once, tells.
+        if folder and not is_configuration_text(file.name, text):
+            foreign.append(_foreign(file))
+            continue
+        files.append(file)
+        try:
+            if wanted is not None and len(candidates) > 1 and _only_other_clients(text, wanted):
                 skipped.append(file)
                 continue
             values = parse_values(text, display)
@@ -140,7 +155,8 @@ def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | Non
     del documents  # the clients are models now: the files' values are let go
     positions = LazyPositions(lambda: _merged_positions(reads, layout))
     if foreign or len(reads) + len(skipped) < len(files) or clashes:
-        raise ConfigError(_in_file_order(problems + clashes))  # unreadable or ambiguous: validating would mislead
+        # Unreadable or ambiguous: validating would mislead.
+        raise ConfigError(_in_file_order(foreign + problems + clashes))
     # Each file's clients were validated as it was read (`_validate_clients`); the rest of
     # the configuration (settings, groups, lead types) is validated merged.
     clients = merged.pop("clients") if isinstance(merged.get("clients"), dict) else None
@@ -296,24 +312,25 @@ def _in_file_order(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return sorted(diagnostics, key=key)
 
 
-def find_files(path: Path) -> tuple[Path, list[Path], list[Diagnostic]]:
-    """The folder, the configuration's files, and a problem for each YAML file of a folder
-    that is no lexsync file (a folder configuration holds only lexsync files)."""
+def find_files(path: Path) -> tuple[Path, list[Path], bool]:
+    """The folder, the YAML files that may be the configuration's (each read tells whether it
+    is a lexsync file: `is_configuration_text`), and whether `path` is a folder."""
     if path.is_dir():
         candidates = sorted(p for p in path.iterdir() if p.suffix in YAML_SUFFIXES and p.is_file()
                             and not p.name.endswith(ROUTING_TEST_SUFFIXES))
         if not candidates:
             raise ConfigError([Diagnostic(f"no *.yaml or *.yml files in directory {path}")])
-        others = [p for p in candidates if not is_configuration_file(p)]
-        foreign = [Diagnostic(
-            "not a lexsync file: none of its top-level keys is a lexsync section ("
-            + ", ".join(SECTIONS) + "). A configuration folder holds only lexsync YAML: move "
-            "this file, or pass -c with the file you mean", SourceLocation(str(p), 1, 1))
-            for p in others]
-        return path, [p for p in candidates if p not in others], foreign
+        return path, candidates, True
     if not path.exists():
         raise ConfigError([Diagnostic(f"configuration {path} does not exist")])
-    return path.parent, [path], []
+    return path.parent, [path], False
+
+
+def _foreign(path: Path) -> Diagnostic:
+    return Diagnostic(
+        "not a lexsync file: none of its top-level keys is a lexsync section ("
+        + ", ".join(SECTIONS) + "). A configuration folder holds only lexsync YAML: move "
+        "this file, or pass -c with the file you mean", SourceLocation(str(path), 1, 1))
 
 
 def discover(folder: Path) -> Path | None:
@@ -334,22 +351,31 @@ def is_configuration_file(path: Path) -> bool:
     top-level key is a lexsync section or close to one (a misspelt section is read, to be
     reported), or when no top-level key can be seen without parsing it (an empty file, a flow
     mapping). Routing test cases (*.test.yaml) and other tools' files are not."""
-    if path.name in DEFAULT_NAMES:
-        return True
-    if path.name.endswith(ROUTING_TEST_SUFFIXES):
-        return False
-    seen = False
+    if path.name in DEFAULT_NAMES or path.name.endswith(ROUTING_TEST_SUFFIXES):
+        return path.name in DEFAULT_NAMES
     try:
         with path.open(encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                key = _top_level_key(line)
-                if key is None:
-                    continue
-                seen = True
-                if key in SECTIONS or difflib.get_close_matches(key, SECTIONS, n=1, cutoff=0.8):
-                    return True
+            return _names_a_section(handle)
     except OSError:
         return True  # unreadable: the loader says why
+
+
+def is_configuration_text(name: str, text: str) -> bool:
+    """`is_configuration_file` of a file named `name` whose text is `text`."""
+    if name in DEFAULT_NAMES or name.endswith(ROUTING_TEST_SUFFIXES):
+        return name in DEFAULT_NAMES
+    return _names_a_section(text.splitlines())
+
+
+def _names_a_section(lines: Iterable[str]) -> bool:
+    seen = False
+    for line in lines:
+        key = _top_level_key(line)
+        if key is None:
+            continue
+        seen = True
+        if key in SECTIONS or difflib.get_close_matches(key, SECTIONS, n=1, cutoff=0.8):
+            return True
     return not seen
 
 

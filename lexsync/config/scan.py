@@ -36,12 +36,19 @@ class FileClients:
 
 def scan_clients(text: str) -> FileClients | None:
     """The file's sections and client keys, or None when its lines do not tell them surely."""
+    # Without a tab anywhere, a line indented deeper than the client keys is inside a client,
+    # and is passed over at once (a tab there would make the file unsure: see below).
+    quick = "\t" not in text
     sections: set[str] = set()
     clients: set[str] = set()
     in_clients = False
     indent: int | None = None  # of the client keys
+    deeper = "\n"  # once the client keys' indent is known: the start of a line inside a client
     started = False
     for line in text.splitlines():
+        if line.startswith(deeper):
+            started = True
+            continue  # inside a client
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
@@ -58,6 +65,7 @@ def scan_clients(text: str) -> FileClients | None:
                 return None  # not `SECTION:` alone: a flow value, a scalar, a second document
             sections.add(key[0])
             in_clients = key[0] == "clients"
+            deeper = " " * (indent + 1) if quick and in_clients and indent is not None else "\n"
             started = True
             continue
         started = True
@@ -65,6 +73,7 @@ def scan_clients(text: str) -> FileClients | None:
             continue  # inside another section, which is read whole anyway
         if indent is None:
             indent = depth
+            deeper = " " * (indent + 1) if quick else "\n"
         if depth < indent:
             return None
         if depth > indent:

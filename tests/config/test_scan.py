@@ -62,9 +62,17 @@ def test_only_other_clients() -> None:
     "clients:\n  !!str acme:\n    username: a\n",  # a tag
     "%YAML 1.1\n---\nclients:\n  acme:\n",  # a directive
     "clients:\n  acme:\n    username: a\nclients:\n  beta:\n",  # a section twice
+    "clients:\n  acme:\n    username: a\n    \tgroup: g\n",  # a tab inside a client
+    "clients:\n  acme:\r    username: a\r    \tgroup: g\r",  # the same, lines ended by CR
+    "clients:\r\n  acme:\r\n   \t group: g\r\n",  # ended by CR LF
 ])
 def test_what_the_lines_do_not_tell_surely_is_none(text: str) -> None:
     assert scan_clients(text) is None
+
+
+def test_a_comment_indented_with_a_tab_inside_a_client_is_only_a_comment() -> None:
+    text = "clients:\n  acme:\n    username: a\n    \t# a note\n  beta:\n    username: b\n"
+    assert scan_clients(text) == FileClients(frozenset({"clients"}), frozenset({"acme", "beta"}))
 
 
 def _parsed(text: str) -> FileClients:
