@@ -1,15 +1,18 @@
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lexsync.errors import StateError
+from lexsync.state import document
 from lexsync.state.document import STATE_VERSION, ResourceState, StateDocument
 
 GOLDEN = Path(__file__).parent / "golden" / "state_v2.json"
@@ -219,3 +222,12 @@ def test_a_corrupt_record_is_reported_when_it_is_built() -> None:
     with pytest.raises(StateError, match=r"client.a.sub_ids must map names to integers; "
                                          "restore it"):
         doc.resources["client.a"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=40), chunk=st.integers(min_value=1, max_value=7))
+def test_text_digest_in_pieces_is_the_digest_of_the_whole_text(text: str, chunk: int) -> None:
+    # Multi-byte characters fall across the pieces' edges: each piece encodes on its own.
+    with mock.patch.object(document, "_DIGEST_CHUNK", chunk):
+        pieces = document.text_digest(text + "é€😀")
+    assert pieces == hashlib.sha256((text + "é€😀").encode("utf-8")).hexdigest()
