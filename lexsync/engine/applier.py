@@ -13,6 +13,7 @@ from lexsync.api.protocol import LeadExecClient, SavedWithoutId
 from lexsync.engine import lost_create, wire_limits
 from lexsync.engine.plan import Action
 from lexsync.engine.planner import PlanBundle
+from lexsync.engine.readback import ReadBack
 from lexsync.engine.refresh import refresh
 from lexsync.engine.steps import Step, previous_as_live
 from lexsync.errors import ApiError
@@ -67,17 +68,23 @@ class Applier:
         self.failed_addresses: set[str] = set()
         # What lexsync knows of this LeadExec's open points; the post-apply check adds to it.
         self.behaviour = WireBehaviour.from_state(state.wire)
+        self.read_back = ReadBack(
+            api, (s for s in bundle.steps if s.change.action is not Action.NOOP), self.ctx,
+            early=self.ctx.dialect == "rest")
 
     async def run(self) -> ApplyResult:
         result = ApplyResult()
-        for wave in self._waves():
-            outcomes = await asyncio.gather(*(self._run_step(step) for step in wave))
-            result.outcomes += outcomes
-            if self.checkpoint is not None:
-                self.checkpoint()
-        touched = [o for o in result.succeeded if o.action in (Action.CREATE, Action.UPDATE)]
-        if touched:
-            result.verify_problems = await self._verify({o.address for o in touched})
+        try:
+            for wave in self._waves():
+                outcomes = await asyncio.gather(*(self._run_step(step) for step in wave))
+                result.outcomes += outcomes
+                if self.checkpoint is not None:
+                    self.checkpoint()
+            touched = [o for o in result.succeeded if o.action in (Action.CREATE, Action.UPDATE)]
+            if touched:
+                result.verify_problems = await self._verify({o.address for o in touched})
+        finally:
+            await self.read_back.cancel()  # none is left when the check ran
         self._keep_findings()
         return result
 
@@ -113,7 +120,7 @@ class Applier:
             self.failed_addresses.add(change.address)
             outcome = StepOutcome(change.address, change.action, False, skipped=True,
                                   error=f"not attempted: {', '.join(blocked)} failed")
-            self._report(outcome)
+            self._report(step, outcome)
             return outcome
         async with self.semaphore:
             try:
@@ -122,10 +129,11 @@ class Applier:
                 self.failed_addresses.add(change.address)
                 outcome = StepOutcome(change.address, change.action, False,
                                       error=str(exc.for_resource(change.address)))
-        self._report(outcome)
+        self._report(step, outcome)
         return outcome
 
-    def _report(self, outcome: StepOutcome) -> None:
+    def _report(self, step: Step, outcome: StepOutcome) -> None:
+        self.read_back.answered(step, outcome.ok)
         if self.on_step:
             self.on_step(outcome)
 
@@ -343,8 +351,11 @@ class Applier:
                       if s.kind.kind == "client" and s.desired and "fields" in s.desired.attrs}
         # The SOAP item names the writes used (before the reads below may teach others).
         item_tags = self.api.item_tags()
+        view = await self.read_back.finish()  # the clients read as their writes ended
+        early = self.read_back.read_early
         view = await refresh(self.api, read_groups=any(s.kind.kind == "client_group" for s in steps.values()),
-                             client_uids=client_uids, field_uids=field_uids)
+                             client_uids=client_uids - early, field_uids=field_uids - early,
+                             view=view)
         statuses = self.api.seen.client_status
         problems = []
         async with self.state_lock:

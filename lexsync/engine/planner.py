@@ -11,7 +11,7 @@ from typing import Any
 from lexsync.engine import lost_create
 from lexsync.engine.diff import masked
 from lexsync.engine.plan import Action, AttributeChange, Plan, ResourceChange, Unsettled
-from lexsync.engine.steps import Step, previous_as_live, step_for
+from lexsync.engine.steps import Step, client_key, previous_as_live, step_for
 from lexsync.errors import Diagnostic, LexsyncError
 from lexsync.resources.base import Context, Desired, IdMap, Live, ResourceKind
 from lexsync.resources.live import LiveView
@@ -116,7 +116,7 @@ class PlanBuilder:
                 self.wanted.add(desired.address)
                 if self.planned is None or desired.address in self.planned:
                     step = self._plan(kind, desired)
-                    key = _client_key(desired.address)
+                    key = client_key(desired.address)
                     rank = -1 if key is None else \
                         self.client_rank.setdefault(key, len(self.client_rank))
                     self.order[id(step)] = (rank, place * len(desired_list) + index)
@@ -220,11 +220,6 @@ class PlanBuilder:
                        if a in kept_addresses or a not in self.wanted],
         )
         return PlanBundle(plan=plan, steps=ordered, ctx=ctx)
-
-
-def _client_key(address: str) -> str | None:
-    """The client a resource belongs to (client.X, client.X.…), None for a group."""
-    return address.split(".", 2)[1] if address.startswith("client.") else None
 
 
 def _lost_create(kind: ResourceKind, address: str, attrs: dict[str, Any], client_key: str | None,

@@ -34,7 +34,7 @@ async def refresh(api: LeadExecReads, *, read_groups: bool, client_uids: set[int
     if also_read is not None:
         picked = {uid for uid, row in view.clients.items() if also_read(row)}
         client_uids, field_uids = client_uids | picked, field_uids | picked
-    await gather_all(*(_read_client(api, view, uid, uid in field_uids, on_progress, on_read)
+    await gather_all(*(read_client(api, view, uid, uid in field_uids, on_progress, on_read)
                        for uid in sorted(client_uids) if uid in view.clients))
     return view
 
@@ -52,9 +52,10 @@ async def gather_all(*awaitables: Awaitable[Any]) -> list[Any]:
         raise
 
 
-async def _read_client(api: LeadExecReads, view: LiveView, uid: int, with_fields: bool,
-                       on_progress: Callable[[], None] | None,
-                       on_read: Callable[[int | None], None] | None) -> None:
+async def read_client(api: LeadExecReads, view: LiveView, uid: int, with_fields: bool,
+                      on_progress: Callable[[], None] | None = None,
+                      on_read: Callable[[int | None], None] | None = None) -> None:
+    """One client's accounts (with their methods) and, `with_fields`, its field data."""
     accounts, fields = await gather_all(
         api.get_client_accounts(uid), api.get_client_data(uid) if with_fields else _nothing())
     view.accounts[uid] = accounts

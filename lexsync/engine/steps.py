@@ -23,6 +23,11 @@ class Step:
     parent_address: str | None = None
 
 
+def client_key(address: str) -> str | None:
+    """The client a resource belongs to (client.X, client.X.…), None for a group."""
+    return address.split(".", 2)[1] if address.startswith("client.") else None
+
+
 def previous_as_live(record: ResourceState) -> Live:
     """What state last recorded, in the shape `find_live` compares against."""
     return Live(record.remote_id, {}, dict(record.attributes), parent_id=record.parent_id,
