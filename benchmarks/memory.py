@@ -2,6 +2,7 @@
 
     python benchmarks/memory.py /tmp/memory-bench/network-1000
     python benchmarks/memory.py /tmp/memory-bench/network-1000 --trace
+    python benchmarks/memory.py /tmp/memory-bench/network-1000 --target client.buyer00000
 
 Plans the network a `scale.py --workdir DIR` run set up (DIR/network-N: the configuration,
 its state and the sandbox's database) against its sandbox, started in its own process without
@@ -94,6 +95,8 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("network", type=Path, help="a network scale.py set up: DIR/network-N")
     parser.add_argument("--trace", action="store_true", help="also count allocations (tracemalloc)")
+    parser.add_argument("--target", action="append", default=[],
+                        help="plan only this address, as `plan --target` (repeatable)")
     args = parser.parse_args()
     network: Path = args.network.resolve()
     os.environ.update({**CREDENTIALS, **ENVIRONMENT})
@@ -121,7 +124,8 @@ def main() -> None:
         session_module.wire_limits.check_plan = after(steps, "wire limits checked",
                                                       session_module.wire_limits.check_plan)
         Session.load_state = after(steps, "state loaded", Session.load_state)  # type: ignore[method-assign]
-        session = Session(RunOptions(config_path=network, api_url=sandbox.url))
+        session = Session(RunOptions(config_path=network, api_url=sandbox.url,
+                                     targets=tuple(args.target)))
         steps.mark("configuration loaded")
         bundle, _state = aio.run(session.plan())  # as the CLI runs it (see aio.run)
         steps.mark("plan made")

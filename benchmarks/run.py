@@ -6,9 +6,10 @@
 For each size: generate the workload, start `lexsync sandbox serve` on a SQLite file, then run
 the `lexsync` command as a user runs it, each time in a new process: the initial apply, a
 no-change plan, a plan and an apply after changing one account's price, and a plan targeted at
-one client. Wall time runs from starting the process to its exit; CPU time and peak memory are
-the process's own (wait4); the note gives the sandbox's CPU during the run (Linux /proc). Call
-counts come from the sandbox's /_sandbox/requests. Prints a table; asserts nothing.
+one client. Wall time runs from starting the process to its exit; CPU time is the process's
+own (wait4), peak memory its own high-water mark (scenario.py's `peak_rss`); the note gives
+the sandbox's CPU during the run (Linux /proc). Call counts come from the sandbox's
+/_sandbox/requests. Prints a table; asserts nothing.
 
 The no-change plan runs `--plan-runs` times and its row shows the median run (the spread in
 its note): on a small shared machine one run can be 10% off. The "sandbox floor" row makes the
@@ -186,7 +187,9 @@ def run_lexsync(code: Code, sandbox: Sandbox, directory: Path, *args: str) -> Ru
     if exit_code not in (0, 2):
         raise RuntimeError(f"lexsync {' '.join(args)} exited {exit_code}:\n{stderr[-3000:].decode()}")
     cpu = {"total": usage.ru_utime + usage.ru_stime, **json.loads(phases.read_text())}
-    return Run(wall, cpu, usage.ru_maxrss / 1024, exit_code, sandbox.requests(),
+    # The process's own peak (scenario.py); wait4's is at least this process's RSS.
+    peak_mb = cpu.pop("peak_mb", usage.ru_maxrss / 1024)
+    return Run(wall, cpu, peak_mb, exit_code, sandbox.requests(),
                sandbox.cpu() - sandbox_cpu)
 
 

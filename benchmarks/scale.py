@@ -13,7 +13,8 @@ changing that client. The no-change plan must find no change: if it does, the se
 wrong and the run stops with an error. `--compare ROOT` also runs another checkout's lexsync
 in each scenario, alternating with this one. With `--workdir`, the networks set up there are
 kept, and a later run plans them again without setting them up. Peak memory is the CLI
-process's own peak RSS (wait4). Prints the table of run.py, the load average around each
+process's own peak RSS (its high-water mark: wait4's would include this script's, which holds
+the grown network). Prints the table of run.py, the load average around each
 size's plans and the whole run's time.
 """
 

@@ -7,7 +7,7 @@ script does, after wrapping the few functions that make up each phase so that th
 (on whichever thread runs them) is added up. At exit it writes one JSON object to PHASES_JSON:
 CPU seconds of `load` (reading and validating the configuration, plus any child process),
 `diff` (expanding the configuration, observing live objects, comparing, building the plan)
-and `render` (printing the plan). run.py times the process itself from outside, start to exit.
+and `render` (printing the plan), and `peak_mb`, the process's own peak RSS (`peak_rss`). run.py times the process itself from outside, start to exit.
 
 This file imports nothing of the benchmarks package: run.py also runs it against another
 checkout (`--compare`), whose `lexsync` comes first on PYTHONPATH. The phases are found by
@@ -73,6 +73,21 @@ def wrap_phases(cpu: dict[str, float]) -> None:
             setattr(owner, name, timed(phase, getattr(owner, name), cpu))
 
 
+def peak_rss() -> dict[str, float]:
+    """This process's own peak RSS in MB (Linux: the high-water mark of its memory since its
+    exec). `wait4` and `getrusage` report the larger of that and the RSS of the process that
+    started it: Linux carries a parent's peak into a child it forks, and across exec, so a
+    small plan started by a benchmark that holds a large network shows the benchmark's size."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return {"peak_mb": int(line.split()[1]) / 1024}
+    except OSError:
+        pass
+    return {}
+
+
 def main() -> None:
     out = sys.argv[1]
     cpu = {"load": 0.0, "diff": 0.0, "render": 0.0}
@@ -82,7 +97,7 @@ def main() -> None:
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu["load"] += children.ru_utime + children.ru_stime  # a child parsing the YAML, if any
         with open(out, "w", encoding="utf-8") as file:
-            json.dump(cpu, file)
+            json.dump({**cpu, **peak_rss()}, file)
 
     atexit.register(report)
     from lexsync.cli.main import main as lexsync
