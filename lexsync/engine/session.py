@@ -138,7 +138,7 @@ class Session:
     def sandbox_database(self) -> Path:
         """Where `--api sandbox`'s database is: the sandbox this configuration's state was
         made against, else `.lexsync/sandbox.db` beside the configuration."""
-        recorded = self.backend.load().endpoint if state_exists(self.backend) else None
+        recorded = self.backend.load(lazily=True).endpoint if state_exists(self.backend) else None
         self._sandbox_url, database = sandbox_location(self.loaded.root, recorded)
         return database
 
@@ -168,10 +168,11 @@ class Session:
             self.options.on_progress(text)
 
     # --- plan ----------------------------------------------------------------------------
-    def load_state(self, create: bool = False) -> StateDocument:
+    def load_state(self, create: bool = False, lazily: bool = False) -> StateDocument:
         """The state. A plan being saved needs a state with a fixed lineage and salt to be
-        checked against later, so with `create` a missing state file is written first."""
-        state = self.backend.load()
+        checked against later, so with `create` a missing state file is written first.
+        `lazily`: records not parsed until asked for (a targeted plan, which writes none)."""
+        state = self.backend.load(lazily=lazily)
         keep_until_the_end()
         if create and not state_exists(self.backend):
             state = self.backend.write(state)
@@ -179,7 +180,7 @@ class Session:
 
     async def plan(self, saving: bool = False) -> tuple[PlanBundle, StateDocument]:
         """Plan without the lock."""
-        state = self.load_state(create=saving)
+        state = self.load_state(create=saving, lazily=bool(self.options.targets))
         async with self.open_api() as api:
             wire_limits.use_state_behaviour(api, state)  # how this LeadExec answers, as measured
             return await self.make_plan(api, state), state

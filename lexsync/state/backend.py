@@ -10,8 +10,9 @@ from lexsync.state.lockfile import LockInfo
 
 
 class StateBackend(Protocol):
-    def load(self) -> StateDocument:
-        """The stored document, or a new one when nothing is stored yet."""
+    def load(self, lazily: bool = False) -> StateDocument:
+        """The stored document, or a new one when nothing is stored yet. `lazily`: for a run
+        that reads a few records and writes none (`StateDocument.from_json`)."""
         ...
 
     def write(self, doc: StateDocument) -> StateDocument:

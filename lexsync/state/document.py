@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from lexsync.errors import StateError
-from lexsync.state import secret_hash
-from lexsync.state.records import Records, interned
+from lexsync.state import secret_hash, text_index
+from lexsync.state.records import Records, StoredText, interned
 from lexsync.state.secret_hash import SecretHash, SecretKeeper
 from lexsync.state.subids import migrated_v1_keys
 
@@ -138,17 +138,24 @@ class StateDocument:
         handle.write("".join(pieces) + "\n")
 
     @classmethod
-    def from_json(cls, text: str, source: str, hint: str = "") -> StateDocument:
+    def from_json(cls, text: str, source: str, hint: str = "",
+                  lazily: bool = False) -> StateDocument:
         """The document stored as `text`; `hint` ends the message of a corrupt record found
-        when it is first asked for (records are built then: state/records.py)."""
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise StateError(
-                f"state file {source} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
-                f"{exc.msg})"
-            ) from None
-        doc = _parse_document(data, source, hint)
+        when it is first asked for (records are built then: state/records.py). `lazily`, a
+        record is not even parsed until asked for, where the text is laid out as lexsync
+        writes it (state/text_index.py): for a run that reads a few records and writes none."""
+        indexed = _indexed(text) if lazily else None
+        if indexed is not None:
+            doc = _parse_document(indexed[0], source, hint, indexed[1])
+        else:
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise StateError(
+                    f"state file {source} is not valid JSON (line {exc.lineno}, column "
+                    f"{exc.colno}: {exc.msg})"
+                ) from None
+            doc = _parse_document(data, source, hint)
         doc.source_digest = text_digest(text)
         if secret_hash.LEGACY_PREFIX in text:
             doc._find_legacy_hashes()
@@ -196,7 +203,26 @@ def text_digest(text: str) -> str:
     return digest.hexdigest()
 
 
-def _parse_document(data: Any, source: str, hint: str = "") -> StateDocument:
+def _indexed(text: str) -> tuple[dict[str, Any], dict[str, StoredText]] | None:
+    """The document but its records, and where each record's text is; None when the text
+    must be parsed whole: laid out otherwise, of an older version, or holding hashes of the
+    old form (rewriting those walks every record)."""
+    if secret_hash.LEGACY_PREFIX in text:
+        return None
+    indexed = text_index.index(text)
+    if indexed is None:
+        return None
+    try:
+        data = json.loads(indexed.rest)
+    except json.JSONDecodeError:
+        return None  # parsed whole, for a message whose line and column are the file's
+    if type(data) is not dict or data.get("resources") != {} or data.get("version") != STATE_VERSION:
+        return None
+    return data, indexed.records
+
+
+def _parse_document(data: Any, source: str, hint: str = "",
+                    unparsed: dict[str, StoredText] | None = None) -> StateDocument:
     if not isinstance(data, dict):
         raise StateError(f"state file {source} is corrupt: expected a JSON object at the top level")
     version = _require(data, "version", int, source)
@@ -207,12 +233,17 @@ def _parse_document(data: Any, source: str, hint: str = "") -> StateDocument:
         )
     if version < 1:
         raise StateError(f"state file {source} is corrupt: unknown version {version}")
-    resources_data = _require(data, "resources", dict, source)
-    for address, entry in resources_data.items():
+    resources_data: dict[str, Any] = _require(data, "resources", dict, source)
+    if unparsed is not None:
+        resources_data = dict(unparsed)  # each checked when parsed
+    for address, entry in resources_data.items() if unparsed is None else ():
         _check_stored(address, entry, source)
 
-    def decode(address: str, entry: dict[str, Any]) -> ResourceState:
+    def decode(address: str, entry: dict[str, Any] | StoredText) -> ResourceState:
         try:
+            if type(entry) is StoredText:
+                entry = _parsed_record(address, entry, source)
+            assert type(entry) is dict
             return _parse_resource(address, entry, source)
         except StateError as exc:
             raise StateError(f"{exc.message}; {hint}" if hint else exc.message) from None
@@ -250,6 +281,17 @@ def _parse_document(data: Any, source: str, hint: str = "") -> StateDocument:
         endpoint=dict(endpoint) if endpoint else None,
         wire={str(k): dict(v) for k, v in wire.items()},
     )
+
+
+def _parsed_record(address: str, stored: StoredText, source: str) -> dict[str, Any]:
+    """A record kept as its text (a lazy read), parsed and checked as a whole read checks it."""
+    try:
+        entry = json.loads(stored.json())
+    except json.JSONDecodeError as exc:
+        raise StateError(f"state file {source} is corrupt: resources.{address} is not valid "
+                         f"JSON ({exc.msg})") from None
+    _check_stored(address, entry, source)
+    return entry
 
 
 def _check_stored(address: str, entry: Any, source: str) -> None:

@@ -34,9 +34,9 @@ class LocalBackend:
         # document that started elsewhere falls back to that document's own serial.
         self._loaded_serial: int | None = None
 
-    def load(self) -> StateDocument:
+    def load(self, lazily: bool = False) -> StateDocument:
         text = self._read_text()
-        doc = StateDocument.new() if text is None else self._parse(text)
+        doc = StateDocument.new() if text is None else self._parse(text, lazily)
         if text is not None:
             # A run killed during apply left its last results in the journal.
             journal.replay(journal.journal_path(self.path), doc)
@@ -122,9 +122,10 @@ class LocalBackend:
     def force_unlock(self, lock_id: str, force: bool = False) -> str:
         return lockfile.force_unlock(self.lock_path, lock_id, force)
 
-    def _parse(self, text: str) -> StateDocument:
+    def _parse(self, text: str, lazily: bool = False) -> StateDocument:
         try:
-            return StateDocument.from_json(text, str(self.path), hint=self._restore_hint())
+            return StateDocument.from_json(text, str(self.path), hint=self._restore_hint(),
+                                           lazily=lazily)
         except StateError as exc:
             raise StateError(f"{exc.message}; {self._restore_hint()}") from None
 

@@ -164,11 +164,11 @@ class PostgresBackend:
                 self._conn = None
 
     # --- documents -----------------------------------------------------------------------
-    def load(self) -> StateDocument:
+    def load(self, lazily: bool = False) -> StateDocument:
         with self._data() as conn:
             row = conn.execute(f"SELECT document FROM {SCHEMA}.states WHERE workspace = %s",
                                (self.workspace,)).fetchone()
-        doc = StateDocument.new() if row is None else self._parse(row[0])
+        doc = StateDocument.new() if row is None else self._parse(row[0], lazily)
         self._loaded_serial = doc.serial
         return doc
 
@@ -239,8 +239,8 @@ class PostgresBackend:
         info = self._held or LockInfo.for_this_process("")
         return info.who, info.command
 
-    def _parse(self, text: str) -> StateDocument:
-        return StateDocument.from_json(text, self.name)
+    def _parse(self, text: str, lazily: bool = False) -> StateDocument:
+        return StateDocument.from_json(text, self.name, lazily=lazily)
 
     # --- history -------------------------------------------------------------------------
     def history(self, limit: int | None = None) -> list[HistoryEntry]:

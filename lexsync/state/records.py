@@ -4,7 +4,8 @@ A state of 1,000 buyers is some 9,000 resources and 20 MB of JSON. Reading the J
 C call; building and checking every record is as much again, and a targeted run needs a few
 of them. So a record is kept as it was stored (the JSON's dict, checked at once only for
 what whole-state questions read without building it: its address, kind and remote ID) until
-something asks for it by address or walks the records. Writing state writes an untouched
+something asks for it by address or walks the records. A targeted plan does not even parse
+the others: it keeps where each sits in the text and its remote ID (`StoredText`). Writing state writes an untouched
 record's stored form as it was read, with the shape `ResourceState.to_dict` gives.
 """
 
@@ -17,7 +18,23 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from lexsync.state.document import ResourceState
 
-Decode = Callable[[str, dict[str, Any]], "ResourceState"]
+
+
+class StoredText:
+    """A record not yet parsed: where its JSON sits in the state's text, and its remote ID
+    (a targeted plan reads a state's records this way: state/text_index.py)."""
+
+    __slots__ = ("text", "start", "end", "remote_id")
+
+    def __init__(self, text: str, start: int, end: int, remote_id: int) -> None:
+        self.text, self.start, self.end, self.remote_id = text, start, end, remote_id
+
+    def json(self) -> str:
+        return self.text[self.start:self.end]
+
+
+# Builds a record from its stored form: the JSON's dict, or its text not yet parsed.
+Decode = Callable[[str, "dict[str, Any] | StoredText"], "ResourceState"]
 
 
 class Records(MutableMapping[str, "ResourceState"]):
@@ -36,7 +53,7 @@ class Records(MutableMapping[str, "ResourceState"]):
 
     def __getitem__(self, address: str) -> ResourceState:
         value = self._items[address]
-        if type(value) is dict:
+        if type(value) is dict or type(value) is StoredText:
             assert self._decode is not None
             value = self._items[address] = self._decode(address, value)
             self.decoded += 1
@@ -70,7 +87,7 @@ class Records(MutableMapping[str, "ResourceState"]):
     def remote_ids(self) -> dict[str, int]:
         """Every address's remote ID, building no record."""
         return {address: value["remote_id"] if type(value) is dict else value.remote_id
-                for address, value in self._items.items()}
+                for address, value in self._items.items()}  # StoredText knows its ID too
 
     def under(self, prefixes: Iterable[str]) -> Iterator[tuple[str, ResourceState]]:
         """The records at or under these addresses (`client.acme` and its methods and
@@ -84,6 +101,8 @@ class Records(MutableMapping[str, "ResourceState"]):
     def stored(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Each record's stored form: an untouched one as read, in `to_dict`'s shape."""
         for address, value in self._items.items():
+            if type(value) is StoredText:  # only a state written after a targeted read
+                value = self[address]
             if type(value) is not dict:
                 yield address, value.to_dict()
                 continue

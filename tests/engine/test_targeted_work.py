@@ -60,6 +60,27 @@ def test_a_targeted_plan_builds_only_its_clients_state_records(harness: Harness)
     assert state.resources.decoded == 5
 
 
+def test_a_targeted_plan_parses_only_its_clients_state_records(harness: Harness) -> None:
+    # A record that would be refused when read is not even parsed by a plan targeted elsewhere
+    # (state/text_index.py); a full plan, and a plan targeted at it, refuse it.
+    harness.write(TWO_CLIENTS)
+    harness.apply()
+    path = harness.dir / ".lexsync" / "state.json"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('"kind": "client",\n      "parent_id": null,\n      '
+                                 '"remote_id": ' + str(json.loads(text)["resources"]
+                                                       ["client.acme"]["remote_id"]),
+                                 '"kind": "client_group",\n      "parent_id": null,\n      '
+                                 '"remote_id": ' + str(json.loads(text)["resources"]
+                                                       ["client.acme"]["remote_id"]), 1),
+                    encoding="utf-8")
+    assert harness.plan(targets=("client.zeta",)).has_changes is False
+    with pytest.raises(LexsyncError, match="client.acme.kind 'client_group' does not match"):
+        harness.plan()
+    with pytest.raises(LexsyncError, match="client.acme.kind 'client_group' does not match"):
+        harness.plan(targets=("client.acme",))
+
+
 def test_a_targeted_apply_writes_the_other_records_as_they_were(harness: Harness) -> None:
     harness.write(TWO_CLIENTS)
     harness.apply()
