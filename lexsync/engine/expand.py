@@ -3,7 +3,7 @@ import's one way of reading a configuration into resources)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 from lexsync.config.loader import LoadedConfig
 from lexsync.config.models import Configuration
@@ -11,7 +11,6 @@ from lexsync.errors import ConfigError, Diagnostic
 from lexsync.resources.base import Context, Desired, ResolutionError
 from lexsync.resources.catalog import Catalog, UnknownName, name_key
 from lexsync.resources.registry import KINDS
-from lexsync.state.document import ResourceState
 
 
 def expand(loaded: LoadedConfig, ctx: Context, model: Configuration | None = None, *,
@@ -74,14 +73,14 @@ def _parts(model: Configuration, release: bool) -> Iterator[tuple[str | None, Co
 
 
 def record_method_lead_types(desired: dict[str, list[Desired]],
-                             records: Iterable[tuple[str, ResourceState]], ctx: Context) -> None:
+                             recorded: Mapping[str, str], ctx: Context) -> None:
     """Each delivery method's lead type, which its accounts' writes need: from the
-    configuration, else from the state `records` (a method being retired)."""
+    configuration, else as state `recorded` it (method address -> lead type: a method being
+    retired)."""
     for method in desired.get("delivery_method", []):
         ctx.method_lead_types[method.address] = method.attrs["lead_type"]
-    for address, record in records:
-        if record.kind == "delivery_method" and record.attributes.get("lead_type"):
-            ctx.method_lead_types.setdefault(address, record.attributes["lead_type"])
+    for address, lead_type in recorded.items():
+        ctx.method_lead_types.setdefault(address, lead_type)
 
 
 def where_named(model: Configuration, unknown: UnknownName) -> tuple[str | int, ...]:

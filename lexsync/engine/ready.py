@@ -11,23 +11,34 @@ done, then.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 from lexsync.resources.base import Desired
 from lexsync.resources.live import LiveView
 from lexsync.state.document import ResourceState
 
 
+def note_need(needs: dict[str, set[int]], address: str, record: ResourceState) -> None:
+    """Note whose answers the record at `address` is found in, under its client's key."""
+    if not address.startswith("client."):
+        return
+    uid = record.remote_id if record.kind == "client" else record.parent_id
+    if uid is not None:
+        needs.setdefault(address.split(".")[1], set()).add(uid)
+
+
+def needs_of(records: Iterable[tuple[str, ResourceState]]) -> dict[str, set[int]]:
+    """Client key -> the client IDs whose answers its records are found in."""
+    needs: dict[str, set[int]] = {}
+    for address, record in records:
+        note_need(needs, address, record)
+    return needs
+
+
 class PartsWaiting:
-    def __init__(self, records: Iterable[tuple[str, ResourceState]]) -> None:
-        # Client key -> the client IDs whose answers its records are found in.
-        self.needs: dict[str, set[int]] = {}
-        for address, record in records:
-            if not address.startswith("client."):
-                continue
-            uid = record.remote_id if record.kind == "client" else record.parent_id
-            if uid is not None:
-                self.needs.setdefault(address.split(".")[1], set()).add(uid)
+    def __init__(self, needs: Mapping[str, set[int]]) -> None:
+        # Client key -> the client IDs whose answers its records are found in (`needs_of`).
+        self.needs = needs
         self.listed: set[int] | None = None  # the client list's IDs, once it is read
         self.answered: set[int] = set()
         self.groups: list[Desired] | None = None  # the groups' part, until it is planned

@@ -44,14 +44,14 @@ from lexsync.engine.planner import (
     in_targets,
     refuse_targets_naming_nothing,
 )
-from lexsync.engine.ready import PartsWaiting
+from lexsync.engine.ready import PartsWaiting, note_need
 from lexsync.engine.refresh import AlsoRead, gather_all, refresh
 from lexsync.engine.unmanaged import refuse_unknown_writes, remember_live
 from lexsync.errors import ConfigError, Diagnostic, LexsyncError, SourceLocation
 from lexsync.resources.base import Context, Desired
 from lexsync.resources.catalog import Catalog
 from lexsync.resources.live import LiveView
-from lexsync.state.document import ResourceState, StateDocument
+from lexsync.state.document import StateDocument
 from lexsync.state.factory import open_backend, state_exists
 from lexsync.state.journal import JournalWriter, journal_path
 from lexsync.state.local import LocalBackend
@@ -241,7 +241,7 @@ class Session:
             endpoints.check_in_thread(state, self.endpoint()))
         keep_until_the_end()
         self.last_view = view  # drift lists the live objects nothing claims
-        record_method_lead_types(desired, reads.records, ctx)
+        record_method_lead_types(desired, reads.recorded_lead_types, ctx)
         return build_plan(desired, state, view, ctx, adopt=self.options.adopt,
                           targets=self.options.targets, release=True)
 
@@ -255,8 +255,8 @@ class Session:
         view = LiveView()
         self.last_view = view  # drift lists the live objects nothing claims
         builder = PlanBuilder(state, view, ctx, release=True, client_order=client_order)
-        record_method_lead_types({}, reads.records, ctx)
-        waiting = PartsWaiting(reads.records)
+        record_method_lead_types({}, reads.recorded_lead_types, ctx)
+        waiting = PartsWaiting(reads.needs)
         events: asyncio.Queue[tuple[str, Any, Any]] = asyncio.Queue()
 
         def expanded(key: str | None, desired: list[Desired]) -> None:  # on the thread
@@ -279,7 +279,7 @@ class Session:
                 what, key, desired = await events.get()
                 if what == "part":
                     methods = [d for d in desired if d.kind == "delivery_method"]
-                    record_method_lead_types({"delivery_method": methods}, (), ctx)
+                    record_method_lead_types({"delivery_method": methods}, {}, ctx)
                     waiting.add(key, desired)
                 elif what == "read":
                     waiting.read(key, view)
@@ -367,7 +367,10 @@ class Reads:
     groups: bool
     client_uids: set[int]  # clients whose accounts are read
     field_uids: set[int]  # clients whose field data are read
-    records: list[tuple[str, ResourceState]]  # what state records under what is planned
+    # From the records under what is planned: client key -> the client IDs whose answers
+    # they are found in (engine/ready.py), and each recorded method's lead type.
+    needs: dict[str, set[int]]
+    recorded_lead_types: dict[str, str]
     also_read: AlsoRead | None = None  # further clients, picked from the client list
 
 
@@ -376,34 +379,45 @@ def reads_for(model: Configuration, state: StateDocument, ctx: Context,
     """The clients state records (with --target, only those the targets name or sit under),
     their field data where the configuration manages fields, the groups when any are managed,
     and the lead types and states the configuration and state name. With --adopt, also every
-    live client whose username the configuration names, whole, to be matched. A targeted
-    plan builds only the state records under the clients it names (state/records.py)."""
+    live client whose username the configuration names, whole, to be matched. Each record is
+    read once here and let go (a state read lazily builds it again when it is planned: at
+    10,000 buyers, all of them at once are ~500 MB); a targeted plan reads only the records
+    under the clients it names (state/records.py)."""
     named = targeted_clients(targets)
     resources = state.resources
-    records = list(resources.items() if named is None or adopt
-                   else resources.under(f"client.{key}" for key in sorted(named)))
+    records = resources.items() if named is None or adopt \
+        else resources.under(f"client.{key}" for key in sorted(named))
     lead_types = {m.lead_type for c in model.clients.values() for m in c.delivery_methods.values()}
-    lead_types |= {str(r.attributes["lead_type"]) for _a, r in records
-                   if r.kind == "delivery_method" and r.attributes.get("lead_type")}
-    need_states = any(a.criteria for c in model.clients.values() for a in c.delivery_accounts.values()) \
-        or any(r.attributes.get("criteria") for _a, r in records)
+    need_states = any(a.criteria for c in model.clients.values() for a in c.delivery_accounts.values())
+    client_uids: set[int] = set()
+    needs: dict[str, set[int]] = {}
+    recorded_lead_types: dict[str, str] = {}
+    for address, record in records:
+        note_need(needs, address, record)
+        if record.kind == "client":
+            client_uids.add(record.remote_id)
+        elif record.kind == "delivery_method" and record.attributes.get("lead_type"):
+            recorded_lead_types[address] = str(record.attributes["lead_type"])
+        need_states = need_states or bool(record.attributes.get("criteria"))
+    lead_types |= set(recorded_lead_types.values())
     groups = bool(model.client_groups) or any(a.startswith("client_group.") for a in resources)
-    client_uids = {r.remote_id for _a, r in records if r.kind == "client"}
     if adopt:
         usernames = {c.username.lower() for c in model.clients.values()}
 
         def adoptable(row: dict[str, Any]) -> bool:
             return str(row.get("Username", "")).lower() in usernames
 
-        return Reads(lead_types, need_states, groups, client_uids, set(client_uids), records,
-                     adoptable)
+        return Reads(lead_types, need_states, groups, client_uids, set(client_uids), needs,
+                     recorded_lead_types, adoptable)
     if targets:
         # A targeted plan reads the groups only when one is targeted (state records the
         # others: see planner._under_targets).
         groups = any(in_targets(a, targets) for a in resources if a.startswith("client_group."))
-    field_uids = {resources[f"client.{k}"].remote_id for k, c in model.clients.items()
-                  if c.fields and f"client.{k}" in resources}
-    return Reads(lead_types, need_states, groups, client_uids, field_uids & client_uids, records)
+    ids = ctx.ids  # the state's remote IDs (new_context), which build no record
+    field_uids = {ids[f"client.{k}"] for k, c in model.clients.items()
+                  if c.fields and f"client.{k}" in ids}
+    return Reads(lead_types, need_states, groups, client_uids, field_uids & client_uids, needs,
+                 recorded_lead_types)
 
 
 def targeted_clients(targets: tuple[str, ...]) -> set[str] | None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from lexsync.engine import planner as planner_module
-from lexsync.engine.ready import PartsWaiting
+from lexsync.engine.ready import PartsWaiting, needs_of
 from lexsync.engine.session import Session
 from lexsync.resources.base import Desired
 from lexsync.resources.live import LiveView
@@ -142,7 +142,7 @@ def ready(waiting: PartsWaiting) -> list[list[str]]:
 
 
 def test_a_part_waits_for_the_client_list_and_the_groups() -> None:
-    waiting = PartsWaiting([record("client.a", 1)])
+    waiting = PartsWaiting(needs_of([record("client.a", 1)]))
     waiting.add("a", [desired("client.a")])
     assert ready(waiting) == []
     waiting.read(None, listed(1))
@@ -154,9 +154,9 @@ def test_a_part_waits_for_the_client_list_and_the_groups() -> None:
 
 
 def test_a_part_waits_for_every_client_its_records_are_under() -> None:
-    waiting = PartsWaiting([record("client.a", 1),
-                            record("client.a.delivery_method.m", 10, parent_id=2),
-                            record("client.b", 3)])
+    waiting = PartsWaiting(needs_of([record("client.a", 1),
+                                     record("client.a.delivery_method.m", 10, parent_id=2),
+                                     record("client.b", 3)]))
     waiting.add(None, [])
     waiting.read(None, listed(1, 2, 3))
     waiting.add("a", [desired("client.a")])
@@ -172,7 +172,7 @@ def test_a_part_waits_for_every_client_its_records_are_under() -> None:
 
 
 def test_a_client_missing_from_the_client_list_is_not_waited_for() -> None:
-    waiting = PartsWaiting([record("client.gone", 7)])
+    waiting = PartsWaiting(needs_of([record("client.gone", 7)]))
     waiting.add(None, [])
     waiting.add("gone", [desired("client.gone")])
     waiting.read(None, listed())
@@ -181,8 +181,8 @@ def test_a_client_missing_from_the_client_list_is_not_waited_for() -> None:
 
 def test_what_waits_for_a_client_never_read_is_planned_once_every_read_is_done() -> None:
     # A method recorded under another client than its own, whose answers no read asked for.
-    waiting = PartsWaiting([record("client.a", 1),
-                            record("client.a.delivery_method.m", 10, parent_id=9)])
+    waiting = PartsWaiting(needs_of([record("client.a", 1),
+                                     record("client.a.delivery_method.m", 10, parent_id=9)]))
     waiting.add(None, [])
     waiting.read(None, listed(1, 9))
     waiting.add("a", [desired("client.a")])
