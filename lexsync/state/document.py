@@ -291,6 +291,10 @@ def _parsed_record(address: str, stored: StoredText, source: str) -> dict[str, A
         raise StateError(f"state file {source} is corrupt: resources.{address} is not valid "
                          f"JSON ({exc.msg})") from None
     _check_stored(address, entry, source)
+    if entry["remote_id"] != stored.remote_id:  # a hand edit that kept the layout's look
+        raise StateError(f"state file {source}: resources.{address} is not laid out as "
+                         "lexsync writes it (its remote ID is not on the line of its own); "
+                         "plan without --target, which reads the file whole")
     return entry
 
 

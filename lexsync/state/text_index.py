@@ -8,7 +8,12 @@ by exactly four spaces opens a record (`    "ADDRESS": {`) or closes it (`    },
 line indented by six holds one of the record's own fields, `remote_id` among them.
 
 `index` finds those lines and checks that they are all there is at that depth: each record
-opened is closed right before the next opens, and has exactly one remote ID of its own.
+opened is closed right before the next opens, has its seven fields each on a line of its own
+and exactly one remote ID; `resources` is named once at its depth; no line holds a key beside
+another. A record's remote ID is checked again when the record is parsed (document.py). A
+record never asked for is trusted to be indented as lexsync writes it: a hand edit that
+re-indents a nested key to look like a record's field is not seen (apply parses the state
+whole, and refuses a saved plan that differs from its own).
 A file laid out otherwise (edited by hand, written by another tool) answers None, and the
 state is parsed whole, as always. A record is parsed, and checked in full, when it is asked
 for (`Records`).
@@ -23,7 +28,15 @@ from dataclasses import dataclass
 
 from lexsync.state.records import StoredText
 
-_HEADER = '\n  "resources": {\n'
+_HEADER_KEY = '\n  "resources": '
+_HEADER = _HEADER_KEY + "{\n"
+_FIELD, _FIELDS = '\n      "', 7  # a record's field's line, and how many each record has
+# What the layout never holds: a key (a string, then a colon) right after a comma or an
+# opening brace, on the same line. (A string ending in either character is no key: its
+# closing quote is followed by a line break or a colon and another string's opening quote.)
+# Two patterns, each starting with its character, search ~3 times faster than one.
+_KEY = r'[ \t]*"(?:[^"\\\n]|\\.)*"[ \t]*:'
+_KEY_BESIDE = (re.compile("," + _KEY), re.compile(r"\{" + _KEY))
 _OPEN = re.compile(r'\n    "((?:[^"\\\n]|\\.)*)": (?=\{\n)')
 _CLOSE = "\n    }"
 _REMOTE_ID = re.compile(r'\n      "remote_id": (-?[0-9]+)(?=,?\n)')
@@ -48,10 +61,15 @@ def index(text: str) -> Indexed | None:
     block_end = text.find("\n  }", first)  # the first line indented by two: the object's end
     if block_end < 0:
         return None
+    if text.count(_HEADER_KEY) != 1 or any(p.search(text) for p in _KEY_BESIDE):
+        return None  # another `resources` at this depth, or keys side by side: edited by hand
     opens = list(_OPEN.finditer(text, first, block_end))
-    # Lines indented by exactly four spaces: two per record (its opening and its closing).
+    # Lines indented by exactly four spaces: two per record (its opening and its closing);
+    # by six, starting a key: seven per record (`ResourceState.to_dict` writes every field),
+    # so no line of a record holds a key of its own beside another's (`}, "remote_id": 7`).
     at_four = text.count("\n    ", first, block_end) - text.count("\n     ", first, block_end)
-    if not opens or at_four != 2 * len(opens):
+    if not opens or at_four != 2 * len(opens) \
+            or text.count(_FIELD, first, block_end) != _FIELDS * len(opens):
         return None
     ids = list(_REMOTE_ID.finditer(text, first, block_end))
     if len(ids) != len(opens):

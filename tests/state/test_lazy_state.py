@@ -95,6 +95,58 @@ def test_a_text_laid_out_otherwise_is_parsed_whole(layout, sample_doc: StateDocu
     assert StateDocument.from_json(text, "state.json", lazily=True) == whole
 
 
+def _joined(text: str, field: str) -> str:
+    """`text` with the first line holding `field` joined onto the line before it."""
+    return text.replace(f',\n      "{field}"', f', "{field}"', 1)
+
+
+@pytest.mark.parametrize("edit", [
+    # The record's remote ID moved onto another field's line, a nested one at its depth.
+    lambda text: _joined(text, "remote_id").replace(
+        '"attributes": {\n', '"attributes": {\n      "remote_id": 5,\n', 1),
+    # A second remote ID beside another field (JSON keeps the last).
+    lambda text: text.replace('"sub_ids": {', '"remote_id": 9, "sub_ids": {', 1),
+    # A record inside the one before it, on its last line.
+    lambda text: text.replace('\n    },\n    "', ', "client.hidden": {"address": "client.hidden", '
+                              '"kind": "client", "remote_id": 3}\n    },\n    "', 1),
+    # `resources` named again after the records, beside another key (JSON keeps the last).
+    lambda text: text.replace('"serial": ', '"resources": {}, "serial": ', 1),
+    # `resources` named again, on a line of its own, nested one level deeper than the records.
+    lambda text: text.replace('\n  "serial": ', '\n  "other": {\n  "resources": {}\n  },'
+                              '\n  "serial": ', 1),
+])
+def test_a_hand_edit_that_keeps_the_layouts_look_is_parsed_whole(
+        edit, sample_doc: StateDocument) -> None:
+    text = edit(sample_doc.to_json())
+    assert text != sample_doc.to_json()
+    assert index(text) is None
+    try:
+        whole = StateDocument.from_json(text, "state.json")
+    except StateError as exc:
+        with pytest.raises(StateError, match=exc.message[:40]):
+            StateDocument.from_json(text, "state.json", lazily=True)
+        return
+    lazy = StateDocument.from_json(text, "state.json", lazily=True)
+    assert list(lazy.resources) == list(whole.resources)
+    assert lazy.resources.remote_ids() == whole.resources.remote_ids()
+
+
+def test_a_remote_id_found_where_it_is_not_is_refused_when_the_record_is_parsed(
+        sample_doc: StateDocument) -> None:
+    # A nested remote ID indented as the record's own fields, the record's own indented
+    # deeper: the layout still looks like lexsync's, which the record's parse shows it is not.
+    text = sample_doc.to_json().replace('\n      "remote_id": 101,', '\n        "remote_id": 101,')
+    start = text.index('    "client.acme": {')
+    text = text[:start] + text[start:].replace('"attributes": {\n',
+                                               '"attributes": {\n      "remote_id": 5,\n', 1)
+    assert index(text) is not None  # the look of the layout is kept
+    assert StateDocument.from_json(text, "state.json").resources["client.acme"].remote_id == 101
+    lazy = StateDocument.from_json(text, "state.json", lazily=True)
+    assert lazy.resources.remote_ids()["client.acme"] == 5  # trusted until parsed
+    with pytest.raises(StateError, match="not laid out as lexsync writes it"):
+        lazy.resources["client.acme"]
+
+
 def test_a_corrupt_record_is_found_when_it_is_asked_for(sample_doc: StateDocument) -> None:
     text = sample_doc.to_json().replace('"kind": "delivery_method"', '"kind": "delivery_account"')
     with pytest.raises(StateError, match="does not match its address"):
