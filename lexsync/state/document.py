@@ -145,9 +145,7 @@ class StateDocument:
         record is not even parsed until asked for, where the text is laid out as lexsync
         writes it (state/text_index.py): for a run that reads a few records and writes none."""
         indexed = _indexed(text) if lazily else None
-        if indexed is not None:
-            doc = _parse_document(indexed[0], source, hint, indexed[1])
-        else:
+        if indexed is None:
             try:
                 data = json.loads(text)
             except json.JSONDecodeError as exc:
@@ -155,9 +153,20 @@ class StateDocument:
                     f"state file {source} is not valid JSON (line {exc.lineno}, column "
                     f"{exc.colno}: {exc.msg})"
                 ) from None
-            doc = _parse_document(data, source, hint)
+            return cls.from_parsed(data, source, hint, text_digest(text),
+                                   secret_hash.LEGACY_PREFIX in text)
+        doc = _parse_document(indexed[0], source, hint, indexed[1])
         doc.source_digest = text_digest(text)
-        if secret_hash.LEGACY_PREFIX in text:
+        return doc  # (a text holding hashes of the old form is not indexed)
+
+    @classmethod
+    def from_parsed(cls, data: Any, source: str, hint: str, digest: str,
+                    holds_legacy_prefix: bool) -> StateDocument:
+        """The document whose text `json.loads` parsed as `data`, hashed as `digest`
+        (`text_digest`), holding `LEGACY_PREFIX` or not (state/pieces.py reads it so)."""
+        doc = _parse_document(data, source, hint)
+        doc.source_digest = digest
+        if holds_legacy_prefix:
             doc._find_legacy_hashes()
         return doc
 

@@ -23,6 +23,7 @@ from lexsync.state import journal, lockfile
 from lexsync.state.document import StateDocument
 from lexsync.state.files import FILE_MODE, ensure_directory, remove_stray_temporary_files
 from lexsync.state.lockfile import LockInfo
+from lexsync.state.pieces import parse_in_pieces
 
 
 class LocalBackend:
@@ -35,9 +36,9 @@ class LocalBackend:
         self._loaded_serial: int | None = None
 
     def load(self, lazily: bool = False) -> StateDocument:
-        text = self._read_text()
-        doc = StateDocument.new() if text is None else self._parse(text, lazily)
-        if text is not None:
+        stored = self._read(lazily)
+        doc = StateDocument.new() if stored is None else stored
+        if stored is not None:
             # A run killed during apply left its last results in the journal.
             journal.replay(journal.journal_path(self.path), doc)
         self._loaded_serial = doc.serial
@@ -50,8 +51,7 @@ class LocalBackend:
         run wrote in between and saving would lose its changes. Updates `doc.serial` in place
         and returns `doc`.
         """
-        text = self._read_text()
-        on_disk = None if text is None else self._parse(text)
+        on_disk = self._read()
         expected = self._loaded_serial if self._loaded_serial is not None else doc.serial
         if on_disk is not None:
             if on_disk.serial != expected:
@@ -92,9 +92,8 @@ class LocalBackend:
         interrupted writes are removed. Plans, which take no lock, replay a journal on load."""
         leftover = journal.journal_path(self.path)
         if os.path.lexists(leftover):
-            text = self._read_text()
-            if text is not None:
-                doc = self._parse(text)
+            doc = self._read()
+            if doc is not None:
                 self._loaded_serial = doc.serial
                 if journal.replay(leftover, doc):
                     self.write(doc)
@@ -122,12 +121,48 @@ class LocalBackend:
     def force_unlock(self, lock_id: str, force: bool = False) -> str:
         return lockfile.force_unlock(self.lock_path, lock_id, force)
 
-    def _parse(self, text: str, lazily: bool = False) -> StateDocument:
+    def _read(self, lazily: bool = False) -> StateDocument | None:
+        """The stored document (None: no file). Read a piece at a time where the file is
+        laid out as lexsync writes it (state/pieces.py), else whole; `lazily`, whole, its
+        records parsed when asked for (state/text_index.py)."""
+        source, hint = str(self.path), self._restore_hint()
+        if not lazily:
+            with self._open() as handle:
+                if handle is None:
+                    return None
+                parsed = parse_in_pieces(handle)
+            if parsed is not None:
+                return self._hinted(lambda: StateDocument.from_parsed(
+                    parsed.data, source, hint, parsed.digest, parsed.holds_legacy_prefix))
+        text = self._read_text()
+        if text is None:
+            return None
+        return self._hinted(lambda: StateDocument.from_json(text, source, hint=hint,
+                                                            lazily=lazily))
+
+    def _hinted(self, build: Callable[[], StateDocument]) -> StateDocument:
+        """`build()`, a state found corrupt said so with where to restore it from."""
         try:
-            return StateDocument.from_json(text, str(self.path), hint=self._restore_hint(),
-                                           lazily=lazily)
+            return build()
         except StateError as exc:
             raise StateError(f"{exc.message}; {self._restore_hint()}") from None
+
+    @contextlib.contextmanager
+    def _open(self) -> Iterator[TextIO | None]:
+        """The state file opened as `_read_text` reads it (None: there is none)."""
+        try:
+            handle = self.path.open(encoding="utf-8")
+        except FileNotFoundError:
+            yield None
+            return
+        except OSError as exc:
+            raise StateError(f"cannot read state file {self.path}: {exc.strerror}") from None
+        with handle:
+            try:
+                yield handle
+            except UnicodeDecodeError:
+                raise StateError(f"state file {self.path} is corrupt: not UTF-8 text; "
+                                 f"{self._restore_hint()}") from None
 
     def _restore_hint(self) -> str:
         return (f"restore it from {self.backup_path} (a copy of the state as lexsync last wrote "

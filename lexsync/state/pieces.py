@@ -1,0 +1,99 @@
+"""A state file parsed a piece at a time: its text is never held whole beside its parse.
+
+At 10,000 buyers a state's text is 224 MB and its parse ~500 MB; one `json.loads` of the
+whole text holds both at once, beside the configuration. lexsync writes state indented by two
+spaces (`StateDocument.to_json`), so each member of the `resources` object (one record) ends
+on a line `    }` followed by a comma. The file is read 1 MB at a time, and what has been read
+is cut after the last such line it holds and parsed as the members of an object. JSON text
+holds no raw line break inside a string, so a cut there falls between two members, or the
+piece does not parse: pieces that all parse make exactly the object a whole parse makes (a
+later duplicate key replacing an earlier one's value, as there).
+
+Anything else (a file laid out otherwise, invalid JSON, a record larger than `_MOST` alone)
+answers None, and the caller parses the file whole, which also gives a message with the
+line and column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from lexsync.state.secret_hash import LEGACY_PREFIX
+
+_CHUNK = 1 << 20  # characters read at a time
+_MOST = 64 << 20  # characters held unparsed before giving up (a huge record, no layout)
+_HEADER = '\n  "resources": {\n'
+_MEMBER_END = "\n    },\n"  # a record's last line, and the line break before the next
+_CLOSE = "\n    }"
+_BLOCK_END = "\n  }"  # the first line indented by two after the header: the object's end
+
+
+@dataclass(slots=True)
+class Parsed:
+    data: dict[str, Any]  # the document, as `json.loads` of the whole text gives it
+    digest: str  # SHA-256 of the text as UTF-8 (as `document.text_digest` of the text)
+    holds_legacy_prefix: bool  # whether the text holds `LEGACY_PREFIX` anywhere
+
+
+class _Reader:
+    """The file's text a chunk at a time, hashed as it is read."""
+
+    def __init__(self, handle: TextIO) -> None:
+        self.handle = handle
+        self.digest = hashlib.sha256()
+
+    def more(self, size: int = _CHUNK) -> str:
+        text = self.handle.read(size)
+        self.digest.update(text.encode("utf-8"))
+        return text
+
+
+def parse_in_pieces(handle: TextIO) -> Parsed | None:
+    """The state document read from `handle` (a text file opened as lexsync reads state), or
+    None when it must be parsed whole."""
+    reader = _Reader(handle)
+    buffer = ""
+    searched = 0
+    while (header := buffer.find(_HEADER, searched)) < 0:
+        more = reader.more()
+        if not more or len(buffer) > _MOST:
+            return None
+        searched = max(0, len(buffer) - len(_HEADER))
+        buffer += more
+    head = buffer[:header]
+    buffer = buffer[header + len(_HEADER) - 1:]  # from the line break before the first member
+    records: dict[str, Any] = {}
+    legacy = LEGACY_PREFIX in head
+    while True:
+        end = buffer.find(_BLOCK_END)
+        cut = buffer.rfind(_MEMBER_END, 0, len(buffer) if end < 0 else end)
+        if cut >= 0:
+            piece, buffer = buffer[:cut + len(_CLOSE)], buffer[cut + len(_CLOSE) + 1:]
+        elif end >= 0:
+            piece, buffer = buffer[:end], buffer[end + len(_BLOCK_END):]
+        else:
+            more = reader.more()
+            if not more or len(buffer) > _MOST:
+                return None
+            buffer += more
+            continue
+        legacy = legacy or LEGACY_PREFIX in piece
+        try:
+            records.update(json.loads("{" + piece + "}"))
+        except json.JSONDecodeError:
+            return None
+        if cut < 0:
+            break
+    tail = buffer + reader.more(-1)
+    legacy = legacy or LEGACY_PREFIX in tail
+    try:
+        data = json.loads(head + '\n  "resources": {}' + tail)
+    except json.JSONDecodeError:
+        return None
+    if type(data) is not dict or data.get("resources") != {}:
+        return None
+    data["resources"] = records
+    return Parsed(data, reader.digest.hexdigest(), legacy)
