@@ -76,8 +76,15 @@ class Applier:
         result = ApplyResult()
         try:
             for wave in self._waves():
-                outcomes = await asyncio.gather(*(self._run_step(step) for step in wave))
-                result.outcomes += outcomes
+                # A step that raises (not an API error: a full disk, a bug) stops the apply
+                # only once the rest of its wave is answered and recorded: a write LeadExec
+                # took is never left out of state.
+                answers = await asyncio.gather(*(self._run_step(step) for step in wave),
+                                               return_exceptions=True)
+                raised = [a for a in answers if isinstance(a, BaseException)]
+                if raised:
+                    raise raised[0]
+                result.outcomes += [a for a in answers if not isinstance(a, BaseException)]
                 if self.checkpoint is not None:
                     self.checkpoint()
             touched = [o for o in result.succeeded if o.action in (Action.CREATE, Action.UPDATE)]

@@ -45,6 +45,7 @@ class ReadBack:
         self._written: set[str] = set()  # clients with a create or update that succeeded
         self._with_fields: set[str] = set()  # clients whose own write sent their fields
         self._reads: dict[int, asyncio.Task[None]] = {}
+        self._cancelled = False  # the apply stopped: no read is started any more
 
     @property
     def read_early(self) -> set[int]:
@@ -61,7 +62,7 @@ class ReadBack:
                     and "fields" in step.desired.attrs):
                 self._with_fields.add(key)
         self._left[key] -= 1
-        if self._left[key] or not self.early or key not in self._written:
+        if self._left[key] or not self.early or key not in self._written or self._cancelled:
             return
         uid = self.ctx.ids.get(f"client.{key}")
         if uid is not None and uid not in self._reads:
@@ -75,7 +76,9 @@ class ReadBack:
         return self.view
 
     async def cancel(self) -> None:
-        """Stop the reads still going (the apply stopped before its check)."""
+        """Stop the reads still going (the apply stopped before its check), and start no
+        other."""
+        self._cancelled = True
         for task in self._reads.values():
             task.cancel()
         await asyncio.gather(*self._reads.values(), return_exceptions=True)

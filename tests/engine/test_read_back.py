@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from lexsync.engine import applier as applier_module
+from lexsync.engine.plan import Action
 from lexsync.engine.readback import ReadBack
 from lexsync.errors import ApiError
 from lexsync.state.document import StateDocument
+from lexsync.state.local import LocalBackend
 from tests.engine.conftest import BASE_CONFIG, Harness
 from tests.engine.fake_api import FakeApi
 
@@ -173,3 +176,55 @@ def test_a_read_back_that_fails_fails_the_apply_after_every_write(tmp_path: Path
     recorded = stored(harness)
     assert {f"client.{key}.delivery_account.all" for key in ("bolt", "cora", "dune")} <= set(recorded)
     assert harness.plan().has_changes is False
+
+
+def test_a_step_that_raises_stops_the_apply_once_its_wave_is_answered_and_recorded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Recording bolt's account fails with something that is not an API error (a full disk);
+    # dune's account write is answered after that: LeadExec took it, so state records it.
+    harness = fresh(tmp_path, "raised")
+    api = harness.api
+    assert isinstance(api, LoggingApi)
+    harness.write(BASE_CONFIG + client("bolt") + client("dune", price=13))
+    harness.apply()
+    harness.write(BASE_CONFIG + client("bolt", price=11) + client("dune", price=14))
+    api.held_price = 14
+    record = applier_module.Applier._record
+
+    async def failing_record(self: Any, step: Any, remote_id: int, parent_id: int | None) -> None:
+        if step.change.address == "client.bolt.delivery_account.all":
+            assert api.release is not None
+            asyncio.get_running_loop().call_later(0.05, api.release.set)
+            raise OSError(28, "No space left on device")
+        await record(self, step, remote_id, parent_id)
+
+    monkeypatch.setattr(applier_module.Applier, "_record", failing_record)
+
+    async def apply() -> None:
+        api.release = asyncio.Event()
+        with pytest.raises(OSError, match="No space left"):
+            await harness.session().apply(lambda plan: True)
+
+    asyncio.run(apply())
+    path = harness.dir / ".lexsync" / "state.json"
+    state = LocalBackend(path).load()  # with what the journal kept
+    assert state.resources["client.dune.delivery_account.all"].attributes["price"] == 14
+    assert state.resources["client.bolt.delivery_account.all"].attributes["price"] == 10
+
+
+def test_no_read_back_starts_once_the_apply_has_stopped() -> None:
+    class Reads:
+        async def get_client_accounts(self, uid: int) -> list[dict]:
+            return []
+
+    step = SimpleNamespace(change=SimpleNamespace(address="client.a", action=Action.UPDATE),
+                           kind=SimpleNamespace(kind="client"), desired=None)
+
+    async def stop_then_answer() -> set[int]:
+        read_back = ReadBack(Reads(), [step], SimpleNamespace(ids={"client.a": 5}),  # type: ignore[arg-type]
+                             early=True)
+        await read_back.cancel()  # the apply stopped (a step raised)...
+        read_back.answered(step, True)  # ...while this step was still going
+        return read_back.read_early
+
+    assert asyncio.run(stop_then_answer()) == set()
