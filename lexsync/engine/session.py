@@ -385,7 +385,7 @@ def reads_for(model: Configuration, state: StateDocument, ctx: Context,
     under the clients it names (state/records.py)."""
     named = targeted_clients(targets)
     resources = state.resources
-    records = resources.items() if named is None or adopt \
+    records = resources.walk() if named is None or adopt \
         else resources.under(f"client.{key}" for key in sorted(named))
     lead_types = {m.lead_type for c in model.clients.values() for m in c.delivery_methods.values()}
     need_states = any(a.criteria for c in model.clients.values() for a in c.delivery_accounts.values())

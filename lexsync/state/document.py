@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from lexsync.errors import StateError
 from lexsync.state import secret_hash, text_index
-from lexsync.state.records import Records, StoredText, interned
+from lexsync.state.records import Packed, Records, StoredText, interned
 from lexsync.state.secret_hash import SecretHash, SecretKeeper
 from lexsync.state.subids import migrated_v1_keys
 
@@ -245,13 +245,16 @@ def _parse_document(data: Any, source: str, hint: str = "",
     resources_data: dict[str, Any] = _require(data, "resources", dict, source)
     if unparsed is not None:
         resources_data = dict(unparsed)  # each checked when parsed
-    for address, entry in resources_data.items() if unparsed is None else ():
-        _check_stored(address, entry, source)
+    else:
+        resources_data = {address: packed(address, entry, source)
+                          for address, entry in resources_data.items()}
 
-    def decode(address: str, entry: dict[str, Any] | StoredText) -> ResourceState:
+    def decode(address: str, entry: dict[str, Any] | Packed | StoredText) -> ResourceState:
         try:
             if type(entry) is StoredText:
                 entry = _parsed_record(address, entry, source)
+            elif type(entry) is Packed:
+                return _parse_resource(address, entry.entry(), source, texts_interned=True)
             assert type(entry) is dict
             return _parse_resource(address, entry, source)
         except StateError as exc:
@@ -292,6 +295,16 @@ def _parse_document(data: Any, source: str, hint: str = "",
     )
 
 
+def packed(address: str, entry: Any, source: str) -> Packed:
+    """A record's stored form, checked as every record is when state is read
+    (`_check_stored`), packed until it is built (state/records.py); one packed already, as
+    it is."""
+    if type(entry) is Packed:
+        return entry
+    _check_stored(address, entry, source)
+    return Packed(entry)
+
+
 def _parsed_record(address: str, stored: StoredText, source: str) -> dict[str, Any]:
     """A record kept as its text (a lazy read), parsed and checked as a whole read checks it."""
     try:
@@ -327,9 +340,11 @@ def _check_stored(address: str, entry: Any, source: str) -> None:
     _require(entry, "remote_id", int, source, where)
 
 
-def _parse_resource(address: str, entry: dict[str, Any], source: str) -> ResourceState:
+def _parse_resource(address: str, entry: dict[str, Any], source: str,
+                    texts_interned: bool = False) -> ResourceState:
     """The record stored as `entry` (checked by `_check_stored`), built when first asked for;
-    it takes over `entry`'s values, which the document owns."""
+    it takes over `entry`'s values, which the document owns (their texts interned, unless
+    they are already: a packed record's are)."""
     where = f"resources.{address}"
     parent_id = entry.get("parent_id")
     if parent_id is not None and not _is_int(parent_id):
@@ -353,8 +368,8 @@ def _parse_resource(address: str, entry: dict[str, Any], source: str) -> Resourc
         remote_id=entry["remote_id"],
         parent_id=parent_id,
         sub_ids=sub_ids,
-        attributes=interned(attributes),
-        depends_on=interned(depends_on),
+        attributes=attributes if texts_interned else interned(attributes),
+        depends_on=depends_on if texts_interned else interned(depends_on),
     )
 
 

@@ -16,14 +16,16 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from lexsync.errors import StateError
 from lexsync.state import journal, lockfile
-from lexsync.state.document import StateDocument
+from lexsync.state.document import StateDocument, packed
 from lexsync.state.files import FILE_MODE, ensure_directory, remove_stray_temporary_files
 from lexsync.state.lockfile import LockInfo
 from lexsync.state.pieces import parse_in_pieces
+
+Built = TypeVar("Built")
 
 
 class LocalBackend:
@@ -130,7 +132,8 @@ class LocalBackend:
             with self._open() as handle:
                 if handle is None:
                     return None
-                parsed = parse_in_pieces(handle)
+                parsed = self._hinted(lambda: parse_in_pieces(
+                    handle, lambda key, entry: packed(key, entry, source)))
             if parsed is not None:
                 return self._hinted(lambda: StateDocument.from_parsed(
                     parsed.data, source, hint, parsed.digest, parsed.holds_legacy_prefix))
@@ -140,7 +143,7 @@ class LocalBackend:
         return self._hinted(lambda: StateDocument.from_json(text, source, hint=hint,
                                                             lazily=lazily))
 
-    def _hinted(self, build: Callable[[], StateDocument]) -> StateDocument:
+    def _hinted(self, build: Callable[[], Built]) -> Built:
         """`build()`, a state found corrupt said so with where to restore it from."""
         try:
             return build()

@@ -6,10 +6,10 @@ spaces (`StateDocument.to_json`), so each member of the `resources` object (one 
 on a line `    }` followed by a comma. The file is read 1 MB at a time, and what has been read
 is cut after the last such line it holds and parsed as the members of an object. JSON text
 holds no raw line break inside a string, so a cut there falls between two members, or the
-piece does not parse: pieces that all parse make exactly the object a whole parse makes (a
-later duplicate key replacing an earlier one's value, as there).
+piece does not parse: pieces that all parse make exactly the object a whole parse makes.
 
-Anything else (a file laid out otherwise, invalid JSON, a record larger than `_MOST` alone)
+Anything else (a file laid out otherwise, invalid JSON, a record larger than `_MOST` alone, a
+record's address given twice)
 answers None, and the caller parses the file whole, which also gives a message with the
 line and column.
 """
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -31,9 +32,13 @@ _CLOSE = "\n    }"
 _BLOCK_END = "\n  }"  # the first line indented by two after the header: the object's end
 
 
+Keep = Callable[[str, Any], Any]
+
+
 @dataclass(slots=True)
 class Parsed:
-    data: dict[str, Any]  # the document, as `json.loads` of the whole text gives it
+    data: dict[str, Any]  # the document as `json.loads` of the whole text gives it, each
+    # record as `keep` gave it
     digest: str  # SHA-256 of the text as UTF-8 (as `document.text_digest` of the text)
     holds_legacy_prefix: bool  # whether the text holds `LEGACY_PREFIX` anywhere
 
@@ -45,15 +50,16 @@ class _Reader:
         self.handle = handle
         self.digest = hashlib.sha256()
 
-    def more(self, size: int = _CHUNK) -> str:
-        text = self.handle.read(size)
+    def more(self, size: int | None = None) -> str:
+        text = self.handle.read(_CHUNK if size is None else size)
         self.digest.update(text.encode("utf-8"))
         return text
 
 
-def parse_in_pieces(handle: TextIO) -> Parsed | None:
+def parse_in_pieces(handle: TextIO, keep: Keep = lambda _key, value: value) -> Parsed | None:
     """The state document read from `handle` (a text file opened as lexsync reads state), or
-    None when it must be parsed whole."""
+    None when it must be parsed whole; each record kept as `keep` gives it, as it is parsed
+    (the caller checks and packs it: state/records.py)."""
     reader = _Reader(handle)
     buffer = ""
     searched = 0
@@ -82,9 +88,13 @@ def parse_in_pieces(handle: TextIO) -> Parsed | None:
             continue
         legacy = legacy or LEGACY_PREFIX in piece
         try:
-            records.update(json.loads("{" + piece + "}"))
+            members = json.loads("{" + piece + "}")
         except json.JSONDecodeError:
             return None
+        for key, value in members.items():
+            if key in records:
+                return None  # a key given twice: which one a whole parse keeps, it says
+            records[key] = keep(key, value)
         if cut < 0:
             break
     tail = buffer + reader.more(-1)

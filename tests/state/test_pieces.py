@@ -90,17 +90,18 @@ def test_an_edited_text_is_parsed_as_a_whole_parse_parses_it_or_not_at_all(
     assert found.digest == text_digest(text)
 
 
-def test_duplicate_records_keep_the_last_value_in_the_first_place() -> None:
+def test_a_record_given_twice_is_parsed_whole(tmp_path: Path) -> None:
     text = state_text(["a", "b"], [{"x": 1}, {"x": 2}] + [{}] * 4)
     first = text.index('    "client.a"')
     second = text.index('    "client.b"')
     duplicate = text[first:second].replace('"x": 1', '"x": 3')
     text = text[:second] + duplicate + text[second:]
-    whole = json.loads(text)
-    found = parsed(text)
-    assert found is not None and found.data == whole
-    assert list(found.data["resources"]) == ["client.a", "client.b"]
-    assert found.data["resources"]["client.a"]["attributes"] == {"x": 3}
+    assert parsed(text) is None  # the pieces hold one each
+    path = tmp_path / "state.json"
+    path.write_text(text, encoding="utf-8")
+    read = LocalBackend(path).load()
+    assert list(read.resources) == ["client.a", "client.b"]  # JSON's: the last, first placed
+    assert read.resources["client.a"].attributes == {"x": 3}
 
 
 @pytest.mark.parametrize("text", [
@@ -128,8 +129,8 @@ def test_the_backend_reads_the_golden_state_in_pieces(monkeypatch: pytest.Monkey
     path.write_bytes((GOLDEN / "state_v2.json").read_bytes())
     answered: list[bool] = []
 
-    def counting(handle: io.TextIOBase) -> pieces.Parsed | None:
-        found = parse_in_pieces(handle)  # type: ignore[arg-type]
+    def counting(handle: io.TextIOBase, keep: pieces.Keep) -> pieces.Parsed | None:
+        found = parse_in_pieces(handle, keep)  # type: ignore[arg-type]
         answered.append(found is not None)
         return found
 
