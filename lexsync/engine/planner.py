@@ -11,7 +11,7 @@ from typing import Any
 from lexsync.engine import lost_create
 from lexsync.engine.diff import masked
 from lexsync.engine.plan import Action, AttributeChange, Plan, ResourceChange, Unsettled
-from lexsync.engine.steps import Step, client_key, previous_as_live, step_for
+from lexsync.engine.steps import Step, client_key, previous_as_live, shared, step_for
 from lexsync.errors import Diagnostic, LexsyncError
 from lexsync.resources.base import Context, Desired, IdMap, Live, ResourceKind
 from lexsync.resources.live import LiveView
@@ -149,6 +149,11 @@ class PlanBuilder:
         step = step_for(kind, desired, live, record, reason, ctx)
         if live is not None:
             self.live_seen.add(desired.address, live.attrs)  # as step_for left it
+            if record is not None:
+                # What state last recorded is, as a rule, what LeadExec shows (and the YAML
+                # says): one copy of each value, not three. (No attributes are changed in
+                # place: a write records a new ResourceState.)
+                record.attributes = shared(record.attributes, live.attrs)
         else:
             step.change.defaults = kind.create_defaults(desired, ctx)
         self.steps.append(step)

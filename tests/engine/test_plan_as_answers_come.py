@@ -5,6 +5,7 @@ the answers come in."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -67,6 +68,31 @@ def test_the_plan_is_the_plan_of_everything_read_first(harness: Harness,
     assert actions["client.erin"] == "create"
     assert actions["client.dune"] == "retire"
     assert actions["client.acme.delivery_account.ca"] == "no-op"
+
+
+def test_what_state_recorded_as_live_shows_it_is_held_once(harness: Harness,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # A plan of thousands holds every record beside every observed value: where alike, one
+    # object serves both, and the state written is the same.
+    harness.write(THREE)
+    harness.apply()
+    path = harness.dir / ".lexsync" / "state.json"
+    before = path.read_text(encoding="utf-8")
+    harness.write(BASE_CONFIG + client("bolt", price=12) + client("cora") + client("dune"))
+    bundle = plan_of(harness, False, monkeypatch)
+    steps = {s.change.address: s for s in bundle.steps}
+    same = steps["client.cora.delivery_account.all"]
+    assert same.previous is not None and same.live is not None
+    assert same.previous.attributes is same.live.attrs
+    changed = steps["client.bolt.delivery_account.all"]
+    assert changed.previous is not None and changed.live is not None
+    assert changed.previous.attributes["price"] == 10 and changed.change.after["price"] == 12
+    harness.apply()
+    assert path.read_text(encoding="utf-8") != before
+    harness.write(THREE)
+    harness.apply()
+    after = json.loads(path.read_text(encoding="utf-8"))
+    assert after["resources"] == json.loads(before)["resources"]
 
 
 def test_clients_are_planned_as_their_answers_come_in_configuration_order(
