@@ -9,6 +9,7 @@ reads back one way only. State version 1 wrote the parts unescaped (`migrated_v1
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,8 +20,11 @@ MAP = "map"
 
 
 def sub_id_key(*parts: str | int) -> str:
-    """The key of a sub-object from its parts: `sub_id_key("field_mapping", "a.b")`."""
-    return ".".join(str(part).replace("%", "%25").replace(".", "%2E") for part in parts)
+    """The key of a sub-object from its parts: `sub_id_key("field_mapping", "a.b")`;
+    interned, as state's own keys are: a large network spells the same keys in every method
+    it reads (half a million at 10,000 buyers)."""
+    return sys.intern(".".join(str(part).replace("%", "%25").replace(".", "%2E")
+                               for part in parts))
 
 
 def sub_id_parts(key: str) -> list[str]:
