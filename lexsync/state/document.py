@@ -221,11 +221,8 @@ def _indexed(text: str) -> tuple[dict[str, Any], dict[str, StoredText]] | None:
     indexed = text_index.index(text)
     if indexed is None:
         return None
-    try:
-        data = json.loads(indexed.rest)
-    except json.JSONDecodeError:
-        return None  # parsed whole, for a message whose line and column are the file's
-    if type(data) is not dict or data.get("resources") != {} or data.get("version") != STATE_VERSION:
+    data = indexed.rest  # (not JSON: parsed whole, for the message's line and column)
+    if data.get("version") != STATE_VERSION:
         return None
     return data, indexed.records
 

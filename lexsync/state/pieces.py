@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from lexsync.errors import StateError
 from lexsync.state.secret_hash import LEGACY_PREFIX
 
 _CHUNK = 1 << 20  # characters read at a time
@@ -87,6 +89,8 @@ def parse_in_pieces(handle: TextIO, keep: Keep = lambda _key, value: value) -> P
             buffer += more
             continue
         legacy = legacy or LEGACY_PREFIX in piece
+        if not piece.strip():
+            return None  # no member between two commas, or after the last
         try:
             members = json.loads("{" + piece + "}")
         except json.JSONDecodeError:
@@ -94,16 +98,40 @@ def parse_in_pieces(handle: TextIO, keep: Keep = lambda _key, value: value) -> P
         for key, value in members.items():
             if key in records:
                 return None  # a key given twice: which one a whole parse keeps, it says
-            records[key] = keep(key, value)
+            try:
+                records[key] = keep(key, value)
+            except StateError:
+                return None  # maybe replaced by a later duplicate: the whole parse tells
         if cut < 0:
             break
     tail = buffer + reader.more(-1)
     legacy = legacy or LEGACY_PREFIX in tail
-    try:
-        data = json.loads(head + '\n  "resources": {}' + tail)
-    except json.JSONDecodeError:
-        return None
-    if type(data) is not dict or data.get("resources") != {}:
+    data = document_around(head, tail)
+    if data is None:
         return None
     data["resources"] = records
     return Parsed(data, reader.digest.hexdigest(), legacy)
+
+
+def document_around(head: str, tail: str) -> dict[str, Any] | None:
+    """The document whose text is `head`, `"resources": {…}` and `tail`, with `resources`
+    empty; None when that is not what a whole parse would give: the object found is not the
+    top level's `resources`, or the top level names `resources` again (however spelled: a
+    later one is the one JSON keeps), or the text is not JSON."""
+    mark = secrets.token_hex(16)  # a key no file holds: where the records were
+    top: list[list[tuple[str, Any]]] = []
+
+    def pairs(found: list[tuple[str, Any]]) -> dict[str, Any]:
+        top[:] = [found]  # the last object closed is the top level
+        return dict(found)
+
+    try:
+        data = json.loads(head + f'\n  "resources": {{"{mark}": 0}}' + tail,
+                          object_pairs_hook=pairs)
+    except json.JSONDecodeError:
+        return None
+    named = [value for key, value in top[0] if key == "resources"] if top else []
+    if type(data) is not dict or named != [{mark: 0}]:
+        return None
+    data["resources"] = {}
+    return data

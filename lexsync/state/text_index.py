@@ -12,7 +12,8 @@ opened is closed right before the next opens, has its seven fields each on a lin
 and exactly one remote ID; `resources` is named once at its depth; no line holds a key beside
 another. A record's remote ID is checked again when the record is parsed (document.py). A
 record never asked for is trusted to be indented as lexsync writes it: a hand edit that
-re-indents a nested key to look like a record's field is not seen (apply parses the state
+puts a key at another indentation than its depth (a nested key indented as a record's field,
+a record's field repeated deeper) is not seen (apply parses the state
 whole, and refuses a saved plan that differs from its own).
 A file laid out otherwise (edited by hand, written by another tool) answers None, and the
 state is parsed whole, as always. A record is parsed, and checked in full, when it is asked
@@ -25,7 +26,9 @@ import json
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from typing import Any
 
+from lexsync.state.pieces import document_around
 from lexsync.state.records import StoredText
 
 _HEADER_KEY = '\n  "resources": '
@@ -44,10 +47,10 @@ _REMOTE_ID = re.compile(r'\n      "remote_id": (-?[0-9]+)(?=,?\n)')
 
 @dataclass(slots=True)
 class Indexed:
-    """The state's text with its `resources` object emptied (the rest, parsed at once), and
+    """The document with its `resources` object emptied (the rest, parsed at once), and
     each record's place in the full text."""
 
-    rest: str
+    rest: dict[str, Any]
     records: dict[str, StoredText]
 
 
@@ -93,5 +96,5 @@ def index(text: str) -> Indexed | None:
             return None
         records[address] = StoredText(text, match.end(), close + len(_CLOSE),
                                       int(remote.group(1)))
-    rest = text[:header] + '\n  "resources": {}' + text[block_end + len("\n  }"):]
-    return Indexed(rest, records)
+    rest = document_around(text[:header], text[block_end + len("\n  }"):])
+    return None if rest is None else Indexed(rest, records)

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lexsync.state import pieces
-from lexsync.state.document import ResourceState, StateDocument, text_digest
+from lexsync.state.document import ResourceState, StateDocument, packed, text_digest
 from lexsync.state.local import LocalBackend
 from lexsync.state.pieces import parse_in_pieces
 
@@ -140,3 +140,47 @@ def test_the_backend_reads_the_golden_state_in_pieces(monkeypatch: pytest.Monkey
     assert answered == [True]
     assert read.to_json() == whole.to_json()
     assert read.source_digest == whole.source_digest
+
+
+def two_records() -> str:
+    doc = StateDocument.new()
+    doc.resources = {"client_group.g": ResourceState("client_group.g", "client_group", 5),
+                     "client.a": ResourceState("client.a", "client", 10, attributes={"group": "g"})}
+    return doc.to_json()
+
+
+@pytest.mark.parametrize("edit", [
+    # `resources` named again at the top level, however spelled: JSON keeps the last.
+    lambda t: t[:t.rindex("\n}")] + ',\n  "resources": {}\n}\n',
+    lambda t: t[:t.rindex("\n}")] + ',\n  "resources" : {}\n}\n',
+    lambda t: t[:t.rindex("\n}")] + ',"resourc\\u0065s":{}\n}\n',
+    # The records' object nested one level down, the top level's `resources` empty.
+    lambda t: t.replace('{\n  "lineage"', '{\n  "resources": {},\n  "x": {\n  "lineage"', 1)
+    .replace('\n  "secret_salt"', '},\n  "secret_salt"', 1),
+    # A comma after the last record.
+    lambda t: t.replace("\n    }\n  }", "\n    },\n  }", 1),
+])
+def test_what_a_whole_parse_reads_otherwise_is_left_to_it(edit) -> None:
+    text = edit(two_records())
+    found = parsed(text)
+    try:
+        whole = json.loads(text)
+    except json.JSONDecodeError:
+        assert found is None
+        return
+    assert found is None or found.data == whole
+    lazy_ok = StateDocument.from_json(text, "s", lazily=True).resources.remote_ids() \
+        if type(whole.get("resources")) is dict else None
+    if lazy_ok is not None:
+        assert lazy_ok == StateDocument.from_json(text, "s").resources.remote_ids()
+
+
+def test_a_bad_record_a_later_one_replaces_is_left_to_the_whole_parse(tmp_path: Path) -> None:
+    # A record refused when read (its kind), given again further on, as JSON keeps it.
+    text = two_records().replace('\n  "resources": {\n', '\n  "resources": {\n    "client.a": {\n'
+                                 '      "kind": "nope"\n    },\n', 1)
+    assert json.loads(text)["resources"]["client.a"]["remote_id"] == 10
+    assert parse_in_pieces(io.StringIO(text), lambda key, value: packed(key, value, "s")) is None
+    path = tmp_path / "state.json"
+    path.write_text(text, encoding="utf-8")
+    assert LocalBackend(path).load().resources["client.a"].remote_id == 10
