@@ -82,8 +82,8 @@ class Applier:
                 answers = await asyncio.gather(*(self._run_step(step) for step in wave),
                                                return_exceptions=True)
                 raised = [a for a in answers if isinstance(a, BaseException)]
-                if raised:
-                    raise raised[0]
+                if raised:  # a step's own failure before another's cancellation
+                    raise min(raised, key=lambda e: isinstance(e, asyncio.CancelledError))
                 result.outcomes += [a for a in answers if not isinstance(a, BaseException)]
                 if self.checkpoint is not None:
                     self.checkpoint()
