@@ -11,7 +11,7 @@ done, then.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 
 from lexsync.resources.base import Desired
 from lexsync.resources.live import LiveView
@@ -27,17 +27,9 @@ def note_need(needs: dict[str, set[int]], address: str, record: ResourceState) -
         needs.setdefault(address.split(".")[1], set()).add(uid)
 
 
-def needs_of(records: Iterable[tuple[str, ResourceState]]) -> dict[str, set[int]]:
-    """Client key -> the client IDs whose answers its records are found in."""
-    needs: dict[str, set[int]] = {}
-    for address, record in records:
-        note_need(needs, address, record)
-    return needs
-
-
 class PartsWaiting:
     def __init__(self, needs: Mapping[str, set[int]]) -> None:
-        # Client key -> the client IDs whose answers its records are found in (`needs_of`).
+        # Client key -> the client IDs whose answers its records are found in (`note_need`).
         self.needs = needs
         self.listed: set[int] | None = None  # the client list's IDs, once it is read
         self.answered: set[int] = set()

@@ -9,9 +9,9 @@ holds no raw line break inside a string, so a cut there falls between two member
 piece does not parse: pieces that all parse make exactly the object a whole parse makes.
 
 Anything else (a file laid out otherwise, invalid JSON, a record larger than `_MOST` alone, a
-record's address given twice)
-answers None, and the caller parses the file whole, which also gives a message with the
-line and column.
+record's address given twice, a record refused when read, `resources` named again) answers
+None, and the caller parses the file whole, which also gives a message with the line and
+column. The layout's lines are named here for `text_index.py` too.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from lexsync.state.secret_hash import LEGACY_PREFIX
 
 _CHUNK = 1 << 20  # characters read at a time
 _MOST = 64 << 20  # characters held unparsed before giving up (a huge record, no layout)
-_HEADER = '\n  "resources": {\n'
-_MEMBER_END = "\n    },\n"  # a record's last line, and the line break before the next
-_CLOSE = "\n    }"
-_BLOCK_END = "\n  }"  # the first line indented by two after the header: the object's end
+HEADER = '\n  "resources": {\n'
+RECORD_CLOSE = "\n    }"
+_MEMBER_END = RECORD_CLOSE + ",\n"  # a record's last line, and the line break before the next
+BLOCK_END = "\n  }"  # the first line indented by two after the header: the object's end
 
 
 Keep = Callable[[str, Any], Any]
@@ -65,23 +65,23 @@ def parse_in_pieces(handle: TextIO, keep: Keep = lambda _key, value: value) -> P
     reader = _Reader(handle)
     buffer = ""
     searched = 0
-    while (header := buffer.find(_HEADER, searched)) < 0:
+    while (header := buffer.find(HEADER, searched)) < 0:
         more = reader.more()
         if not more or len(buffer) > _MOST:
             return None
-        searched = max(0, len(buffer) - len(_HEADER))
+        searched = max(0, len(buffer) - len(HEADER))
         buffer += more
     head = buffer[:header]
-    buffer = buffer[header + len(_HEADER) - 1:]  # from the line break before the first member
+    buffer = buffer[header + len(HEADER) - 1:]  # from the line break before the first member
     records: dict[str, Any] = {}
     legacy = LEGACY_PREFIX in head
     while True:
-        end = buffer.find(_BLOCK_END)
+        end = buffer.find(BLOCK_END)
         cut = buffer.rfind(_MEMBER_END, 0, len(buffer) if end < 0 else end)
         if cut >= 0:
-            piece, buffer = buffer[:cut + len(_CLOSE)], buffer[cut + len(_CLOSE) + 1:]
+            piece, buffer = buffer[:cut + len(RECORD_CLOSE)], buffer[cut + len(RECORD_CLOSE) + 1:]
         elif end >= 0:
-            piece, buffer = buffer[:end], buffer[end + len(_BLOCK_END):]
+            piece, buffer = buffer[:end], buffer[end + len(BLOCK_END):]
         else:
             more = reader.more()
             if not more or len(buffer) > _MOST:

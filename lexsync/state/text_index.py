@@ -9,8 +9,8 @@ line indented by six holds one of the record's own fields, `remote_id` among the
 
 `index` finds those lines and checks that they are all there is at that depth: each record
 opened is closed right before the next opens, has its seven fields each on a line of its own
-and exactly one remote ID; `resources` is named once at its depth; no line holds a key beside
-another. A record's remote ID is checked again when the record is parsed (document.py). A
+and exactly one remote ID; `resources` is named once at its depth, and only at the top level
+(`pieces.document_around`); no line holds a key beside another. A record's remote ID is checked again when the record is parsed (document.py). A
 record never asked for is trusted to be indented as lexsync writes it: a hand edit that
 puts a key at another indentation than its depth (a nested key indented as a record's field,
 a record's field repeated deeper) is not seen (apply parses the state
@@ -28,11 +28,10 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 
-from lexsync.state.pieces import document_around
+from lexsync.state.pieces import BLOCK_END, HEADER, RECORD_CLOSE, document_around
 from lexsync.state.records import StoredText
 
-_HEADER_KEY = '\n  "resources": '
-_HEADER = _HEADER_KEY + "{\n"
+_NAMED = HEADER[:-len("{\n")]  # `resources` named at the top level's depth
 _FIELD, _FIELDS = '\n      "', 7  # a record's field's line, and how many each record has
 # What the layout never holds: a key (a string, then a colon) right after a comma or an
 # opening brace, on the same line. (A string ending in either character is no key: its
@@ -41,7 +40,6 @@ _FIELD, _FIELDS = '\n      "', 7  # a record's field's line, and how many each r
 _KEY = r'[ \t]*"(?:[^"\\\n]|\\.)*"[ \t]*:'
 _KEY_BESIDE = (re.compile("," + _KEY), re.compile(r"\{" + _KEY))
 _OPEN = re.compile(r'\n    "((?:[^"\\\n]|\\.)*)": (?=\{\n)')
-_CLOSE = "\n    }"
 _REMOTE_ID = re.compile(r'\n      "remote_id": (-?[0-9]+)(?=,?\n)')
 
 
@@ -57,14 +55,14 @@ class Indexed:
 def index(text: str) -> Indexed | None:
     """Each record's place and remote ID, or None when `text` is not laid out as lexsync
     writes state (then it is parsed whole)."""
-    header = text.find(_HEADER)
+    header = text.find(HEADER)
     if header < 0:
         return None
-    first = header + len(_HEADER) - 1  # the line break before the first record
-    block_end = text.find("\n  }", first)  # the first line indented by two: the object's end
+    first = header + len(HEADER) - 1  # the line break before the first record
+    block_end = text.find(BLOCK_END, first)  # the first line indented by two: the object's end
     if block_end < 0:
         return None
-    if text.count(_HEADER_KEY) != 1 or any(p.search(text) for p in _KEY_BESIDE):
+    if text.count(_NAMED) != 1 or any(p.search(text) for p in _KEY_BESIDE):
         return None  # another `resources` at this depth, or keys side by side: edited by hand
     opens = list(_OPEN.finditer(text, first, block_end))
     # Lines indented by exactly four spaces: two per record (its opening and its closing);
@@ -82,9 +80,9 @@ def index(text: str) -> Indexed | None:
     for number, match in enumerate(opens):
         # Closed right before the next record opens (`    },`), or before the object ends.
         last = number + 1 == len(opens)
-        close = block_end - len(_CLOSE) if last else starts[number + 1] - len(_CLOSE) - 1
-        if (close < match.end() or not text.startswith(_CLOSE, close)
-                or (not last and text[close + len(_CLOSE)] != ",")):
+        close = block_end - len(RECORD_CLOSE) if last else starts[number + 1] - len(RECORD_CLOSE) - 1
+        if (close < match.end() or not text.startswith(RECORD_CLOSE, close)
+                or (not last and text[close + len(RECORD_CLOSE)] != ",")):
             return None
         remote = ids[number]
         if bisect_right(starts, remote.start()) - 1 != number or remote.start() > close:
@@ -94,7 +92,7 @@ def index(text: str) -> Indexed | None:
             address = json.loads(f'"{address}"')
         if address in records:
             return None
-        records[address] = StoredText(text, match.end(), close + len(_CLOSE),
+        records[address] = StoredText(text, match.end(), close + len(RECORD_CLOSE),
                                       int(remote.group(1)))
-    rest = document_around(text[:header], text[block_end + len("\n  }"):])
+    rest = document_around(text[:header], text[block_end + len(BLOCK_END):])
     return None if rest is None else Indexed(rest, records)

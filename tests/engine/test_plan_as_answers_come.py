@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from lexsync.engine import planner as planner_module
-from lexsync.engine.ready import PartsWaiting, needs_of
+from lexsync.engine.ready import PartsWaiting, note_need
 from lexsync.engine.session import Session
 from lexsync.resources.base import Desired
 from lexsync.resources.live import LiveView
@@ -155,6 +155,13 @@ def desired(address: str) -> Desired:
 def record(address: str, remote_id: int, parent_id: int | None = None) -> tuple[str, ResourceState]:
     kind = "client" if address.count(".") == 1 else address.split(".")[2]
     return address, ResourceState(address, kind, remote_id, parent_id)
+
+
+def needs_of(records: list[tuple[str, ResourceState]]) -> dict[str, set[int]]:
+    needs: dict[str, set[int]] = {}
+    for address, record in records:
+        note_need(needs, address, record)
+    return needs
 
 
 def listed(*uids: int) -> LiveView:
