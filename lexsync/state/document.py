@@ -6,14 +6,19 @@ import hashlib
 import json
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lexsync.errors import StateError
 from lexsync.state import secret_hash, text_index
-from lexsync.state.records import Packed, Records, StoredText, interned
+from lexsync.state.pieces import BLOCK_END, HEADER
+from lexsync.state.records import MisplacedRecord, Packed, Records, StoredText, interned
 from lexsync.state.secret_hash import SecretHash, SecretKeeper
 from lexsync.state.subids import migrated_v1_keys
+
+if TYPE_CHECKING:
+    from lexsync.state.record_index import IndexedFile, Places
 
 # 2: sub-ID keys escape the dots inside their parts (state/subids.py); version 1 is migrated
 # when read.
@@ -87,15 +92,16 @@ class StateDocument:
     def new(cls) -> StateDocument:
         return cls(lineage=str(uuid.uuid4()))
 
-    def to_dict(self, serial: int | None = None) -> dict[str, Any]:
+    def to_dict(self, serial: int | None = None, records: bool = True) -> dict[str, Any]:
         """The stored form (`serial` in place of the document's when given); secrets are
-        SecretHash values, which the state's encoders write as their hashes."""
+        SecretHash values, which the state's encoders write as their hashes. Without
+        `records`, its `resources` is left out."""
         data = {
             "version": self.version,
             "lineage": self.lineage,
             "serial": self.serial if serial is None else serial,
             "secret_salt": self.secret_salt,
-            "resources": dict(self.resources.stored()),
+            **({"resources": dict(self.resources.stored())} if records else {}),
             # Only when present, so a state without interrupted creates keeps its old shape.
             **({"pending": {a: dict(p) for a, p in self.pending.items()}} if self.pending else {}),
             **({"endpoint": dict(self.endpoint)} if self.endpoint else {}),
@@ -108,7 +114,7 @@ class StateDocument:
     def _rewrite_legacy_hashes(self, data: dict[str, Any]) -> None:
         upgrades = self._keeper.upgrades
         for address in self._legacy_addresses:
-            if address in data["resources"]:
+            if address in data.get("resources", {}):
                 entry = data["resources"][address] = dict(data["resources"][address])
                 entry["attributes"] = secret_hash.upgraded(entry["attributes"], upgrades)
             if address in data.get("pending", {}):
@@ -124,18 +130,54 @@ class StateDocument:
         return json.dumps(self.to_dict(serial), sort_keys=True, indent=2, ensure_ascii=False,
                           default=secret_hash.to_json) + "\n"
 
-    def write_json(self, handle: TextSink, serial: int | None = None) -> None:
-        """`to_json()` written in pieces: an indented dump is built by Python's encoder from
-        millions of small strings, ~100 MB at once for a 9,000-resource state."""
+    def write_json(self, handle: TextSink, serial: int | None = None,
+                   places: Places | None = None) -> None:
+        """`to_json()` written a value at a time: an indented dump is built by Python's
+        encoder from millions of small strings, ~100 MB at once for a 9,000-resource state.
+        Each record is encoded on its own, at its depth (JSON text holds no raw line break
+        inside a string, so indenting every line break indents the value), and its stored
+        form is built only as it is written. `places` is told where the `resources` object
+        and each record start and end (state/record_index.py)."""
         encoder = json.JSONEncoder(sort_keys=True, indent=2, ensure_ascii=False,
                                    default=secret_hash.to_json)
-        pieces: list[str] = []
-        for piece in encoder.iterencode(self.to_dict(serial)):
-            pieces.append(piece)
-            if len(pieces) >= 16_384:
-                handle.write("".join(pieces))
-                pieces.clear()
-        handle.write("".join(pieces) + "\n")
+        data = self.to_dict(serial, records=False)
+        data["resources"] = None  # written below, a record at a time
+        handle.write("{")
+        for number, key in enumerate(sorted(data)):
+            if number:
+                handle.write(",")
+            if key == "resources" and len(self.resources):
+                self._write_records(handle, encoder, places)
+                continue
+            value = {} if key == "resources" else data[key]
+            handle.write(f"\n  {encoder.encode(key)}: " + encoder.encode(value).replace("\n", "\n  "))
+        handle.write("\n}\n")
+
+    def _write_records(self, handle: TextSink, encoder: json.JSONEncoder,
+                       places: Places | None) -> None:
+        if places is not None:
+            places.resources_open()
+        handle.write(HEADER[:-1])  # its last line break starts the first record's line
+        for number, address in enumerate(sorted(self.resources)):
+            entry = self._stored_entry(address)
+            head = f"\n    {encoder.encode(address)}: "
+            handle.write(f",{head}" if number else head)
+            if places is not None:
+                places.record_opens(address, entry["remote_id"])
+            handle.write(encoder.encode(entry).replace("\n", "\n    "))
+            if places is not None:
+                places.record_closes()
+        if places is not None:
+            places.resources_close()
+        handle.write(BLOCK_END)
+
+    def _stored_entry(self, address: str) -> dict[str, Any]:
+        """One record's stored form, as `to_dict` gives it."""
+        entry = self.resources.stored_entry(address)
+        if self._keeper.upgrades and address in self._legacy_addresses:
+            entry = dict(entry)
+            entry["attributes"] = secret_hash.upgraded(entry["attributes"], self._keeper.upgrades)
+        return entry
 
     @classmethod
     def from_json(cls, text: str, source: str, hint: str = "",
@@ -158,6 +200,17 @@ class StateDocument:
         doc = _parse_document(indexed[0], source, hint, indexed[1])
         doc.source_digest = text_digest(text)
         return doc  # (a text holding hashes of the old form is not indexed)
+
+    @classmethod
+    def from_record_index(cls, indexed: IndexedFile, source: str,
+                          hint: str = "") -> StateDocument | None:
+        """The document a record index places (state/record_index.py), its records parsed
+        when asked for; None when it is of another version (then it is read whole)."""
+        if indexed.rest.get("version") != STATE_VERSION:
+            return None
+        doc = _parse_document(indexed.rest, source, hint, dict(indexed.records))
+        doc.source_digest = indexed.digest
+        return doc
 
     @classmethod
     def from_parsed(cls, data: Any, source: str, hint: str, digest: str,
@@ -228,7 +281,7 @@ def _indexed(text: str) -> tuple[dict[str, Any], dict[str, StoredText]] | None:
 
 
 def _parse_document(data: Any, source: str, hint: str = "",
-                    unparsed: dict[str, StoredText] | None = None) -> StateDocument:
+                    unparsed: Mapping[str, StoredText] | None = None) -> StateDocument:
     if not isinstance(data, dict):
         raise StateError(f"state file {source} is corrupt: expected a JSON object at the top level")
     version = _require(data, "version", int, source)
@@ -248,12 +301,14 @@ def _parse_document(data: Any, source: str, hint: str = "",
 
     def decode(address: str, entry: dict[str, Any] | Packed | StoredText) -> ResourceState:
         try:
-            if type(entry) is StoredText:
+            if isinstance(entry, StoredText):  # its text, or its place in the file
                 entry = _parsed_record(address, entry, source)
             elif type(entry) is Packed:
                 return _parse_resource(address, entry.entry(), source, texts_interned=True)
             assert type(entry) is dict
             return _parse_resource(address, entry, source)
+        except MisplacedRecord:
+            raise  # the index is wrong, not the state: no hint to restore it
         except StateError as exc:
             raise StateError(f"{exc.message}; {hint}" if hint else exc.message) from None
 

@@ -11,21 +11,24 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import TextIO, TypeVar
 
 from lexsync.errors import StateError
-from lexsync.state import journal, lockfile
+from lexsync.state import journal, lockfile, record_index
 from lexsync.state.document import StateDocument, packed
 from lexsync.state.files import FILE_MODE, ensure_directory, remove_stray_temporary_files
 from lexsync.state.lockfile import LockInfo
 from lexsync.state.pieces import parse_in_pieces
+from lexsync.state.secret_hash import LEGACY_PREFIX
 
 Built = TypeVar("Built")
+log = logging.getLogger(__name__)
 
 
 class LocalBackend:
@@ -33,6 +36,7 @@ class LocalBackend:
         self.path = Path(path)
         self.backup_path = self.path.with_name(self.path.name + ".backup")
         self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self.index_path = record_index.index_path(self.path)
         # Serial of the document last loaded or written through this backend; a write from a
         # document that started elsewhere falls back to that document's own serial.
         self._loaded_serial: int | None = None
@@ -73,14 +77,34 @@ class LocalBackend:
                 return doc
         new_serial = (on_disk.serial if on_disk is not None else doc.serial) + 1
         del on_disk  # a second copy of every resource: not held while the new file is written
-        written = hashlib.sha256()
-        _atomic_write(self.backup_path,
-                      lambda handle: doc.write_json(_Digesting(handle, written), new_serial))
+        places = record_index.Places()
+        sink: _Digesting | None = None
+
+        def write_state(handle: TextIO) -> None:
+            nonlocal sink
+            sink = _Digesting(handle, places)
+            doc.write_json(sink, new_serial, places)
+
+        _atomic_write(self.backup_path, write_state)
         _atomic_write(self.path, self.backup_path)
+        assert sink is not None
         doc.serial = new_serial  # only once the file holds it
-        doc.source_digest = written.hexdigest()
+        doc.source_digest = sink.digest.hexdigest()
         self._loaded_serial = new_serial
+        if not sink.legacy:  # (a state holding hashes of the old form is read whole)
+            self._write_record_index(places, doc.source_digest)
         return doc
+
+    def _write_record_index(self, places: record_index.Places, digest: str) -> None:
+        """Where each record sits in the file just written, for targeted runs: a cache, so a
+        failure to write it is no failure of the write (an index left from an earlier file
+        names another file and is not used)."""
+        try:
+            text = places.index_text(digest)
+            if text is not None:
+                _atomic_write(self.index_path, text)
+        except OSError as exc:
+            log.debug("record index of %s not written: %s", self.path, exc)
 
     @contextlib.contextmanager
     def lock(self, command: str, timeout: float = 0) -> Iterator[LockInfo]:
@@ -101,7 +125,8 @@ class LocalBackend:
                     self.write(doc)
             os.unlink(leftover)
         self._renew_backup()
-        remove_stray_temporary_files(self.path.parent, (self.path.name, self.backup_path.name))
+        remove_stray_temporary_files(self.path.parent, (self.path.name, self.backup_path.name,
+                                                        self.index_path.name))
 
     def _renew_backup(self) -> None:
         """Make the backup a copy of the state file again where it is not (one left by an older
@@ -128,7 +153,18 @@ class LocalBackend:
         laid out as lexsync writes it (state/pieces.py), else whole; `lazily`, whole, its
         records parsed when asked for (state/text_index.py)."""
         source, hint = str(self.path), self._restore_hint()
-        if not lazily:
+        if lazily:
+            try:
+                indexed = record_index.read(self.path)
+            except FileNotFoundError:
+                return None
+            except OSError as exc:
+                raise StateError(f"cannot read state file {self.path}: {exc.strerror}") from None
+            if indexed is not None:
+                doc = self._hinted(lambda: StateDocument.from_record_index(indexed, source, hint))
+                if doc is not None:
+                    return doc
+        else:
             with self._open() as handle:
                 if handle is None:
                     return None
@@ -184,14 +220,21 @@ class LocalBackend:
 
 
 class _Digesting:
-    """A text handle that also hashes what is written through it (as UTF-8)."""
+    """A text handle that also hashes what is written through it (as UTF-8), tells `places`
+    its bytes, and notes whether it held a secret's hash of the old form (each write is
+    whole values: a string is never split between two)."""
 
-    def __init__(self, handle: TextIO, digest: Any) -> None:
+    def __init__(self, handle: TextIO, places: record_index.Places) -> None:
         self.handle = handle
-        self.digest = digest
+        self.places = places
+        self.digest = hashlib.sha256()
+        self.legacy = False
 
     def write(self, text: str) -> int:
-        self.digest.update(text.encode("utf-8"))
+        encoded = text.encode("utf-8")
+        self.digest.update(encoded)
+        self.places.written(encoded)
+        self.legacy = self.legacy or LEGACY_PREFIX in text
         return self.handle.write(text)
 
 

@@ -16,6 +16,8 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
+from lexsync.errors import StateError
+
 if TYPE_CHECKING:
     from lexsync.state.document import ResourceState
 
@@ -53,10 +55,30 @@ class StoredText:
         return self.text[self.start:self.end]
 
 
+class MisplacedRecord(StateError):
+    """A record's place, as an index of the state file gives it, holds no record: the index
+    is wrong, not the state (state/record_index.py)."""
+
+
+class StoredSlice(StoredText):
+    """A record not yet parsed, where its JSON sits in the state file itself, read with
+    `read(start, end)` when it is asked for (state/record_index.py)."""
+
+    __slots__ = ("read",)
+
+    def __init__(self, read: Callable[[int, int], str], start: int, end: int,
+                 remote_id: int) -> None:
+        super().__init__("", start, end, remote_id)
+        self.read = read
+
+    def json(self) -> str:
+        return self.read(self.start, self.end)
+
+
 # Builds a record from its stored form: the JSON's dict, packed or not, or its text not yet
 # parsed.
 Decode = Callable[[str, "dict[str, Any] | Packed | StoredText"], "ResourceState"]
-_STORED = (dict, Packed, StoredText)
+_STORED = (dict, Packed, StoredText, StoredSlice)
 
 
 class Records(MutableMapping[str, "ResourceState"]):
@@ -133,20 +155,23 @@ class Records(MutableMapping[str, "ResourceState"]):
 
     def stored(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Each record's stored form: an untouched one as read, in `to_dict`'s shape."""
-        for address, value in self._items.items():
-            if type(value) is StoredText:  # only a state written after a targeted read
-                value = self[address]
-            elif type(value) is Packed:
-                value = value.entry()
-            if type(value) is not dict:
-                yield address, value.to_dict()
-                continue
-            yield address, {"address": value["address"], "kind": value["kind"],
-                            "remote_id": value["remote_id"],
-                            "parent_id": value.get("parent_id"),
-                            "sub_ids": value.get("sub_ids", {}),
-                            "attributes": value.get("attributes", {}),
-                            "depends_on": value.get("depends_on", [])}
+        for address in self._items:
+            yield address, self.stored_entry(address)
+
+    def stored_entry(self, address: str) -> dict[str, Any]:
+        """One record's stored form (see `stored`)."""
+        value = self._items[address]
+        if isinstance(value, StoredText):  # only a state written after a targeted read
+            value = self[address]
+        elif type(value) is Packed:
+            value = value.entry()
+        if type(value) is not dict:
+            return value.to_dict()
+        return {"address": value["address"], "kind": value["kind"],
+                "remote_id": value["remote_id"], "parent_id": value.get("parent_id"),
+                "sub_ids": value.get("sub_ids", {}),
+                "attributes": value.get("attributes", {}),
+                "depends_on": value.get("depends_on", [])}
 
 
 def interned(value: Any) -> Any:

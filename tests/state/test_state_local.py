@@ -73,9 +73,10 @@ def test_files_are_owner_only(backend: LocalBackend) -> None:
     backend.write(doc)
     assert stat.S_IMODE(backend.path.stat().st_mode) == 0o600
     assert stat.S_IMODE(backend.backup_path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(backend.index_path.stat().st_mode) == 0o600
     # No temp files left behind in the directory.
     assert sorted(p.name for p in backend.path.parent.iterdir()) == [
-        "lexsync.state.json", "lexsync.state.json.backup"]
+        "lexsync.state.json", "lexsync.state.json.backup", "lexsync.state.json.index"]
 
 
 def test_corrupt_file_is_a_state_error(backend: LocalBackend) -> None:

@@ -1,0 +1,187 @@
+"""Where each record sits in the local state file, kept beside it for targeted runs.
+
+At 10,000 buyers the state file is 224 MB. A targeted plan needs a few dozen of its records,
+and finding them in its text (text_index.py) scans all of it with a dozen passes and
+regular expressions, ~2 s. When lexsync writes the state file it knows where it writes each
+record, so it writes those places beside it (`state.json.index`), with the file's size, its
+CRC-32 and its SHA-256.
+
+A run that reads state lazily (`plan --target`, `drift --target`) opens the state file and,
+when it has that size and CRC-32 (one pass of C over the bytes: ~0.1 s at 10,000 buyers),
+reads the top level and the records it needs at those places, from the file it opened (a
+write replaces the file, so what the run reads stays the file it checked). Anything else is
+read as before: no index, an index of another format or unreadable, a file written or
+edited since, places that do not hold the state's layout. A record read at its place is
+parsed and checked as any record is, its address and remote ID among it. The CRC tells an
+edited file from the one indexed (an edit the index does not know is not read through it);
+it guards against mistakes, not against someone who can write the state anyway.
+
+The index is a cache: deleting it loses nothing, and lexsync writes it again with the state.
+It holds no value of the state: addresses, byte places, remote IDs and the file's digests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import weakref
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lexsync.state.pieces import BLOCK_END, HEADER, RECORD_CLOSE, document_around
+from lexsync.state.records import MisplacedRecord, StoredSlice
+
+FORMAT = 1
+SUFFIX = ".index"
+_CHUNK = 1 << 20  # bytes checked at a time
+
+
+def index_path(state_path: Path) -> Path:
+    return state_path.with_name(state_path.name + SUFFIX)
+
+
+class Places:
+    """Where a state's `resources` object and each record are written, in bytes, as they are
+    written: the writer tells it each of its bytes (`written`) and `StateDocument.write_json`
+    where each part starts and ends."""
+
+    def __init__(self) -> None:
+        self.size = 0  # bytes written so far
+        self.crc = 0  # their CRC-32
+        self.opened = self.closed = -1
+        self.records: list[list[Any]] = []  # [address, start, end, remote ID]
+        self._open: list[Any] = []
+
+    def written(self, data: bytes) -> None:
+        self.size += len(data)
+        self.crc = zlib.crc32(data, self.crc)
+
+    def resources_open(self) -> None:
+        self.opened = self.size
+
+    def record_opens(self, address: str, remote_id: int) -> None:
+        self._open = [address, self.size, -1, remote_id]
+
+    def record_closes(self) -> None:
+        self._open[2] = self.size
+        self.records.append(self._open)
+
+    def resources_close(self) -> None:
+        self.closed = self.size
+
+    def index_text(self, digest: str) -> str | None:
+        """The index of the file these places were written to (its SHA-256 `digest`); None
+        when there is nothing to index (no records)."""
+        if not self.records or self.closed < 0:
+            return None
+        return json.dumps({
+            "format": FORMAT,
+            "about": "Where each record sits in the state file beside it, for targeted "
+                     "plans: a cache lexsync writes with the state, safe to delete.",
+            "state": {"size": self.size, "crc32": self.crc, "sha256": digest},
+            "resources": [self.opened, self.closed],
+            "records": self.records,
+        }, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+@dataclass(slots=True)
+class IndexedFile:
+    """The state file's top level without its records (`resources` emptied), each record's
+    place in the open file, and the file's SHA-256."""
+
+    rest: dict[str, Any]
+    records: dict[str, StoredSlice]
+    digest: str
+
+
+class _OpenFile:
+    """The state file as opened: its bytes read at a place, closed when no record needs it."""
+
+    def __init__(self, fd: int, source: str) -> None:
+        self.fd, self.source = fd, source
+        weakref.finalize(self, os.close, fd)
+
+    def text(self, start: int, end: int) -> str:
+        data = os.pread(self.fd, end - start, start)
+        try:
+            if len(data) != end - start:
+                raise UnicodeDecodeError("utf-8", data, 0, 0, "short read")
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise self.misplaced() from None
+
+    def misplaced(self) -> MisplacedRecord:
+        return MisplacedRecord(f"state file {self.source}: its record index "
+                               f"({index_path(Path(self.source))}) does not match it; remove "
+                               "the index and run again (lexsync writes it again with the state)")
+
+
+def read(state_path: Path) -> IndexedFile | None:
+    """The state file at `state_path` through its index, or None when it must be read as
+    before (see the module's docstring). Raises FileNotFoundError when there is no state."""
+    try:
+        index = json.loads(index_path(state_path).read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not _well_formed(index):
+        return None
+    fd = os.open(state_path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    opened = _OpenFile(fd, str(state_path))  # closes fd when let go
+    state = index["state"]
+    if os.fstat(fd).st_size != state["size"] or _crc32(fd) != state["crc32"]:
+        return None
+    start, end = index["resources"]
+    try:
+        head = opened.text(0, start + len(HEADER))
+        tail = opened.text(end, state["size"])
+    except MisplacedRecord:
+        return None
+    if not head.endswith(HEADER) or not tail.startswith(BLOCK_END):
+        return None
+    rest = document_around(head[:-len(HEADER)], tail[len(BLOCK_END):])
+    if rest is None:
+        return None
+    records: dict[str, StoredSlice] = {}
+    record_text = _checked(opened)
+    for address, first, last, remote_id in index["records"]:
+        if address in records or not start < first < last <= end:
+            return None
+        records[address] = StoredSlice(record_text, first, last, remote_id)
+    return IndexedFile(rest, records, state["sha256"])
+
+
+def _crc32(fd: int) -> int:
+    crc, place = 0, 0
+    while chunk := os.pread(fd, _CHUNK, place):
+        crc = zlib.crc32(chunk, crc)
+        place += len(chunk)
+    return crc
+
+
+def _checked(opened: _OpenFile) -> Callable[[int, int], str]:
+    """Reads a record's text at its place, refusing a place that holds no record."""
+
+    def text(start: int, end: int) -> str:
+        found = opened.text(start, end)
+        if not (found.startswith("{\n") and found.endswith(RECORD_CLOSE)):
+            raise opened.misplaced()
+        return found
+
+    return text
+
+
+def _well_formed(index: Any) -> bool:
+    if type(index) is not dict or index.get("format") != FORMAT:
+        return False
+    state, places, records = index.get("state"), index.get("resources"), index.get("records")
+    if type(state) is not dict or type(state.get("sha256")) is not str \
+            or not all(type(state.get(key)) is int for key in ("size", "crc32")):
+        return False
+    if type(places) is not list or len(places) != 2 or not all(type(p) is int for p in places):
+        return False
+    return type(records) is list and all(
+        type(r) is list and len(r) == 4 and type(r[0]) is str
+        and all(type(n) is int for n in r[1:]) for r in records)

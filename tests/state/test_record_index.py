@@ -1,0 +1,176 @@
+"""The record index written beside a local state file: a targeted read takes each record
+from its place in the file, and only from the file it indexes."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lexsync.errors import StateError
+from lexsync.state.document import ResourceState, StateDocument
+from lexsync.state.local import LocalBackend
+from lexsync.state.records import StoredSlice, StoredText
+
+names = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=8)
+values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | names,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(names, inner, max_size=3),
+    max_leaves=6)
+
+
+def record(address: str, remote_id: int, attributes: dict) -> ResourceState:
+    return ResourceState(address=address, kind="client", remote_id=remote_id,
+                         attributes=attributes, sub_ids={"x.y": remote_id})
+
+
+def document(keys: list[str], attributes: list[dict]) -> StateDocument:
+    doc = StateDocument.new()
+    doc.resources = {f"client.{k}": record(f"client.{k}", n + 100, attributes[n])
+                     for n, k in enumerate(keys)}
+    return doc
+
+
+def written(tmp_path: Path, doc: StateDocument) -> LocalBackend:
+    backend = LocalBackend(tmp_path / "state.json")
+    backend.write(doc)
+    return backend
+
+
+def kinds_of_stored(doc: StateDocument) -> set[type]:
+    return {type(value) for value in doc.resources._items.values()}
+
+
+def same_records(one: StateDocument, other: StateDocument) -> bool:
+    return list(one.resources) == list(other.resources) and all(
+        one.resources[a] == other.resources[a] for a in one.resources)
+
+
+@settings(max_examples=60, deadline=None)
+@given(keys=st.lists(names.filter(lambda k: "." not in k), max_size=5, unique=True),
+       attributes=st.lists(st.dictionaries(names, values, max_size=3), min_size=5, max_size=5),
+       pending=st.dictionaries(names, st.just({"kind": "client"}), max_size=2),
+       wire=st.dictionaries(names, st.dictionaries(names, values, max_size=2), max_size=2))
+def test_the_state_written_a_record_at_a_time_is_the_whole_dump(
+        keys: list[str], attributes: list[dict], pending: dict, wire: dict) -> None:
+    doc = document(keys, attributes)
+    doc.pending, doc.wire = pending, wire
+    doc.endpoint = {"url": "https://x.example"} if keys else None
+    out = io.StringIO()
+    doc.write_json(out)
+    assert out.getvalue() == doc.to_json()
+
+
+@settings(max_examples=30, deadline=None)
+@given(keys=st.lists(names.filter(lambda k: "." not in k), min_size=1, max_size=5, unique=True),
+       attributes=st.lists(st.dictionaries(names, values, max_size=3), min_size=5, max_size=5))
+def test_a_read_through_the_index_is_the_whole_read(tmp_path_factory: pytest.TempPathFactory,
+                                                    keys: list[str], attributes: list[dict]) -> None:
+    # Addresses with quotes, backslashes and any character: places are bytes, not characters.
+    backend = written(tmp_path_factory.mktemp("state"), document(keys, attributes))
+    lazy, whole = LocalBackend(backend.path).load(lazily=True), LocalBackend(backend.path).load()
+    assert kinds_of_stored(lazy) == {StoredSlice}
+    assert lazy.resources.remote_ids() == whole.resources.remote_ids()
+    assert lazy.resources.decoded == 0
+    assert same_records(lazy, whole)
+    assert (lazy.lineage, lazy.serial, lazy.secret_salt) == \
+        (whole.lineage, whole.serial, whole.secret_salt)
+    assert lazy.source_digest == whole.source_digest == backend.load().source_digest
+
+
+def test_an_edited_state_is_not_read_through_its_index(tmp_path: Path) -> None:
+    backend = written(tmp_path, document(["a", "b"], [{"v": 1}, {"v": 2}]))
+    text = backend.path.read_text(encoding="utf-8")
+    # The same size, written at once: size and time stamp may not tell; the content does.
+    backend.path.write_text(text.replace('"remote_id": 101', '"remote_id": 109'),
+                            encoding="utf-8")
+    lazy = LocalBackend(backend.path).load(lazily=True)
+    assert StoredSlice not in kinds_of_stored(lazy)
+    assert lazy.resources["client.b"].remote_id == 109
+    backend.path.write_text(text.replace('"v": 2', '"v": 22'), encoding="utf-8")
+    lazy = LocalBackend(backend.path).load(lazily=True)
+    assert StoredSlice not in kinds_of_stored(lazy)
+    assert lazy.resources["client.b"].attributes == {"v": 22}
+
+
+UNUSED, REFUSED = "read as before", "refused when a record is read"
+
+
+@pytest.mark.parametrize(("spoil", "outcome"), [
+    (lambda index: "not json", UNUSED),
+    (lambda index: json.dumps({**index, "format": 99}), UNUSED),
+    (lambda index: json.dumps({**index, "records": [[*r[:1], r[1] + 1, *r[2:]]
+                                                    for r in index["records"]]}), REFUSED),
+    (lambda index: json.dumps({**index, "records": index["records"] + index["records"][:1]}),
+     UNUSED),
+    (lambda index: json.dumps({**index, "records": [[r[0], r[2], r[1], r[3]]
+                                                    for r in index["records"]]}), UNUSED),
+    (lambda index: json.dumps({**index, "resources": [index["resources"][0] + 1,
+                                                      index["resources"][1]]}), UNUSED),
+    (lambda index: json.dumps({**index, "state": {**index["state"], "size": "1"}}), UNUSED),
+], ids=["not JSON", "other format", "places moved", "a record twice", "ends before starts",
+        "the resources object moved", "a size that is no number"])
+def test_an_index_that_does_not_place_the_file_is_not_used_or_fails_clearly(
+        tmp_path: Path, spoil, outcome: str) -> None:
+    backend = written(tmp_path, document(["a", "b"], [{"v": 1}, {"v": 2}]))
+    index = json.loads(backend.index_path.read_text(encoding="utf-8"))
+    backend.index_path.write_text(spoil(index), encoding="utf-8")
+    lazy = LocalBackend(backend.path).load(lazily=True)
+    if outcome == REFUSED:
+        assert kinds_of_stored(lazy) == {StoredSlice}
+        with pytest.raises(StateError, match=r"its record index \(.*state.json.index\) does not match it; remove the index and run again \(lexsync writes it again with the state\)$"):
+            lazy.resources["client.a"]
+    else:
+        assert StoredSlice not in kinds_of_stored(lazy)
+        assert same_records(lazy, LocalBackend(backend.path).load())
+
+
+def test_a_state_replaced_after_it_was_opened_is_read_as_it_was(tmp_path: Path) -> None:
+    backend = written(tmp_path, document(["a", "b"], [{"v": 1}, {"v": 2}]))
+    lazy = LocalBackend(backend.path).load(lazily=True)
+    doc = backend.load()
+    doc.resources["client.a"] = record("client.a", 100, {"v": "changed", "longer": [1, 2, 3]})
+    backend.write(doc)
+    assert lazy.resources["client.a"].attributes == {"v": 1}
+    assert LocalBackend(backend.path).load(lazily=True).resources["client.a"].attributes == \
+        {"v": "changed", "longer": [1, 2, 3]}
+
+
+def test_the_index_holds_no_value_of_the_state(tmp_path: Path) -> None:
+    doc = document(["a"], [{"url": "https://value.example/x"}])
+    doc.resources["client.a"].attributes["password"] = doc.hash_secret("hunter2")
+    backend = written(tmp_path, doc)
+    text = backend.index_path.read_text(encoding="utf-8")
+    state = backend.path.read_text(encoding="utf-8")
+    hashed = json.loads(state)["resources"]["client.a"]["attributes"]["password"]
+    for value in ("value.example", hashed, "hunter2", doc.secret_salt, doc.lineage):
+        assert value not in text
+    assert "client.a" in text
+
+
+def test_no_index_is_written_for_a_state_read_whole_or_with_nothing_to_place(
+        tmp_path: Path) -> None:
+    backend = written(tmp_path, StateDocument.new())
+    assert not backend.index_path.exists()  # no records
+    doc = document(["a"], [{"v": 1}])
+    backend = written(tmp_path / "legacy", doc)
+    assert backend.index_path.exists()
+    doc = backend.load()
+    # A hash of the old form (state/secret_hash.py): such a state is read whole.
+    doc.resources["client.a"] = record("client.a", 100, {"password": "sha256:" + "0" * 64})
+    backend.write(doc)
+    lazy = LocalBackend(backend.path).load(lazily=True)
+    assert StoredSlice not in kinds_of_stored(lazy)  # the older index names another file
+
+
+def test_an_index_that_cannot_be_written_fails_no_write(tmp_path: Path) -> None:
+    backend = LocalBackend(tmp_path / "state.json")
+    backend.index_path.mkdir()
+    backend.write(document(["a"], [{"v": 1}]))
+    assert LocalBackend(backend.path).load(lazily=True).resources["client.a"].remote_id == 100
+    assert isinstance(LocalBackend(backend.path).load(lazily=True).resources._items["client.a"],
+                      StoredText)
