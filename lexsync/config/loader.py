@@ -322,14 +322,19 @@ def find_files(path: Path) -> tuple[Path, list[Path], bool]:
     """The folder, the YAML files that may be the configuration's (each read tells whether it
     is a lexsync file: `is_configuration_text`), and whether `path` is a folder."""
     if path.is_dir():
-        candidates = sorted(p for p in path.iterdir() if p.suffix in YAML_SUFFIXES and p.is_file()
-                            and not p.name.endswith(ROUTING_TEST_SUFFIXES))
+        # By name: the order of Paths in one folder, without building their parts to compare.
+        candidates = sorted((p for p in path.iterdir() if p.suffix in YAML_SUFFIXES and p.is_file()
+                             and not p.name.endswith(ROUTING_TEST_SUFFIXES)), key=_name)
         if not candidates:
             raise ConfigError([Diagnostic(f"no *.yaml or *.yml files in directory {path}")])
         return path, candidates, True
     if not path.exists():
         raise ConfigError([Diagnostic(f"configuration {path} does not exist")])
     return path.parent, [path], False
+
+
+def _name(path: Path) -> str:
+    return path.name
 
 
 def _foreign(path: Path) -> Diagnostic:

@@ -11,6 +11,7 @@ second document, an odd indentation, a key YAML would not read as that same text
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -34,55 +35,93 @@ class FileClients:
         return self.sections == {"clients"} and not (self.clients & wanted)
 
 
+# Line breaks `str.splitlines` splits at besides "\n": a text holding none is split at "\n".
+_OTHER_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+@functools.cache
+def _line_break_not_indented(width: int) -> re.Pattern[str]:
+    """Finds the next line break followed by a line that does not start with `width` spaces
+    (a pattern starting with its line break is searched for at C speed)."""
+    return re.compile(rf"\n(?! {{{width}}})")
+
+
 def scan_clients(text: str) -> FileClients | None:
     """The file's sections and client keys, or None when its lines do not tell them surely."""
-    # Without a tab anywhere, a line indented deeper than the client keys is inside a client,
-    # and is passed over at once (a tab there would make the file unsure: see below).
-    quick = "\t" not in text
-    sections: set[str] = set()
-    clients: set[str] = set()
-    in_clients = False
-    indent: int | None = None  # of the client keys
-    deeper = "\n"  # once the client keys' indent is known: the start of a line inside a client
-    started = False
-    for line in text.splitlines():
-        if line.startswith(deeper):
-            started = True
-            continue  # inside a client
+    scan = _Scan()
+    if "\t" in text or any(other in text for other in _OTHER_BREAKS):
+        for line in text.splitlines():  # every line looked at (tabs: see _Scan)
+            if not scan.take(line):
+                return None
+        return scan.found()
+    # Without a tab anywhere, a line indented deeper than the client keys is inside a client:
+    # the lines inside each client are passed over at once.
+    start, end = 0, len(text)
+    while start < end:
+        if scan.inside and text.startswith(" " * scan.inside, start):
+            found = _line_break_not_indented(scan.inside).search(text, start)
+            start = end if found is None else found.start() + 1
+            scan.started = True
+            continue
+        stop = text.find("\n", start)
+        stop = end if stop < 0 else stop
+        if not scan.take(text[start:stop], passing_over=True):
+            return None
+        start = stop + 1
+    return scan.found()
+
+
+class _Scan:
+    """What the lines seen so far tell."""
+
+    def __init__(self) -> None:
+        self.sections: set[str] = set()
+        self.clients: set[str] = set()
+        self.in_clients = False
+        self.indent: int | None = None  # of the client keys
+        self.inside = 0  # while passing over: a line starting with this many spaces is in a client
+        self.started = False
+
+    def found(self) -> FileClients:
+        return FileClients(frozenset(self.sections), frozenset(self.clients))
+
+    def take(self, line: str, passing_over: bool = False) -> bool:
+        """Note one line; False when the file cannot be read surely (then it is read)."""
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
-            continue
+            return True
         body = line.lstrip(" ")
         if body[0] == "\t":
-            return None  # YAML forbids tabs in indentation: the parser says so
+            return False  # YAML forbids tabs in indentation: the parser says so
         depth = len(line) - len(body)
         if depth == 0:
-            if stripped.split("#")[0].strip() == "---" and not started and not sections:
-                started = True
-                continue
+            if stripped.split("#")[0].strip() == "---" and not self.started and not self.sections:
+                self.started = True
+                return True
             key = _key(body)
-            if key is None or key[1] or key[0] in sections:
-                return None  # not `SECTION:` alone: a flow value, a scalar, a second document
-            sections.add(key[0])
-            in_clients = key[0] == "clients"
-            deeper = " " * (indent + 1) if quick and in_clients and indent is not None else "\n"
-            started = True
-            continue
-        started = True
-        if not in_clients:
-            continue  # inside another section, which is read whole anyway
-        if indent is None:
-            indent = depth
-            deeper = " " * (indent + 1) if quick else "\n"
-        if depth < indent:
-            return None
-        if depth > indent:
-            continue  # inside a client
+            if key is None or key[1] or key[0] in self.sections:
+                return False  # not `SECTION:` alone: a flow value, a scalar, a second document
+            self.sections.add(key[0])
+            self.in_clients = key[0] == "clients"
+            self.inside = self.indent + 1 \
+                if passing_over and self.in_clients and self.indent is not None else 0
+            self.started = True
+            return True
+        self.started = True
+        if not self.in_clients:
+            return True  # inside another section, which is read whole anyway
+        if self.indent is None:
+            self.indent = depth
+            self.inside = depth + 1 if passing_over else 0
+        if depth < self.indent:
+            return False
+        if depth > self.indent:
+            return True  # inside a client
         key = _key(body)
         if key is None or key[1]:
-            return None  # a list item, an anchor, a flow mapping, a complex key
-        clients.add(key[0])
-    return FileClients(frozenset(sections), frozenset(clients))
+            return False  # a list item, an anchor, a flow mapping, a complex key
+        self.clients.add(key[0])
+        return True
 
 
 def _key(body: str) -> tuple[str, bool] | None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from lexsync.config.scan import FileClients, scan_clients
+from lexsync.config.scan import FileClients, _Scan, scan_clients
 
 ONE_CLIENT = """# acme's buyers
 ---
@@ -105,3 +107,20 @@ def test_it_agrees_with_the_parser_on_a_benchmark_buyer() -> None:
     text = render(Shape(3), clients=range(1, 2), settings=False)
     assert scan_clients(text) == _parsed(text) == FileClients(frozenset({"clients"}),
                                                               frozenset({"buyer00001"}))
+
+
+# Lines a client file may hold, indented 0 to 6 spaces: keys, values, comments, blank lines,
+# list items, a document start, lines of spaces.
+_LINE = st.tuples(st.integers(min_value=0, max_value=6), st.sampled_from(
+    ["clients:", "acme:", "'b c':", '"d":', "x: 1", "- {a: 1}", "# note", "", "---",
+     "lexsync:", "notes: |", "a: b  # c", "k:  # c", "   "]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(_LINE, max_size=14), trailing=st.booleans())
+def test_passing_over_the_lines_inside_clients_answers_as_looking_at_every_line(
+        lines: list[tuple[int, str]], trailing: bool) -> None:
+    text = "\n".join(" " * depth + body for depth, body in lines) + ("\n" if trailing else "")
+    every = _Scan()
+    expected = every.found() if all(every.take(line) for line in text.splitlines()) else None
+    assert scan_clients(text) == expected
