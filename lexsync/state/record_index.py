@@ -146,8 +146,13 @@ def read(state_path: Path) -> IndexedFile | None:
         return None
     records: dict[str, StoredSlice] = {}
     record_text = _checked(opened)
-    for address, first, last, remote_id in index["records"]:
-        if address in records or not start < first < last <= end:
+    for entry in index["records"]:
+        if type(entry) is not list or len(entry) != 4:
+            return None
+        address, first, last, remote_id = entry
+        if type(address) is not str or type(first) is not int or type(last) is not int \
+                or type(remote_id) is not int or address in records \
+                or not start < first < last <= end:
             return None
         records[address] = StoredSlice(record_text, first, last, remote_id)
     return IndexedFile(rest, records, state["sha256"])
@@ -182,6 +187,4 @@ def _well_formed(index: Any) -> bool:
         return False
     if type(places) is not list or len(places) != 2 or not all(type(p) is int for p in places):
         return False
-    return type(records) is list and all(
-        type(r) is list and len(r) == 4 and type(r[0]) is str
-        and all(type(n) is int for n in r[1:]) for r in records)
+    return type(records) is list  # each record is checked as it is read

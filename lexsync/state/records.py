@@ -68,8 +68,8 @@ class StoredSlice(StoredText):
 
     def __init__(self, read: Callable[[int, int], str], start: int, end: int,
                  remote_id: int) -> None:
-        super().__init__("", start, end, remote_id)
-        self.read = read
+        # (StoredText's fields set here: ~100,000 records are placed at each read)
+        self.text, self.start, self.end, self.remote_id, self.read = "", start, end, remote_id, read
 
     def json(self) -> str:
         return self.read(self.start, self.end)

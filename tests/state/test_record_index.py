@@ -112,8 +112,12 @@ UNUSED, REFUSED = "read as before", "refused when a record is read"
     (lambda index: json.dumps({**index, "resources": [index["resources"][0] + 1,
                                                       index["resources"][1]]}), UNUSED),
     (lambda index: json.dumps({**index, "state": {**index["state"], "size": "1"}}), UNUSED),
+    (lambda index: json.dumps({**index, "records": [[r[0], str(r[1]), r[2], r[3]]
+                                                    for r in index["records"]]}), UNUSED),
+    (lambda index: json.dumps({**index, "records": [r[:3] for r in index["records"]]}), UNUSED),
 ], ids=["not JSON", "other format", "places moved", "a record twice", "ends before starts",
-        "the resources object moved", "a size that is no number"])
+        "the resources object moved", "a size that is no number", "a place that is no number",
+        "a record without its remote ID"])
 def test_an_index_that_does_not_place_the_file_is_not_used_or_fails_clearly(
         tmp_path: Path, spoil, outcome: str) -> None:
     backend = written(tmp_path, document(["a", "b"], [{"v": 1}, {"v": 2}]))
