@@ -112,10 +112,12 @@ def masked(attrs: dict[str, Any] | None, sensitive: frozenset[str]) -> dict[str,
     """A copy safe to print or save: sensitive attributes replaced by SENSITIVE."""
     if attrs is None:
         return None
-    if not sensitive:
+    parts = _sensitive_parts(sensitive) if sensitive else {}
+    if not any(key in attrs and (not nested or _holds_any(attrs[key], nested))
+               for key, nested in parts.items()):
         return attrs  # nothing to hide: plans only read it, so no copy is needed
     out = dict(attrs)
-    for key, nested in _sensitive_parts(sensitive).items():
+    for key, nested in parts.items():
         if key not in out:
             continue
         if not nested:
@@ -126,6 +128,10 @@ def masked(attrs: dict[str, Any] | None, sensitive: frozenset[str]) -> dict[str,
                 if name in block:
                     block[name] = SENSITIVE
     return out
+
+
+def _holds_any(block: Any, names: frozenset[str]) -> bool:
+    return isinstance(block, dict) and not names.isdisjoint(block)
 
 
 @functools.lru_cache(maxsize=64)

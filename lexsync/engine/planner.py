@@ -154,6 +154,8 @@ class PlanBuilder:
                 # says): one copy of each value, not three. (No attributes are changed in
                 # place: a write records a new ResourceState.)
                 record.attributes = shared(record.attributes, live.attrs)
+                if record.sub_ids == live.sub_ids:  # (sub-ID maps are copied, never changed)
+                    record.sub_ids = live.sub_ids
         else:
             step.change.defaults = kind.create_defaults(desired, ctx)
         self.steps.append(step)

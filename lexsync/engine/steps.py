@@ -48,10 +48,12 @@ def step_for(kind: ResourceKind, desired: Desired, live: Live | None,
         # One copy of each value LeadExec holds as the YAML says it: a plan of thousands of
         # resources would otherwise keep nearly every value twice (before and after).
         live.attrs = shared(live.attrs, desired.attrs)
+    after = masked(desired.attrs, kind.sensitive)
     change = ResourceChange(
         address=desired.address, kind=kind.kind, action=action, call=call,
-        before=masked(live.attrs if live else None, kind.sensitive),
-        after=masked(desired.attrs, kind.sensitive), changes=changes,
+        before=after if live is not None and live.attrs is desired.attrs
+        else masked(live.attrs if live else None, kind.sensitive),
+        after=after, changes=changes,
         depends_on=list(desired.depends_on), reason=reason,
         remote_id=live.remote_id if live else None,
     )

@@ -54,3 +54,15 @@ def test_sensitive_values_never_leave_as_plain_values() -> None:
     assert change.sensitive and change.before == SENSITIVE and change.after == SENSITIVE
     assert masked({"smtp": {"password": "sha256:x", "server": "s"}}, frozenset({"smtp.password"})) == {
         "smtp": {"password": SENSITIVE, "server": "s"}}
+
+
+def test_values_with_nothing_to_hide_are_not_copied() -> None:
+    sensitive = frozenset({"password", "smtp.password"})
+    plain = {"url": "u", "smtp": {"server": "s"}, "ftp": None}
+    assert masked(plain, sensitive) is plain
+    secret = {"url": "u", "password": "h"}
+    hidden = masked(secret, sensitive)
+    assert hidden == {"url": "u", "password": SENSITIVE} and secret["password"] == "h"
+    nested = {"smtp": {"server": "s", "password": "h"}}
+    assert masked(nested, sensitive) == {"smtp": {"server": "s", "password": SENSITIVE}}
+    assert nested["smtp"]["password"] == "h"

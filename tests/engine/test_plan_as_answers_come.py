@@ -84,6 +84,9 @@ def test_what_state_recorded_as_live_shows_it_is_held_once(harness: Harness,
     same = steps["client.cora.delivery_account.all"]
     assert same.previous is not None and same.live is not None
     assert same.previous.attributes is same.live.attrs
+    method = steps["client.acme.delivery_method.post"]
+    assert method.previous is not None and method.live is not None
+    assert method.previous.sub_ids is method.live.sub_ids and method.live.sub_ids  # as recorded
     changed = steps["client.bolt.delivery_account.all"]
     assert changed.previous is not None and changed.live is not None
     assert changed.previous.attributes["price"] == 10 and changed.change.after["price"] == 12
