@@ -78,7 +78,7 @@ def _sandbox_to_import(config: str | None) -> Path:
         settings, _ = settings_in(root, None, os.environ)
         backend = open_backend(settings.state, root, os.environ)
         if state_exists(backend):
-            recorded = backend.load().endpoint
+            recorded = backend.load(lazily=True).endpoint  # one field: no record parsed
     except LexsyncError:
         pass  # no usable configuration there: the sandbox beside it
     return sandbox_location(root, recorded)[1]
