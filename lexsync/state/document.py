@@ -236,12 +236,26 @@ class StateDocument:
                 self._legacy_addresses.add(address)
 
     def content_digest(self) -> str:
-        """Digest of everything but the serial, so a rewrite of equal content is detectable."""
-        data = self.to_dict()
+        """Digest of everything but the serial, so a rewrite of equal content is detectable:
+        SHA-256 of its compact JSON with sorted keys, hashed a record at a time (each record's
+        stored form built only as it is hashed: a large state's are ~500 MB at once)."""
+        encoder = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                                   default=secret_hash.to_json)
+        data = self.to_dict(records=False)
         del data["serial"]
-        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                               default=secret_hash.to_json)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        data["resources"] = None  # hashed below, a record at a time
+        digest = hashlib.sha256()
+        for number, key in enumerate(sorted(data)):
+            digest.update(f"{',' if number else '{'}{encoder.encode(key)}:".encode())
+            if key != "resources":
+                digest.update(encoder.encode(data[key]).encode())
+                continue
+            for index, address in enumerate(sorted(self.resources)):
+                entry = encoder.encode(self._stored_entry(address))
+                digest.update(f"{',' if index else '{'}{encoder.encode(address)}:{entry}".encode())
+            digest.update(b"}" if self.resources else b"{}")
+        digest.update(b"}")
+        return digest.hexdigest()
 
     def hash_secret(self, value: str) -> SecretHash:
         """The secret's hash as state keeps it: scrypt, salted per state so equal secrets in

@@ -3,6 +3,7 @@ from its place in the file, and only from the file it indexes."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -12,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lexsync.errors import StateError
+from lexsync.state import secret_hash
 from lexsync.state.document import ResourceState, StateDocument
 from lexsync.state.local import LocalBackend
 from lexsync.state.records import StoredSlice, StoredText
@@ -55,7 +57,7 @@ def same_records(one: StateDocument, other: StateDocument) -> bool:
        attributes=st.lists(st.dictionaries(names, values, max_size=3), min_size=5, max_size=5),
        pending=st.dictionaries(names, st.just({"kind": "client"}), max_size=2),
        wire=st.dictionaries(names, st.dictionaries(names, values, max_size=2), max_size=2))
-def test_the_state_written_a_record_at_a_time_is_the_whole_dump(
+def test_the_state_written_and_hashed_a_record_at_a_time_is_the_whole_dump(
         keys: list[str], attributes: list[dict], pending: dict, wire: dict) -> None:
     doc = document(keys, attributes)
     doc.pending, doc.wire = pending, wire
@@ -63,6 +65,11 @@ def test_the_state_written_a_record_at_a_time_is_the_whole_dump(
     out = io.StringIO()
     doc.write_json(out)
     assert out.getvalue() == doc.to_json()
+    whole = doc.to_dict()
+    del whole["serial"]
+    canonical = json.dumps(whole, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                           default=secret_hash.to_json)
+    assert doc.content_digest() == hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @settings(max_examples=30, deadline=None)
