@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import secrets
 import uuid
 from collections.abc import Mapping
@@ -164,7 +165,9 @@ class StateDocument:
             handle.write(f",{head}" if number else head)
             if places is not None:
                 places.record_opens(address, entry["remote_id"])
-            handle.write(encoder.encode(entry).replace("\n", "\n    "))
+            pieces: list[str] = []
+            _indented(entry, "    ", pieces, encoder)
+            handle.write("".join(pieces))
             if places is not None:
                 places.record_closes()
         if places is not None:
@@ -359,6 +362,51 @@ def _parse_document(data: Any, source: str, hint: str = "",
         endpoint=dict(endpoint) if endpoint else None,
         wire={str(k): dict(v) for k, v in wire.items()},
     )
+
+
+_TEXT = json.encoder.encode_basestring  # JSON's own string encoder (C, in CPython)
+
+
+def _indented(value: Any, indent: str, out: list[str], encoder: json.JSONEncoder) -> None:
+    """`encoder.encode(value)` as its indented layout (two spaces, sorted keys) writes it at
+    depth `indent`, appended to `out` in pieces: the same text, without the generators of
+    Python's indenting encoder (a state's records are written ~3 times faster). A value of
+    any type but JSON's own (or a key that is no text) is left to `encoder`."""
+    kind = type(value)
+    if kind is str:
+        out.append(_TEXT(value))
+    elif kind is dict and all(type(key) is str for key in value):
+        if not value:
+            out.append("{}")
+            return
+        inner = indent + "  "
+        separator = "{\n" + inner
+        for key in sorted(value):
+            out += (separator, _TEXT(key), ": ")
+            _indented(value[key], inner, out, encoder)
+            separator = ",\n" + inner
+        out.append("\n" + indent + "}")
+    elif kind is list:
+        if not value:
+            out.append("[]")
+            return
+        inner = indent + "  "
+        separator = "[\n" + inner
+        for item in value:
+            out.append(separator)
+            _indented(item, inner, out, encoder)
+            separator = ",\n" + inner
+        out.append("\n" + indent + "]")
+    elif kind is int:
+        out.append(int.__repr__(value))
+    elif kind is bool:
+        out.append("true" if value else "false")
+    elif value is None:
+        out.append("null")
+    elif kind is float and math.isfinite(value):
+        out.append(float.__repr__(value))
+    else:
+        out.append(encoder.encode(value).replace("\n", "\n" + indent))
 
 
 def packed(address: str, entry: Any, source: str) -> Packed:

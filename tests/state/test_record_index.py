@@ -185,3 +185,12 @@ def test_an_index_that_cannot_be_written_fails_no_write(tmp_path: Path) -> None:
     assert LocalBackend(backend.path).load(lazily=True).resources["client.a"].remote_id == 100
     assert isinstance(LocalBackend(backend.path).load(lazily=True).resources._items["client.a"],
                       StoredText)
+
+
+def test_values_of_other_types_are_written_as_the_json_encoder_writes_them() -> None:
+    doc = document(["a"], [{"ids": {3: "x", 1: [1.5, float("inf"), -0.0, 10**30]},
+                            "pair": (1, "two"), "text": "é\n\"\\\u0001", "flag": True}])
+    doc.resources["client.a"].attributes["password"] = doc.hash_secret("hunter2")
+    out = io.StringIO()
+    doc.write_json(out)
+    assert out.getvalue() == doc.to_json()
