@@ -109,7 +109,8 @@ def flat_diff(desired: dict[str, Any], live: dict[str, Any], sensitive: frozense
 
 
 def masked(attrs: dict[str, Any] | None, sensitive: frozenset[str]) -> dict[str, Any] | None:
-    """A copy safe to print or save: sensitive attributes replaced by SENSITIVE."""
+    """`attrs` safe to print or save: a copy with sensitive attributes replaced by SENSITIVE,
+    or `attrs` itself when it holds none (plans only read it: never change it in place)."""
     if attrs is None:
         return None
     parts = _sensitive_parts(sensitive) if sensitive else {}

@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 from lexsync.errors import StateError
 from lexsync.state import secret_hash, text_index
 from lexsync.state.pieces import BLOCK_END, HEADER
-from lexsync.state.records import MisplacedRecord, Packed, Records, StoredText, interned
+from lexsync.state.records import (
+    IndexedReadError,
+    Packed,
+    Records,
+    StoredSlice,
+    StoredText,
+    interned,
+)
 from lexsync.state.secret_hash import SecretHash, SecretKeeper
 from lexsync.state.subids import migrated_v1_keys
 
@@ -318,14 +325,16 @@ def _parse_document(data: Any, source: str, hint: str = "",
 
     def decode(address: str, entry: dict[str, Any] | Packed | StoredText) -> ResourceState:
         try:
-            if isinstance(entry, StoredText):  # its text, or its place in the file
+            if type(entry) is StoredSlice:  # its place in the file, as its index gives it
+                entry = _placed_record(address, entry, source)
+            elif type(entry) is StoredText:  # its place in the text
                 entry = _parsed_record(address, entry, source)
             elif type(entry) is Packed:
                 return _parse_resource(address, entry.entry(), source, texts_interned=True)
             assert type(entry) is dict
             return _parse_resource(address, entry, source)
-        except MisplacedRecord:
-            raise  # the index is wrong, not the state: no hint to restore it
+        except IndexedReadError:
+            raise  # not the state's fault: no hint to restore it
         except StateError as exc:
             raise StateError(f"{exc.message}; {hint}" if hint else exc.message) from None
 
@@ -432,6 +441,18 @@ def _parsed_record(address: str, stored: StoredText, source: str) -> dict[str, A
                          "lexsync writes it (its remote ID is not on the line of its own); "
                          "plan without --target, which reads the file whole")
     return entry
+
+
+def _placed_record(address: str, stored: StoredSlice, source: str) -> dict[str, Any]:
+    """A record read at its place in the state file (a record index), parsed and checked as
+    `_parsed_record` does; anything else there means the index is wrong, not the state (the
+    file is the one lexsync wrote with it: its CRC was checked)."""
+    try:
+        return _parsed_record(address, stored, source)
+    except IndexedReadError:
+        raise
+    except StateError:
+        raise stored.misplaced() from None
 
 
 def _check_stored(address: str, entry: Any, source: str) -> None:

@@ -91,17 +91,20 @@ class LocalBackend:
         doc.serial = new_serial  # only once the file holds it
         doc.source_digest = sink.digest.hexdigest()
         self._loaded_serial = new_serial
-        if not sink.legacy:  # (a state holding hashes of the old form is read whole)
-            self._write_record_index(places, doc.source_digest)
+        # (A state holding hashes of the old form is read whole.)
+        self._write_record_index(None if sink.legacy else places, doc.source_digest)
         return doc
 
-    def _write_record_index(self, places: record_index.Places, digest: str) -> None:
-        """Where each record sits in the file just written, for targeted runs: a cache, so a
-        failure to write it is no failure of the write (an index left from an earlier file
-        names another file and is not used)."""
+    def _write_record_index(self, places: record_index.Places | None, digest: str) -> None:
+        """Where each record sits in the file just written, for targeted runs (None, or no
+        records: no index, and an earlier one is removed). A cache, so a failure to write it
+        is no failure of the write: an index left from an earlier file does not match this
+        one, and is not used."""
+        text = None if places is None else places.index_text(digest)
         try:
-            text = places.index_text(digest)
-            if text is not None:
+            if text is None:
+                self.index_path.unlink(missing_ok=True)
+            else:
                 _atomic_write(self.index_path, text)
         except OSError as exc:
             log.debug("record index of %s not written: %s", self.path, exc)

@@ -8,13 +8,17 @@ CRC-32 and its SHA-256.
 
 A run that reads state lazily (`plan --target`, `drift --target`) opens the state file and,
 when it has that size and CRC-32 (one pass of C over the bytes: ~0.1 s at 10,000 buyers),
-reads the top level and the records it needs at those places, from the file it opened (a
-write replaces the file, so what the run reads stays the file it checked). Anything else is
-read as before: no index, an index of another format or unreadable, a file written or
-edited since, places that do not hold the state's layout. A record read at its place is
-parsed and checked as any record is, its address and remote ID among it. The CRC tells an
-edited file from the one indexed (an edit the index does not know is not read through it);
-it guards against mistakes, not against someone who can write the state anyway.
+reads the top level and the records it needs at those places, from the file it opened: a
+write replaces the file, so what the run reads stays the file it checked, and a file
+rewritten in place meanwhile (a copy over it) is refused ("changed while this run read it").
+Anything else is read as before: no index, an index of another format, unreadable, or not
+matching its own CRC-32, a file written or edited since, places that do not follow each
+other as lexsync writes records (each right after the one before, the last ending the
+object: no record can be left out). A record read at its place is parsed and checked as any
+record is, its address and remote ID among it; what is not that record there is the index's
+fault, and the message says to remove it. The CRCs tell an edited file or index from the ones
+written together; they guard against mistakes, not against someone who can write the state
+anyway.
 
 The index is a cache: deleting it loses nothing, and lexsync writes it again with the state.
 It holds no value of the state: addresses, byte places, remote IDs and the file's digests.
@@ -31,11 +35,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lexsync.errors import StateError
 from lexsync.state.pieces import BLOCK_END, HEADER, RECORD_CLOSE, document_around
-from lexsync.state.records import MisplacedRecord, StoredSlice
+from lexsync.state.records import IndexedReadError, StoredSlice
 
 FORMAT = 1
 SUFFIX = ".index"
+_TEXT = json.encoder.encode_basestring  # how the state's writer encodes an address
 _CHUNK = 1 << 20  # bytes checked at a time
 
 
@@ -77,14 +83,24 @@ class Places:
         when there is nothing to index (no records)."""
         if not self.records or self.closed < 0:
             return None
+        state = {"size": self.size, "crc32": self.crc, "sha256": digest}
+        places = [self.opened, self.closed]
         return json.dumps({
             "format": FORMAT,
             "about": "Where each record sits in the state file beside it, for targeted "
                      "plans: a cache lexsync writes with the state, safe to delete.",
-            "state": {"size": self.size, "crc32": self.crc, "sha256": digest},
-            "resources": [self.opened, self.closed],
+            "state": state,
+            "resources": places,
             "records": self.records,
+            "crc32": _checksum(state, places, self.records),
         }, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def _checksum(state: Any, places: Any, records: Any) -> int:
+    """CRC-32 of what the index says, so that an index damaged or edited by mistake (a record
+    left out, a remote ID changed) is not used: the state file's CRC does not cover it."""
+    said = json.dumps([state, places, records], ensure_ascii=False, separators=(",", ":"))
+    return zlib.crc32(said.encode("utf-8"))
 
 
 @dataclass(slots=True)
@@ -98,25 +114,38 @@ class IndexedFile:
 
 
 class _OpenFile:
-    """The state file as opened: its bytes read at a place, closed when no record needs it."""
+    """The state file as opened and checked: its bytes read at a place, closed when no record
+    needs it. A file rewritten in place since (not replaced, as lexsync replaces it: a copy
+    over it, `rsync --inplace`) is refused rather than read as rewritten."""
 
     def __init__(self, fd: int, source: str) -> None:
         self.fd, self.source = fd, source
         weakref.finalize(self, os.close, fd)
+        self.checked = _identity(os.fstat(fd))
 
     def text(self, start: int, end: int) -> str:
-        data = os.pread(self.fd, end - start, start)
         try:
-            if len(data) != end - start:
-                raise UnicodeDecodeError("utf-8", data, 0, 0, "short read")
+            data = os.pread(self.fd, end - start, start)
+            unchanged = _identity(os.fstat(self.fd)) == self.checked
+        except OSError as exc:
+            raise IndexedReadError(f"cannot read state file {self.source}: {exc.strerror}"
+                                   ) from None
+        if len(data) != end - start or not unchanged:
+            raise IndexedReadError(f"state file {self.source} changed while this run read it; "
+                                   "run again")
+        try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
             raise self.misplaced() from None
 
-    def misplaced(self) -> MisplacedRecord:
-        return MisplacedRecord(f"state file {self.source}: its record index "
+    def misplaced(self) -> StateError:
+        return IndexedReadError(f"state file {self.source}: its record index "
                                f"({index_path(Path(self.source))}) does not match it; remove "
                                "the index and run again (lexsync writes it again with the state)")
+
+
+def _identity(info: os.stat_result) -> tuple[int, int]:
+    return info.st_size, info.st_mtime_ns
 
 
 def read(state_path: Path) -> IndexedFile | None:
@@ -128,16 +157,19 @@ def read(state_path: Path) -> IndexedFile | None:
         return None
     if not _well_formed(index):
         return None
+    state = index["state"]
+    start, end = index["resources"]
+    if not 0 <= start < end <= state["size"] \
+            or _checksum(state, index["resources"], index["records"]) != index["crc32"]:
+        return None
     fd = os.open(state_path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     opened = _OpenFile(fd, str(state_path))  # closes fd when let go
-    state = index["state"]
-    if os.fstat(fd).st_size != state["size"] or _crc32(fd) != state["crc32"]:
+    if opened.checked[0] != state["size"] or _crc32(fd) != state["crc32"]:
         return None
-    start, end = index["resources"]
     try:
         head = opened.text(0, start + len(HEADER))
         tail = opened.text(end, state["size"])
-    except MisplacedRecord:
+    except StateError:
         return None
     if not head.endswith(HEADER) or not tail.startswith(BLOCK_END):
         return None
@@ -146,15 +178,23 @@ def read(state_path: Path) -> IndexedFile | None:
         return None
     records: dict[str, StoredSlice] = {}
     record_text = _checked(opened)
+    # Each record right after the one before, as lexsync writes them: `,` (but first), a line
+    # break, four spaces, its address and `: `; the last one ends where the object does.
+    after = start + len(HEADER[:-1].encode("utf-8"))
     for entry in index["records"]:
         if type(entry) is not list or len(entry) != 4:
             return None
         address, first, last, remote_id = entry
         if type(address) is not str or type(first) is not int or type(last) is not int \
-                or type(remote_id) is not int or address in records \
-                or not start < first < last <= end:
+                or type(remote_id) is not int or address in records:
             return None
-        records[address] = StoredSlice(record_text, first, last, remote_id)
+        head = f"{',' if records else ''}\n    {_TEXT(address)}: "
+        if first != after + len(head.encode("utf-8")) or last <= first:
+            return None
+        records[address] = StoredSlice(record_text, opened.misplaced, first, last, remote_id)
+        after = last
+    if after != end:
+        return None
     return IndexedFile(rest, records, state["sha256"])
 
 
@@ -179,7 +219,8 @@ def _checked(opened: _OpenFile) -> Callable[[int, int], str]:
 
 
 def _well_formed(index: Any) -> bool:
-    if type(index) is not dict or index.get("format") != FORMAT:
+    if type(index) is not dict or index.get("format") != FORMAT \
+            or type(index.get("crc32")) is not int:
         return False
     state, places, records = index.get("state"), index.get("resources"), index.get("records")
     if type(state) is not dict or type(state.get("sha256")) is not str \

@@ -55,21 +55,24 @@ class StoredText:
         return self.text[self.start:self.end]
 
 
-class MisplacedRecord(StateError):
-    """A record's place, as an index of the state file gives it, holds no record: the index
-    is wrong, not the state (state/record_index.py)."""
+class IndexedReadError(StateError):
+    """A record could not be read at the place the state's record index gives: the index is
+    wrong, or the file changed while the run read it; not the state's fault, so the message
+    does not send anyone to restore it (state/record_index.py)."""
 
 
 class StoredSlice(StoredText):
     """A record not yet parsed, where its JSON sits in the state file itself, read with
-    `read(start, end)` when it is asked for (state/record_index.py)."""
+    `read(start, end)` when it is asked for; `misplaced()` is the error to raise when what is
+    there is not that record (state/record_index.py)."""
 
-    __slots__ = ("read",)
+    __slots__ = ("read", "misplaced")
 
-    def __init__(self, read: Callable[[int, int], str], start: int, end: int,
-                 remote_id: int) -> None:
+    def __init__(self, read: Callable[[int, int], str], misplaced: Callable[[], StateError],
+                 start: int, end: int, remote_id: int) -> None:
         # (StoredText's fields set here: ~100,000 records are placed at each read)
-        self.text, self.start, self.end, self.remote_id, self.read = "", start, end, remote_id, read
+        self.text, self.start, self.end, self.remote_id = "", start, end, remote_id
+        self.read, self.misplaced = read, misplaced
 
     def json(self) -> str:
         return self.read(self.start, self.end)

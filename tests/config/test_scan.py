@@ -116,11 +116,19 @@ _LINE = st.tuples(st.integers(min_value=0, max_value=6), st.sampled_from(
      "lexsync:", "notes: |", "a: b  # c", "k:  # c", "   "]))
 
 
-@settings(max_examples=300, deadline=None)
-@given(lines=st.lists(_LINE, max_size=14), trailing=st.booleans())
+# What a text may start with (the clients' section, so that clients follow), and the line
+# breaks it may use: `str.splitlines` splits at each, and a tab makes the scan unsure.
+_START = st.sampled_from(["", "clients:\n  acme:\n", "clients:\n    acme:\n      x: 1\n"])
+_BREAK = st.sampled_from(["\n"] * 8 + ["\r\n", "\r", "\x0c", "\u2028", "\x85", "\t\n"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(start=_START, lines=st.lists(st.tuples(_LINE, _BREAK), max_size=14),
+       trailing=st.booleans())
 def test_passing_over_the_lines_inside_clients_answers_as_looking_at_every_line(
-        lines: list[tuple[int, str]], trailing: bool) -> None:
-    text = "\n".join(" " * depth + body for depth, body in lines) + ("\n" if trailing else "")
+        start: str, lines: list[tuple[tuple[int, str], str]], trailing: bool) -> None:
+    text = start + "".join(" " * depth + body + brk for (depth, body), brk in lines)
+    text = text if trailing else text.rstrip("\n")
     every = _Scan()
     expected = every.found() if all(every.take(line) for line in text.splitlines()) else None
     assert scan_clients(text) == expected

@@ -3,9 +3,11 @@ from its place in the file, and only from the file it indexes."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lexsync.errors import StateError
-from lexsync.state import secret_hash
+from lexsync.state import record_index, secret_hash
 from lexsync.state.document import ResourceState, StateDocument
 from lexsync.state.local import LocalBackend
 from lexsync.state.records import StoredSlice, StoredText
@@ -107,24 +109,46 @@ def test_an_edited_state_is_not_read_through_its_index(tmp_path: Path) -> None:
 UNUSED, REFUSED = "read as before", "refused when a record is read"
 
 
+def sealed(index: dict) -> str:
+    """The index, its own checksum made again: as if damaged by someone who knew how."""
+    index["crc32"] = record_index._checksum(index["state"], index["resources"], index["records"])
+    return json.dumps(index)
+
+
+def swapped(records: list) -> list:
+    """The first two records' addresses exchanged (alike in length: the places still add up)."""
+    (a, *rest_a), (b, *rest_b), *others = records
+    return [[b, *rest_a], [a, *rest_b], *others]
+
+
 @pytest.mark.parametrize(("spoil", "outcome"), [
     (lambda index: "not json", UNUSED),
     (lambda index: json.dumps({**index, "format": 99}), UNUSED),
-    (lambda index: json.dumps({**index, "records": [[*r[:1], r[1] + 1, *r[2:]]
-                                                    for r in index["records"]]}), REFUSED),
-    (lambda index: json.dumps({**index, "records": index["records"] + index["records"][:1]}),
+    (lambda index: json.dumps({**index, "records": index["records"][1:]}), UNUSED),
+    (lambda index: json.dumps({**index, "records": [[*r[:3], r[3] + 1]
+                                                    for r in index["records"]]}), UNUSED),
+    (lambda index: sealed({**index, "records": index["records"][1:]}), UNUSED),
+    (lambda index: sealed({**index, "records": index["records"][:1]}), UNUSED),
+    (lambda index: sealed({**index, "records": [[*r[:1], r[1] + 1, *r[2:]]
+                                                for r in index["records"]]}), UNUSED),
+    (lambda index: sealed({**index, "records": index["records"] + index["records"][:1]}),
      UNUSED),
-    (lambda index: json.dumps({**index, "records": [[r[0], r[2], r[1], r[3]]
-                                                    for r in index["records"]]}), UNUSED),
-    (lambda index: json.dumps({**index, "resources": [index["resources"][0] + 1,
-                                                      index["resources"][1]]}), UNUSED),
-    (lambda index: json.dumps({**index, "state": {**index["state"], "size": "1"}}), UNUSED),
-    (lambda index: json.dumps({**index, "records": [[r[0], str(r[1]), r[2], r[3]]
-                                                    for r in index["records"]]}), UNUSED),
-    (lambda index: json.dumps({**index, "records": [r[:3] for r in index["records"]]}), UNUSED),
-], ids=["not JSON", "other format", "places moved", "a record twice", "ends before starts",
-        "the resources object moved", "a size that is no number", "a place that is no number",
-        "a record without its remote ID"])
+    (lambda index: sealed({**index, "resources": [index["resources"][0] + 1,
+                                                  index["resources"][1]]}), UNUSED),
+    (lambda index: sealed({**index, "resources": [-1, index["resources"][1]]}), UNUSED),
+    (lambda index: sealed({**index, "state": {**index["state"], "size": "1"}}), UNUSED),
+    (lambda index: sealed({**index, "records": [[r[0], str(r[1]), r[2], r[3]]
+                                                for r in index["records"]]}), UNUSED),
+    (lambda index: sealed({**index, "records": [r[:3] for r in index["records"]]}), UNUSED),
+    (lambda index: sealed({**index, "records": swapped(index["records"])}), REFUSED),
+    (lambda index: sealed({**index, "records": [[*r[:3], r[3] + 1]
+                                                for r in index["records"]]}), REFUSED),
+], ids=["not JSON", "other format", "a record left out", "remote IDs changed",
+        "a record left out, sealed", "the last left out, sealed", "places moved, sealed",
+        "a record twice, sealed", "the resources object moved, sealed",
+        "a place before the file, sealed", "a size that is no number, sealed",
+        "a place that is no number, sealed", "a record without its remote ID, sealed",
+        "two records' places exchanged, sealed", "remote IDs changed, sealed"])
 def test_an_index_that_does_not_place_the_file_is_not_used_or_fails_clearly(
         tmp_path: Path, spoil, outcome: str) -> None:
     backend = written(tmp_path, document(["a", "b"], [{"v": 1}, {"v": 2}]))
@@ -133,11 +157,41 @@ def test_an_index_that_does_not_place_the_file_is_not_used_or_fails_clearly(
     lazy = LocalBackend(backend.path).load(lazily=True)
     if outcome == REFUSED:
         assert kinds_of_stored(lazy) == {StoredSlice}
-        with pytest.raises(StateError, match=r"its record index \(.*state.json.index\) does not match it; remove the index and run again \(lexsync writes it again with the state\)$"):
+        with pytest.raises(StateError, match=r"its record index \(.*state.json.index\) does "
+                           r"not match it; remove the index and run again \(lexsync writes it "
+                           r"again with the state\)$"):
             lazy.resources["client.a"]
     else:
         assert StoredSlice not in kinds_of_stored(lazy)
         assert same_records(lazy, LocalBackend(backend.path).load())
+
+
+def test_a_state_rewritten_in_place_while_it_is_read_is_refused(tmp_path: Path) -> None:
+    # A copy over the file (restoring the backup), `rsync --inplace`: not replaced.
+    backend = written(tmp_path, document(["a", "b"], [{"v": 1}, {"v": 2}]))
+    lazy = LocalBackend(backend.path).load(lazily=True)
+    text = backend.path.read_text(encoding="utf-8")
+    with backend.path.open("r+", encoding="utf-8") as file:
+        file.write(text.replace('"v": 2', '"v": 7'))
+    os.utime(backend.path, ns=(0, 0))  # a new time stamp, whatever the clock's resolution
+    with pytest.raises(StateError, match=r"changed while this run read it; run again$"):
+        lazy.resources["client.b"]
+
+
+def test_the_open_state_file_is_closed_with_the_document(tmp_path: Path) -> None:
+    backend = written(tmp_path, document(["a", "b"], [{"v": 1}, {"v": 2}]))
+    before = len(os.listdir("/proc/self/fd"))
+    lazy = LocalBackend(backend.path).load(lazily=True)
+    assert lazy.resources["client.a"].remote_id == 100
+    assert len(os.listdir("/proc/self/fd")) == before + 1  # client.b may still be read
+    assert lazy.resources["client.b"].remote_id == 101
+    gc.collect()
+    assert len(os.listdir("/proc/self/fd")) == before  # every record read: closed
+    again = LocalBackend(backend.path).load(lazily=True)
+    assert len(os.listdir("/proc/self/fd")) == before + 1
+    del again
+    gc.collect()
+    assert len(os.listdir("/proc/self/fd")) == before
 
 
 def test_a_state_replaced_after_it_was_opened_is_read_as_it_was(tmp_path: Path) -> None:
@@ -174,8 +228,9 @@ def test_no_index_is_written_for_a_state_read_whole_or_with_nothing_to_place(
     # A hash of the old form (state/secret_hash.py): such a state is read whole.
     doc.resources["client.a"] = record("client.a", 100, {"password": "sha256:" + "0" * 64})
     backend.write(doc)
+    assert not backend.index_path.exists()  # the older one, of another file, is gone
     lazy = LocalBackend(backend.path).load(lazily=True)
-    assert StoredSlice not in kinds_of_stored(lazy)  # the older index names another file
+    assert StoredSlice not in kinds_of_stored(lazy)
 
 
 def test_an_index_that_cannot_be_written_fails_no_write(tmp_path: Path) -> None:
@@ -183,8 +238,8 @@ def test_an_index_that_cannot_be_written_fails_no_write(tmp_path: Path) -> None:
     backend.index_path.mkdir()
     backend.write(document(["a"], [{"v": 1}]))
     assert LocalBackend(backend.path).load(lazily=True).resources["client.a"].remote_id == 100
-    assert isinstance(LocalBackend(backend.path).load(lazily=True).resources._items["client.a"],
-                      StoredText)
+    assert type(LocalBackend(backend.path).load(lazily=True).resources._items["client.a"]) \
+        is StoredText
 
 
 def test_values_of_other_types_are_written_as_the_json_encoder_writes_them() -> None:
