@@ -3,8 +3,8 @@
     python benchmarks/state_write.py /tmp/scale-bench/network-10000/.lexsync/state.json
     python benchmarks/state_write.py STATE --compare ../other-checkout --runs 2
 
-Copies the state file to a temporary folder, then, in a new process per run: loads it as an
-apply does, adds a pending create and writes it (a changed write), and writes it again (an
+Copies the state file (and its record index, if it has one) to a temporary folder, then, in a
+new process per run: loads it as an apply does, adds a pending create and writes it (a changed write), and writes it again (an
 unchanged one, which reads the file to find nothing to write). An apply writes state twice:
 when its journal starts and when it is folded in at the end. With `--compare ROOT`, ROOT's
 lexsync runs too, alternating with this one (its `.venv`'s Python, or `--compare-python`).
@@ -49,6 +49,9 @@ def one_run(python: str, root: Path, state: Path, work: Path) -> dict[str, float
     for stale in work.iterdir():
         stale.unlink()
     shutil.copyfile(state, copy)
+    index = state.with_name(state.name + ".index")  # the record index written with it, if any
+    if index.exists():
+        shutil.copyfile(index, work / index.name)
     env = {**os.environ, "PYTHONPATH": str(root)}
     done = subprocess.run([python, "-c", _ONE_RUN, str(copy)], env=env, cwd=root, check=True,
                           capture_output=True, text=True)

@@ -158,6 +158,11 @@ class StateDocument:
                 self._write_records(handle, encoder, places)
                 continue
             value = {} if key == "resources" else data[key]
+            if key == "serial" and places is not None:
+                handle.write(f"\n  {encoder.encode(key)}: ")
+                places.serial_follows()
+                handle.write(encoder.encode(value))
+                continue
             handle.write(f"\n  {encoder.encode(key)}: " + encoder.encode(value).replace("\n", "\n  "))
         handle.write("\n}\n")
 

@@ -56,8 +56,15 @@ class LocalBackend:
         Refuses when the file's serial is not the one `doc` was loaded with, because another
         run wrote in between and saving would lose its changes. Updates `doc.serial` in place
         and returns `doc`.
+
+        Where the file's record index matches it, its serial and lineage are read from its top
+        level, and whether anything changed from the digest of the new text's bytes but its
+        serial, against the one the index keeps of the file (they are the same for the same
+        content: both are this writer's); the new text is then let go unwritten. Else the file
+        is read whole and the two contents' digests compared.
         """
-        on_disk = self._read()
+        indexed = self._indexed_on_disk()
+        on_disk = indexed[0] if indexed is not None else self._read()
         expected = self._loaded_serial if self._loaded_serial is not None else doc.serial
         if on_disk is not None:
             if on_disk.serial != expected:
@@ -70,13 +77,10 @@ class LocalBackend:
                     f"state file {self.path} has lineage {on_disk.lineage}, not {doc.lineage}: "
                     "refusing to overwrite a different state"
                 )
-            if on_disk.content_digest() == doc.content_digest():
-                doc.serial = on_disk.serial
-                doc.source_digest = on_disk.source_digest
-                self._loaded_serial = doc.serial
-                return doc
+            if indexed is None and on_disk.content_digest() == doc.content_digest():
+                return self._unchanged(doc, on_disk)
         new_serial = (on_disk.serial if on_disk is not None else doc.serial) + 1
-        del on_disk  # a second copy of every resource: not held while the new file is written
+        unchanged_content = indexed[1] if indexed is not None else None
         places = record_index.Places()
         sink: _Digesting | None = None
 
@@ -84,8 +88,15 @@ class LocalBackend:
             nonlocal sink
             sink = _Digesting(handle, places)
             doc.write_json(sink, new_serial, places)
+            if places.content.hexdigest() == unchanged_content:
+                raise _Unchanged  # (the temporary file is removed, the backup left as it is)
 
-        _atomic_write(self.backup_path, write_state)
+        try:
+            _atomic_write(self.backup_path, write_state)
+        except _Unchanged:
+            assert on_disk is not None
+            return self._unchanged(doc, on_disk)
+        del on_disk  # (records not held while the file is copied)
         _atomic_write(self.path, self.backup_path)
         assert sink is not None
         doc.serial = new_serial  # only once the file holds it
@@ -94,6 +105,23 @@ class LocalBackend:
         # (A state holding hashes of the old form is read whole.)
         self._write_record_index(None if sink.legacy else places, doc.source_digest)
         return doc
+
+    def _unchanged(self, doc: StateDocument, on_disk: StateDocument) -> StateDocument:
+        doc.serial = on_disk.serial
+        doc.source_digest = on_disk.source_digest
+        self._loaded_serial = doc.serial
+        return doc
+
+    def _indexed_on_disk(self) -> tuple[StateDocument, str] | None:
+        """The stored document, its records unread, and the digest of its bytes but its
+        serial, where its record index matches it; else None (it is then read whole, which
+        also says what is wrong with it)."""
+        try:
+            indexed = record_index.read(self.path)
+            doc = None if indexed is None else StateDocument.from_record_index(indexed, str(self.path))
+        except (OSError, StateError):
+            return None
+        return None if doc is None or indexed is None else (doc, indexed.content_digest)
 
     def _write_record_index(self, places: record_index.Places | None, digest: str) -> None:
         """Where each record sits in the file just written, for targeted runs (None, or no
@@ -220,6 +248,10 @@ class LocalBackend:
                              f"{self._restore_hint()}") from None
         except OSError as exc:
             raise StateError(f"cannot read state file {self.path}: {exc.strerror}") from None
+
+
+class _Unchanged(Exception):
+    """The text being written holds what the file does: it is not written."""
 
 
 class _Digesting:

@@ -26,6 +26,7 @@ It holds no value of the state: addresses, byte places, remote IDs and the file'
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import weakref
@@ -57,13 +58,25 @@ class Places:
     def __init__(self) -> None:
         self.size = 0  # bytes written so far
         self.crc = 0  # their CRC-32
+        # SHA-256 of every byte but the serial's: the same for two files of the same content
+        # (a state's serial rises only when its content changes: LocalBackend.write).
+        self.content = hashlib.sha256()
         self.opened = self.closed = -1
         self.records: list[list[Any]] = []  # [address, start, end, remote ID]
         self._open: list[Any] = []
+        self._serial_next = False
 
     def written(self, data: bytes) -> None:
         self.size += len(data)
         self.crc = zlib.crc32(data, self.crc)
+        if self._serial_next:
+            self._serial_next = False
+        else:
+            self.content.update(data)
+
+    def serial_follows(self) -> None:
+        """The next bytes written are the serial's value, and nothing else."""
+        self._serial_next = True
 
     def resources_open(self) -> None:
         self.opened = self.size
@@ -83,7 +96,8 @@ class Places:
         when there is nothing to index (no records)."""
         if not self.records or self.closed < 0:
             return None
-        state = {"size": self.size, "crc32": self.crc, "sha256": digest}
+        state = {"size": self.size, "crc32": self.crc, "sha256": digest,
+                 "content_sha256": self.content.hexdigest()}
         places = [self.opened, self.closed]
         return json.dumps({
             "format": FORMAT,
@@ -106,11 +120,13 @@ def _checksum(state: Any, places: Any, records: Any) -> int:
 @dataclass(slots=True)
 class IndexedFile:
     """The state file's top level without its records (`resources` emptied), each record's
-    place in the open file, and the file's SHA-256."""
+    place in the open file, the file's SHA-256, and that of its bytes but the serial's
+    (`Places.content`)."""
 
     rest: dict[str, Any]
     records: dict[str, StoredSlice]
     digest: str
+    content_digest: str
 
 
 class _OpenFile:
@@ -195,7 +211,7 @@ def read(state_path: Path) -> IndexedFile | None:
         after = last
     if after != end:
         return None
-    return IndexedFile(rest, records, state["sha256"])
+    return IndexedFile(rest, records, state["sha256"], state["content_sha256"])
 
 
 def _crc32(fd: int) -> int:
@@ -224,6 +240,7 @@ def _well_formed(index: Any) -> bool:
         return False
     state, places, records = index.get("state"), index.get("resources"), index.get("records")
     if type(state) is not dict or type(state.get("sha256")) is not str \
+            or type(state.get("content_sha256")) is not str \
             or not all(type(state.get(key)) is int for key in ("size", "crc32")):
         return False
     if type(places) is not list or len(places) != 2 or not all(type(p) is int for p in places):

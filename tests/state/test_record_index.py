@@ -249,3 +249,78 @@ def test_values_of_other_types_are_written_as_the_json_encoder_writes_them() -> 
     out = io.StringIO()
     doc.write_json(out)
     assert out.getvalue() == doc.to_json()
+
+
+def test_an_unchanged_write_through_the_index_writes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    backend = written(tmp_path, document(["a", "b"], [{"v": 1}, {"v": 2}]))
+    files = {p: (p.stat().st_ino, p.read_bytes()) for p in tmp_path.iterdir()}
+
+    def whole_read(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the file was read whole")
+
+    writer = LocalBackend(backend.path)
+    doc = writer.load()
+    serial, digest = doc.serial, doc.source_digest
+    monkeypatch.setattr(LocalBackend, "_read", whole_read)
+    doc.resources["client.a"] = record("client.a", 100, {"v": 1})  # set, but alike
+    writer.write(doc)
+    assert (doc.serial, doc.source_digest) == (serial, digest)
+    assert {p: (p.stat().st_ino, p.read_bytes()) for p in tmp_path.iterdir()} == files
+    doc.resources["client.a"] = record("client.a", 100, {"v": 3})
+    writer.write(doc)
+    assert doc.serial == serial + 1
+    assert backend.path.read_text(encoding="utf-8") == doc.to_json()
+    assert backend.backup_path.read_bytes() == backend.path.read_bytes()
+    monkeypatch.undo()
+    assert LocalBackend(backend.path).load(lazily=True).resources["client.a"].attributes == {"v": 3}
+
+
+def test_a_write_through_the_index_refuses_what_a_whole_read_refuses(tmp_path: Path) -> None:
+    backend = written(tmp_path, document(["a"], [{"v": 1}]))
+    first, second = LocalBackend(backend.path), LocalBackend(backend.path)
+    mine, theirs = first.load(), second.load()
+    theirs.pending["client.z"] = {"kind": "client"}
+    second.write(theirs)
+    mine.pending["client.y"] = {"kind": "client"}
+    with pytest.raises(StateError, match="state changed since it was read: serial 2 on disk, "
+                                         "1 expected"):
+        first.write(mine)
+    other = StateDocument.new()
+    other.serial = 2
+    with pytest.raises(StateError, match="refusing to overwrite a different state"):
+        LocalBackend(backend.path).write(other)
+
+
+@settings(max_examples=40, deadline=None)
+@given(change=st.sampled_from(["none", "set alike", "attribute", "removed", "added", "pending",
+                               "wire", "endpoint", "salt"]),
+       value=values)
+def test_a_write_through_the_index_tells_a_change_as_the_content_digest_does(
+        tmp_path_factory: pytest.TempPathFactory, change: str, value: object) -> None:
+    backend = written(tmp_path_factory.mktemp("state"),
+                      document(["a", "b"], [{"v": 1, "w": [1.0, "x"]}, {"v": 2}]))
+    writer = LocalBackend(backend.path)
+    doc = writer.load()
+    before = doc.content_digest()
+    serial = doc.serial
+    if change == "set alike":
+        doc.resources["client.a"] = record("client.a", 100, {"v": 1, "w": [1.0, "x"]})
+    elif change == "attribute":
+        doc.resources["client.a"] = record("client.a", 100, {"v": value, "w": [1.0, "x"]})
+    elif change == "removed":
+        del doc.resources["client.b"]
+    elif change == "added":
+        doc.resources["client.c"] = record("client.c", 102, {"v": value})
+    elif change == "pending":
+        doc.pending["client.p"] = {"kind": "client", "attributes": {"v": value}}
+    elif change == "wire":
+        doc.wire["seen"] = {"value": value}
+    elif change == "endpoint":
+        doc.endpoint = {"url": str(value)}
+    elif change == "salt":
+        doc.secret_salt = "0" * 32
+    changed = doc.content_digest() != before
+    writer.write(doc)
+    assert doc.serial == serial + changed
+    assert LocalBackend(backend.path).load().content_digest() == doc.content_digest()
