@@ -158,6 +158,8 @@ class StateDocument:
                 self._write_records(handle, encoder, places)
                 continue
             value = {} if key == "resources" else data[key]
+            if places is not None and not _keys_all_text(value):
+                places.content_stable = False
             if key == "serial" and places is not None:
                 handle.write(f"\n  {encoder.encode(key)}: ")
                 places.serial_follows()
@@ -178,7 +180,7 @@ class StateDocument:
             if places is not None:
                 places.record_opens(address, entry["remote_id"])
             pieces: list[str] = []
-            _indented(entry, "    ", pieces, encoder)
+            _indented(entry, "    ", pieces, encoder, places)
             handle.write("".join(pieces))
             if places is not None:
                 places.record_closes()
@@ -381,7 +383,8 @@ def _parse_document(data: Any, source: str, hint: str = "",
 _TEXT = json.encoder.encode_basestring  # JSON's own string encoder (C, in CPython)
 
 
-def _indented(value: Any, indent: str, out: list[str], encoder: json.JSONEncoder) -> None:
+def _indented(value: Any, indent: str, out: list[str], encoder: json.JSONEncoder,
+              places: Places | None = None) -> None:
     """`encoder.encode(value)` as its indented layout (two spaces, sorted keys) writes it at
     depth `indent`, appended to `out` in pieces: the same text, without the generators of
     Python's indenting encoder (a state's records are written ~3 times faster). A value of
@@ -397,7 +400,7 @@ def _indented(value: Any, indent: str, out: list[str], encoder: json.JSONEncoder
         separator = "{\n" + inner
         for key in sorted(value):
             out += (separator, _TEXT(key), ": ")
-            _indented(value[key], inner, out, encoder)
+            _indented(value[key], inner, out, encoder, places)
             separator = ",\n" + inner
         out.append("\n" + indent + "}")
     elif kind is list:
@@ -408,7 +411,7 @@ def _indented(value: Any, indent: str, out: list[str], encoder: json.JSONEncoder
         separator = "[\n" + inner
         for item in value:
             out.append(separator)
-            _indented(item, inner, out, encoder)
+            _indented(item, inner, out, encoder, places)
             separator = ",\n" + inner
         out.append("\n" + indent + "]")
     elif kind is int:
@@ -420,7 +423,19 @@ def _indented(value: Any, indent: str, out: list[str], encoder: json.JSONEncoder
     elif kind is float and math.isfinite(value):
         out.append(float.__repr__(value))
     else:
+        if places is not None and not _keys_all_text(value):
+            places.content_stable = False
         out.append(encoder.encode(value).replace("\n", "\n" + indent))
+
+
+def _keys_all_text(value: Any) -> bool:
+    """Whether every key inside `value` is text (JSON makes any other key text: read back, a
+    value's keys sort otherwise)."""
+    if isinstance(value, dict):
+        return all(type(key) is str and _keys_all_text(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return all(_keys_all_text(item) for item in value)
+    return True
 
 
 def packed(address: str, entry: Any, source: str) -> Packed:

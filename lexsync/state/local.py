@@ -21,7 +21,7 @@ from typing import TextIO, TypeVar
 
 from lexsync.errors import StateError
 from lexsync.state import journal, lockfile, record_index
-from lexsync.state.document import StateDocument, packed
+from lexsync.state.document import StateDocument, TextSink, packed
 from lexsync.state.files import FILE_MODE, ensure_directory, remove_stray_temporary_files
 from lexsync.state.lockfile import LockInfo
 from lexsync.state.pieces import parse_in_pieces
@@ -96,7 +96,13 @@ class LocalBackend:
         except _Unchanged:
             assert on_disk is not None
             return self._unchanged(doc, on_disk)
-        del on_disk  # (records not held while the file is copied)
+        except OSError:
+            # No room (or no right) to write a copy: an unchanged state needs none.
+            if on_disk is None or unchanged_content is None \
+                    or _content_digest(doc, new_serial) != unchanged_content:
+                raise
+            return self._unchanged(doc, on_disk)
+        del on_disk, indexed  # (the records, and the file they were read from, let go)
         _atomic_write(self.path, self.backup_path)
         assert sink is not None
         doc.serial = new_serial  # only once the file holds it
@@ -121,7 +127,9 @@ class LocalBackend:
             doc = None if indexed is None else StateDocument.from_record_index(indexed, str(self.path))
         except (OSError, StateError):
             return None
-        return None if doc is None or indexed is None else (doc, indexed.content_digest)
+        if doc is None or indexed is None or not indexed.content_digest:
+            return None  # (no digest: the file holds a value its text would not give back)
+        return doc, indexed.content_digest
 
     def _write_record_index(self, places: record_index.Places | None, digest: str) -> None:
         """Where each record sits in the file just written, for targeted runs (None, or no
@@ -259,7 +267,7 @@ class _Digesting:
     its bytes, and notes whether it held a secret's hash of the old form (each write is
     whole values: a string is never split between two)."""
 
-    def __init__(self, handle: TextIO, places: record_index.Places) -> None:
+    def __init__(self, handle: TextSink, places: record_index.Places) -> None:
         self.handle = handle
         self.places = places
         self.digest = hashlib.sha256()
@@ -308,3 +316,15 @@ def _fsync_directory(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _content_digest(doc: StateDocument, serial: int) -> str:
+    """The digest of the bytes but the serial's of the text `doc` would be written as."""
+    places = record_index.Places()
+    doc.write_json(_Digesting(_Nowhere(), places), serial, places)
+    return places.content.hexdigest()
+
+
+class _Nowhere:
+    def write(self, text: str) -> int:
+        return len(text)

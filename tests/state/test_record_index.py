@@ -251,14 +251,14 @@ def test_values_of_other_types_are_written_as_the_json_encoder_writes_them() -> 
     assert out.getvalue() == doc.to_json()
 
 
+def whole_read(*args: object, **kwargs: object) -> None:
+    raise AssertionError("the file was read whole")
+
+
 def test_an_unchanged_write_through_the_index_writes_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     backend = written(tmp_path, document(["a", "b"], [{"v": 1}, {"v": 2}]))
     files = {p: (p.stat().st_ino, p.read_bytes()) for p in tmp_path.iterdir()}
-
-    def whole_read(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the file was read whole")
-
     writer = LocalBackend(backend.path)
     doc = writer.load()
     serial, digest = doc.serial, doc.source_digest
@@ -276,10 +276,12 @@ def test_an_unchanged_write_through_the_index_writes_nothing(
     assert LocalBackend(backend.path).load(lazily=True).resources["client.a"].attributes == {"v": 3}
 
 
-def test_a_write_through_the_index_refuses_what_a_whole_read_refuses(tmp_path: Path) -> None:
+def test_a_write_through_the_index_refuses_what_a_whole_read_refuses(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     backend = written(tmp_path, document(["a"], [{"v": 1}]))
     first, second = LocalBackend(backend.path), LocalBackend(backend.path)
     mine, theirs = first.load(), second.load()
+    monkeypatch.setattr(LocalBackend, "_read", whole_read)
     theirs.pending["client.z"] = {"kind": "client"}
     second.write(theirs)
     mine.pending["client.y"] = {"kind": "client"}
@@ -298,6 +300,7 @@ def test_a_write_through_the_index_refuses_what_a_whole_read_refuses(tmp_path: P
        value=values)
 def test_a_write_through_the_index_tells_a_change_as_the_content_digest_does(
         tmp_path_factory: pytest.TempPathFactory, change: str, value: object) -> None:
+    # (Whole reads allowed only where the index cannot tell: a key that is no text.)
     backend = written(tmp_path_factory.mktemp("state"),
                       document(["a", "b"], [{"v": 1, "w": [1.0, "x"]}, {"v": 2}]))
     writer = LocalBackend(backend.path)
@@ -321,6 +324,37 @@ def test_a_write_through_the_index_tells_a_change_as_the_content_digest_does(
     elif change == "salt":
         doc.secret_salt = "0" * 32
     changed = doc.content_digest() != before
-    writer.write(doc)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(LocalBackend, "_read", whole_read)
+        writer.write(doc)
     assert doc.serial == serial + changed
     assert LocalBackend(backend.path).load().content_digest() == doc.content_digest()
+
+
+def test_an_unchanged_write_needs_no_room_for_a_copy(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    backend = written(tmp_path, document(["a"], [{"v": 1}]))
+    writer = LocalBackend(backend.path)
+    doc = writer.load()
+
+    def no_room(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("lexsync.state.local.tempfile.mkstemp", no_room)
+    writer.write(doc)
+    assert doc.serial == 1
+    doc.pending["client.p"] = {"kind": "client"}
+    with pytest.raises(OSError, match="No space left"):
+        writer.write(doc)
+
+
+def test_a_value_whose_text_a_read_would_not_give_back_is_compared_read_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Keys that are no text: JSON writes them as text, sorted as numbers, and reads them back
+    # as text, which sorts otherwise: the text tells nothing, the contents do.
+    backend = written(tmp_path, document(["a"], [{"m": {9: "x", 10: "y"}}]))
+    assert json.loads(backend.index_path.read_text())["state"]["content_sha256"] == ""
+    writer = LocalBackend(backend.path)
+    doc = writer.load()
+    writer.write(doc)
+    assert doc.serial == 1
