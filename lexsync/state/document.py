@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from lexsync.errors import StateError
 from lexsync.state import secret_hash, text_index
-from lexsync.state.pieces import BLOCK_END, HEADER
+from lexsync.state.pieces import BLOCK_END, RESOURCES_OPEN, record_head
 from lexsync.state.records import (
     IndexedReadError,
     Packed,
@@ -160,23 +160,24 @@ class StateDocument:
             value = {} if key == "resources" else data[key]
             if places is not None and not _keys_all_text(value):
                 places.content_stable = False
-            if key == "serial" and places is not None:
-                handle.write(f"\n  {encoder.encode(key)}: ")
+            head = f"\n  {encoder.encode(key)}: "
+            text = encoder.encode(value).replace("\n", "\n  ")
+            if key == "serial" and places is not None:  # its value written on its own
+                handle.write(head)
                 places.serial_follows()
-                handle.write(encoder.encode(value))
-                continue
-            handle.write(f"\n  {encoder.encode(key)}: " + encoder.encode(value).replace("\n", "\n  "))
+                handle.write(text)
+            else:
+                handle.write(head + text)
         handle.write("\n}\n")
 
     def _write_records(self, handle: TextSink, encoder: json.JSONEncoder,
                        places: Places | None) -> None:
         if places is not None:
             places.resources_open()
-        handle.write(HEADER[:-1])  # its last line break starts the first record's line
+        handle.write(RESOURCES_OPEN)
         for number, address in enumerate(sorted(self.resources)):
             entry = self._stored_entry(address)
-            head = f"\n    {encoder.encode(address)}: "
-            handle.write(f",{head}" if number else head)
+            handle.write(record_head(encoder.encode(address), first=not number))
             if places is not None:
                 places.record_opens(address, entry["remote_id"])
             pieces: list[str] = []

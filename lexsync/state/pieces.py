@@ -32,6 +32,13 @@ HEADER = '\n  "resources": {\n'
 RECORD_CLOSE = "\n    }"
 _MEMBER_END = RECORD_CLOSE + ",\n"  # a record's last line, and the line break before the next
 BLOCK_END = "\n  }"  # the first line indented by two after the header: the object's end
+RESOURCES_OPEN = HEADER[:-1]  # the header but the line break that starts the first record's line
+
+
+def record_head(address_json: str, first: bool) -> str:
+    """What comes before a record's value in `resources`: a comma (but before the first
+    record), a line break, four spaces, its address as JSON text, and `: `."""
+    return f"{'' if first else ','}\n    {address_json}: "
 
 
 Keep = Callable[[str, Any], Any]

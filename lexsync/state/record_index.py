@@ -31,13 +31,19 @@ import json
 import os
 import weakref
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lexsync.errors import StateError
-from lexsync.state.pieces import BLOCK_END, HEADER, RECORD_CLOSE, document_around
+from lexsync.state.pieces import (
+    BLOCK_END,
+    HEADER,
+    RECORD_CLOSE,
+    RESOURCES_OPEN,
+    document_around,
+    record_head,
+)
 from lexsync.state.records import IndexedReadError, StoredSlice
 
 # 2: the digest of the file's bytes but its serial, which compares this writer's bytes: raise
@@ -159,6 +165,13 @@ class _OpenFile:
         except UnicodeDecodeError:
             raise self.misplaced() from None
 
+    def record(self, start: int, end: int) -> str:
+        """A record's text at its place, refusing a place that holds no record."""
+        found = self.text(start, end)
+        if not (found.startswith("{\n") and found.endswith(RECORD_CLOSE)):
+            raise self.misplaced()
+        return found
+
     def misplaced(self) -> StateError:
         return IndexedReadError(f"state file {self.source}: its record index "
                                f"({index_path(Path(self.source))}) does not match it; remove "
@@ -198,10 +211,9 @@ def read(state_path: Path) -> IndexedFile | None:
     if rest is None:
         return None
     records: dict[str, StoredSlice] = {}
-    record_text = _checked(opened)
-    # Each record right after the one before, as lexsync writes them: `,` (but first), a line
-    # break, four spaces, its address and `: `; the last one ends where the object does.
-    after = start + len(HEADER[:-1].encode("utf-8"))
+    # Each record right after the one before, as lexsync writes them (`record_head`); the
+    # last one ends where the object does.
+    after = start + len(RESOURCES_OPEN.encode("utf-8"))
     for entry in index["records"]:
         if type(entry) is not list or len(entry) != 4:
             return None
@@ -209,10 +221,10 @@ def read(state_path: Path) -> IndexedFile | None:
         if type(address) is not str or type(first) is not int or type(last) is not int \
                 or type(remote_id) is not int or address in records:
             return None
-        head = f"{',' if records else ''}\n    {_TEXT(address)}: "
+        head = record_head(_TEXT(address), first=not records)
         if first != after + len(head.encode("utf-8")) or last <= first:
             return None
-        records[address] = StoredSlice(record_text, opened.misplaced, first, last, remote_id)
+        records[address] = StoredSlice(opened.record, opened.misplaced, first, last, remote_id)
         after = last
     if after != end:
         return None
@@ -225,18 +237,6 @@ def _crc32(fd: int) -> int:
         crc = zlib.crc32(chunk, crc)
         place += len(chunk)
     return crc
-
-
-def _checked(opened: _OpenFile) -> Callable[[int, int], str]:
-    """Reads a record's text at its place, refusing a place that holds no record."""
-
-    def text(start: int, end: int) -> str:
-        found = opened.text(start, end)
-        if not (found.startswith("{\n") and found.endswith(RECORD_CLOSE)):
-            raise opened.misplaced()
-        return found
-
-    return text
 
 
 def _well_formed(index: Any) -> bool:
