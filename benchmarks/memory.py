@@ -1,7 +1,7 @@
 """What a no-change plan holds in memory, step by step, in one process.
 
     python benchmarks/memory.py /tmp/memory-bench/network-1000
-    python benchmarks/memory.py /tmp/memory-bench/network-1000 --trace
+    python benchmarks/memory.py /tmp/memory-bench/network-1000 --trace [--by-line]
     python benchmarks/memory.py /tmp/memory-bench/network-1000 --target client.buyer00000
 
 Plans the network a `scale.py --workdir DIR` run set up (DIR/network-N: the configuration,
@@ -78,16 +78,17 @@ def after_async(steps: Steps, name: str, func: Callable[..., Any]) -> Callable[.
     return run
 
 
-def holders(top: int = 15) -> None:
-    """The source files whose allocations are alive now, largest first."""
-    stats = tracemalloc.take_snapshot().statistics("filename")
+def holders(top: int = 15, by_line: bool = False) -> None:
+    """The source files (or lines) whose allocations are alive now, largest first."""
+    stats = tracemalloc.take_snapshot().statistics("lineno" if by_line else "filename")
     for stat in stats[:top]:
         name = stat.traceback[0].filename
         for marker in ("/lexsync/", "/site-packages/", "/lib/python"):
             if marker in name:
                 name = name[name.index(marker) + 1:]
                 break
-        print(f"  {stat.size / 2**20:8.1f} MB {stat.count:>9} blocks  {name}")
+        line = f":{stat.traceback[0].lineno}" if by_line else ""
+        print(f"  {stat.size / 2**20:8.1f} MB {stat.count:>9} blocks  {name}{line}")
 
 
 def main() -> None:
@@ -95,6 +96,8 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("network", type=Path, help="a network scale.py set up: DIR/network-N")
     parser.add_argument("--trace", action="store_true", help="also count allocations (tracemalloc)")
+    parser.add_argument("--by-line", action="store_true",
+                        help="with --trace, the lines holding most rather than the files")
     parser.add_argument("--target", action="append", default=[],
                         help="plan only this address, as `plan --target` (repeatable)")
     args = parser.parse_args()
@@ -131,7 +134,7 @@ def main() -> None:
         steps.mark("plan made")
         if args.trace:
             print("alive at the end of the plan, by the file that allocated it:")
-            holders()
+            holders(by_line=args.by_line)
         with open(os.devnull, "w", encoding="utf-8") as devnull:
             render_plan(bundle.plan, Console(file=devnull, width=120))
         steps.mark("plan rendered")

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
+from pydantic.dataclasses import is_pydantic_dataclass
+from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 from lexsync.config.models import Configuration
@@ -90,7 +92,7 @@ def translate_errors(exc: ValidationError, data: object, positions: Locator) -> 
     grouped: dict[tuple, list[ErrorDetails]] = {}
     for error in exc.errors(include_url=False):
         loc = tuple(error["loc"])
-        at_key = error["type"] in ("missing", "extra_forbidden") or loc[-1:] == ("[key]",)
+        at_key = error["type"] in ("missing", *_UNKNOWN_KEY) or loc[-1:] == ("[key]",)
         if loc[-1:] == ("[key]",):
             loc = loc[:-1]
         path = _data_path(loc, data, at_key)
@@ -126,7 +128,7 @@ def _dotted(path: tuple) -> str:
 def _summary(path: tuple, errors: list[ErrorDetails]) -> str:
     first = errors[0]
     kind, value = first["type"], first.get("input", _NOTHING)
-    if kind == "extra_forbidden":
+    if kind in _UNKNOWN_KEY:
         return _unknown_key(path)
     if kind == "missing":
         return f"missing required key '{path[-1]}'"
@@ -163,6 +165,9 @@ def _summary(path: tuple, errors: list[ErrorDetails]) -> str:
     return message
 
 
+# A model's unknown key, and a dataclass's (models.leaf).
+_UNKNOWN_KEY = ("extra_forbidden", "unexpected_keyword_argument")
+
 _STORED_AS = {2**31 - 1: "an Int32", 2**63 - 1: "an Int64"}
 
 _BOUNDS = {
@@ -184,6 +189,7 @@ _EXPECTED = {
     "dict_type": "a mapping",
     "model_type": "a mapping",
     "model_attributes_type": "a mapping",
+    "dataclass_type": "a mapping",
     "list_type": "a list",
 }
 
@@ -228,11 +234,8 @@ def _not_one_of(value: object, path: tuple) -> str:
 
 
 def _allowed_keys(path: tuple) -> list[str]:
-    annotation = _annotation_at(path)
-    model = _model_of(annotation)
-    if model is None:
-        return []
-    return [info.alias or name for name, info in model.model_fields.items()]
+    fields = _fields_of(_annotation_at(path))
+    return [info.alias or name for name, info in fields.items()]
 
 
 def _annotation_at(path: tuple) -> Any:
@@ -247,9 +250,8 @@ def _annotation_at(path: tuple) -> Any:
 
 def _step(annotation: Any, part: str | int) -> Any:
     for candidate in _members(annotation):
-        model = _model_of(candidate)
-        if model is not None and isinstance(part, str):
-            for name, info in model.model_fields.items():
+        if isinstance(part, str):
+            for name, info in _fields_of(candidate).items():
                 if part in (name, info.alias):
                     return info.annotation
         origin = get_origin(candidate)
@@ -267,11 +269,15 @@ def _members(annotation: Any) -> list[Any]:
     return [annotation]
 
 
-def _model_of(annotation: Any) -> type[BaseModel] | None:
+def _fields_of(annotation: Any) -> dict[str, FieldInfo]:
+    """The fields of the model, or of the pydantic dataclass (models.leaf), that an annotation
+    names (through X | None); none for anything else."""
     for candidate in _members(annotation):
         if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-            return candidate
-    return None
+            return candidate.model_fields
+        if is_pydantic_dataclass(candidate):
+            return candidate.__pydantic_fields__
+    return {}
 
 
 def _literal_choices(annotation: Any) -> list[Any]:

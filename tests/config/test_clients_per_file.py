@@ -69,10 +69,20 @@ def test_models_with_the_same_fields_share_one_set(tmp_path: Path) -> None:
     for key in ("acme", "bolt"):
         write(tmp_path, f"{key}.yaml", client_file(key))
     clients = load_configuration(tmp_path, {}).model.clients
-    mappings = [m for c in clients.values() for m in c.delivery_methods["post"].field_mappings]
-    assert len(mappings) == 4
-    assert len({id(m.model_fields_set) for m in mappings}) == 1
+    accounts = [a for c in clients.values() for a in c.delivery_accounts.values()]
+    assert len(accounts) == 2
+    assert len({id(a.model_fields_set) for a in accounts}) == 1
     assert clients["acme"].model_fields_set is clients["bolt"].model_fields_set
+
+
+def test_field_mappings_are_slotted_and_keep_no_fields_set(tmp_path: Path) -> None:
+    """A buyer's many mappings hold their values in slots (no dict of every field each)."""
+    write(tmp_path, "lexsync.yaml", SETTINGS)
+    write(tmp_path, "acme.yaml", client_file("acme"))
+    mapping = load_configuration(tmp_path, {}).model.clients["acme"].delivery_methods["post"] \
+        .field_mappings[0]
+    assert (mapping.name, mapping.lead_field, mapping.static) == ("first_name", "FirstName", None)
+    assert not hasattr(mapping, "__dict__")
 
 
 def test_a_copy_gets_its_own_fields_set_and_a_shared_one_cannot_change(tmp_path: Path) -> None:

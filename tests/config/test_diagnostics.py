@@ -125,3 +125,42 @@ def test_diagnostic_text_names_file_line_and_column(tmp_path: Path) -> None:
         load_text(tmp_path, BASE.replace("price: 25", "price: abc"))
     assert str(caught.value) == f"{tmp_path / 'lexsync.yaml'}:21:16: expected a number, got 'abc'"
     assert caught.value.diagnostics[0].address == "clients.acme.delivery_accounts.acme-ca.price"
+
+
+MAPPING = "{name: first_name, lead_field: FirstName}"
+CRITERION = "{field: State, op: In, value: [CA, NV]}"
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    (MAPPING, "{name: first_name, lead_fild: FirstName}",
+     "15:32: unknown key 'lead_fild' (did you mean 'lead_field'?)"),
+    (MAPPING, "{name: first_name, lead_field: FirstName, colour: red}",
+     "15:55: unknown key 'colour' (expected one of: name, static, lead_field, special, expr, "
+     "substring, concat, client_field, lead_source_field, evaluate, format, map)"),
+    (MAPPING, "first_name", "15:13: expected a mapping, got 'first_name'"),
+    (MAPPING, "{name: 5, lead_field: FirstName}",
+     "15:20: expected a string, got 5 (quote it if it is meant as text)"),
+    (MAPPING, "{name: first_name, static: x, map: {CA: 1}}",
+     "15:53: expected a string, got 1 (quote it if it is meant as text)"),
+    (MAPPING, '{name: "", lead_field: FirstName}', "15:20: must not be empty"),
+    (CRITERION, "{field: State, valu: [CA, NV]}", "24:28: unknown key 'valu' (did you mean 'value'?)"),
+    (CRITERION, "{field: State, op: 1}",
+     "24:32: '1' is not one of Equal, NotEqual, Greater, Less, GreaterOrEqual, LessOrEqual, "
+     "Between, In, NotIn, DateCompare, Distance_Compare, Contains, Doesnt_Contain"),
+    (CRITERION, "{field: State, op: Between, value: [1]}",
+     "24:13: Between needs a list of two values: [low, high]"),
+    (CRITERION, "State", "24:13: expected a mapping, got 'State'"),
+])
+def test_mappings_and_criteria_are_checked_as_strictly_as_every_model(
+        tmp_path: Path, old: str, new: str, expected: str) -> None:
+    """Field mappings and criteria are slotted dataclasses, not models (config/models.py,
+    `leaf`): their problems read as every other model's."""
+    assert problems(tmp_path, BASE.replace(old, new)) == [expected]
+
+
+def test_mappings_and_criteria_keep_each_value_as_written(tmp_path: Path) -> None:
+    text = BASE.replace(CRITERION, "{field: Age, op: In, value: [18, 2.5, true, '7']}")
+    account = load_text(tmp_path, text).model.clients["acme"].delivery_accounts
+    [criterion] = next(iter(account.values())).criteria
+    assert criterion.value == [18, 2.5, True, "7"]
+    assert [type(v) for v in criterion.value] == [int, float, bool, str]
