@@ -113,7 +113,7 @@ def masked(attrs: dict[str, Any] | None, sensitive: frozenset[str]) -> dict[str,
     or `attrs` itself when it holds none (plans only read it: never change it in place)."""
     if attrs is None:
         return None
-    parts = _sensitive_parts(sensitive) if sensitive else {}
+    parts = sensitive_parts(sensitive) if sensitive else {}
     if not any(key in attrs and (not nested or _holds_any(attrs[key], nested))
                for key, nested in parts.items()):
         return attrs  # nothing to hide: plans only read it, so no copy is needed
@@ -136,7 +136,7 @@ def _holds_any(block: Any, names: frozenset[str]) -> bool:
 
 
 @functools.lru_cache(maxsize=64)
-def _sensitive_parts(sensitive: frozenset[str]) -> dict[str, frozenset[str]]:
+def sensitive_parts(sensitive: frozenset[str]) -> dict[str, frozenset[str]]:
     """{"password", "ftp.password"} → {"password": {}, "ftp": {"password"}}: a whole attribute
     (empty set) or the named keys inside it."""
     parts: dict[str, set[str]] = {}

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lexsync.engine.settled import SettledValues
 
 SENSITIVE = "(sensitive)"
 
@@ -30,20 +33,77 @@ class AttributeChange:
     sensitive: bool = False
 
 
-@dataclass(slots=True)
 class ResourceChange:
-    address: str
-    kind: str  # client_group | client | delivery_method | delivery_account
-    action: Action
-    call: str  # the one write call this change makes, e.g. "PUT /v1/delivery/{ClientUID}/accounts"
-    before: dict[str, Any] | None = None  # normalised live attributes, secrets masked
-    after: dict[str, Any] | None = None  # normalised desired attributes, secrets masked
-    changes: list[AttributeChange] = field(default_factory=list)
-    depends_on: list[str] = field(default_factory=list)
-    reason: str | None = None  # why, when not obvious: "removed from configuration"
-    remote_id: int | None = None
-    # A create's defaults: what it sends that the YAML does not say, by YAML key.
-    defaults: dict[str, Any] = field(default_factory=dict)
+    """One resource's change. A settled one (its step's values packed: engine/settled.py)
+    builds `before` and `after` again when they are read."""
+
+    __slots__ = ("address", "kind", "action", "call", "_before", "_after", "changes",
+                 "depends_on", "reason", "remote_id", "defaults", "_settled")
+
+    def __init__(self, address: str, kind: str, action: Action, call: str,
+                 before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+                 changes: list[AttributeChange] | None = None,
+                 depends_on: list[str] | None = None, reason: str | None = None,
+                 remote_id: int | None = None, defaults: dict[str, Any] | None = None) -> None:
+        self.address = address
+        self.kind = kind  # client_group | client | delivery_method | delivery_account
+        self.action = action
+        # The one write call this change makes, e.g. "PUT /v1/delivery/{ClientUID}/accounts".
+        self.call = call
+        self._before = before  # normalised live attributes, secrets masked
+        self._after = after  # normalised desired attributes, secrets masked
+        self.changes: list[AttributeChange] = [] if changes is None else changes
+        self.depends_on: list[str] = [] if depends_on is None else depends_on
+        self.reason = reason  # why, when not obvious: "removed from configuration"
+        self.remote_id = remote_id
+        # A create's defaults: what it sends that the YAML does not say, by YAML key.
+        self.defaults: dict[str, Any] = {} if defaults is None else defaults
+        self._settled: SettledValues | None = None
+
+    @property
+    def before(self) -> dict[str, Any] | None:
+        return self._before if self._settled is None else self._settled.unpacked().before
+
+    @before.setter
+    def before(self, value: dict[str, Any] | None) -> None:
+        self._unsettle()
+        self._before = value
+
+    @property
+    def after(self) -> dict[str, Any] | None:
+        return self._after if self._settled is None else self._settled.unpacked().after
+
+    @after.setter
+    def after(self, value: dict[str, Any] | None) -> None:
+        self._unsettle()
+        self._after = value
+
+    def settle(self, settled: SettledValues) -> None:
+        """Read `before` and `after` from the step's packed values from now on."""
+        self._settled, self._before, self._after = settled, None, None
+
+    def _unsettle(self) -> None:
+        if self._settled is not None:
+            values = self._settled.unpacked()
+            self._settled, self._before, self._after = None, values.before, values.after
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.address, self.kind, self.action, self.call, self.before, self.after,
+                self.changes, self.depends_on, self.reason, self.remote_id, self.defaults)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ResourceChange):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass it was
+
+    def __repr__(self) -> str:
+        return (f"ResourceChange(address={self.address!r}, kind={self.kind!r}, "
+                f"action={self.action!r}, call={self.call!r}, before={self.before!r}, "
+                f"after={self.after!r}, changes={self.changes!r}, "
+                f"depends_on={self.depends_on!r}, reason={self.reason!r}, "
+                f"remote_id={self.remote_id!r}, defaults={self.defaults!r})")
 
     def to_dict(self) -> dict[str, Any]:
         """For serialising at once: `before` and `after` are shared, not copied (`asdict`'s

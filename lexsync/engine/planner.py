@@ -123,7 +123,9 @@ class PlanBuilder:
 
     def _plan(self, kind: ResourceKind, desired: Desired) -> Step:
         state, view, ctx = self.state, self.view, self.ctx
-        record = state.resources.get(desired.address)
+        # Built for this step, which keeps it: state keeps its record as stored, and a step
+        # that settles keeps it packed.
+        record = state.resources.peek(desired.address)
         live = _find_live(kind, view, desired.address, record, ctx) if record else None
         reason = None
         if record and live is None:
@@ -163,8 +165,10 @@ class PlanBuilder:
             self.changing.add(desired.address)
         elif self.release and live is not None and self.changing.isdisjoint(desired.depends_on):
             # No write, and nothing it depends on changes (which could move it along:
-            # _move_dependants), so no write will need its answer.
+            # _move_dependants), so no write will need its answer, and its values are only
+            # read from now on.
             kind.release(view, live)
+            step.settle()
         return step
 
     def finish(self) -> PlanBundle:

@@ -2,25 +2,54 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from lexsync.engine.diff import diff, flatten, masked
 from lexsync.engine.plan import Action, AttributeChange, ResourceChange
+from lexsync.engine.settled import SettledValues, Values
 from lexsync.resources.base import Context, Desired, Live, ResourceKind
 from lexsync.state.document import ResourceState
 
 
-@dataclass(slots=True)
 class Step:
-    """The executable side of one ResourceChange."""
+    """The executable side of one ResourceChange. A settled step (`settle`) keeps its values
+    packed, built again when read (engine/settled.py)."""
 
-    change: ResourceChange
-    kind: ResourceKind
-    desired: Desired | None
-    live: Live | None
-    previous: ResourceState | None
-    parent_address: str | None = None
+    __slots__ = ("change", "kind", "_desired", "_live", "_previous", "parent_address", "_settled")
+
+    def __init__(self, change: ResourceChange, kind: ResourceKind, desired: Desired | None,
+                 live: Live | None, previous: ResourceState | None,
+                 parent_address: str | None = None) -> None:
+        self.change, self.kind, self.parent_address = change, kind, parent_address
+        self._desired, self._live, self._previous = desired, live, previous
+        self._settled: SettledValues | None = None
+
+    @property
+    def desired(self) -> Desired | None:
+        return self._desired if self._settled is None else self._settled.unpacked().desired
+
+    @property
+    def live(self) -> Live | None:
+        return self._live if self._settled is None else self._settled.unpacked().live
+
+    @property
+    def previous(self) -> ResourceState | None:
+        return self._previous if self._settled is None else self._settled.unpacked().previous
+
+    def settle(self) -> None:
+        """Keep this step's values (and its change's) packed from now on: it writes nothing
+        and nothing it depends on changes, so nothing changes them again. A step with a
+        value marshal cannot keep (but a secret's hash) stays as it is."""
+        change = self.change
+        settled = SettledValues.pack(Values(self._desired, self._live, self._previous,
+                                            change.before, change.after), self.kind.sensitive)
+        if settled is not None:
+            self._settled = settled
+            self._desired = self._live = self._previous = None
+            change.settle(settled)
+
+    def __repr__(self) -> str:
+        return f"Step({self.change.address}, {self.change.action.value})"
 
 
 def client_key(address: str) -> str | None:

@@ -40,8 +40,8 @@ def unknown_writes(steps: Iterable[Step], ctx: Context) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
     for step in steps:
         action, address = step.change.action, step.change.address
-        previous = step.previous.attributes if step.previous is not None else {}
         if action is Action.UPDATE and step.desired is not None:
+            previous = step.previous.attributes if step.previous is not None else {}
             fields = step.kind.unknown_fields(step.desired.attrs, step.live, ctx, previous)
             problems += [Diagnostic(summary=message, address=address)
                          for message in step.kind.unknown_messages(address, fields, step.live)]

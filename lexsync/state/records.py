@@ -147,6 +147,17 @@ class Records(MutableMapping[str, "ResourceState"]):
                 self.decoded += 1
             yield address, value
 
+    def peek(self, address: str) -> ResourceState | None:
+        """The record at `address` (None when there is none) built for the asker and not
+        kept, as `walk` builds them: a plan keeps what it needs of each record itself, so the
+        records are not all held built beside it. One built already is given as it is."""
+        value = self._items.get(address)
+        if value is None or type(value) not in _STORED:
+            return value
+        assert self._decode is not None
+        self.decoded += 1
+        return self._decode(address, value)
+
     def under(self, prefixes: Iterable[str]) -> Iterator[tuple[str, ResourceState]]:
         """The records at or under these addresses (`client.acme` and its methods and
         accounts), building only those."""
