@@ -11,6 +11,7 @@ done, then.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
 
 from lexsync.resources.base import Desired
@@ -97,3 +98,41 @@ class PartsWaiting:
         self.missing[key] = len(missing)
         for uid in missing:
             self.waiting_on.setdefault(uid, []).append(key)
+
+
+class Stopped(Exception):
+    """The plan stopped (a read failed): the expansion need not go on."""
+
+
+class Ahead:
+    """How many expanded parts may wait to be planned: the expansion (on its thread) waits
+    while that many do, so a large configuration's desired values are never all made long
+    before their answers are read (which is the slow part), only a window of them ahead.
+    Every waiting part becomes plannable by reads alone, so the expansion waits for nothing
+    but reads. `close` (the plan ended or failed) lets a waiting expansion stop."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._waiting = 0
+        self._closed = False
+        self._changed = threading.Condition()
+
+    def enter(self) -> None:
+        """A part is expanded (on the expansion's thread): wait for room; Stopped if closed."""
+        with self._changed:
+            while self._waiting >= self._limit and not self._closed:
+                self._changed.wait()
+            if self._closed:
+                raise Stopped
+            self._waiting += 1
+
+    def leave(self) -> None:
+        """A part was planned."""
+        with self._changed:
+            self._waiting -= 1
+            self._changed.notify()
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from lexsync.api.protocol import LeadExecReads
@@ -15,14 +15,16 @@ AlsoRead = Callable[[dict[str, Any]], bool]
 async def refresh(api: LeadExecReads, *, read_groups: bool, client_uids: set[int], field_uids: set[int],
                   on_progress: Callable[[], None] | None = None,
                   also_read: AlsoRead | None = None, view: LiveView | None = None,
-                  on_read: Callable[[int | None], None] | None = None) -> LiveView:
+                  on_read: Callable[[int | None], None] | None = None,
+                  order: Sequence[int] = ()) -> LiveView:
     """GetClientGroups if groups matter and one GetClientList, then per named client that
     exists its accounts (which carry the methods) and, for `field_uids`, its field data.
     `also_read` picks further clients, with their field data, from the client list (adoption
     by username). Fills `view` when given; `on_read` is told None once the groups and the
     client list are in, then each client's ID once its answers are (a plan made as they come).
 
-    Every read is started at once: how many are in flight is the API client's connection limit."""
+    Every read is started at once, those of `order` first in its order, the others by ID: how
+    many are in flight is the API client's connection limit."""
     view = LiveView() if view is None else view
     groups, clients = await gather_all(
         api.get_client_groups() if read_groups else _nothing(), api.get_client_list())
@@ -34,8 +36,10 @@ async def refresh(api: LeadExecReads, *, read_groups: bool, client_uids: set[int
     if also_read is not None:
         picked = {uid for uid, row in view.clients.items() if also_read(row)}
         client_uids, field_uids = client_uids | picked, field_uids | picked
+    first = [uid for uid in dict.fromkeys(order) if uid in client_uids]
+    rest = sorted(client_uids.difference(first))
     await gather_all(*(read_client(api, view, uid, uid in field_uids, on_progress, on_read)
-                       for uid in sorted(client_uids) if uid in view.clients))
+                       for uid in (*first, *rest) if uid in view.clients))
     return view
 
 

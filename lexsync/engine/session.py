@@ -44,7 +44,7 @@ from lexsync.engine.planner import (
     in_targets,
     refuse_targets_naming_nothing,
 )
-from lexsync.engine.ready import PartsWaiting, note_need
+from lexsync.engine.ready import Ahead, PartsWaiting, note_need
 from lexsync.engine.refresh import AlsoRead, gather_all, refresh
 from lexsync.engine.unmanaged import refuse_unknown_writes, remember_live
 from lexsync.errors import ConfigError, Diagnostic, LexsyncError, SourceLocation
@@ -62,6 +62,10 @@ DEFAULT_API_URL = "https://api.leadexec.net"
 SANDBOX_PREFIX = "sandbox://local/"
 LEGACY_SANDBOX_URL = "http://127.0.0.1"  # what states recorded for every in-process sandbox
 SANDBOX_DATABASE = Path(".lexsync") / "sandbox.db"
+# How many clients' desired resources a plan made as answers come may hold ahead of their
+# answers: enough that the reads (16 at once, in the configuration's order) never wait for
+# the expansion, few enough to be a few megabytes.
+PARTS_AHEAD = 256
 
 
 @dataclass
@@ -259,7 +263,10 @@ class Session:
         waiting = PartsWaiting(reads.needs)
         events: asyncio.Queue[tuple[str, Any, Any]] = asyncio.Queue()
 
+        ahead = Ahead(PARTS_AHEAD)
+
         def expanded(key: str | None, desired: list[Desired]) -> None:  # on the thread
+            ahead.enter()
             loop.call_soon_threadsafe(events.put_nowait, ("part", key, desired))
 
         async def expand_once_the_catalog_is_read() -> None:
@@ -270,11 +277,12 @@ class Session:
         async def read() -> None:
             await refresh(api, read_groups=reads.groups, client_uids=reads.client_uids,
                           field_uids=reads.field_uids, view=view,
-                          on_read=lambda uid: events.put_nowait(("read", uid, None)))
+                          on_read=lambda uid: events.put_nowait(("read", uid, None)),
+                          order=in_order(client_order, ctx))
             events.put_nowait(("read all", None, None))
 
         async def plan_as_parts_are_ready() -> None:
-            done = 0
+            done = read_all = 0
             while done < 2:
                 what, key, desired = await events.get()
                 if what == "part":
@@ -285,15 +293,19 @@ class Session:
                     waiting.read(key, view)
                 else:
                     done += 1
+                    read_all |= what == "read all"
                     if what == "expanded":
                         keep_until_the_end()  # the desired resources, whole now
-                for part in waiting.ready():
+                # Once every read is done, whatever waits can be planned.
+                for part in waiting.rest() if read_all else waiting.ready():
                     builder.add(part)
-            for part in waiting.rest():
-                builder.add(part)
+                    ahead.leave()
 
-        await gather_all(expand_once_the_catalog_is_read(), read(), plan_as_parts_are_ready(),
-                         endpoints.check_in_thread(state, self.endpoint()))
+        try:
+            await gather_all(expand_once_the_catalog_is_read(), read(), plan_as_parts_are_ready(),
+                             endpoints.check_in_thread(state, self.endpoint()))
+        finally:
+            ahead.close()
         keep_until_the_end()
         return builder.finish()
 
@@ -418,6 +430,13 @@ def reads_for(model: Configuration, state: StateDocument, ctx: Context,
                   if c.fields and f"client.{k}" in ids}
     return Reads(lead_types, need_states, groups, client_uids, field_uids & client_uids, needs,
                  recorded_lead_types)
+
+
+def in_order(client_order: list[str], ctx: Context) -> list[int]:
+    """The remote IDs of the clients state records, in the configuration's order: the order
+    their parts are expanded, so each client's answers come about when its part does."""
+    ids = ctx.ids
+    return [ids[f"client.{key}"] for key in client_order if f"client.{key}" in ids]
 
 
 def targeted_clients(targets: tuple[str, ...]) -> set[str] | None:

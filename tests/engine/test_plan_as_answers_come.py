@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from typing import Any
 
 import pytest
 
 from lexsync.engine import planner as planner_module
-from lexsync.engine.ready import PartsWaiting, note_need
+from lexsync.engine import session as session_module
+from lexsync.engine.ready import Ahead, PartsWaiting, Stopped, note_need
 from lexsync.engine.session import Session
 from lexsync.resources.base import Desired
 from lexsync.resources.live import LiveView
@@ -226,3 +228,97 @@ def test_what_waits_for_a_client_never_read_is_planned_once_every_read_is_done()
     assert ready(waiting) == [[]]
     assert [[d.address for d in part] for part in waiting.rest()] == [["client.a"]]
     assert list(waiting.rest()) == []
+
+
+def test_the_expansion_waits_with_a_window_of_parts_ahead(harness: Harness,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """With room for one part ahead, each client is expanded only once the one before it is
+    planned; the plan is the same, and reads alone make room (nothing waits on itself)."""
+    harness.write(THREE)
+    harness.apply()
+    harness.write(BASE_CONFIG + client("bolt", price=12) + client("cora") + client("erin"))
+    wide = plan_of(harness, False, monkeypatch)
+    log: list[str] = []
+    add = planner_module.PlanBuilder.add
+
+    def logged_add(self: Any, desired: list[Desired]) -> None:
+        log.append("planned")
+        add(self, desired)
+
+    expand = Session._expand_models
+
+    def logged_expand(self: Any, ctx: Any, model: Any, on_part: Any = None) -> Any:
+        def part(key: str | None, desired: list[Desired]) -> None:
+            on_part(key, desired)  # returns once there is room for it
+            log.append("expanded")
+        return expand(self, ctx, model, part if on_part else None)
+
+    monkeypatch.setattr(session_module, "PARTS_AHEAD", 1)
+    monkeypatch.setattr(planner_module.PlanBuilder, "add", logged_add)
+    monkeypatch.setattr(Session, "_expand_models", logged_expand)
+    narrow, _state = asyncio.run(harness.session().plan())
+    assert narrow.plan.to_dict() == wide.plan.to_dict()
+    assert log.count("expanded") == 5  # the groups' part, then four clients'
+    # Never more than one part made and not planned (its room given back once planned).
+    ahead = [log[:i].count("expanded") - log[:i].count("planned") for i in range(len(log) + 1)]
+    assert max(ahead) <= 1
+
+
+def test_a_failing_read_stops_an_expansion_waiting_for_room(harness: Harness,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    harness.write(THREE)
+    harness.apply()
+
+    async def broken(client_uid: int) -> list[dict]:
+        raise RuntimeError("LeadExec is down")
+
+    monkeypatch.setattr(session_module, "PARTS_AHEAD", 1)
+    harness.api.get_client_accounts = broken  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError, match="LeadExec is down"):
+        asyncio.run(harness.session().plan())  # returns: the waiting expansion was let go
+
+
+def test_clients_are_read_in_the_configuration_s_order(harness: Harness) -> None:
+    harness.write(THREE)
+    harness.apply()
+    uids = {row["Username"].split("-")[0]: uid for uid, row in harness.api.clients.items()}
+    # The configuration lists them against the order LeadExec numbered them.
+    harness.write(BASE_CONFIG.replace(
+        "clients:\n", "clients:" + client("dune") + client("cora") + client("bolt"), 1))
+    read: list[int] = []
+    accounts = harness.api.get_client_accounts
+
+    async def logged(client_uid: int) -> list[dict]:
+        read.append(client_uid)
+        return await accounts(client_uid)
+
+    harness.api.get_client_accounts = logged  # type: ignore[method-assign]
+    asyncio.run(harness.session().plan())
+    assert read == [uids[key] for key in ("dune", "cora", "bolt", "acme")]
+    assert sorted(read) != read
+
+
+def test_ahead_waits_for_room_and_stops_when_closed() -> None:
+    ahead = Ahead(1)
+    ahead.enter()
+    entered = threading.Event()
+    stopped: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            ahead.enter()
+            entered.set()
+            ahead.enter()  # no room, until closed
+        except Stopped as exc:
+            stopped.append(exc)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    assert not entered.wait(0.05)  # no room yet
+    ahead.leave()
+    assert entered.wait(2)
+    ahead.close()
+    thread.join(2)
+    assert not thread.is_alive() and len(stopped) == 1
+    with pytest.raises(Stopped):
+        ahead.enter()
