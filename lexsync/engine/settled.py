@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import dataclasses
 import marshal
+import operator
 import zlib
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from lexsync.engine.diff import sensitive_parts
@@ -144,23 +146,26 @@ _last = _LastUnpacked()
 
 
 def _fields(value: Any) -> tuple[Any, ...] | None:
-    return None if value is None else \
-        tuple(getattr(value, name) for name in _names(type(value)))
+    return None if value is None else _getter(type(value))(value)
 
 
 def _built(kind: type[Any], fields: tuple[Any, ...] | None) -> Any:
     return None if fields is None else kind(*fields)
 
 
-_NAMES: dict[type[Any], tuple[str, ...]] = {}
+_GETTERS: dict[type[Any], Callable[[Any], tuple[Any, ...]]] = {}
+
+
+def _getter(kind: type[Any]) -> Callable[[Any], tuple[Any, ...]]:
+    """A dataclass's fields as a tuple, in the order its constructor takes them."""
+    getter = _GETTERS.get(kind)
+    if getter is None:
+        getter = _GETTERS[kind] = operator.attrgetter(*_names(kind))
+    return getter
 
 
 def _names(kind: type[Any]) -> tuple[str, ...]:
-    """A dataclass's fields, in the order its constructor takes them."""
-    names = _NAMES.get(kind)
-    if names is None:
-        names = _NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))
-    return names
+    return tuple(f.name for f in dataclasses.fields(kind))
 
 
 # Where each kind of value keeps its attributes: by name, and by place among its fields.
