@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic.dataclasses import dataclass
+from pydantic.fields import FieldInfo
 
 from lexsync.config.interpolate import Reference
 
@@ -86,20 +87,33 @@ class Strict(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _typed_references(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        for key, value in data.items():
-            if isinstance(value, Reference):
-                wanted = _scalar_type(cls, key)
-                if wanted is not None:
-                    data[key] = value.typed(wanted)
+        return typed_references(cls, data)
+
+
+def typed_references(model: type, data: Any) -> Any:
+    """`data` with each value that was exactly one `${...}` reference typed where the
+    model's key wants a number or a boolean (`Reference.typed`)."""
+    if not isinstance(data, dict):
         return data
+    for key, value in data.items():
+        if isinstance(value, Reference):
+            wanted = _scalar_type(model, key)
+            if wanted is not None:
+                data[key] = value.typed(wanted)
+    return data
+
+
+def fields_of(model: type) -> dict[str, FieldInfo]:
+    """The fields of a model, or of a pydantic dataclass (`leaf`)."""
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return model.model_fields
+    return dict(getattr(model, "__pydantic_fields__", {}))
 
 
 @functools.lru_cache(maxsize=512)
-def _scalar_type(model: type[BaseModel], key: str) -> type | None:
+def _scalar_type(model: type, key: str) -> type | None:
     """int, float or bool when the model's key wants that (and not text), else None."""
-    for name, info in model.model_fields.items():
+    for name, info in fields_of(model).items():
         if key in (name, info.alias):
             members = _members(info.annotation)
             if str in members or SecretStr in members:
@@ -160,20 +174,21 @@ class Settings(Strict):
                                   "SSL_CERT_FILE / SSL_CERT_DIR, else the certifi bundle")
 
 
-# The models a buyer has dozens of (its field mappings and criteria) are slotted dataclasses,
+# The models a buyer has dozens of (its field mappings, criteria, schedule windows and caps)
+# are slotted dataclasses,
 # not models: a model keeps its values in a dict of every field (~550 bytes for a mapping of
 # twelve keys, two of them written), a slotted instance in ~140 bytes, which takes ~45% off a
 # large configuration's memory. What they give up, the set of fields the YAML wrote, nothing
 # reads of them. They are as strict as the models: each text and number is typed `Exactly`
 # (pydantic's strict mode would take only instances of the dataclass, not the YAML's
 # mappings), a choice (`CriteriaOperator`) matches only its own text, and no key is unknown.
-# Their values are all text, or unions with text, so a `${...}` reference stays text in them
-# (`Strict._typed_references` would type none of them).
+# A `${...}` reference is typed in them as in the models (`typed_references`).
 Exactly = pydantic.Strict()
 Text = Annotated[str, Exactly]
 ExactScalar = Annotated[str, Exactly] | Annotated[int, Exactly] | Annotated[float, Exactly] \
     | Annotated[bool, Exactly]
-leaf = dataclass(slots=True, config=ConfigDict(extra="forbid", populate_by_name=True))
+# Keyword-only, as a model: a field without a default may follow one with.
+leaf = dataclass(slots=True, kw_only=True, config=ConfigDict(extra="forbid", populate_by_name=True))
 
 
 class ClientGroup(Strict):
@@ -220,18 +235,25 @@ class FieldMapping:
 
 
 
-class ScheduleWindow(Strict):
+@leaf
+class ScheduleWindow:
     """A delivery window on weekdays (`days`) or on one calendar date (`date`, LeadExec's
     StaticDate)."""
 
     days: list[Weekday] | None = Field(default=None, min_length=1,
                                        description="WeekDay: sun=0 ... sat=6; or give `date`")
-    date: str | None = Field(default=None, description="StaticDate: one calendar date, YYYY-MM-DD "
-                                                       "(instead of days)")
-    from_: str = Field(alias="from", pattern=r"^([01]?\d|2[0-3]):[0-5]\d$", description="HH:MM, Pacific Time")
+    date: Text | None = Field(default=None, description="StaticDate: one calendar date, YYYY-MM-DD "
+                                                        "(instead of days)")
+    from_: Text = Field(alias="from", pattern=r"^([01]?\d|2[0-3]):[0-5]\d$", description="HH:MM, Pacific Time")
     # 24:00 ends a window at midnight; 24:30 is not a time.
-    to: str = Field(pattern=r"^(([01]?\d|2[0-3]):[0-5]\d|24:00)$", description="HH:MM, Pacific Time; 24:00 = midnight")
-    allow: bool = Field(default=True, description="Allow; false = a blackout window")
+    to: Text = Field(pattern=r"^(([01]?\d|2[0-3]):[0-5]\d|24:00)$", description="HH:MM, Pacific Time; 24:00 = midnight")
+    allow: Annotated[bool, Exactly] = Field(default=True, description="Allow; false = a blackout window")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _typed_references(cls, data: Any) -> Any:
+        # (`cls` is the class before `slots=True` made it anew, without its fields)
+        return typed_references(ScheduleWindow, data)
 
     @field_validator("from_", "to")
     @classmethod
@@ -328,19 +350,26 @@ class DeliveryMethod(Strict):
         return mappings
 
 
-class Caps(Strict):
+@leaf
+class Caps:
     """Lead caps; -1 = no cap. An omitted hour, day or month cap is -1; an omitted week cap
     keeps the last value lexsync applied (LeadExec cannot show WeekMax)."""
 
-    hour: int | None = Field(default=None, ge=-1, le=INT32_MAX,
+    hour: Annotated[int, Exactly] | None = Field(default=None, ge=-1, le=INT32_MAX,
                              description="HourMax (Int32); omitted = -1 (no cap)")
-    day: int | None = Field(default=None, ge=-1, le=INT32_MAX,
+    day: Annotated[int, Exactly] | None = Field(default=None, ge=-1, le=INT32_MAX,
                             description="DayMax (Int32); omitted = -1 (no cap)")
-    week: int | None = Field(default=None, ge=-1, le=INT32_MAX,
+    week: Annotated[int, Exactly] | None = Field(default=None, ge=-1, le=INT32_MAX,
                              description="WeekMax, -1 = no cap; rest dialect only. Omitted: the "
                                          "last value lexsync applied (reads cannot show it)")
-    month: int | None = Field(default=None, ge=-1, le=INT32_MAX,
+    month: Annotated[int, Exactly] | None = Field(default=None, ge=-1, le=INT32_MAX,
                               description="MonthMax (Int32); omitted = -1 (no cap)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _typed_references(cls, data: Any) -> Any:
+        # (`cls` is the class before `slots=True` made it anew, without its fields)
+        return typed_references(Caps, data)
 
 
 class Offer(Strict):

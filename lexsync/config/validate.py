@@ -14,7 +14,7 @@ from pydantic.dataclasses import is_pydantic_dataclass
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
-from lexsync.config.models import Configuration
+from lexsync.config.models import Configuration, fields_of
 from lexsync.config.positions import Locator
 from lexsync.errors import ConfigError, Diagnostic
 
@@ -273,10 +273,9 @@ def _fields_of(annotation: Any) -> dict[str, FieldInfo]:
     """The fields of the model, or of the pydantic dataclass (models.leaf), that an annotation
     names (through X | None); none for anything else."""
     for candidate in _members(annotation):
-        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-            return candidate.model_fields
-        if is_pydantic_dataclass(candidate):
-            return candidate.__pydantic_fields__
+        if isinstance(candidate, type) and (issubclass(candidate, BaseModel)
+                                            or is_pydantic_dataclass(candidate)):
+            return fields_of(candidate)
     return {}
 
 

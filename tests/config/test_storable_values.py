@@ -139,6 +139,14 @@ def test_a_whole_reference_is_typed_by_its_key(tmp_path: Path) -> None:
         "22:16: expected a number, got 'cheap'"]
 
 
+def test_a_whole_reference_is_typed_in_a_schedule_window(tmp_path: Path) -> None:
+    """Schedule windows and caps are dataclasses (models.leaf): typed as in the models."""
+    text = BASE.replace('to: "18:00"', 'to: "18:00", allow: "${env:ALLOW}"')
+    [window] = load_text(tmp_path, text, {"ALLOW": "false"}).model.clients["acme"] \
+        .delivery_methods["acme-post"].schedule
+    assert window.allow is False
+
+
 @pytest.mark.parametrize(("old", "new", "where"), [
     ("  acme:\n", "  ac.me:\n", "5:3"), ("  premium: {", "  pre.mium: {", "3:3"),
     ("      acme-post:\n", "      acme.post:\n", "10:7"), ("      acme-ca:\n", "      acme.ca:\n", "19:7")])
