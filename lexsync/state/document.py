@@ -7,7 +7,7 @@ import json
 import math
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -139,13 +139,17 @@ class StateDocument:
                           default=secret_hash.to_json) + "\n"
 
     def write_json(self, handle: TextSink, serial: int | None = None,
-                   places: Places | None = None) -> None:
+                   places: Places | None = None,
+                   stored_text: Callable[[str], str | None] | None = None) -> None:
         """`to_json()` written a value at a time: an indented dump is built by Python's
         encoder from millions of small strings, ~100 MB at once for a 9,000-resource state.
         Each record is encoded on its own, at its depth (JSON text holds no raw line break
         inside a string, so indenting every line break indents the value), and its stored
         form is built only as it is written. `places` is told where the `resources` object
-        and each record start and end (state/record_index.py)."""
+        and each record start and end (state/record_index.py). `stored_text` gives, where it
+        can, a record's text as this writer wrote it in the file the document was read from:
+        a record still as stored is written as that text (the same bytes encoding it gives)
+        instead of being encoded again."""
         encoder = json.JSONEncoder(sort_keys=True, indent=2, ensure_ascii=False,
                                    default=secret_hash.to_json)
         data = self.to_dict(serial, records=False)
@@ -155,7 +159,7 @@ class StateDocument:
             if number:
                 handle.write(",")
             if key == "resources" and len(self.resources):
-                self._write_records(handle, encoder, places)
+                self._write_records(handle, encoder, places, stored_text)
                 continue
             value = {} if key == "resources" else data[key]
             if places is not None and not _keys_all_text(value):
@@ -171,18 +175,29 @@ class StateDocument:
         handle.write("\n}\n")
 
     def _write_records(self, handle: TextSink, encoder: json.JSONEncoder,
-                       places: Places | None) -> None:
+                       places: Places | None,
+                       stored_text: Callable[[str], str | None] | None) -> None:
         if places is not None:
             places.resources_open()
         handle.write(RESOURCES_OPEN)
-        for number, address in enumerate(sorted(self.resources)):
-            entry = self._stored_entry(address)
+        resources = self.resources
+        for number, address in enumerate(sorted(resources)):
             handle.write(record_head(encoder.encode(address), first=not number))
+            text = stored_text(address) if stored_text is not None \
+                and resources.as_stored(address) and address not in self._legacy_addresses \
+                else None
+            if text is None:
+                entry = self._stored_entry(address)
+                remote_id = entry["remote_id"]
+            else:  # (its remote ID is known without building it)
+                remote_id = resources.remote_id(address)
             if places is not None:
-                places.record_opens(address, entry["remote_id"])
-            pieces: list[str] = []
-            _indented(entry, "    ", pieces, encoder, places)
-            handle.write("".join(pieces))
+                places.record_opens(address, remote_id)
+            if text is None:
+                pieces: list[str] = []
+                _indented(entry, "    ", pieces, encoder, places)
+                text = "".join(pieces)
+            handle.write(text)
             if places is not None:
                 places.record_closes()
         if places is not None:

@@ -138,6 +138,16 @@ class IndexedFile:
     records: dict[str, StoredSlice]
     digest: str
     content_digest: str
+    opened: _OpenFile
+    crc32: int
+
+    def unchanged(self) -> bool:
+        """Whether the file still holds the bytes that were checked (its CRC-32 again)."""
+        try:
+            return _identity(os.fstat(self.opened.fd)) == self.opened.checked \
+                and _crc32(self.opened.fd) == self.crc32
+        except OSError:
+            return False
 
 
 class _OpenFile:
@@ -228,7 +238,8 @@ def read(state_path: Path) -> IndexedFile | None:
         after = last
     if after != end:
         return None
-    return IndexedFile(rest, records, state["sha256"], state["content_sha256"])
+    return IndexedFile(rest, records, state["sha256"], state["content_sha256"], opened,
+                       state["crc32"])
 
 
 def _crc32(fd: int) -> int:

@@ -131,6 +131,11 @@ class Records(MutableMapping[str, "ResourceState"]):
         self.dirty.clear()
         return keys
 
+    def remote_id(self, address: str) -> int:
+        """One address's remote ID, building no record."""
+        value = self._items[address]
+        return value["remote_id"] if type(value) is dict else value.remote_id
+
     def remote_ids(self) -> dict[str, int]:
         """Every address's remote ID, building no record."""
         return {address: value["remote_id"] if type(value) is dict else value.remote_id
@@ -157,6 +162,11 @@ class Records(MutableMapping[str, "ResourceState"]):
         assert self._decode is not None
         self.decoded += 1
         return self._decode(address, value)
+
+    def as_stored(self, address: str) -> bool:
+        """Whether the record at `address` is still the stored form it was read as: never
+        built for keeping (so never changed in place) nor set anew."""
+        return type(self._items[address]) in _STORED
 
     def under(self, prefixes: Iterable[str]) -> Iterator[tuple[str, ResourceState]]:
         """The records at or under these addresses (`client.acme` and its methods and
