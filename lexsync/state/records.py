@@ -133,35 +133,34 @@ class Records(MutableMapping[str, "ResourceState"]):
 
     def remote_id(self, address: str) -> int:
         """One address's remote ID, building no record."""
-        value = self._items[address]
-        return value["remote_id"] if type(value) is dict else value.remote_id
+        return _remote_id(self._items[address])
 
     def remote_ids(self) -> dict[str, int]:
         """Every address's remote ID, building no record."""
-        return {address: value["remote_id"] if type(value) is dict else value.remote_id
-                for address, value in self._items.items()}  # the others know theirs
+        return {address: _remote_id(value) for address, value in self._items.items()}
 
     def walk(self) -> Iterator[tuple[str, ResourceState]]:
         """Every record, in stored order, each built for the asker and not kept (one built
         already is given as it is): a question about every record, asked before the plan
         builds each in turn, does not hold them all at once."""
         for address, value in self._items.items():
-            if type(value) in _STORED:
-                assert self._decode is not None
-                value = self._decode(address, value)
-                self.decoded += 1
-            yield address, value
+            yield address, self._unkept(address, value)
 
     def peek(self, address: str) -> ResourceState | None:
         """The record at `address` (None when there is none) built for the asker and not
         kept, as `walk` builds them: a plan keeps what it needs of each record itself, so the
         records are not all held built beside it. One built already is given as it is."""
         value = self._items.get(address)
-        if value is None or type(value) not in _STORED:
-            return value
-        assert self._decode is not None
-        self.decoded += 1
-        return self._decode(address, value)
+        return None if value is None else self._unkept(address, value)
+
+    def _unkept(self, address: str, value: Any) -> ResourceState:
+        """The record built from its stored form for the asker, not kept (one built already
+        as it is)."""
+        if type(value) in _STORED:
+            assert self._decode is not None
+            value = self._decode(address, value)
+            self.decoded += 1
+        return value
 
     def as_stored(self, address: str) -> bool:
         """Whether the record at `address` is still the stored form it was read as: never
@@ -196,6 +195,11 @@ class Records(MutableMapping[str, "ResourceState"]):
                 "sub_ids": value.get("sub_ids", {}),
                 "attributes": value.get("attributes", {}),
                 "depends_on": value.get("depends_on", [])}
+
+
+def _remote_id(value: Any) -> int:
+    remote_id: int = value["remote_id"] if type(value) is dict else value.remote_id
+    return remote_id  # (the other stored forms, and a record, know theirs)
 
 
 def interned(value: Any) -> Any:
