@@ -10,9 +10,12 @@ from lexsync.state.lockfile import LockInfo
 
 
 class StateBackend(Protocol):
-    def load(self, lazily: bool = False) -> StateDocument:
+    def load(self, lazily: bool = False, by_index: bool = False) -> StateDocument:
         """The stored document, or a new one when nothing is stored yet. `lazily`: for a run
-        that reads a few records and writes none (`StateDocument.from_json`)."""
+        that reads a few records and writes none (`StateDocument.from_json`). `by_index`: for
+        a run that reads every record once and writes none (a whole plan): where a record
+        index tells where each record is stored, records are read there when asked for, not
+        all held at once; else as without it."""
         ...
 
     def write(self, doc: StateDocument) -> StateDocument:

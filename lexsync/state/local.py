@@ -41,8 +41,8 @@ class LocalBackend:
         # document that started elsewhere falls back to that document's own serial.
         self._loaded_serial: int | None = None
 
-    def load(self, lazily: bool = False) -> StateDocument:
-        stored = self._read(lazily)
+    def load(self, lazily: bool = False, by_index: bool = False) -> StateDocument:
+        stored = self._read(lazily, by_index)
         doc = StateDocument.new() if stored is None else stored
         if stored is not None:
             # A run killed during apply left its last results in the journal.
@@ -196,12 +196,14 @@ class LocalBackend:
     def force_unlock(self, lock_id: str, force: bool = False) -> str:
         return lockfile.force_unlock(self.lock_path, lock_id, force)
 
-    def _read(self, lazily: bool = False) -> StateDocument | None:
-        """The stored document (None: no file). Read a piece at a time where the file is
-        laid out as lexsync writes it (state/pieces.py), else whole; `lazily`, whole, its
-        records parsed when asked for (state/text_index.py)."""
+    def _read(self, lazily: bool = False, by_index: bool = False) -> StateDocument | None:
+        """The stored document (None: no file). With `lazily` or `by_index`, where the file's
+        record index matches it, its records read when asked for at their places
+        (state/record_index.py). Else read a piece at a time where the file is laid out as
+        lexsync writes it (state/pieces.py), else whole; `lazily`, whole, its records parsed
+        when asked for (state/text_index.py)."""
         source, hint = str(self.path), self._restore_hint()
-        if lazily:
+        if lazily or by_index:
             try:
                 indexed = record_index.read(self.path)
             except FileNotFoundError:
@@ -212,7 +214,7 @@ class LocalBackend:
                 doc = self._hinted(lambda: StateDocument.from_record_index(indexed, source, hint))
                 if doc is not None:
                     return doc
-        else:
+        if not lazily:
             with self._open() as handle:
                 if handle is None:
                     return None

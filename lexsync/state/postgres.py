@@ -164,7 +164,8 @@ class PostgresBackend:
                 self._conn = None
 
     # --- documents -----------------------------------------------------------------------
-    def load(self, lazily: bool = False) -> StateDocument:
+    def load(self, lazily: bool = False, by_index: bool = False) -> StateDocument:
+        # by_index: a workspace's document has no record index; it is read as without it.
         with self._data() as conn:
             row = conn.execute(f"SELECT document FROM {SCHEMA}.states WHERE workspace = %s",
                                (self.workspace,)).fetchone()

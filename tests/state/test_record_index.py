@@ -18,7 +18,7 @@ from lexsync.errors import StateError
 from lexsync.state import record_index, secret_hash
 from lexsync.state.document import ResourceState, StateDocument
 from lexsync.state.local import LocalBackend
-from lexsync.state.records import StoredSlice, StoredText
+from lexsync.state.records import Packed, StoredSlice, StoredText
 
 names = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=8)
 values = st.recursive(
@@ -84,14 +84,17 @@ def test_a_read_through_the_index_is_the_whole_read(tmp_path_factory: pytest.Tem
     # (A text holding the old hashes' prefix is read whole, and no index is written for it.)
     assume(secret_hash.LEGACY_PREFIX not in doc.to_json())
     backend = written(tmp_path_factory.mktemp("state"), doc)
-    lazy, whole = LocalBackend(backend.path).load(lazily=True), LocalBackend(backend.path).load()
-    assert kinds_of_stored(lazy) == {StoredSlice}
-    assert lazy.resources.remote_ids() == whole.resources.remote_ids()
-    assert lazy.resources.decoded == 0
-    assert same_records(lazy, whole)
-    assert (lazy.lineage, lazy.serial, lazy.secret_salt) == \
-        (whole.lineage, whole.serial, whole.secret_salt)
-    assert lazy.source_digest == whole.source_digest == backend.load().source_digest
+    whole = LocalBackend(backend.path).load()
+    # A targeted run's read, and a whole plan's (every record, read at its place when asked for).
+    for lazy in (LocalBackend(backend.path).load(lazily=True),
+                 LocalBackend(backend.path).load(by_index=True)):
+        assert kinds_of_stored(lazy) == {StoredSlice}
+        assert lazy.resources.remote_ids() == whole.resources.remote_ids()
+        assert lazy.resources.decoded == 0
+        assert same_records(lazy, whole)
+        assert (lazy.lineage, lazy.serial, lazy.secret_salt) == \
+            (whole.lineage, whole.serial, whole.secret_salt)
+        assert lazy.source_digest == whole.source_digest == backend.load().source_digest
 
 
 def test_an_edited_state_is_not_read_through_its_index(tmp_path: Path) -> None:
@@ -107,6 +110,11 @@ def test_an_edited_state_is_not_read_through_its_index(tmp_path: Path) -> None:
     lazy = LocalBackend(backend.path).load(lazily=True)
     assert StoredSlice not in kinds_of_stored(lazy)
     assert lazy.resources["client.b"].attributes == {"v": 22}
+    # A whole plan's read without an index that places the file: read and packed as without
+    # asking for the index, never held as the file's text.
+    whole = LocalBackend(backend.path).load(by_index=True)
+    assert kinds_of_stored(whole) == {Packed}
+    assert whole.resources["client.b"].attributes == {"v": 22}
 
 
 UNUSED, REFUSED = "read as before", "refused when a record is read"
