@@ -6,8 +6,14 @@ knows that a step writes nothing and that nothing it depends on changes (it is s
 nothing changes its values again: they are only read, to be shown (`plan --json`, a saved
 plan), to report drift, and by apply to record what LeadExec shows. So they are packed by
 `marshal` (a value shared between them is packed once, and shared again when unpacked) and
-zlib (level 1: ~10 µs a step, half the bytes), ~7 KB a buyer instead of ~30, and built again
-when read. Only this process's own packing is unpacked: marshal is no format for files.
+zlib (level 1), and built again when read. Only this process's own packing is unpacked:
+marshal is no format for files.
+
+The steps of one kind share their field names and much of their values, which zlib cannot
+see a step at a time (a step's ~1.6 KB became ~810 bytes). So each kind's values are
+compressed against the first values of that kind packed in this process (zlib's preset
+dictionary, kept by each pack that uses it): ~170 bytes a step, ~1.5 KB a buyer instead of
+~30 KB unpacked, at the same ~10-25 µs a step.
 
 What is built again is a copy: nothing may change it in place (nothing does: a settled step
 is never written, and a new state record is a new object)."""
@@ -36,15 +42,22 @@ class Values(NamedTuple):
     after: dict[str, Any] | None
 
 
-class SettledValues:
-    __slots__ = ("_data", "_secrets")
+# Each kind's dictionary: the first values of that kind packed (their last 32 KB, zlib's
+# window). Any bytes would do to unpack: each pack keeps the one it was compressed against.
+_DICTIONARIES: dict[str, bytes] = {}
+_WINDOW = 32 * 1024
 
-    def __init__(self, data: bytes, secrets: tuple[_Secret, ...]) -> None:
+
+class SettledValues:
+    __slots__ = ("_data", "_dictionary", "_secrets")
+
+    def __init__(self, data: bytes, dictionary: bytes, secrets: tuple[_Secret, ...]) -> None:
         self._data = data
+        self._dictionary = dictionary
         self._secrets = secrets
 
     @classmethod
-    def pack(cls, values: Values, sensitive: frozenset[str]) -> SettledValues | None:
+    def pack(cls, values: Values, sensitive: frozenset[str], kind: str) -> SettledValues | None:
         """The values packed. The secrets' hashes at the `sensitive` attribute paths (a
         client's password, a method's SMTP and FTP passwords) are no values marshal keeps:
         they are kept aside, as they are, and put back when the values are built again. None
@@ -61,16 +74,18 @@ class SettledValues:
                        *row[at + 1:])
             fields.append(row)
         try:
-            data = zlib.compress(marshal.dumps((*fields, values.before, values.after)), 1)
+            raw = marshal.dumps((*fields, values.before, values.after))
         except ValueError:
             return None
-        return cls(data, tuple(secrets))
+        dictionary = _DICTIONARIES.setdefault(kind, raw[-_WINDOW:])
+        packer = zlib.compressobj(1, zdict=dictionary)
+        return cls(packer.compress(raw) + packer.flush(), dictionary, tuple(secrets))
 
     def unpacked(self) -> Values:
         """The values built again (the same objects as the last call's, when no other step's
         were asked for in between: a reader asks for a step's desired, live and previous
         values one after another)."""
-        return _last.values_of(self._data, self._secrets)
+        return _last.values_of(self._data, self._dictionary, self._secrets)
 
 
 class _Secret(NamedTuple):
@@ -126,9 +141,11 @@ class _LastUnpacked:
         self.data: bytes | None = None
         self.values: Values | None = None
 
-    def values_of(self, data: bytes, secrets: tuple[_Secret, ...]) -> Values:
+    def values_of(self, data: bytes, dictionary: bytes, secrets: tuple[_Secret, ...]) -> Values:
         if data is not self.data or self.values is None:
-            desired, live, previous, before, after = marshal.loads(zlib.decompress(data))
+            unpacker = zlib.decompressobj(zdict=dictionary)
+            raw = unpacker.decompress(data) + unpacker.flush()
+            desired, live, previous, before, after = marshal.loads(raw)
             built = [_built(Desired, desired), _built(Live, live),
                      _built(ResourceState, previous)]
             for secret in secrets:

@@ -42,7 +42,8 @@ class Step:
         value marshal cannot keep (but a secret's hash) stays as it is."""
         change = self.change
         settled = SettledValues.pack(Values(self._desired, self._live, self._previous,
-                                            change.before, change.after), self.kind.sensitive)
+                                            change.before, change.after),
+                                     self.kind.sensitive, self.kind.kind)
         if settled is not None:
             self._settled = settled
             self._desired = self._live = self._previous = None

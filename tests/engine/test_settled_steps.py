@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import marshal
+import zlib
 from typing import Any
 
 import pytest
@@ -88,7 +90,7 @@ def test_state_keeps_a_settled_step_s_record_as_stored(harness: Harness,
 
 def test_a_settled_change_set_anew_keeps_its_other_side() -> None:
     step_values = Values(None, None, None, {"price": 10, "x": 1}, {"price": 10})
-    settled = SettledValues.pack(step_values, frozenset())
+    settled = SettledValues.pack(step_values, frozenset(), "client")
     assert settled is not None
     change = ResourceChange("client.a", "client", Action.NOOP, "none",
                             before={"price": 10, "x": 1}, after={"price": 10})
@@ -103,9 +105,27 @@ def test_a_value_marshal_cannot_keep_exactly_leaves_the_step_as_it_is() -> None:
         pass
 
     assert SettledValues.pack(Values(None, None, None, {"name": Text("x")}, None),
-                              frozenset()) is None
+                              frozenset(), "client") is None
     assert SettledValues.pack(Values(None, None, None, {"name": "x"}, None),
-                              frozenset()) is not None
+                              frozenset(), "client") is not None
+
+
+def test_values_of_one_kind_are_packed_against_that_kind_s_first() -> None:
+    def account(n: int) -> Values:
+        attrs = {"price": n, "criteria": [{"field": "State", "op": "In", "value": ["CA", "NV"]}],
+                 "caps": {"day": 100, "week": 400}, "url": f"https://buyer{n}.example/leads"}
+        return Values(None, None, None, attrs, dict(attrs, price=n + 1))
+
+    kind = "test_kind_never_packed_before"
+    first, second = (SettledValues.pack(account(n), frozenset(), kind) for n in (1, 2))
+    other = SettledValues.pack(account(3), frozenset(), "test_another_kind")
+    assert first is not None and second is not None and other is not None
+    alone = zlib.compress(marshal.dumps((None, None, None, *account(2)[3:])), 1)
+    # What the second shares with the first is not packed again.
+    assert len(second._data) < len(alone) / 2
+    assert second._dictionary is first._dictionary is not other._dictionary
+    for n, packed in ((1, first), (2, second), (3, other)):
+        assert packed.unpacked() == account(n)
 
 
 def test_a_settled_step_s_secrets_come_back_as_they_were(harness: Harness,
