@@ -234,7 +234,7 @@ def read(state_path: Path) -> IndexedFile | None:
         head = record_head(_TEXT(address), first=not records)
         if first != after + len(head.encode("utf-8")) or last <= first:
             return None
-        records[address] = StoredSlice(opened.record, opened.misplaced, first, last, remote_id)
+        records[address] = StoredSlice(opened, first, last, remote_id)
         after = last
     if after != end:
         return None

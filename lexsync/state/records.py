@@ -14,7 +14,7 @@ from __future__ import annotations
 import marshal
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lexsync.errors import StateError
 
@@ -61,21 +61,35 @@ class IndexedReadError(StateError):
     does not send anyone to restore it (state/record_index.py)."""
 
 
+class PlacedFile(Protocol):
+    """The state file a record index places records in (record_index.IndexedFile)."""
+
+    def record(self, start: int, end: int) -> str:
+        """The record's text at its place, refusing a place that holds no record."""
+        ...
+
+    def misplaced(self) -> StateError:
+        """The error to raise when what is at a place is not the record expected there."""
+        ...
+
+
 class StoredSlice(StoredText):
-    """A record not yet parsed, where its JSON sits in the state file itself, read with
-    `read(start, end)` when it is asked for; `misplaced()` is the error to raise when what is
-    there is not that record (state/record_index.py)."""
+    """A record not yet parsed, where its JSON sits in the state file itself, read from
+    `file` when it is asked for (state/record_index.py)."""
 
-    __slots__ = ("read", "misplaced")
+    __slots__ = ("file",)
 
-    def __init__(self, read: Callable[[int, int], str], misplaced: Callable[[], StateError],
-                 start: int, end: int, remote_id: int) -> None:
-        # (StoredText's fields set here: ~100,000 records are placed at each read)
+    def __init__(self, file: PlacedFile, start: int, end: int, remote_id: int) -> None:
+        # (StoredText's fields set here: ~100,000 records are placed at each read. The file,
+        # not its bound methods: those would be two more objects a record.)
         self.text, self.start, self.end, self.remote_id = "", start, end, remote_id
-        self.read, self.misplaced = read, misplaced
+        self.file = file
 
     def json(self) -> str:
-        return self.read(self.start, self.end)
+        return self.file.record(self.start, self.end)
+
+    def misplaced(self) -> StateError:
+        return self.file.misplaced()
 
 
 # Builds a record from its stored form: the JSON's dict, packed or not, or its text not yet
