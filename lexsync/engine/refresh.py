@@ -21,15 +21,18 @@ async def refresh(api: LeadExecReads, *, read_groups: bool, client_uids: set[int
                   on_progress: Callable[[], None] | None = None,
                   also_read: AlsoRead | None = None, view: LiveView | None = None,
                   on_read: Callable[[int | None], None] | None = None,
-                  order: Sequence[int] = ()) -> LiveView:
+                  order: Sequence[int] = (),
+                  admit: Callable[[int, int], Awaitable[None]] | None = None) -> LiveView:
     """GetClientGroups if groups matter and one GetClientList, then per named client that
     exists its accounts (which carry the methods) and, for `field_uids`, its field data.
     `also_read` picks further clients, with their field data, from the client list (adoption
     by username). Fills `view` when given; `on_read` is told None once the groups and the
     client list are in, then each client's ID once its answers are (a plan made as they come).
 
-    Every read is started at once, those of `order` first in its order, the others by ID: how
-    many are in flight is the API client's connection limit."""
+    The clients are read `READERS` at a time, those of `order` first in its order, the others
+    by ID: how many calls are in flight is the API client's connection limit. `admit(place,
+    uid)`, when given, returns once the `place`-th client's read may start (a plan made as
+    its answers come keeps its reads near its expansion: `ready.ReadsAhead`)."""
     view = LiveView() if view is None else view
     groups, clients = await gather_all(
         api.get_client_groups() if read_groups else _nothing(), api.get_client_list())
@@ -43,13 +46,16 @@ async def refresh(api: LeadExecReads, *, read_groups: bool, client_uids: set[int
         client_uids, field_uids = client_uids | picked, field_uids | picked
     first = [uid for uid in dict.fromkeys(order) if uid in client_uids]
     rest = sorted(client_uids.difference(first))
-    pending = iter([uid for uid in (*first, *rest) if uid in view.clients])
+    to_read = [uid for uid in (*first, *rest) if uid in view.clients]
+    pending = enumerate(to_read)
 
     async def reader() -> None:
-        for uid in pending:  # the next client no other reader took
+        for place, uid in pending:  # the next client no other reader took
+            if admit is not None:
+                await admit(place, uid)
             await read_client(api, view, uid, uid in field_uids, on_progress, on_read)
 
-    await gather_all(*(reader() for _ in range(READERS)))
+    await gather_all(*(reader() for _ in range(min(READERS, len(to_read)))))
     return view
 
 

@@ -44,7 +44,7 @@ from lexsync.engine.planner import (
     in_targets,
     refuse_targets_naming_nothing,
 )
-from lexsync.engine.ready import Ahead, PartsWaiting, note_need
+from lexsync.engine.ready import Ahead, PartsWaiting, ReadsAhead, note_need
 from lexsync.engine.refresh import AlsoRead, gather_all, refresh
 from lexsync.engine.unmanaged import refuse_unknown_writes, remember_live
 from lexsync.errors import ConfigError, Diagnostic, LexsyncError, SourceLocation
@@ -66,6 +66,9 @@ SANDBOX_DATABASE = Path(".lexsync") / "sandbox.db"
 # answers: enough that the reads (16 at once, in the configuration's order) never wait for
 # the expansion, few enough to be a few megabytes.
 PARTS_AHEAD = 256
+# How many clients' reads may run ahead of the expansion (`ready.ReadsAhead`): as many as
+# the parts it may hold, so neither waits on the other in a plan that flows.
+READS_AHEAD = 256
 
 
 @dataclass
@@ -269,6 +272,7 @@ class Session:
         events: asyncio.Queue[tuple[str, Any, Any]] = asyncio.Queue()
 
         ahead = Ahead(PARTS_AHEAD)
+        reads_ahead = ReadsAhead(READS_AHEAD, waiting)
 
         def expanded(key: str | None, desired: list[Desired]) -> None:  # on the thread
             ahead.enter()
@@ -283,7 +287,7 @@ class Session:
             await refresh(api, read_groups=reads.groups, client_uids=reads.client_uids,
                           field_uids=reads.field_uids, view=view,
                           on_read=lambda uid: events.put_nowait(("read", uid, None)),
-                          order=in_order(client_order, ctx))
+                          order=in_order(client_order, ctx), admit=reads_ahead.admit)
             events.put_nowait(("read all", None, None))
 
         async def plan_as_parts_are_ready() -> None:
@@ -305,6 +309,7 @@ class Session:
                 for part in waiting.rest() if read_all else waiting.ready():
                     builder.add(part)
                     ahead.leave()
+                await reads_ahead.changed(expanded=int(what == "part"), all_expanded=what == "expanded")
 
         try:
             await gather_all(expand_once_the_catalog_is_read(), read(), plan_as_parts_are_ready(),

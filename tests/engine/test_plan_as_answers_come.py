@@ -7,13 +7,14 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from typing import Any
 
 import pytest
 
 from lexsync.engine import planner as planner_module
 from lexsync.engine import session as session_module
-from lexsync.engine.ready import Ahead, PartsWaiting, Stopped, note_need
+from lexsync.engine.ready import Ahead, PartsWaiting, ReadsAhead, Stopped, note_need
 from lexsync.engine.session import Session
 from lexsync.resources.base import Desired
 from lexsync.resources.live import LiveView
@@ -324,3 +325,82 @@ def test_ahead_waits_for_room_and_stops_when_closed() -> None:
     assert not thread.is_alive() and len(stopped) == 1
     with pytest.raises(Stopped):
         ahead.enter()
+
+
+def test_a_read_waits_for_the_expansion_to_come_near_it() -> None:
+    waiting = PartsWaiting(needs_of([record("client.a.delivery_method.m", 10, parent_id=5)]))
+
+    async def run() -> list[str]:
+        window = ReadsAhead(2, waiting)
+        log: list[str] = []
+
+        async def read(place: int, uid: int) -> None:
+            await window.admit(place, uid)
+            log.append(f"read {place}")
+
+        first, second = asyncio.ensure_future(read(1, 7)), asyncio.ensure_future(read(2, 8))
+        await asyncio.sleep(0)
+        assert log == ["read 1"]  # within 2 of the expansion (nothing expanded yet)
+        await window.changed(expanded=1)
+        await asyncio.sleep(0)
+        assert log == ["read 1", "read 2"]
+        far = asyncio.ensure_future(read(9, 5))
+        await asyncio.sleep(0)
+        assert log == ["read 1", "read 2"]
+        # An expanded part waits for client 5's answers: its read starts, however far.
+        waiting.read(None, listed(5))
+        waiting.add("a", [desired("client.a")])
+        await window.changed()
+        await asyncio.sleep(0)
+        assert log[-1] == "read 9"
+        last = asyncio.ensure_future(read(50, 9))
+        await window.changed(all_expanded=True)
+        await asyncio.gather(first, second, far, last)
+        return log
+
+    assert asyncio.run(run())[-1] == "read 50"
+
+
+def test_reads_stay_near_the_expansion_and_the_plan_is_the_same(
+        harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With one read ahead of the expansion and one part ahead of the planning, the reads
+    follow the expansion, nothing waits on itself, and the plan is the plan of everything."""
+    harness.write(THREE)
+    harness.apply()
+    harness.write(BASE_CONFIG + client("bolt", price=12) + client("cora") + client("dune"))
+    wide = plan_of(harness, False, monkeypatch)
+    windows: list[ReadsAhead] = []
+
+    class Logged(ReadsAhead):
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            windows.append(self)
+
+    seen: list[tuple[int, int]] = []  # (parts expanded, reads started) as each read starts
+    accounts = harness.api.get_client_accounts
+
+    async def logged(client_uid: int) -> list[dict]:
+        seen.append((windows[0]._expanded, len(seen)))
+        return await accounts(client_uid)
+
+    expand = Session._expand_models
+
+    def slow_expand(self: Any, *args: Any) -> Any:
+        time.sleep(0.3)  # as a large configuration's lint holds the expansion back
+        return expand(self, *args)
+
+    monkeypatch.setattr(Session, "_expand_models", slow_expand)
+    monkeypatch.setattr(session_module, "ReadsAhead", Logged)
+    monkeypatch.setattr(session_module, "READS_AHEAD", 1)
+    monkeypatch.setattr(session_module, "PARTS_AHEAD", 1)
+    harness.api.get_client_accounts = logged  # type: ignore[method-assign]
+
+    async def plan() -> Any:
+        async with asyncio.timeout(20):  # a read and a part waiting on each other would hang
+            return await harness.session().plan()
+
+    narrow, _state = asyncio.run(plan())
+    assert narrow.plan.to_dict() == wide.plan.to_dict()
+    assert len(seen) == 4
+    # The read at place p started once p parts were expanded (the groups' first).
+    assert all(expanded >= place for expanded, place in seen)
