@@ -62,7 +62,7 @@ class IndexedReadError(StateError):
 
 
 class PlacedFile(Protocol):
-    """The state file a record index places records in (record_index.IndexedFile)."""
+    """The state file a record index places records in, as opened (record_index.py)."""
 
     def record(self, start: int, end: int) -> str:
         """The record's text at its place, refusing a place that holds no record."""
