@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import filecmp
 import hashlib
 import logging
 import os
@@ -178,16 +179,19 @@ class LocalBackend:
 
     def _renew_backup(self) -> None:
         """Make the backup a copy of the state file again where it is not (one left by an older
-        lexsync, which kept the previous version; a run killed between the two writes)."""
-        try:
-            current = self.path.read_bytes()
-        except FileNotFoundError:
+        lexsync, which kept the previous version; a run killed between the two writes).
+        Compared a block at a time: each is 224 MB at 10,000 buyers, and both read whole
+        were most of an apply's peak memory."""
+        if not self.path.exists():
             return
+        # filecmp's cache trusts size and time stamps: a backup is told by its content.
+        filecmp.clear_cache()
         try:
-            if self.backup_path.read_bytes() == current:
+            if filecmp.cmp(self.path, self.backup_path, shallow=False):
                 return
         except FileNotFoundError:
-            pass
+            if not self.path.exists():
+                return
         _atomic_write(self.backup_path, self.path)
 
     def lock_info(self) -> LockInfo | None:

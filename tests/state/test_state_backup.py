@@ -3,6 +3,7 @@ objects an apply created (restoring such a copy made the next apply create them 
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -62,3 +63,34 @@ def test_restoring_the_backup_as_the_error_advises_creates_no_duplicate(
     shutil.copyfile(tmp_path / ".lexsync" / "state.json.backup", state)
     after = runner.invoke(main, ["plan", "--api", "sandbox", "--detailed-exitcode"])
     assert after.exit_code == 0, after.output  # nothing to create again
+
+
+def test_a_backup_is_compared_by_content_a_block_at_a_time(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    backend = LocalBackend(tmp_path / "state.json")
+    doc = backend.load()
+    doc.resources["client.a"] = _resource("client.a", 1)
+    backend.write(doc)
+
+    def whole(self: Path) -> bytes:
+        raise AssertionError(f"{self} read whole")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Path, "read_bytes", whole)  # a 10,000-buyer state is 224 MB
+        with backend.lock("plan"):
+            pass
+    text = backend.backup_path.read_bytes()
+    assert text == backend.path.read_bytes()
+    # Another content of the same size and time stamp (a copy of another state): renewed,
+    # though the same comparison found the two alike before.
+    stat = backend.backup_path.stat()
+    backend.backup_path.write_bytes(text.replace(b'"remote_id": 1', b'"remote_id": 7'))
+    os.utime(backend.backup_path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert backend.backup_path.stat().st_size == stat.st_size
+    with backend.lock("plan"):
+        pass
+    assert backend.backup_path.read_bytes() == backend.path.read_bytes()
+    backend.backup_path.unlink()
+    with backend.lock("plan"):
+        pass
+    assert backend.backup_path.read_bytes() == backend.path.read_bytes()
