@@ -13,7 +13,7 @@ AlsoRead = Callable[[dict[str, Any]], bool]
 # Clients read at once: more than the API client lets call at once (`parallelism`, at most 64
 # in the configuration), so none of its connections waits for a read to start; and no more,
 # as each read started holds its task, its request and its place in the API client's queue
-# (at 10,000 buyers, all started at once held ~200 MB while they waited).
+# (at 10,000 buyers, all started at once held ~140 MB while they waited).
 READERS = 64
 
 

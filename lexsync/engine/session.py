@@ -309,7 +309,9 @@ class Session:
                 for part in waiting.rest() if read_all else waiting.ready():
                     builder.add(part)
                     ahead.leave()
-                await reads_ahead.changed(expanded=int(what == "part"), all_expanded=what == "expanded")
+                if what != "read" or key is None:  # what may let a read start
+                    await reads_ahead.changed(expanded=int(what == "part"),
+                                              all_expanded=what == "expanded")
 
         try:
             await gather_all(expand_once_the_catalog_is_read(), read(), plan_as_parts_are_ready(),

@@ -182,8 +182,6 @@ class LocalBackend:
         lexsync, which kept the previous version; a run killed between the two writes).
         Compared a block at a time: each is 224 MB at 10,000 buyers, and both read whole
         were most of an apply's peak memory."""
-        if not self.path.exists():
-            return
         # filecmp's cache trusts size and time stamps: a backup is told by its content.
         filecmp.clear_cache()
         try:
@@ -191,7 +189,7 @@ class LocalBackend:
                 return
         except FileNotFoundError:
             if not self.path.exists():
-                return
+                return  # no state: nothing to back up
         _atomic_write(self.backup_path, self.path)
 
     def lock_info(self) -> LockInfo | None:
