@@ -99,6 +99,9 @@ def _fail(display: str, summary: str, mark: object | None = None) -> ConfigError
 _INTERNED = 64  # the longest text interned (a URL or a note is seldom repeated)
 
 
+_CHUNK = 1 << 16  # read at a time past a file's size, when it grew since its size was taken
+
+
 class NotRegularFile(OSError):
     """A FIFO, a device or a directory: reading it could wait forever or never end."""
 
@@ -114,13 +117,19 @@ def read_regular_file(path: Path, limit: int) -> bytes:
             raise NotRegularFile(f"{path} is not a regular file")
         if info.st_size > limit:
             raise FileTooLarge(info.st_size)
-        with os.fdopen(fd, "rb", closefd=False) as file:
-            raw = file.read(limit + 1)
+        # Read its size and one byte more (to see it grew), then on to its end or past the
+        # limit: asking for the limit at once allocates that much for each file (5 MB for a
+        # 5 KB file, ~40 µs a file: 0.4 s of a 10,000-file configuration).
+        chunks = [os.read(fd, info.st_size + 1)]
+        got = len(chunks[0])
+        while chunks[-1] and got <= limit:
+            chunks.append(os.read(fd, min(_CHUNK, limit + 1 - got)))
+            got += len(chunks[-1])
     finally:
         os.close(fd)
-    if len(raw) > limit:
-        raise FileTooLarge(len(raw))
-    return raw
+    if got > limit:
+        raise FileTooLarge(got)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 class FileTooLarge(OSError):
