@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -176,10 +176,11 @@ class PlanBuilder:
         configured), move dependants, order the steps and make the plan."""
         state, view, ctx, planned = self.state, self.view, self.ctx, self.planned
         retire_steps: list[Step] = []
+        # A targeted plan builds no other record.
+        unclaimed = [a for a in state.resources if a not in self.wanted
+                     and (planned is None or a in planned)]
         for kind in KINDS:
-            for address in state.resources:
-                if address in self.wanted or (planned is not None and address not in planned):
-                    continue  # a targeted plan builds no other record
+            for address in unclaimed:
                 record = state.resources[address]
                 if record.kind != kind.kind:
                     continue
@@ -261,6 +262,12 @@ def in_targets(address: str, targets: tuple[str, ...]) -> bool:
     return any(address == t or address.startswith(t + ".") for t in targets)
 
 
+def under_targets(addresses: Iterable[str], targets: tuple[str, ...]) -> list[str]:
+    """`in_targets` of many addresses (every record of a large state) at C speed."""
+    exact, dotted = set(targets), tuple(t + "." for t in targets)
+    return [a for a in addresses if a in exact or a.startswith(dotted)]
+
+
 def refuse_targets_naming_nothing(steps: list[Step], targets: tuple[str, ...]) -> None:
     """A plan, apply or drift of nothing is no finding: "No changes" would hide a mistyped
     address."""
@@ -276,7 +283,7 @@ def _under_targets(desired_by_kind: dict[str, list[Desired]], state: StateDocume
     """The addresses a targeted plan plans: those under its targets, and what they depend on
     that state does not record (those may need creating; what state records exists)."""
     desired = {d.address: d for kind in desired_by_kind.values() for d in kind}
-    planned = {a for a in (*desired, *state.resources) if in_targets(a, targets)}
+    planned = set(under_targets(desired, targets)) | set(under_targets(state.resources, targets))
     # The accounts of a planned method, which move with it when its lead type changes.
     planned |= {a for a, d in desired.items()
                 if d.kind == "delivery_account" and planned.intersection(d.depends_on)}

@@ -41,8 +41,8 @@ from lexsync.engine.planner import (
     PlanBundle,
     PlanProblems,
     build_plan,
-    in_targets,
     refuse_targets_naming_nothing,
+    under_targets,
 )
 from lexsync.engine.ready import Ahead, PartsWaiting, ReadsAhead, note_need
 from lexsync.engine.refresh import AlsoRead, gather_all, refresh
@@ -436,7 +436,7 @@ def reads_for(model: Configuration, state: StateDocument, ctx: Context,
     if targets:
         # A targeted plan reads the groups only when one is targeted (state records the
         # others: see planner._under_targets).
-        groups = any(in_targets(a, targets) for a in resources if a.startswith("client_group."))
+        groups = any(a.startswith("client_group.") for a in under_targets(resources, targets))
     ids = ctx.ids  # the state's remote IDs (new_context), which build no record
     field_uids = {ids[f"client.{k}"] for k, c in model.clients.items()
                   if c.fields and f"client.{k}" in ids}
