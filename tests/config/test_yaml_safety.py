@@ -72,6 +72,41 @@ def test_size_limit(tmp_path: Path) -> None:
         load_configuration(path, {})
 
 
+@pytest.mark.parametrize("size", [0, 1, 99, 100, 70_000])
+def test_a_file_is_read_whole_up_to_the_limit(tmp_path: Path, size: int) -> None:
+    path = tmp_path / "f.yaml"
+    path.write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
+    limit = max(size, 100)
+    assert yamlio.read_regular_file(path, limit) == path.read_bytes()
+
+
+def _sized_below(monkeypatch: pytest.MonkeyPatch, reported: int) -> None:
+    """fstat reports fewer bytes than the file holds: it grew after its size was taken."""
+    real = os.fstat
+
+    def fstat(fd: int) -> os.stat_result:
+        info = list(real(fd))
+        info[6] = reported  # st_size
+        return os.stat_result(info)
+
+    monkeypatch.setattr(yamlio.os, "fstat", fstat)
+
+
+def test_a_file_that_grew_is_read_to_its_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "f.yaml"
+    path.write_bytes(b"y" * 200_000)
+    _sized_below(monkeypatch, 10)
+    assert yamlio.read_regular_file(path, 200_000) == b"y" * 200_000
+
+
+def test_a_file_that_grew_past_the_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "f.yaml"
+    path.write_bytes(b"y" * 200_001)
+    _sized_below(monkeypatch, 10)
+    with pytest.raises(yamlio.FileTooLarge):
+        yamlio.read_regular_file(path, 200_000)
+
+
 def test_alias_bomb_is_refused(tmp_path: Path) -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 7)]
