@@ -181,7 +181,7 @@ class Session:
         checked against later, so with `create` a missing state file is written first.
         `lazily`: records not parsed until asked for (a targeted plan, which writes none);
         `by_index`: read where they are stored as each is asked for, where a record index
-        says where (a whole plan, which writes none: `StateBackend.load`)."""
+        says where (a whole plan, an apply: `StateBackend.load`)."""
         state = self.backend.load(lazily=lazily, by_index=by_index)
         keep_until_the_end()
         if create and not state_exists(self.backend):
@@ -327,7 +327,9 @@ class Session:
                     lock_timeout: float = 0) -> tuple[Plan, ApplyResult | None]:
         """Plan under the state lock; apply when `confirm` says yes. A saved plan must still match."""
         with self.backend.lock("apply", timeout=lock_timeout):
-            state = self.load_state()
+            # Records read where they are stored as the plan asks for them, as a plan reads
+            # them: the write then takes an untouched record's text from that same file.
+            state = self.load_state(by_index=True)
             async with self.open_api() as api:
                 wire_limits.use_state_behaviour(api, state)
                 return await self._apply_under_lock(api, state, confirm, saved_plan, on_step)

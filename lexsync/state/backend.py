@@ -13,9 +13,10 @@ class StateBackend(Protocol):
     def load(self, lazily: bool = False, by_index: bool = False) -> StateDocument:
         """The stored document, or a new one when nothing is stored yet. `lazily`: for a run
         that reads a few records and writes none (`StateDocument.from_json`). `by_index`: for
-        a run that reads every record once and writes none (a whole plan): where a record
-        index tells where each record is stored, records are read there when asked for, not
-        all held at once; else as without it."""
+        a run that reads every record (a whole plan, an apply): where a record index tells
+        where each record is stored, records are read there when asked for, not all held at
+        once (the file stays open, so a write meanwhile, which replaces it, changes nothing
+        they read); else as without it."""
         ...
 
     def write(self, doc: StateDocument) -> StateDocument:

@@ -198,8 +198,8 @@ class Records(MutableMapping[str, "ResourceState"]):
     def stored_entry(self, address: str) -> dict[str, Any]:
         """One record's stored form (see `stored`)."""
         value = self._items[address]
-        if isinstance(value, StoredText):  # only a state written after a targeted read
-            value = self[address]
+        if isinstance(value, StoredText):  # not parsed yet: built for the writer, not kept
+            value = self._unkept(address, value)
         elif type(value) is Packed:
             value = value.entry()
         if type(value) is not dict:

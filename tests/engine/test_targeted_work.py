@@ -9,6 +9,9 @@ import json
 import pytest
 
 from lexsync.errors import ConfigError, LexsyncError
+from lexsync.state.document import StateDocument
+from lexsync.state.local import LocalBackend
+from lexsync.state.records import StoredSlice
 from tests.engine.conftest import BASE_CONFIG, Harness
 
 TWO_CLIENTS = BASE_CONFIG + """
@@ -142,3 +145,30 @@ def test_a_plan_or_apply_of_a_target_naming_nothing_is_refused(harness: Harness)
         harness.plan(targets=("client.acme", "client.zetta"))
     assert [c.address for c in harness.plan(targets=("client.acme",)).actionable] == [
         "client.acme.delivery_account.ca"]
+
+
+def test_an_apply_reads_state_where_its_index_places_it_and_writes_it_whole(
+        harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    harness.write(TWO_CLIENTS)
+    harness.apply()
+    path = harness.dir / ".lexsync" / "state.json"
+    before = json.loads(path.read_text(encoding="utf-8"))["resources"]
+    loads: list[tuple[bool, set[type]]] = []
+    real_load = LocalBackend.load
+
+    def load(self: LocalBackend, lazily: bool = False, by_index: bool = False) -> StateDocument:
+        doc = real_load(self, lazily=lazily, by_index=by_index)
+        loads.append((by_index, {type(value) for value in doc.resources._items.values()}))
+        return doc
+
+    monkeypatch.setattr(LocalBackend, "load", load)
+    harness.write(TWO_CLIENTS.replace("fields: {Company: Zeta}", "fields: {Company: Zeta Co}"))
+    harness.apply()
+    assert (True, {StoredSlice}) in loads  # every record read at its place, none up front
+    text = path.read_text(encoding="utf-8")
+    monkeypatch.undo()
+    assert LocalBackend(path).load().to_json() == text  # as a whole encoding writes it
+    after = json.loads(text)["resources"]
+    assert after["client.zeta"]["attributes"]["fields"]["Company"] == "Zeta Co"
+    assert {a: r for a, r in after.items() if a != "client.zeta"} == \
+        {a: r for a, r in before.items() if a != "client.zeta"}

@@ -459,3 +459,12 @@ def test_a_state_file_rewritten_in_place_during_a_write_is_written_encoded(
         handle.write(b"  ")
     indexed = record_index.read(backend.path)
     assert indexed is None  # (its CRC no longer matches: nothing is read through it)
+
+
+def test_a_record_written_before_it_is_read_is_built_for_the_write_only(tmp_path: Path) -> None:
+    # An apply reads state by its index: a record it writes unread is not kept built (at
+    # 10,000 buyers, all of them built at once are ~500 MB).
+    backend = written(tmp_path, document(["a", "b"], [{"v": 1}, {"v": 2}]))
+    doc = LocalBackend(backend.path).load(by_index=True)
+    assert doc.resources.stored_entry("client.b")["attributes"] == {"v": 2}
+    assert kinds_of_stored(doc) == {StoredSlice}
