@@ -90,7 +90,8 @@ def _sandbox_to_import(config: str | None) -> Path:
 @click.option("--out", "out", type=click.Path(file_okay=False), metavar="DIR",
               help="Write one YAML file per client, plus state, into DIR.")
 @click.option("--client", "clients", multiple=True, metavar="NAME_OR_ID",
-              help="Import this client: username, company, YAML key or ClientUID (repeatable).")
+              help="Import this client: its ClientUID, YAML key, username or company, looked "
+                   "for in that order (repeatable).")
 @click.option("--all", "everything", is_flag=True, help="Import every client and client group.")
 @click.option("--dialect", type=click.Choice(["rest", "soap"]), default=None,
               help="Write dialect for a new lexsync.yaml (default rest; an existing one wins).")

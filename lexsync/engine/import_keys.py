@@ -15,11 +15,12 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
+from lexsync.config.scan import scan_clients
 from lexsync.config.writer import yaml_writer
 from lexsync.errors import LexsyncError
 from lexsync.resources.base import Context, Live, ResourceKind
 from lexsync.resources.live import LiveView
-from lexsync.resources.registry import KINDS, children_of
+from lexsync.resources.registry import KINDS, children_of, kind_name
 from lexsync.state.document import StateDocument
 
 ENV_REF = re.compile(r"^\$\{env:([^}]+)\}$")
@@ -70,6 +71,68 @@ class Existing:
     key_by_natural: dict[tuple[str, str | None, str], str] = field(default_factory=dict)
     secret_refs: dict[tuple[str, str], str] = field(default_factory=dict)  # (address, path) → ref
     has_settings: bool = False
+    # Files holding only clients not imported (their keys are in `keys`): parsed only if one
+    # is written after all (`doc`).
+    unread: set[Path] = field(default_factory=set)
+
+    def doc(self, path: Path) -> Any:
+        """The file's document, round-trip; parsed now if it was left unread."""
+        if path in self.unread:
+            self.unread.discard(path)
+            self.docs[path] = _parse(path, path.read_text(encoding="utf-8"))
+        return self.docs.get(path)
+
+
+@dataclass(frozen=True)
+class Picked:
+    """The clients a `--client` import writes: their usernames, and the keys state gives
+    them. A file that surely holds only other clients (`config/scan.py`) and names none of
+    these is not parsed: at 10,000 buyers, parsing every file round-trip took minutes and
+    gigabytes to import one client."""
+
+    usernames: frozenset[str]
+    keys: frozenset[str]
+
+    def may_hold_one(self, text: str) -> bool:
+        """Whether the file may hold a picked client (then it is parsed). A username is looked
+        for in the text folded to lower case with its whitespace runs made one space (YAML
+        folds a plain scalar's lines); a text with an escape, or a username with a quote
+        (which YAML may write doubled or escaped), is always parsed."""
+        found = scan_clients(text)
+        if found is None or found.sections != {"clients"} or found.clients & self.keys \
+                or "\\" in text or any(q in u for u in self.usernames for q in "'\""):
+            return True
+        folded = " ".join(text.lower().split())
+        return any(" ".join(u.lower().split()) in folded for u in self.usernames)
+
+    def keys_in(self, text: str) -> frozenset[str]:
+        found = scan_clients(text)
+        return frozenset() if found is None else found.clients
+
+
+def _yaml_files(out: Path) -> list[Path]:
+    return sorted(p for p in out.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def _parse(path: Path, text: str) -> Any:
+    try:
+        return yaml_writer().load(text)
+    except Exception as exc:  # ruamel raises many types; the loader gives the located message
+        raise ImportFailed(f"cannot read {path} to update it: {exc}") from None
+
+
+def settings_docs(out: Path) -> dict[Path, Any]:
+    """The output directory's files that may hold the `lexsync:` settings, round-trip (a file
+    whose lines show other sections alone is not parsed)."""
+    docs: dict[Path, Any] = {}
+    if not out.is_dir():
+        return docs
+    for path in _yaml_files(out):
+        text = path.read_text(encoding="utf-8")
+        found = scan_clients(text)
+        if found is None or "lexsync" in found.sections:
+            docs[path] = _parse(path, text)
+    return docs
 
 
 def _yaml_objects(section_owner: Any, kinds: list[ResourceKind], parent: str | None
@@ -89,17 +152,22 @@ def _secret_at(body: Any, path: str) -> Any:
     return body
 
 
-def read_existing(out: Path) -> Existing:
+def read_existing(out: Path, picked: Picked | None = None) -> Existing:
+    """What the output directory holds; with `picked` (a `--client` import), the files that
+    may hold none of the picked clients are not parsed (`Picked`)."""
     found = Existing()
     if not out.is_dir():
         return found
-    yaml = yaml_writer()
     top_level = [kind for kind in KINDS if kind.parent is None]
-    for path in sorted(p for p in out.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()):
-        try:
-            data = yaml.load(path.read_text(encoding="utf-8"))
-        except Exception as exc:  # ruamel raises many types; the loader gives the located message
-            raise ImportFailed(f"cannot read {path} to update it: {exc}") from None
+    for path in _yaml_files(out):
+        text = path.read_text(encoding="utf-8")
+        if picked is not None and not picked.may_hold_one(text):
+            found.unread.add(path)
+            for key in picked.keys_in(text):
+                found.file_of[f"{FILE_PER}.{key}"] = path
+                found.keys.setdefault((FILE_PER, None), set()).add(key)
+            continue
+        data = _parse(path, text)
         found.docs[path] = data
         if not isinstance(data, CommentedMap):
             continue
@@ -144,11 +212,14 @@ class KeyWalk:
     def __init__(self, view: LiveView, ctx: Context, existing: Existing, state: StateDocument,
                  notes: list[str]) -> None:
         self.view, self.ctx, self.existing, self.notes = view, ctx, existing, notes
-        self.state_key = {(r.kind, r.remote_id): a.rsplit(".", 1)[1] for a, r in state.resources.items()}
+        # From the remote IDs and addresses alone, which build no record (state/records.py).
+        remote_ids = state.resources.remote_ids()
+        self.state_key = {(kind_name(a), remote_id): a.rsplit(".", 1)[1]
+                          for a, remote_id in remote_ids.items()}
         self.state_keys: dict[tuple[str, str | None], set[str]] = {}
-        for address, record in state.resources.items():
+        for address in remote_ids:
             parent = address.rsplit(".", 2)[0] if "." in address.split(".", 2)[-1] else None
-            self.state_keys.setdefault((record.kind, parent), set()).add(address.rsplit(".", 1)[1])
+            self.state_keys.setdefault((kind_name(address), parent), set()).add(address.rsplit(".", 1)[1])
 
     def top_level(self, roots: list[int]) -> list[Imported]:
         """Every top-level object (the chosen ones of the kind `--client` picks), with their

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,17 +36,19 @@ from lexsync.engine.import_keys import (
     Imported,
     ImportFailed,
     KeyWalk,
+    Picked,
     env_name,
     read_existing,
+    settings_docs,
 )
 from lexsync.engine.plan import Action
 from lexsync.engine.planner import PlanBundle, build_plan
-from lexsync.engine.refresh import refresh
+from lexsync.engine.refresh import gather_all, read_client, read_client_fields, refresh
 from lexsync.errors import ConfigError
 from lexsync.resources.base import Context, Live
 from lexsync.resources.catalog import Catalog, name_key
 from lexsync.resources.live import LiveView
-from lexsync.resources.registry import BY_NAME, KINDS, children_of, kind_of_address
+from lexsync.resources.registry import BY_NAME, KINDS, children_of, kind_name, kind_of_address
 from lexsync.resources.wirefields import without_unknown
 from lexsync.state.backend import StateBackend
 from lexsync.state.document import ResourceState, StateDocument
@@ -77,28 +79,49 @@ class ImportResult:
     unknown: list[str] = field(default_factory=list)
 
 
-async def read_account(api: LeadExecReads, catalog: Catalog) -> LiveView:
-    """Everything: groups, every client's accounts (with their methods) and field data."""
-    client_rows = await api.get_client_list()
-    uids = {int(r["ClientUID"]) for r in client_rows}
-    view = await refresh(api, read_groups=True, client_uids=uids, field_uids=uids)
+async def read_for_import(api: LeadExecReads, catalog: Catalog, wanted: tuple[str, ...],
+                          everything: bool, keys_by_uid: Mapping[int, str]
+                          ) -> tuple[LiveView, list[int]]:
+    """What import reads, and the clients it imports. `--all`: everything (the groups, every
+    client's accounts, which carry the methods, and field data). `--client`: the groups, the
+    client list, and the chosen clients' accounts and field data only (`select_clients`:
+    every client's field data only for a name that is nobody's ID, key or username)."""
+    if everything:
+        view = await refresh(api, read_groups=True, client_uids=set(), field_uids=set(),
+                             also_read=_every_client)
+        chosen = sorted(view.clients)
+    else:
+        view = await refresh(api, read_groups=True, client_uids=set(), field_uids=set())
+        chosen = await select_clients(api, view, wanted, keys_by_uid)
+        await gather_all(*(read_client(api, view, uid, uid not in view.client_fields)
+                           for uid in chosen))
     await catalog.load(api, set(), need_states=False)
     lead_type_names = {name for _, name in catalog.lead_types.values()}
     await catalog.load(api, lead_type_names, need_states=True)
-    return view
+    return view, chosen
 
 
-def select_clients(view: LiveView, catalog: Catalog, wanted: tuple[str, ...], everything: bool,
-                   keys_by_uid: Mapping[int, str]) -> list[int]:
-    if everything:
-        return sorted(view.clients)
+def _every_client(row: dict[str, Any]) -> bool:
+    return True
+
+
+async def select_clients(api: LeadExecReads, view: LiveView, wanted: tuple[str, ...],
+                         keys_by_uid: Mapping[int, str]) -> list[int]:
+    """The clients `--client` names. Each name is looked for as a ClientUID, then a YAML key
+    (state's), then a username (in any case), then a company: the first that any client has
+    decides, and more than one client there is an error. Companies are in each client's
+    field data, read (one GetClientData per client) only when a name is none of the rest."""
     chosen: list[int] = []
     unknown: list[str] = []
     for name in wanted:
-        matches = [uid for uid, row in view.clients.items()
-                   if name == str(uid) or name.lower() == str(row.get("Username", "")).lower()
-                   or name == keys_by_uid.get(uid)
-                   or name_key(name) == name_key(_company(view, uid) or "\0")]
+        matches: list[int] = []
+        for tier in _TIERS:
+            if tier == "company":
+                await read_client_fields(api, view, [uid for uid in view.clients
+                                                     if uid not in view.client_fields])
+            matches = _matches(view, name, tier, keys_by_uid)
+            if matches:
+                break
         if len(matches) > 1:
             raise ImportFailed(f"--client {name!r} matches {len(matches)} clients (IDs "
                                f"{', '.join(map(str, sorted(matches)))}); pass the ID")
@@ -109,6 +132,23 @@ def select_clients(view: LiveView, catalog: Catalog, wanted: tuple[str, ...], ev
         raise ImportFailed("no live client matches " + ", ".join(repr(u) for u in unknown)
                            + " (give a username, company, YAML key or ClientUID)")
     return sorted(set(chosen))
+
+
+_TIERS = ("ClientUID", "YAML key", "username", "company")
+
+
+def _matches(view: LiveView, name: str, tier: str, keys_by_uid: Mapping[int, str]) -> list[int]:
+    """The clients whose `tier` is `name` (a username in any case, a company as a key)."""
+    if tier == "ClientUID":
+        return [uid for uid in view.clients if name == str(uid)]
+    if tier == "YAML key":
+        return [uid for uid in view.clients if name == keys_by_uid.get(uid)]
+    if tier == "username":
+        folded = name.lower()
+        return [uid for uid, row in view.clients.items()
+                if folded == str(row.get("Username", "")).lower()]
+    key = name_key(name)
+    return [uid for uid in view.clients if key == name_key(_company(view, uid) or "\0")]
 
 
 def _company(view: LiveView, uid: int) -> str | None:
@@ -202,11 +242,42 @@ def _referenced(items: list[Imported]) -> set[str]:
     return out
 
 
+class _LastApplied(Mapping[tuple[str, int], dict[str, Any]]):
+    """(kind, remote ID) → the attributes state last recorded, each record built only when
+    asked for (a large state's records are not all built to import one client)."""
+
+    def __init__(self, state: StateDocument) -> None:
+        self.records = state.resources
+        self.addresses = {(kind_name(address), remote_id): address
+                          for address, remote_id in state.resources.remote_ids().items()}
+
+    def __getitem__(self, key: tuple[str, int]) -> dict[str, Any]:
+        record = self.records.peek(self.addresses[key])
+        assert record is not None
+        return record.attributes
+
+    def __iter__(self) -> Iterator[tuple[str, int]]:
+        return iter(self.addresses)
+
+    def __len__(self) -> int:
+        return len(self.addresses)
+
+
+def _picked(view: LiveView, state: StateDocument, client_uids: list[int]) -> Picked:
+    """The clients a `--client` import writes, as the output directory's files may name them."""
+    chosen = set(client_uids)
+    return Picked(
+        usernames=frozenset(str(view.clients[uid].get("Username") or "") for uid in chosen) - {""},
+        keys=frozenset(address.split(".")[1]
+                       for address, remote_id in state.resources.remote_ids().items()
+                       if remote_id in chosen and kind_name(address) == FILE_PER))
+
+
 def plan_import(view: LiveView, catalog: Catalog, state: StateDocument, settings: Settings,
                 out: Path, client_uids: list[int], everything: bool, write_settings: bool,
                 environ: Mapping[str, str]) -> ImportResult:
     """Build the files and state for the chosen clients; writes nothing."""
-    existing = read_existing(out)
+    existing = read_existing(out, None if everything else _picked(view, state, client_uids))
     ctx = Context(catalog=catalog, dialect=settings.dialect, hash_secret=state.hash_secret)
     notes: list[str] = []
     top = KeyWalk(view, ctx, existing, state, notes).top_level(client_uids)
@@ -219,7 +290,7 @@ def plan_import(view: LiveView, catalog: Catalog, state: StateDocument, settings
     chosen_tops = {item.address for item in chosen if item.parent is None}
     secrets = _Secrets()
     placeholders = _Placeholders()
-    known = {(r.kind, r.remote_id): r.attributes for r in state.resources.values()}
+    known = _LastApplied(state)
     sections: dict[str, dict[str, Any]] = {}  # YAML section → key → body
     for item in top:
         if item.address in chosen_tops:
@@ -254,8 +325,9 @@ def _render_files(out: Path, existing: Existing, sections: dict[str, dict[str, A
 
     def doc_for(path: Path, header: str) -> Any:
         if path not in touched:
-            if path in docs and isinstance(docs[path], CommentedMap):
-                touched[path] = docs[path]
+            doc = existing.doc(path)  # (a file left unread is parsed once it is written)
+            if isinstance(doc, CommentedMap):
+                touched[path] = doc
             else:
                 fresh = CommentedMap()
                 fresh.yaml_set_start_comment(header)
@@ -369,7 +441,7 @@ def _reconcile(result: ImportResult, out: Path, view: LiveView, catalog: Catalog
     if loaded.model.lexsync.dialect != dialect:
         raise ImportFailed(f"the configuration in {out} uses the {loaded.model.lexsync.dialect} dialect")
     ctx = Context(catalog=catalog, dialect=dialect, hash_secret=state.hash_secret)
-    ctx.ids = {a: r.remote_id for a, r in state.resources.items()}
+    ctx.ids = state.resources.remote_ids()  # builds no record
     ctx.ids.update({a: i for a, (i, _) in origin.items()})
     desired = expand(loaded, ctx)
     scoped = {kind: [d for d in items if d.address in origin] for kind, items in desired.items()}
@@ -407,8 +479,7 @@ def _reconcile(result: ImportResult, out: Path, view: LiveView, catalog: Catalog
 # --- running it --------------------------------------------------------------------------
 def settings_in(out: Path, dialect: str | None, environ: Mapping[str, str]) -> tuple[Settings, bool]:
     """The `lexsync:` block of the output directory, or a new one; and whether one exists."""
-    existing = read_existing(out)
-    for path, data in existing.docs.items():
+    for path, data in settings_docs(out).items():
         if isinstance(data, dict) and "lexsync" in data:
             # Interpolated like the loader does, e.g. state.url: ${env:LEXSYNC_STATE_URL}.
             block, missing = interpolate(plain(data["lexsync"]), Positions(), Sources(environ, out, out))
@@ -445,14 +516,16 @@ async def run_import(out: Path, settings: Settings, backend: StateBackend, open_
     if not clients and not everything:
         raise ImportFailed("say what to import: --all, or --client NAME_OR_ID (repeatable)")
     with backend.lock("import"):
-        state = backend.load()
+        state = backend.load(by_index=True)
         await endpoints.check_in_thread(state, endpoint)
         catalog = Catalog()
+        # (From the remote IDs, which build no record: state/records.py.)
+        keys_by_uid = {remote_id: address.split(".")[1]
+                       for address, remote_id in state.resources.remote_ids().items()
+                       if kind_name(address) == "client"}
         async with open_api() as api:
             wire_limits.use_state_behaviour(api, state)  # how it answers (a client's status)
-            view = await read_account(api, catalog)
-        keys_by_uid = {r.remote_id: a.split(".")[1] for a, r in state.resources.items() if r.kind == "client"}
-        uids = select_clients(view, catalog, clients, everything, keys_by_uid)
+            view, uids = await read_for_import(api, catalog, clients, everything, keys_by_uid)
         result = plan_import(view, catalog, state, settings, out, uids, everything, write_settings, environ)
         endpoints.record(state, endpoint)
         write_files(result.files)

@@ -59,6 +59,17 @@ async def refresh(api: LeadExecReads, *, read_groups: bool, client_uids: set[int
     return view
 
 
+async def read_client_fields(api: LeadExecReads, view: LiveView, uids: Sequence[int]) -> None:
+    """These clients' field data alone (GetClientData), `READERS` at a time."""
+    pending = iter(uids)
+
+    async def reader() -> None:
+        for uid in pending:  # the next client no other reader took
+            view.client_fields[uid] = await api.get_client_data(uid)
+
+    await gather_all(*(reader() for _ in range(min(READERS, len(uids)))))
+
+
 async def gather_all(*awaitables: Awaitable[Any]) -> list[Any]:
     """`asyncio.gather`, except that on the first failure the rest are cancelled and waited
     for: no read outlives the plan, and none's error goes unretrieved."""

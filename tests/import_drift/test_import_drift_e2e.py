@@ -176,8 +176,13 @@ def test_import_of_one_client_reads_only_its_files(cli: Cli, sandbox: Sandbox, i
     other = next(p for p in sorted(out.glob("client-*.yaml")) if p != target)
     # Another client's file broken by hand: the import of one client does not read it.
     other.write_text(other.read_text().replace("    username:", "    no_such_key: 1\n    username:", 1))
+    # Another's not even YAML inside the client: not parsed to import this one, and left as it is.
+    third = next(p for p in sorted(out.glob("client-*.yaml")) if p not in (target, other))
+    broken = third.read_text().replace("    username:", "    notes: [not closed\n    username:", 1)
+    third.write_text(broken)
     result = run(cli, "import", "--out", str(out), "--client", "buyer00@example.com")
     assert "Imported 1 client" in result.stdout
+    assert third.read_text() == broken
 
 
 def test_drift_of_one_client_reads_and_reports_that_client(cli: Cli, sandbox: Sandbox, imported) -> None:
@@ -208,3 +213,31 @@ def test_drift_of_one_client_reads_and_reports_that_client(cli: Cli, sandbox: Sa
     quiet = next(k for k in keys.values() if k not in (checked, other))
     assert run(cli, "drift", "-c", str(out), "--target", f"client.{quiet}", env=env).stdout \
         .startswith("No drift")
+
+
+def test_import_of_one_client_reads_that_client_alone(cli: Cli, sandbox: Sandbox, imported) -> None:
+    populated, out, _env = imported
+    # A username, a YAML key or an ID is found in the client list: one client's reads.
+    for name in ("buyer01@example.com", "blue-sky-auto", str(populated.client_ids[1])):
+        sandbox.reset_requests()
+        assert "Imported 1 client" in run(cli, "import", "--out", str(out), "--client", name).stdout
+        reads = sandbox.requests()
+        assert (reads.get("GetClientList"), reads.get("GetClientAccounts"), reads.get("GetClientData")) \
+            == (1, 1, 1), name
+    # A company is looked for only when no client has the name as its ID, key or username:
+    # every client's field data then, one client's accounts.
+    sandbox.reset_requests()
+    assert "Imported 1 client" in run(cli, "import", "--out", str(out), "--client", "Blue Sky Auto").stdout
+    reads = sandbox.requests()
+    assert (reads.get("GetClientAccounts"), reads.get("GetClientData")) == (1, len(populated.client_ids))
+    ambiguous = cli("import", "--out", str(out), "--client", "Acme Insurance", "--api", cli.url)
+    assert ambiguous.returncode == 1 and "'Acme Insurance' matches 2 clients" in ambiguous.stderr
+    # The first kind of name a client has decides: another's username before any company.
+    sandbox.mutate("clients", populated.client_ids[3], Username="Blue Sky Auto")
+    sandbox.reset_requests()
+    run(cli, "import", "--out", str(out), "--client", "Blue Sky Auto")
+    assert sandbox.requests().get("GetClientData") == 1
+    state = json.loads((out / ".lexsync" / "state.json").read_text())
+    [address] = [a for a, r in state["resources"].items()
+                 if r["kind"] == "client" and r["remote_id"] == populated.client_ids[3]]
+    assert state["resources"][address]["attributes"]["username"] == "Blue Sky Auto"
