@@ -124,11 +124,17 @@ def _adopt_one(config: str | None, api: str | None, state_path: str | None, addr
     from lexsync.engine import aio
     from lexsync.engine.importer import adopt_one
 
-    session = session_for(config, api, state_path)
+    # Loaded as `plan --target ADDRESS` loads it: only the files that may hold its client.
+    session = session_for(config, api, state_path, targets=(_top_level(address),))
     record = aio.run(adopt_one(session.loaded, session.backend, session.open_api, address, remote_id,
                                endpoint=session.endpoint()))
     click.echo(f"Imported {address} (ID {record.remote_id}) into state. "
                "Run lexsync plan to see how the YAML differs from it.")
+
+
+def _top_level(address: str) -> str:
+    """client.acme.delivery_account.x → client.acme (what a targeted load reads)."""
+    return ".".join(address.split(".")[:2])
 
 
 def _import_account(out: Path, config: str | None, api: str | None, state_path: str | None,

@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -561,17 +561,22 @@ async def adopt_one(loaded: LoadedConfig, backend: StateBackend, open_api: ApiOp
                            "client.NAME.delivery_method.NAME, client.NAME.delivery_account.NAME)") from None
     dialect = loaded.model.lexsync.dialect
     with backend.lock("import"):
-        state = backend.load()
+        state = backend.load(by_index=True)
         await endpoints.check_in_thread(state, endpoint)
-        if address in state.resources:
-            raise ImportFailed(f"{address} is already in state (ID {state.resources[address].remote_id}); "
+        remote_ids = state.resources.remote_ids()  # builds no record
+        if address in remote_ids:
+            raise ImportFailed(f"{address} is already in state (ID {remote_ids[address]}); "
                                f"run `lexsync state rm {address}` first to adopt another object")
-        for other, record in state.resources.items():
-            if record.kind == kind.kind and record.remote_id == remote_id:
+        for other, other_id in remote_ids.items():
+            if kind_name(other) == kind.kind and other_id == remote_id:
                 raise ImportFailed(f"{kind.kind} {remote_id} is already managed as {other}")
         ctx = Context(catalog=Catalog(), dialect=dialect, hash_secret=state.hash_secret)
-        ctx.ids = {a: r.remote_id for a, r in state.resources.items()}
-        model = loaded.model
+        ctx.ids = remote_ids
+        # Only the client the address is under (or none, for a group) is expanded.
+        top = ".".join(address.split(".")[:2])
+        model = loaded.model.model_copy(update={"clients": {
+            key: client for key, client in loaded.model.clients.items() if f"client.{key}" == top}})
+        loaded = replace(loaded, model=model)
         lead_types = {m.lead_type for c in model.clients.values() for m in c.delivery_methods.values()}
         async with open_api() as api:
             await ctx.catalog.load(api, lead_types, need_states=True)

@@ -241,3 +241,18 @@ def test_import_of_one_client_reads_that_client_alone(cli: Cli, sandbox: Sandbox
     [address] = [a for a, r in state["resources"].items()
                  if r["kind"] == "client" and r["remote_id"] == populated.client_ids[3]]
     assert state["resources"][address]["attributes"]["username"] == "Blue Sky Auto"
+
+
+def test_import_of_one_object_reads_only_the_files_of_its_client(
+        cli: Cli, sandbox: Sandbox, imported) -> None:
+    populated, out, env = imported
+    other = next(p for p in sorted(out.glob("client-*.yaml")) if p.name != "client-acme-insurance.yaml")
+    broken = other.read_text().replace("    username:", "    notes: [not closed\n    username:", 1)
+    assert cli("state", "rm", "client.acme-insurance", "-c", str(out)).returncode == 0
+    other.write_text(broken)  # another client's file: a targeted load does not parse it
+    result = run(cli, "import", "client.acme-insurance", str(populated.client_ids[0]), "-c", str(out),
+                 env=env)
+    assert f"Imported client.acme-insurance (ID {populated.client_ids[0]})" in result.stdout
+    assert other.read_text() == broken
+    state = json.loads((out / ".lexsync" / "state.json").read_text())
+    assert state["resources"]["client.acme-insurance"]["remote_id"] == populated.client_ids[0]
