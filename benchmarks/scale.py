@@ -9,7 +9,8 @@ sandbox without latency, and the others are copies of them in the sandbox's data
 state, with their own IDs and names (grow.py). Then start the sandbox with 50 ms per request
 and run, each in a new process as a user runs it: the no-change plan (`--plan-runs` times,
 median shown), the sandbox floor before each, and a plan targeted at one client after
-changing that client. The no-change plan must find no change: if it does, the set-up is
+changing that client, with `drift --target` of it and `import --client` of it into a new
+folder. The no-change plan must find no change: if it does, the set-up is
 wrong and the run stops with an error. `--compare ROOT` also runs another checkout's lexsync
 in each scenario, alternating with this one. With `--workdir`, the networks set up there are
 kept, and a later run plans them again without setting them up. Peak memory is the CLI
@@ -45,6 +46,9 @@ from benchmarks.workload import Shape, write_per_client  # noqa: E402
 
 # Clients created through the API; the rest are copies of them (grow.py).
 TEMPLATE = 100
+# An import of one client into a new folder: the groups, the client list, the client's
+# accounts and field data, and the catalog (the lead types, each one's fields, the states).
+IMPORT_CALLS = 10
 
 
 def template(work: Path, code: Code, parallelism: int) -> tuple[Workspace, Row | None]:
@@ -126,6 +130,14 @@ def run_size(shape: Shape, work: Path, codes: list[Code], latency_ms: int, paral
             target = run_lexsync(code, sandbox, space.directory, "plan", "--detailed-exitcode",
                                  "--target", "client.buyer00000")
             rows.append(row(shape, "--target 1 client", code, [target], 6, bound(6), 2))
+            drift = run_lexsync(code, sandbox, space.directory, "drift", "--target",
+                                "client.buyer00000")
+            rows.append(row(shape, "drift --target 1 client", code, [drift], 6, bound(6), 2))
+            with tempfile.TemporaryDirectory(prefix="lexsync-import-") as out:
+                imported = run_lexsync(code, sandbox, space.directory, "import", "--client",
+                                       "buyer00000-portal", "--out", out)
+            rows.append(row(shape, "import --client 1 client", code, [imported], IMPORT_CALLS,
+                            bound(IMPORT_CALLS), 0))
         write_per_client(space.directory, shape, parallelism=parallelism)
     finally:
         space.stop()
