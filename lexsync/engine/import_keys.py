@@ -93,21 +93,20 @@ class Picked:
     usernames: frozenset[str]
     keys: frozenset[str]
 
-    def may_hold_one(self, text: str) -> bool:
-        """Whether the file may hold a picked client (then it is parsed). A username is looked
-        for in the text folded to lower case with its whitespace runs made one space (YAML
-        folds a plain scalar's lines); a text with an escape, or a username with a quote
-        (which YAML may write doubled or escaped), is always parsed."""
+    def other_clients(self, text: str) -> frozenset[str] | None:
+        """The client keys of a file that surely holds none of the picked clients (it is not
+        parsed), or None when it may hold one (it is). A username is looked for in the text
+        folded to lower case with its whitespace runs made one space (YAML folds a plain
+        scalar's lines); a text with an escape, or a username with a quote (which YAML may
+        write doubled or escaped), is always parsed."""
         found = scan_clients(text)
         if found is None or found.sections != {"clients"} or found.clients & self.keys \
                 or "\\" in text or any(q in u for u in self.usernames for q in "'\""):
-            return True
+            return None
         folded = " ".join(text.lower().split())
-        return any(" ".join(u.lower().split()) in folded for u in self.usernames)
-
-    def keys_in(self, text: str) -> frozenset[str]:
-        found = scan_clients(text)
-        return frozenset() if found is None else found.clients
+        if any(" ".join(u.lower().split()) in folded for u in self.usernames):
+            return None
+        return found.clients
 
 
 def _yaml_files(out: Path) -> list[Path]:
@@ -161,9 +160,10 @@ def read_existing(out: Path, picked: Picked | None = None) -> Existing:
     top_level = [kind for kind in KINDS if kind.parent is None]
     for path in _yaml_files(out):
         text = path.read_text(encoding="utf-8")
-        if picked is not None and not picked.may_hold_one(text):
+        others = None if picked is None else picked.other_clients(text)
+        if others is not None:
             found.unread.add(path)
-            for key in picked.keys_in(text):
+            for key in others:
                 found.file_of[f"{FILE_PER}.{key}"] = path
                 found.keys.setdefault((FILE_PER, None), set()).add(key)
             continue

@@ -23,12 +23,13 @@ OTHER = "clients:\n  six:\n    username: buyer-six\n    fields: {Company: [not c
     ("clients: {x: {username: y}}\n", True),  # not the block layout the scan reads
 ])
 def test_a_file_is_parsed_when_it_may_hold_a_picked_client(text: str, parsed: bool) -> None:
-    assert PICKED.may_hold_one(text) is parsed
+    assert (PICKED.other_clients(text) is None) is parsed
 
 
 def test_a_username_with_a_quote_reads_every_file() -> None:
     quoted = Picked(usernames=frozenset({"o'brien"}), keys=frozenset())
-    assert quoted.may_hold_one("clients:\n  x:\n    username: y\n")
+    assert quoted.other_clients("clients:\n  x:\n    username: y\n") is None
+    assert PICKED.other_clients("clients:\n  x:\n    username: y\n") == {"x"}
 
 
 def test_a_file_left_unread_still_takes_its_keys_and_is_parsed_when_written(tmp_path: Path) -> None:
