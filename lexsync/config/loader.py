@@ -329,15 +329,30 @@ def find_files(path: Path) -> tuple[Path, list[Path], bool]:
         # A scan's entries know their type without a stat each (10x faster at 10,000 files).
         with os.scandir(path) as entries:
             candidates = sorted((Path(entry.path) for entry in entries
-                                 if os.path.splitext(entry.name)[1] in YAML_SUFFIXES
+                                 if _suffix(entry.name) in YAML_SUFFIXES
                                  and not entry.name.endswith(ROUTING_TEST_SUFFIXES)
-                                 and entry.is_file()), key=_name)
+                                 and _is_file(entry)), key=_name)
         if not candidates:
             raise ConfigError([Diagnostic(f"no *.yaml or *.yml files in directory {path}")])
         return path, candidates, True
     if not path.exists():
         raise ConfigError([Diagnostic(f"configuration {path} does not exist")])
     return path.parent, [path], False
+
+
+def _suffix(name: str) -> str:
+    """`Path(name).suffix`, without building a Path: `..yaml` has one, `.yaml` none."""
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    """`Path.is_file` of a scanned entry: a broken link (a loop, a path through a file) is
+    no file, as pathlib says, rather than an error."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return Path(entry.path).is_file()
 
 
 def _name(path: Path) -> str:
