@@ -131,3 +131,20 @@ def unused_unknown_lead_types(loaded: LoadedConfig, catalog: Catalog) -> list[Di
             warnings.append(Diagnostic(f"{exc}; no delivery method uses it, so nothing fails on "
                                        "it: correct it or remove it", loaded.locate(("lead_types", index))))
     return warnings
+
+
+def targeted_clients(targets: tuple[str, ...]) -> set[str] | None:
+    """The client keys targets name (a target under a client names it); None without targets."""
+    if not targets:
+        return None
+    return {t.split(".")[1] for t in targets if t.startswith("client.")}
+
+
+def targeted_model(model: Configuration, targets: tuple[str, ...]) -> Configuration:
+    """What a plan expands: with targets, only the clients they name beside the settings and
+    client groups, so a targeted plan costs what it targets. What its targets depend on among
+    the other clients' resources, state records."""
+    named = targeted_clients(targets)
+    if named is None:
+        return model
+    return model.model_copy(update={"clients": {k: c for k, c in model.clients.items() if k in named}})

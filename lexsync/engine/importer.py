@@ -28,7 +28,7 @@ from lexsync.config.positions import Positions
 from lexsync.config.writer import SecretRef, dump, escaped, merge_into, plain, styled, yaml_writer
 from lexsync.engine import endpoint as endpoints
 from lexsync.engine import wire_limits
-from lexsync.engine.expand import expand
+from lexsync.engine.expand import expand, targeted_model
 from lexsync.engine.import_keys import (
     ENV_REF,
     FILE_PER,
@@ -573,11 +573,8 @@ async def adopt_one(loaded: LoadedConfig, backend: StateBackend, open_api: ApiOp
         ctx = Context(catalog=Catalog(), dialect=dialect, hash_secret=state.hash_secret)
         ctx.ids = remote_ids
         # Only the client the address is under (or none, for a group) is expanded.
-        top = ".".join(address.split(".")[:2])
-        model = loaded.model.model_copy(update={"clients": {
-            key: client for key, client in loaded.model.clients.items() if f"client.{key}" == top}})
-        loaded = replace(loaded, model=model)
-        lead_types = {m.lead_type for c in model.clients.values() for m in c.delivery_methods.values()}
+        loaded = replace(loaded, model=targeted_model(loaded.model, (address,)))
+        lead_types = {m.lead_type for c in loaded.model.clients.values() for m in c.delivery_methods.values()}
         async with open_api() as api:
             await ctx.catalog.load(api, lead_types, need_states=True)
             desired = {d.address: d for items in expand(loaded, ctx).values() for d in items}

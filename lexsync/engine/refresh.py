@@ -47,27 +47,35 @@ async def refresh(api: LeadExecReads, *, read_groups: bool, client_uids: set[int
     first = [uid for uid in dict.fromkeys(order) if uid in client_uids]
     rest = sorted(client_uids.difference(first))
     to_read = [uid for uid in (*first, *rest) if uid in view.clients]
-    pending = enumerate(to_read)
+
+    async def read(place: int, uid: int) -> None:
+        if admit is not None:
+            await admit(place, uid)
+        await read_client(api, view, uid, uid in field_uids, on_progress, on_read)
+
+    await in_turn(to_read, read)
+    return view
+
+
+async def in_turn(uids: Sequence[int], read: Callable[[int, int], Awaitable[None]]) -> None:
+    """`read(place, uid)` of each client, in order, `READERS` at a time; on a failure no
+    further read starts (`gather_all`)."""
+    pending = enumerate(uids)
 
     async def reader() -> None:
         for place, uid in pending:  # the next client no other reader took
-            if admit is not None:
-                await admit(place, uid)
-            await read_client(api, view, uid, uid in field_uids, on_progress, on_read)
+            await read(place, uid)
 
-    await gather_all(*(reader() for _ in range(min(READERS, len(to_read)))))
-    return view
+    await gather_all(*(reader() for _ in range(min(READERS, len(uids)))))
 
 
 async def read_client_fields(api: LeadExecReads, view: LiveView, uids: Sequence[int]) -> None:
     """These clients' field data alone (GetClientData), `READERS` at a time."""
-    pending = iter(uids)
 
-    async def reader() -> None:
-        for uid in pending:  # the next client no other reader took
-            view.client_fields[uid] = await api.get_client_data(uid)
+    async def read(place: int, uid: int) -> None:
+        view.client_fields[uid] = await api.get_client_data(uid)
 
-    await gather_all(*(reader() for _ in range(min(READERS, len(uids)))))
+    await in_turn(uids, read)
 
 
 async def gather_all(*awaitables: Awaitable[Any]) -> list[Any]:

@@ -32,7 +32,13 @@ from lexsync.config.models import Configuration, Settings
 from lexsync.engine import endpoint as endpoints
 from lexsync.engine import wire_limits
 from lexsync.engine.applier import Applier, ApplyResult, StepOutcome
-from lexsync.engine.expand import expand, record_method_lead_types, unused_unknown_lead_types
+from lexsync.engine.expand import (
+    expand,
+    record_method_lead_types,
+    targeted_clients,
+    targeted_model,
+    unused_unknown_lead_types,
+)
 from lexsync.engine.importer import record_adopted
 from lexsync.engine.plan import Action, Plan
 from lexsync.engine.planfile import check_not_stale
@@ -451,23 +457,6 @@ def in_order(client_order: list[str], ctx: Context) -> list[int]:
     their parts are expanded, so each client's answers come about when its part does."""
     ids = ctx.ids
     return [ids[f"client.{key}"] for key in client_order if f"client.{key}" in ids]
-
-
-def targeted_clients(targets: tuple[str, ...]) -> set[str] | None:
-    """The client keys targets name (a target under a client names it); None without targets."""
-    if not targets:
-        return None
-    return {t.split(".")[1] for t in targets if t.startswith("client.")}
-
-
-def targeted_model(model: Configuration, targets: tuple[str, ...]) -> Configuration:
-    """What a plan expands: with targets, only the clients they name beside the settings and
-    client groups, so a targeted plan costs what it targets. What its targets depend on among
-    the other clients' resources, state records."""
-    named = targeted_clients(targets)
-    if named is None:
-        return model
-    return model.model_copy(update={"clients": {k: c for k, c in model.clients.items() if k in named}})
 
 
 def locate_address(loaded: LoadedConfig, address: str | None) -> SourceLocation | None:

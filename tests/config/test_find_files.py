@@ -5,20 +5,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from lexsync.config.loader import find_files
 
 
-def test_symlink_loop_is_not_a_candidate(tmp_path: Path) -> None:
-    (tmp_path / "a.yaml").write_text("clients:\n  a:\n    username: a\n")
-    os.symlink("loop.yaml", tmp_path / "loop.yaml")
-    _, candidates, _ = find_files(tmp_path)
-    assert candidates == [tmp_path / "a.yaml"]
-
-
-def test_symlink_through_a_file_is_not_a_candidate(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("name", "link"), [("loop.yaml", "loop.yaml"), ("b.yaml", "reg/x")],
+                         ids=["a loop", "through a file"])
+def test_a_broken_link_is_not_a_candidate(tmp_path: Path, name: str, link: str) -> None:
     (tmp_path / "a.yaml").write_text("clients:\n  a:\n    username: a\n")
     (tmp_path / "reg").write_text("")
-    os.symlink("reg/x", tmp_path / "b.yaml")
+    os.symlink(link, tmp_path / name)
     _, candidates, _ = find_files(tmp_path)
     assert candidates == [tmp_path / "a.yaml"]
 
