@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 from lexsync.api.protocol import LeadExecReads
@@ -32,10 +32,20 @@ async def refresh(api: LeadExecReads, *, read_groups: bool, client_uids: set[int
     The clients are read `READERS` at a time, those of `order` first in its order, the others
     by ID: how many calls are in flight is the API client's connection limit. `admit(place,
     uid)`, when given, returns once the `place`-th client's read may start (a plan made as
-    its answers come keeps its reads near its expansion: `ready.ReadsAhead`)."""
+    its answers come keeps its reads near its expansion: `ready.ReadsAhead`).
+
+    When nothing needs the client list first (no `also_read`, `on_read` or `admit`) and the
+    clients are few (a targeted plan, an apply's read-back), their reads go out beside the
+    list's rather than after it, a round trip sooner (`_reads_ahead`)."""
     view = LiveView() if view is None else view
-    groups, clients = await gather_all(
-        api.get_client_groups() if read_groups else _nothing(), api.get_client_list())
+    ahead = _reads_ahead(api, client_uids, field_uids) \
+        if also_read is None and on_read is None and admit is None else {}
+    try:
+        groups, clients = await gather_all(
+            api.get_client_groups() if read_groups else _nothing(), api.get_client_list())
+    except BaseException:
+        await _stopped(ahead.values())
+        raise
     if groups is not None:
         view.groups = {int(row["ClientGroupUID"]): row for row in groups}
     view.clients = {int(row["ClientUID"]): row for row in clients}
@@ -47,6 +57,14 @@ async def refresh(api: LeadExecReads, *, read_groups: bool, client_uids: set[int
     first = [uid for uid in dict.fromkeys(order) if uid in client_uids]
     rest = sorted(client_uids.difference(first))
     to_read = [uid for uid in (*first, *rest) if uid in view.clients]
+    if ahead:
+        await _stopped(task for uid, task in ahead.items() if uid not in view.clients)
+        answers = await gather_all(*(ahead[uid] for uid in to_read))
+        for uid, (accounts, fields) in zip(to_read, answers, strict=True):
+            _record_client(view, uid, accounts, fields)
+            if on_progress is not None:
+                on_progress()
+        return view
 
     async def read(place: int, uid: int) -> None:
         if admit is not None:
@@ -95,8 +113,25 @@ async def read_client(api: LeadExecReads, view: LiveView, uid: int, with_fields:
                       on_progress: Callable[[], None] | None = None,
                       on_read: Callable[[int | None], None] | None = None) -> None:
     """One client's accounts (with their methods) and, `with_fields`, its field data."""
+    accounts, fields = await _client_answers(api, uid, with_fields)
+    _record_client(view, uid, accounts, fields)
+    if on_progress is not None:
+        on_progress()
+    if on_read is not None:
+        on_read(uid)
+
+
+ClientAnswers = tuple[list[dict[str, Any]], "list[dict[str, Any]] | None"]
+
+
+async def _client_answers(api: LeadExecReads, uid: int, with_fields: bool) -> ClientAnswers:
     accounts, fields = await gather_all(
         api.get_client_accounts(uid), api.get_client_data(uid) if with_fields else _nothing())
+    return accounts, fields
+
+
+def _record_client(view: LiveView, uid: int, accounts: list[dict[str, Any]],
+                   fields: list[dict[str, Any]] | None) -> None:
     view.accounts[uid] = accounts
     if fields is not None:
         view.client_fields[uid] = fields
@@ -111,10 +146,26 @@ async def read_client(api: LeadExecReads, view: LiveView, uid: int, with_fields:
                 account["DeliveryDetails"] = details = prior
             seen[method_uid] = details
             view.methods[method_uid] = details
-    if on_progress is not None:
-        on_progress()
-    if on_read is not None:
-        on_read(uid)
+
+
+def _reads_ahead(api: LeadExecReads, client_uids: set[int],
+                 field_uids: set[int]) -> dict[int, asyncio.Task[ClientAnswers]]:
+    """Each client's reads started at once, when they are no more than `READERS`: their
+    answers are kept once the client list shows the client, and a client it does not show
+    (deleted in LeadExec) has its reads stopped and any failure of theirs dropped, as if
+    they had never been sent."""
+    if len(client_uids) > READERS:
+        return {}
+    return {uid: asyncio.ensure_future(_client_answers(api, uid, uid in field_uids))
+            for uid in sorted(client_uids)}
+
+
+async def _stopped(tasks: Iterable[asyncio.Task[Any]]) -> None:
+    """Cancel these reads and wait for them, their outcome dropped."""
+    tasks = list(tasks)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _nothing() -> None:

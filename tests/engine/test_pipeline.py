@@ -186,3 +186,103 @@ def test_adoption_picks_clients_from_the_list() -> None:
     view = asyncio.run(refresh(api, read_groups=False, client_uids={100}, field_uids=set(),
                                also_read=lambda row: row["Username"] == "c102"))
     assert set(view.accounts) == {100, 102} and set(view.client_fields) == {102}
+
+
+def test_a_few_clients_are_read_beside_the_client_list_not_after_it() -> None:
+    """A targeted plan or an apply's read-back reads a client or two: their reads go out
+    with the client list's, a round trip sooner (the list of a large network is also the
+    longest answer to wait for)."""
+    api = FakeApi()
+    many_clients(api, 3)
+    accounts_asked = asyncio.Event()
+    real_list, real_accounts = api.get_client_list, api.get_client_accounts
+
+    async def client_list() -> list[dict]:
+        await accounts_asked.wait()  # answered only once a client's read went out
+        return await real_list()
+
+    async def accounts(uid: int) -> list[dict]:
+        accounts_asked.set()
+        return await real_accounts(uid)
+
+    api.get_client_list = client_list  # type: ignore[method-assign]
+    api.get_client_accounts = accounts  # type: ignore[method-assign]
+
+    async def run() -> Any:
+        async with asyncio.timeout(3):
+            return await refresh(api, read_groups=True, client_uids={100, 101},
+                                 field_uids={101})
+
+    view = asyncio.run(run())
+    assert set(view.accounts) == {100, 101} and set(view.client_fields) == {101}
+    assert api.calls["GetClientAccounts"] == 2 and api.calls["GetClientData"] == 1
+
+
+@pytest.mark.parametrize("outcome", ["answers", "fails", "hangs"])
+def test_a_client_read_ahead_that_the_list_does_not_show_is_dropped(
+        outcome: str, caplog: pytest.LogCaptureFixture) -> None:
+    """A client state names but LeadExec no longer has (deleted by hand): whatever its reads
+    answered, or are still waiting for, is dropped, as if they had never been sent."""
+    api = FakeApi()
+    many_clients(api, 2)
+    api.accounts[1] = {"ClientUID": 7, "DeliveryUID": 2}
+    api.methods[2] = {"ClientDeliveryUID": 2}
+    real_accounts = api.get_client_accounts
+
+    async def accounts(uid: int) -> list[dict]:
+        if uid == 7 and outcome == "fails":
+            raise ApiError("GetClientAccounts", "no such client", 500)
+        if uid == 7 and outcome == "hangs":
+            await asyncio.sleep(5)
+        return await real_accounts(uid)
+
+    api.get_client_accounts = accounts  # type: ignore[method-assign]
+
+    async def run() -> Any:
+        async with asyncio.timeout(3):  # a read left waiting would hold this for 5 s
+            view = await refresh(api, read_groups=False, client_uids={100, 7},
+                                 field_uids={100, 7})
+        assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+        return view
+
+    view = asyncio.run(run())
+    assert set(view.accounts) == set(view.client_fields) == {100}
+    assert view.methods == {}  # not even the missing client's method
+    gc.collect()  # asyncio logs an unretrieved task error when the task is collected
+    assert "never retrieved" not in caplog.text
+
+
+def test_a_failed_read_ahead_of_a_listed_client_fails_the_refresh() -> None:
+    api = FakeApi()
+    many_clients(api, 2)
+
+    async def accounts(uid: int) -> list[dict]:
+        raise ApiError("GetClientAccounts", "boom", 500)
+
+    api.get_client_accounts = accounts  # type: ignore[method-assign]
+    with pytest.raises(ApiError, match="boom"):
+        asyncio.run(refresh(api, read_groups=False, client_uids={101}, field_uids=set()))
+
+
+def test_a_failed_client_list_stops_the_reads_ahead() -> None:
+    api = FakeApi()
+    many_clients(api, 2)
+
+    async def client_list() -> list[dict]:
+        await asyncio.sleep(0.05)
+        raise ApiError("GetClientList", "boom", 500)
+
+    async def accounts(uid: int) -> list[dict]:
+        await asyncio.sleep(5)
+        return []
+
+    api.get_client_list = client_list  # type: ignore[method-assign]
+    api.get_client_accounts = accounts  # type: ignore[method-assign]
+
+    async def run() -> None:
+        async with asyncio.timeout(3):
+            with pytest.raises(ApiError, match="boom"):
+                await refresh(api, read_groups=False, client_uids={100, 101}, field_uids=set())
+        assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+
+    asyncio.run(run())
