@@ -32,6 +32,8 @@ import os
 import weakref
 import zlib
 from dataclasses import dataclass
+from itertools import repeat
+from operator import add, gt
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +54,10 @@ FORMAT = 2
 SUFFIX = ".index"
 _TEXT = json.encoder.encode_basestring  # how the state's writer encodes an address
 _CHUNK = 1 << 20  # bytes checked at a time
+# Around the records in the index's text as `index_text` writes it (`_sealed`).
+_RECORDS_KEY, _CRC_KEY = b',"records":', b',"crc32":'
+# A record's head (`record_head`) but its address: a comma, a line break, four spaces, `: `.
+_HEAD_SIZE = len(record_head("", first=False))
 
 
 def index_path(state_path: Path) -> Path:
@@ -124,8 +130,12 @@ class Places:
 def _checksum(state: Any, places: Any, records: Any) -> int:
     """CRC-32 of what the index says, so that an index damaged or edited by mistake (a record
     left out, a remote ID changed) is not used: the state file's CRC does not cover it."""
-    said = json.dumps([state, places, records], ensure_ascii=False, separators=(",", ":"))
-    return zlib.crc32(said.encode("utf-8"))
+    return zlib.crc32(_encoded([state, places, records]))
+
+
+def _encoded(value: Any) -> bytes:
+    """`value` as the index writes it."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 @dataclass(slots=True)
@@ -196,19 +206,22 @@ def read(state_path: Path) -> IndexedFile | None:
     """The state file at `state_path` through its index, or None when it must be read as
     before (see the module's docstring). Raises FileNotFoundError when there is no state."""
     try:
-        index = json.loads(index_path(state_path).read_bytes())
+        text = index_path(state_path).read_bytes()
+        index = json.loads(text)
     except (OSError, ValueError):
         return None
     if not _well_formed(index):
         return None
     state = index["state"]
     start, end = index["resources"]
-    if not 0 <= start < end <= state["size"] \
-            or _checksum(state, index["resources"], index["records"]) != index["crc32"]:
+    if not 0 <= start < end <= state["size"] or not _sealed(text, index):
         return None
     fd = os.open(state_path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     opened = _OpenFile(fd, str(state_path))  # closes fd when let go
     if opened.checked[0] != state["size"] or _crc32(fd) != state["crc32"]:
+        return None
+    records = _placed(index["records"], start + len(RESOURCES_OPEN.encode("utf-8")), end, opened)
+    if records is None:
         return None
     try:
         head = opened.text(0, start + len(HEADER))
@@ -220,26 +233,49 @@ def read(state_path: Path) -> IndexedFile | None:
     rest = document_around(head[:-len(HEADER)], tail[len(BLOCK_END):])
     if rest is None:
         return None
-    records: dict[str, StoredSlice] = {}
-    # Each record right after the one before, as lexsync writes them (`record_head`); the
-    # last one ends where the object does.
-    after = start + len(RESOURCES_OPEN.encode("utf-8"))
-    for entry in index["records"]:
-        if type(entry) is not list or len(entry) != 4:
-            return None
-        address, first, last, remote_id = entry
-        if type(address) is not str or type(first) is not int or type(last) is not int \
-                or type(remote_id) is not int or address in records:
-            return None
-        head = record_head(_TEXT(address), first=not records)
-        if first != after + len(head.encode("utf-8")) or last <= first:
-            return None
-        records[address] = StoredSlice(opened, first, last, remote_id)
-        after = last
-    if after != end:
-        return None
     return IndexedFile(rest, records, state["sha256"], state["content_sha256"], opened,
                        state["crc32"])
+
+
+def _sealed(text: bytes, index: dict[str, Any]) -> bool:
+    """Whether the index says what its checksum says it does. The checksum covers the records'
+    JSON as `index_text` writes it, so where the file holds them so written (between
+    `,"records":` and `,"crc32":`), their bytes are checked as they are rather than encoded
+    again (~0.04 s at 10,000 buyers); an index written otherwise is encoded again."""
+    state, places, records = index["state"], index["resources"], index["records"]
+    opens, closes = text.find(_RECORDS_KEY), text.rfind(_CRC_KEY)
+    # The records once, and the checksum last: the values `json.loads` took.
+    if 0 <= opens < closes and text.find(_RECORDS_KEY, opens + 1) < 0 \
+            and text[closes + len(_CRC_KEY):].rstrip() == b"%d}" % index["crc32"]:
+        before = _encoded([state, places])[:-1] + b","
+        said = zlib.crc32(text[opens + len(_RECORDS_KEY):closes], zlib.crc32(before))
+        if zlib.crc32(b"]", said) == index["crc32"]:
+            return True
+    return _checksum(state, places, records) == index["crc32"]
+
+
+def _placed(entries: list[Any], after: int, end: int,
+            opened: _OpenFile) -> dict[str, StoredSlice] | None:
+    """Each record's place, when the places are as lexsync writes records: each right after
+    the one before (`record_head`: the first without a comma), the last ending where the
+    object does, each address once. Checked a column at a time, at C speed (~90,000 records
+    at 10,000 buyers)."""
+    if not entries or set(map(type, entries)) != {list} or set(map(len, entries)) != {4}:
+        return None
+    addresses, firsts, lasts, remote_ids = zip(*entries, strict=True)
+    if set(map(type, addresses)) != {str} \
+            or not {int}.issuperset(map(type, firsts + lasts + remote_ids)):
+        return None
+    # Where each record's head starts: where the one before it ends.
+    head_starts = (after, *lasts[:-1])
+    head_sizes = map(len, map(str.encode, map(_TEXT, addresses)))
+    expected = list(map(add, head_starts, map(add, head_sizes, repeat(_HEAD_SIZE))))
+    expected[0] -= 1  # no comma before the first record
+    if list(firsts) != expected or lasts[-1] != end or not all(map(gt, lasts, firsts)):
+        return None
+    slices = map(StoredSlice, repeat(opened), firsts, lasts, remote_ids)
+    records = dict(zip(addresses, slices, strict=True))
+    return records if len(records) == len(entries) else None
 
 
 def _crc32(fd: int) -> int:

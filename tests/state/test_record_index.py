@@ -177,6 +177,20 @@ def test_an_index_that_does_not_place_the_file_is_not_used_or_fails_clearly(
         assert same_records(lazy, LocalBackend(backend.path).load())
 
 
+@pytest.mark.parametrize("damage", [(",100]", ",109]"), ('["client.a",', '["client.c",')],
+                         ids=["a remote ID", "an address"])
+def test_an_index_damaged_where_lexsync_wrote_it_is_not_used(tmp_path: Path,
+                                                              damage: tuple[str, str]) -> None:
+    # The bytes as written, changed in place: what the checksum is taken over as it stands.
+    backend = written(tmp_path, document(["a", "b"], [{"v": 1}, {"v": 2}]))
+    text = backend.index_path.read_text(encoding="utf-8")
+    assert text.count(damage[0]) == 1
+    backend.index_path.write_text(text.replace(*damage), encoding="utf-8")
+    lazy = LocalBackend(backend.path).load(lazily=True)
+    assert StoredSlice not in kinds_of_stored(lazy)
+    assert same_records(lazy, LocalBackend(backend.path).load())
+
+
 @pytest.mark.parametrize("how", [{"lazily": True}, {"by_index": True}])
 def test_a_state_rewritten_in_place_while_it_is_read_is_refused(tmp_path: Path,
                                                                 how: dict[str, bool]) -> None:
