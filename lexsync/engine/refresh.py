@@ -35,20 +35,13 @@ async def refresh(api: LeadExecReads, *, read_groups: bool, client_uids: set[int
     its answers come keeps its reads near its expansion: `ready.ReadsAhead`).
 
     When nothing needs the client list first (no `also_read`, `on_read` or `admit`) and the
-    clients are few (a targeted plan, an apply's read-back), their reads go out beside the
-    list's rather than after it, a round trip sooner (`_reads_ahead`)."""
+    clients are at most `READERS` (a targeted plan, an apply's read-back), their reads go out
+    beside the list's rather than after it, a round trip sooner (`_read_beside_the_list`)."""
     view = LiveView() if view is None else view
-    ahead = _reads_ahead(api, client_uids, field_uids) \
-        if also_read is None and on_read is None and admit is None else {}
-    try:
-        groups, clients = await gather_all(
-            api.get_client_groups() if read_groups else _nothing(), api.get_client_list())
-    except BaseException:
-        await _stopped(ahead.values())
-        raise
-    if groups is not None:
-        view.groups = {int(row["ClientGroupUID"]): row for row in groups}
-    view.clients = {int(row["ClientUID"]): row for row in clients}
+    if also_read is None and on_read is None and admit is None and len(client_uids) <= READERS:
+        return await _read_beside_the_list(api, view, read_groups, client_uids, field_uids,
+                                           on_progress)
+    await _read_lists(api, view, read_groups)
     if on_read is not None:
         on_read(None)
     if also_read is not None:
@@ -57,14 +50,6 @@ async def refresh(api: LeadExecReads, *, read_groups: bool, client_uids: set[int
     first = [uid for uid in dict.fromkeys(order) if uid in client_uids]
     rest = sorted(client_uids.difference(first))
     to_read = [uid for uid in (*first, *rest) if uid in view.clients]
-    if ahead:
-        await _stopped(task for uid, task in ahead.items() if uid not in view.clients)
-        answers = await gather_all(*(ahead[uid] for uid in to_read))
-        for uid, (accounts, fields) in zip(to_read, answers, strict=True):
-            _record_client(view, uid, accounts, fields)
-            if on_progress is not None:
-                on_progress()
-        return view
 
     async def read(place: int, uid: int) -> None:
         if admit is not None:
@@ -125,6 +110,7 @@ ClientAnswers = tuple[list[dict[str, Any]], "list[dict[str, Any]] | None"]
 
 
 async def _client_answers(api: LeadExecReads, uid: int, with_fields: bool) -> ClientAnswers:
+    """A client's accounts and, `with_fields`, its field data, as answered."""
     accounts, fields = await gather_all(
         api.get_client_accounts(uid), api.get_client_data(uid) if with_fields else _nothing())
     return accounts, fields
@@ -132,6 +118,7 @@ async def _client_answers(api: LeadExecReads, uid: int, with_fields: bool) -> Cl
 
 def _record_client(view: LiveView, uid: int, accounts: list[dict[str, Any]],
                    fields: list[dict[str, Any]] | None) -> None:
+    """A client's answers into `view`: its accounts, field data and the methods they carry."""
     view.accounts[uid] = accounts
     if fields is not None:
         view.client_fields[uid] = fields
@@ -148,20 +135,46 @@ def _record_client(view: LiveView, uid: int, accounts: list[dict[str, Any]],
             view.methods[method_uid] = details
 
 
-def _reads_ahead(api: LeadExecReads, client_uids: set[int],
-                 field_uids: set[int]) -> dict[int, asyncio.Task[ClientAnswers]]:
-    """Each client's reads started at once, when they are no more than `READERS`: their
-    answers are kept once the client list shows the client, and a client it does not show
-    (deleted in LeadExec) has its reads stopped and any failure of theirs dropped, as if
-    they had never been sent."""
-    if len(client_uids) > READERS:
-        return {}
-    return {uid: asyncio.ensure_future(_client_answers(api, uid, uid in field_uids))
-            for uid in sorted(client_uids)}
+async def _read_lists(api: LeadExecReads, view: LiveView, read_groups: bool) -> None:
+    """GetClientGroups if groups matter, and GetClientList, into `view`."""
+    groups, clients = await gather_all(
+        api.get_client_groups() if read_groups else _nothing(), api.get_client_list())
+    if groups is not None:
+        view.groups = {int(row["ClientGroupUID"]): row for row in groups}
+    view.clients = {int(row["ClientUID"]): row for row in clients}
 
 
-async def _stopped(tasks: Iterable[asyncio.Task[Any]]) -> None:
-    """Cancel these reads and wait for them, their outcome dropped."""
+async def _read_beside_the_list(api: LeadExecReads, view: LiveView, read_groups: bool,
+                                client_uids: set[int], field_uids: set[int],
+                                on_progress: Callable[[], None] | None) -> LiveView:
+    """The lists and each client's reads at once. A client's answers are kept once the list
+    shows it; the reads of a client it does not show (deleted in LeadExec) are stopped, and
+    what they answered or how they failed is dropped. No read outlives the call, whatever
+    ends it (a failure, a cancellation)."""
+    # Started first, the lists' calls are first to be let through the API client's connection
+    # limit (it admits calls in the order they are made).
+    lists = asyncio.ensure_future(_read_lists(api, view, read_groups))
+    ahead = {uid: asyncio.ensure_future(_client_answers(api, uid, uid in field_uids))
+             for uid in sorted(client_uids)}
+    try:
+        await lists
+        for uid, task in ahead.items():
+            if uid not in view.clients:
+                task.cancel()
+        to_read = [uid for uid in ahead if uid in view.clients]
+        answers = await gather_all(*(ahead[uid] for uid in to_read))
+    finally:
+        await _cancel_and_wait([lists, *ahead.values()])
+    for uid, (accounts, fields) in zip(to_read, answers, strict=True):
+        _record_client(view, uid, accounts, fields)
+        if on_progress is not None:
+            on_progress()
+    return view
+
+
+async def _cancel_and_wait(tasks: Iterable[asyncio.Future[Any]]) -> None:
+    """Cancel those of these tasks still running and wait for all: every outcome retrieved,
+    and dropped."""
     tasks = list(tasks)
     for task in tasks:
         task.cancel()

@@ -286,3 +286,66 @@ def test_a_failed_client_list_stops_the_reads_ahead() -> None:
         assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
 
     asyncio.run(run())
+
+
+def test_reads_ahead_do_not_outlive_a_refresh_that_is_cancelled(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Cancelled while a listed client's read waits (a timeout, Ctrl-C, a failure beside it
+    in the plan), the refresh leaves no read running: not the listed client's, nor that of a
+    client the list does not show, slow to stop."""
+    api = FakeApi()
+    many_clients(api, 2)
+
+    async def accounts(uid: int) -> list[dict]:
+        try:
+            await asyncio.sleep(5)
+        finally:
+            if uid == 7:
+                await asyncio.sleep(0.05)  # closing its connection takes a while
+        return []
+
+    api.get_client_accounts = accounts  # type: ignore[method-assign]
+
+    async def run() -> None:
+        refreshing = asyncio.ensure_future(
+            refresh(api, read_groups=False, client_uids={100, 7}, field_uids=set()))
+        await asyncio.sleep(0.02)  # the list is in; 7's read is being stopped
+        refreshing.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await refreshing
+        assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+
+    asyncio.run(run())
+    gc.collect()
+    assert "never retrieved" not in caplog.text
+
+
+def test_reads_ahead_do_not_outlive_a_client_list_that_cannot_be_read(
+        caplog: pytest.LogCaptureFixture) -> None:
+    api = FakeApi()
+    many_clients(api, 2)
+    real_list = api.get_client_list
+
+    async def client_list() -> list[dict]:
+        rows = await real_list()
+        rows[0]["ClientUID"] = "not a number"
+        return rows
+
+    async def accounts(uid: int) -> list[dict]:
+        if uid == 101:
+            raise ApiError("GetClientAccounts", "boom", 500)
+        await asyncio.sleep(5)
+        return []
+
+    api.get_client_list = client_list  # type: ignore[method-assign]
+    api.get_client_accounts = accounts  # type: ignore[method-assign]
+
+    async def run() -> None:
+        async with asyncio.timeout(3):
+            with pytest.raises(ValueError):
+                await refresh(api, read_groups=False, client_uids={100, 101}, field_uids=set())
+        assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+
+    asyncio.run(run())
+    gc.collect()
+    assert "never retrieved" not in caplog.text
