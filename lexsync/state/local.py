@@ -82,6 +82,8 @@ class LocalBackend:
                 )
             if indexed is None and on_disk.content_digest() == doc.content_digest():
                 return self._unchanged(doc, on_disk)
+            if checked is not None and doc.written_as(checked, on_disk.serial):
+                return self._unchanged(doc, on_disk)
         new_serial = (on_disk.serial if on_disk is not None else doc.serial) + 1
         unchanged_content = indexed[1] if indexed is not None else None
         places = record_index.Places()

@@ -513,3 +513,42 @@ def test_a_record_written_before_it_is_read_is_built_for_the_write_only(tmp_path
     doc = LocalBackend(backend.path).load(by_index=True)
     assert doc.resources.stored_entry("client.b")["attributes"] == {"v": 2}
     assert kinds_of_stored(doc) == {StoredSlice}
+
+
+def unwritable(*args: object, **kwargs: object) -> None:
+    raise AssertionError("the document was encoded")
+
+
+@pytest.mark.parametrize("how", [{"by_index": True}, {"lazily": True}])
+def test_a_write_that_changes_nothing_encodes_no_record_still_as_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: dict[str, bool]) -> None:
+    # An apply's first write (its journal starts from a stored document), a no-change apply:
+    # at 10,000 buyers, encoding and hashing the whole state to find nothing changed took ~1 s.
+    backend = written(tmp_path, document(["a", "b"], [{"v": 1}, {"v": [1, "x"]}]))
+    before = backend.path.stat()
+    doc = LocalBackend(backend.path).load(**how)
+    assert doc.resources["client.b"].attributes == {"v": [1, "x"]}  # built and kept, as read
+    monkeypatch.setattr(StateDocument, "write_json", unwritable)
+    LocalBackend(backend.path).write(doc)
+    assert doc.serial == 1
+    after = backend.path.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+@pytest.mark.parametrize("change", ["a kept record", "a record added", "a record removed",
+                                    "the top level"])
+def test_a_write_that_changes_anything_is_written(tmp_path: Path, change: str) -> None:
+    backend = written(tmp_path, document(["a", "b"], [{"v": 1}, {"v": 2}]))
+    doc = LocalBackend(backend.path).load(by_index=True)
+    if change == "a kept record":
+        doc.resources["client.b"].attributes["v"] = 3  # changed in place, as an apply may
+    elif change == "a record added":
+        doc.resources["client.c"] = record("client.c", 102, {"v": 3})
+    elif change == "a record removed":
+        del doc.resources["client.a"]
+    else:
+        doc.endpoint = {"url": "https://api.leadexec.net"}
+    expected = doc.to_json(serial=2)
+    LocalBackend(backend.path).write(doc)
+    assert doc.serial == 2
+    assert backend.path.read_text(encoding="utf-8") == expected
