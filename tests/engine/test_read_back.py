@@ -228,3 +228,38 @@ def test_no_read_back_starts_once_the_apply_has_stopped() -> None:
         return read_back.read_early
 
     assert asyncio.run(stop_then_answer()) == set()
+
+
+class PriceKeepingApi(LoggingApi):
+    """Answers an account write as taken, but keeps the account's price as it was."""
+
+    async def write_account(self, client_uid: int, body: dict) -> int:
+        kept = {uid: a["Price"] for uid, a in self.accounts.items()}
+        uid = await super().write_account(client_uid, body)
+        self.accounts[uid]["Price"] = kept.get(uid, body["Price"])
+        return uid
+
+
+@pytest.mark.parametrize("sticks", [True, False])
+def test_an_apply_writing_only_accounts_reads_no_client_list_back(
+        tmp_path: Path, sticks: bool) -> None:
+    """Its client's accounts, read back as its last write ended, are all the check needs:
+    the client list (7.6 MB at 10,000 buyers) is read only when a client or a group was
+    written, or a client is left to read."""
+    harness = fresh(tmp_path, "accounts")
+    if not sticks:
+        api = PriceKeepingApi()
+        api.__dict__.update({k: v for k, v in harness.api.__dict__.items() if k != "log"})
+        harness.api = api
+    before = dict(harness.api.calls)
+    harness.write(BASE_CONFIG.replace("price: 25", "price: 26"))
+    _plan, result = harness.apply()
+    calls = {call: n - before.get(call, 0) for call, n in harness.api.calls.items()}
+    assert calls["GetClientList"] == 1  # the plan's own
+    assert calls["GetClientAccounts"] == 2  # the plan's, and the read-back
+    assert result is not None and not result.failed
+    if sticks:
+        assert result.verify_problems == []
+        assert harness.plan().has_changes is False
+    else:
+        assert len(result.verify_problems) == 1 and "26" in result.verify_problems[0]
