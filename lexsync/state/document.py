@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import secrets
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -34,6 +35,9 @@ STATE_VERSION = 2
 # The resource kinds a state records, and the address shape each has (state/ops.py).
 KINDS = ("client_group", "client", "delivery_method", "delivery_account")
 MAX_SERIAL = 2**63 - 1  # the postgres backend keeps serials as bigint
+# Bytes of records still as stored written as one text (`StateDocument._stored_run`).
+_RUN_BYTES = 1 << 22
+_HEAD = len(record_head("", first=False))  # a record's head (after the first) but its address
 
 _RESOURCE_KEYS = {"address", "kind", "remote_id", "parent_id", "sub_ids", "attributes", "depends_on"}
 
@@ -140,16 +144,17 @@ class StateDocument:
 
     def write_json(self, handle: TextSink, serial: int | None = None,
                    places: Places | None = None,
-                   stored_text: Callable[[str], str | None] | None = None) -> None:
+                   stored: Mapping[str, StoredSlice] | None = None) -> None:
         """`to_json()` written a value at a time: an indented dump is built by Python's
         encoder from millions of small strings, ~100 MB at once for a 9,000-resource state.
         Each record is encoded on its own, at its depth (JSON text holds no raw line break
         inside a string, so indenting every line break indents the value), and its stored
         form is built only as it is written. `places` is told where the `resources` object
-        and each record start and end (state/record_index.py). `stored_text` gives, where it
-        can, a record's text as this writer wrote it in the file the document was read from:
-        a record still as stored is written as that text (the same bytes encoding it gives)
-        instead of being encoded again."""
+        and each record start and end (state/record_index.py). `stored` places each record
+        in the file the document was read from, as this writer wrote it there: records still
+        as stored are written as their text there (the same bytes encoding them gives), not
+        encoded again, and those that follow each other there as they do here as one text
+        with the heads between them (`_stored_run`)."""
         encoder = json.JSONEncoder(sort_keys=True, indent=2, ensure_ascii=False,
                                    default=secret_hash.to_json)
         data = self.to_dict(serial, records=False)
@@ -159,7 +164,7 @@ class StateDocument:
             if number:
                 handle.write(",")
             if key == "resources" and len(self.resources):
-                self._write_records(handle, encoder, places, stored_text)
+                self._write_records(handle, encoder, places, stored)
                 continue
             value = {} if key == "resources" else data[key]
             if places is not None and not _keys_all_text(value):
@@ -175,34 +180,62 @@ class StateDocument:
         handle.write("\n}\n")
 
     def _write_records(self, handle: TextSink, encoder: json.JSONEncoder,
-                       places: Places | None,
-                       stored_text: Callable[[str], str | None] | None) -> None:
+                       places: Places | None, stored: Mapping[str, StoredSlice] | None) -> None:
         if places is not None:
             places.resources_open()
         handle.write(RESOURCES_OPEN)
-        resources = self.resources
-        for number, address in enumerate(sorted(resources)):
+        addresses = sorted(self.resources)
+        number = 0
+        while number < len(addresses):
+            address = addresses[number]
             handle.write(record_head(encoder.encode(address), first=not number))
-            text = stored_text(address) if stored_text is not None \
-                and resources.as_stored(address) and address not in self._legacy_addresses \
-                else None
-            if text is None:
-                entry = self._stored_entry(address)
-                remote_id = entry["remote_id"]
-            else:  # (its remote ID is known without building it)
-                remote_id = resources.remote_id(address)
+            run = self._stored_run(addresses, number, stored)
+            try:
+                text = run[0][1].file.record(run[0][1].start, run[-1][1].end) if run else None
+            except StateError:  # (the file changed since it was checked: encoded instead)
+                run, text = [], None
+            if text is not None:
+                start = places.size if places is not None else 0
+                handle.write(text)
+                if places is not None:
+                    offset = start - run[0][1].start
+                    for placed, place in run:
+                        places.record_placed(placed, place.start + offset, place.end + offset,
+                                             place.remote_id)
+                number += len(run)
+                continue
+            entry = self._stored_entry(address)
             if places is not None:
-                places.record_opens(address, remote_id)
-            if text is None:
-                pieces: list[str] = []
-                _indented(entry, "    ", pieces, encoder, places)
-                text = "".join(pieces)
-            handle.write(text)
+                places.record_opens(address, entry["remote_id"])
+            pieces: list[str] = []
+            _indented(entry, "    ", pieces, encoder, places)
+            handle.write("".join(pieces))
             if places is not None:
                 places.record_closes()
+            number += 1
         if places is not None:
             places.resources_close()
         handle.write(BLOCK_END)
+
+    def _stored_run(self, addresses: list[str], number: int,
+                    stored: Mapping[str, StoredSlice] | None) -> list[tuple[str, StoredSlice]]:
+        """The records from `addresses[number]` on that are still as stored and follow each
+        other in the file they were read from as they do here, each right after the one before
+        with the head `record_head` gives it: their text there, heads between them included,
+        is what encoding them gives. At most `_RUN_BYTES` of it: read at once."""
+        if stored is None:
+            return []
+        resources, legacy = self.resources, self._legacy_addresses
+        run: list[tuple[str, StoredSlice]] = []
+        for address in itertools.islice(addresses, number, None):
+            place = stored.get(address)
+            if place is None or not resources.as_stored(address) or address in legacy:
+                break
+            if run and (place.start != run[-1][1].end + _HEAD + len(_TEXT(address).encode())
+                        or place.end - run[0][1].start > _RUN_BYTES):
+                break
+            run.append((address, place))
+        return run
 
     def written_as(self, indexed: IndexedFile, serial: int) -> bool:
         """Whether `write_json` with `serial` would write, byte for byte, the file `indexed`

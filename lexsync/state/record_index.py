@@ -75,6 +75,9 @@ class Places:
         # SHA-256 of every byte but the serial's: the same for two files of the same content
         # (a state's serial rises only when its content changes: LocalBackend.write).
         self.content = hashlib.sha256()
+        # SHA-256 of every byte: the content's up to the serial (the same bytes, hashed once;
+        # the records come before it), then its own.
+        self._whole: hashlib._Hash | None = None
         self.opened = self.closed = -1
         self.records: list[list[Any]] = []  # [address, start, end, remote ID]
         self._open: list[Any] = []
@@ -86,6 +89,8 @@ class Places:
     def written(self, data: bytes) -> None:
         self.size += len(data)
         self.crc = zlib.crc32(data, self.crc)
+        if self._whole is not None:
+            self._whole.update(data)
         if self._serial_next:
             self._serial_next = False
         else:
@@ -94,6 +99,12 @@ class Places:
     def serial_follows(self) -> None:
         """The next bytes written are the serial's value, and nothing else."""
         self._serial_next = True
+        if self._whole is None:
+            self._whole = self.content.copy()
+
+    def whole_digest(self) -> str:
+        """The SHA-256 of every byte written (`document.text_digest` of the text)."""
+        return (self._whole or self.content).hexdigest()
 
     def resources_open(self) -> None:
         self.opened = self.size
@@ -104,6 +115,10 @@ class Places:
     def record_closes(self) -> None:
         self._open[2] = self.size
         self.records.append(self._open)
+
+    def record_placed(self, address: str, start: int, end: int, remote_id: int) -> None:
+        """A record among bytes written at once (`StateDocument._stored_run`)."""
+        self.records.append([address, start, end, remote_id])
 
     def resources_close(self) -> None:
         self.closed = self.size

@@ -12,12 +12,13 @@ import zlib
 from pathlib import Path
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from lexsync.errors import StateError
+from lexsync.state import document as state_document
 from lexsync.state import record_index, secret_hash
-from lexsync.state.document import ResourceState, StateDocument
+from lexsync.state.document import ResourceState, StateDocument, text_digest
 from lexsync.state.local import LocalBackend
 from lexsync.state.records import Packed, StoredSlice, StoredText
 
@@ -552,3 +553,47 @@ def test_a_write_that_changes_anything_is_written(tmp_path: Path, change: str) -
     LocalBackend(backend.path).write(doc)
     assert doc.serial == 2
     assert backend.path.read_text(encoding="utf-8") == expected
+
+
+@settings(max_examples=60, deadline=None)
+@example(keys=["a", "b", "c"], attributes=[{}] * 8, changes=[("remove", 1)], run_bytes=1 << 22)
+@example(keys=["a", "p", "z"], attributes=[{}] * 8, changes=[("add", 1)], run_bytes=1 << 22)
+@example(keys=["a", "b", "c"], attributes=[{}] * 8, changes=[("change", 1)], run_bytes=1 << 22)
+@given(keys=st.lists(names.filter(lambda k: "." not in k), min_size=1, max_size=8, unique=True),
+       attributes=st.lists(st.dictionaries(names, values, max_size=3), min_size=8, max_size=8),
+       changes=st.lists(st.tuples(st.sampled_from(["keep", "change", "remove", "add"]),
+                                  st.integers(0, 7)), min_size=1, max_size=4),
+       run_bytes=st.sampled_from([1, 300, 1 << 22]))
+def test_a_state_read_by_its_index_and_changed_anywhere_is_written_as_a_whole_encoding(
+        tmp_path_factory: pytest.TempPathFactory, keys: list[str], attributes: list[dict],
+        changes: list[tuple[str, int]], run_bytes: int) -> None:
+    # Records still as stored are written as their text in the file, several at once where
+    # they follow each other there (`_stored_run`: at most `run_bytes`); what changed around
+    # them is encoded. The bytes are a whole encoding's, and the new index places them.
+    doc = document(keys, attributes[:len(keys)])
+    assume(secret_hash.LEGACY_PREFIX not in doc.to_json())
+    backend = written(tmp_path_factory.mktemp("state"), doc)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(state_document, "_RUN_BYTES", run_bytes)
+        read = LocalBackend(backend.path).load(by_index=True)
+        for what, n in changes:
+            address = f"client.{keys[n % len(keys)]}"
+            if what == "keep" and address in read.resources:
+                assert read.resources[address] is not None  # built and kept, unchanged
+            elif what == "change" and address in read.resources:
+                read.resources[address].attributes["changed"] = n
+            elif what == "remove" and address in read.resources:
+                del read.resources[address]
+            elif what == "add":
+                read.resources[f"client.new{n}"] = record(f"client.new{n}", 900 + n, {"v": n})
+        before = doc.to_json(serial=1)
+        changed = read.to_json(serial=1) != before  # (a write of the same content is no write)
+        expected = read.to_json(serial=2) if changed else before
+        LocalBackend(backend.path).write(read)
+        text = backend.path.read_text(encoding="utf-8")
+        assert text == expected
+    assert read.source_digest == text_digest(text)
+    whole = LocalBackend(backend.path).load()
+    placed = LocalBackend(backend.path).load(lazily=True)
+    assert kinds_of_stored(placed) == ({StoredSlice} if len(whole.resources) else set())
+    assert same_records(placed, whole)
