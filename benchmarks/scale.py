@@ -9,9 +9,10 @@ sandbox without latency, and the others are copies of them in the sandbox's data
 state, with their own IDs and names (grow.py). Then start the sandbox with 50 ms per request
 and run, each in a new process as a user runs it: the no-change plan (`--plan-runs` times,
 median shown), the sandbox floor before each, and a plan targeted at one client after
-changing that client, with `drift --target` of it and `import --client` of it into a new
-folder. The no-change plan must find no change: if it does, the set-up is
-wrong and the run stops with an error. `--compare ROOT` also runs another checkout's lexsync
+changing that client, with `drift --target` of it, `import --client` of it into a new
+folder and `apply --target` of it (its one account's price; then back, not measured). The
+no-change plan must find no change: if it does, the set-up is wrong and the run stops with
+an error. `--compare ROOT` also runs another checkout's lexsync
 in each scenario, alternating with this one. With `--workdir`, the networks set up there are
 kept, and a later run plans them again without setting them up. Peak memory is the CLI
 process's own peak RSS (its high-water mark: wait4's would include this script's, which holds
@@ -42,13 +43,23 @@ from benchmarks.run import (  # noqa: E402
     run_lexsync,
     table,
 )
-from benchmarks.workload import Shape, write_per_client  # noqa: E402
+from benchmarks.workload import Shape, render, write_per_client  # noqa: E402
 
 # Clients created through the API; the rest are copies of them (grow.py).
 TEMPLATE = 100
 # An import of one client into a new folder: the groups, the client list, the client's
 # accounts and field data, and the catalog (the lead types, each one's fields, the states).
 IMPORT_CALLS = 10
+# An apply targeted at the client whose account's price changed: the targeted plan's 6 reads,
+# a token, the write and the client's accounts read back.
+TARGET_APPLY_CALLS = 9
+
+
+def write_client(directory: Path, shape: Shape, i: int, price_bump: int = 0) -> None:
+    """Client i's own file, as `write_per_client` writes it."""
+    (directory / f"buyer{i:05d}.yaml").write_text(
+        render(shape, price_bump=price_bump, clients=range(i, i + 1), settings=False),
+        encoding="utf-8")
 
 
 def template(work: Path, code: Code, parallelism: int) -> tuple[Workspace, Row | None]:
@@ -138,6 +149,15 @@ def run_size(shape: Shape, work: Path, codes: list[Code], latency_ms: int, paral
                                        "buyer00000-portal", "--out", out)
             rows.append(row(shape, "import --client 1 client", code, [imported], IMPORT_CALLS,
                             bound(IMPORT_CALLS), 0))
+            applied = run_lexsync(code, sandbox, space.directory, "apply", "--target",
+                                  "client.buyer00000", "--auto-approve")
+            rows.append(row(shape, "apply --target 1 client", code, [applied], TARGET_APPLY_CALLS,
+                            bound(TARGET_APPLY_CALLS), 0))
+            # Back as it was, for the next checkout to change the same (not measured).
+            write_client(space.directory, shape, 0)
+            run_lexsync(code, sandbox, space.directory, "apply", "--target", "client.buyer00000",
+                        "--auto-approve")
+            write_client(space.directory, shape, 0, price_bump=1)
         write_per_client(space.directory, shape, parallelism=parallelism)
     finally:
         space.stop()
