@@ -41,6 +41,8 @@ class LocalBackend:
         # Serial of the document last loaded or written through this backend; a write from a
         # document that started elsewhere falls back to that document's own serial.
         self._loaded_serial: int | None = None
+        # The file as its record index placed it when last read so (`_still_placed`).
+        self._placed: record_index.IndexedFile | None = None
 
     def load(self, lazily: bool = False, by_index: bool = False) -> StateDocument:
         stored = self._read(lazily, by_index)
@@ -116,6 +118,7 @@ class LocalBackend:
         del on_disk, indexed  # (the records, and the file they were read from, let go)
         checked = stored = None
         _atomic_write(self.path, self.backup_path)
+        self._placed = None  # (another file now)
         assert sink is not None
         doc.serial = new_serial  # only once the file holds it
         doc.source_digest = places.whole_digest()
@@ -135,13 +138,27 @@ class LocalBackend:
         and the file as its index places it, where its record index matches it; else None
         (it is then read whole, which also says what is wrong with it)."""
         try:
-            indexed = record_index.read(self.path)
+            indexed = self._still_placed() or record_index.read(self.path)
             doc = None if indexed is None else StateDocument.from_record_index(indexed, str(self.path))
         except (OSError, StateError):
             return None
         if doc is None or indexed is None or not indexed.content_digest:
             return None  # (no digest: the file holds a value its text would not give back)
         return doc, indexed.content_digest, indexed
+
+    def _still_placed(self) -> record_index.IndexedFile | None:
+        """The file as its index placed it when this backend last read it so, where the path
+        still names that file and it holds the bytes checked then (its size, time stamp and
+        CRC-32 again): a write then reads no index (~0.15 s at 10,000 buyers)."""
+        placed = self._placed
+        if placed is None:
+            return None
+        try:
+            named, opened = os.stat(self.path), os.fstat(placed.opened.fd)
+        except OSError:
+            return None
+        same = (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)
+        return placed if same and placed.unchanged() else None
 
     def _write_record_index(self, places: record_index.Places | None, digest: str) -> None:
         """Where each record sits in the file just written, for targeted runs (None, or no
@@ -217,6 +234,7 @@ class LocalBackend:
             if indexed is not None:
                 doc = self._hinted(lambda: StateDocument.from_record_index(indexed, source, hint))
                 if doc is not None:
+                    self._placed = indexed
                     return doc
         if not lazily:
             with self._open() as handle:
