@@ -364,8 +364,9 @@ class Applier:
         # The lists are read when a group or a client was written (their rows are there) or
         # a client is left to read; a client's methods and accounts read early need neither
         # (GetClientList: 7.6 MB at 10,000 buyers).
-        if read_groups or client_uids - early \
-                or any(s.kind.kind == "client" for s in steps.values()):
+        needs_lists = read_groups or bool(client_uids - early) \
+            or any(s.kind.kind == "client" for s in steps.values())
+        if needs_lists:
             view = await refresh(self.api, read_groups=read_groups,
                                  client_uids=client_uids - early,
                                  field_uids=field_uids - early, view=view)

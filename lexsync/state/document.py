@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import itertools
 import json
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from lexsync.errors import StateError
 from lexsync.state import secret_hash, text_index
-from lexsync.state.pieces import BLOCK_END, RESOURCES_OPEN, record_head
+from lexsync.state.pieces import BLOCK_END, HEAD_SIZE, RESOURCES_OPEN, record_head
 from lexsync.state.records import (
     IndexedReadError,
     Packed,
@@ -37,7 +38,6 @@ KINDS = ("client_group", "client", "delivery_method", "delivery_account")
 MAX_SERIAL = 2**63 - 1  # the postgres backend keeps serials as bigint
 # Bytes of records still as stored written as one text (`StateDocument._stored_run`).
 _RUN_BYTES = 1 << 22
-_HEAD = len(record_head("", first=False))  # a record's head (after the first) but its address
 
 _RESOURCE_KEYS = {"address", "kind", "remote_id", "parent_id", "sub_ids", "attributes", "depends_on"}
 
@@ -192,8 +192,8 @@ class StateDocument:
             run = self._stored_run(addresses, number, stored)
             try:
                 text = run[0][1].file.record(run[0][1].start, run[-1][1].end) if run else None
-            except StateError:  # (the file changed since it was checked: encoded instead)
-                run, text = [], None
+            except StateError:  # the file changed since it was checked: the rest is encoded
+                run, text, stored = [], None, None
             if text is not None:
                 start = places.size if places is not None else 0
                 handle.write(text)
@@ -231,7 +231,7 @@ class StateDocument:
             place = stored.get(address)
             if place is None or not resources.as_stored(address) or address in legacy:
                 break
-            if run and (place.start != run[-1][1].end + _HEAD + len(_TEXT(address).encode())
+            if run and (place.start != run[-1][1].end + HEAD_SIZE + len(_TEXT(address).encode())
                         or place.end - run[0][1].start > _RUN_BYTES):
                 break
             run.append((address, place))
@@ -303,7 +303,8 @@ class StateDocument:
         when asked for; None when it is of another version (then it is read whole)."""
         if indexed.rest.get("version") != STATE_VERSION:
             return None
-        doc = _parse_document(indexed.rest, source, hint, dict(indexed.records))
+        # A copy: `indexed` stays what the file holds (a later write compares with it).
+        doc = _parse_document(copy.deepcopy(indexed.rest), source, hint, dict(indexed.records))
         doc.source_digest = indexed.digest
         return doc
 

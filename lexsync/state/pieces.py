@@ -41,6 +41,10 @@ def record_head(address_json: str, first: bool) -> str:
     return f"{'' if first else ','}\n    {address_json}: "
 
 
+# The bytes of a record's head (but the first record's) besides its address.
+HEAD_SIZE = len(record_head("", first=False).encode("utf-8"))
+
+
 Keep = Callable[[str, Any], Any]
 
 

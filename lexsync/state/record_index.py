@@ -40,11 +40,11 @@ from typing import Any
 from lexsync.errors import StateError
 from lexsync.state.pieces import (
     BLOCK_END,
+    HEAD_SIZE,
     HEADER,
     RECORD_CLOSE,
     RESOURCES_OPEN,
     document_around,
-    record_head,
 )
 from lexsync.state.records import IndexedReadError, StoredSlice
 
@@ -56,8 +56,6 @@ _TEXT = json.encoder.encode_basestring  # how the state's writer encodes an addr
 _CHUNK = 1 << 20  # bytes checked at a time
 # Around the records in the index's text as `index_text` writes it (`_sealed`).
 _RECORDS_KEY, _CRC_KEY = b',"records":', b',"crc32":'
-# A record's head (`record_head`) but its address: a comma, a line break, four spaces, `: `.
-_HEAD_SIZE = len(record_head("", first=False).encode("utf-8"))
 
 
 def index_path(state_path: Path) -> Path:
@@ -289,7 +287,7 @@ def _placed(entries: list[Any], after: int, end: int,
         head_sizes = list(map(len, map(str.encode, map(_TEXT, addresses))))
     except UnicodeEncodeError:  # half a surrogate pair: no address lexsync writes
         return None
-    expected = list(map(add, head_starts, map(add, head_sizes, repeat(_HEAD_SIZE))))
+    expected = list(map(add, head_starts, map(add, head_sizes, repeat(HEAD_SIZE))))
     expected[0] -= 1  # no comma before the first record
     if list(firsts) != expected or lasts[-1] != end or not all(map(gt, lasts, firsts)):
         return None

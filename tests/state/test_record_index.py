@@ -646,3 +646,53 @@ def test_a_write_reads_the_index_again_where_the_file_is_another(tmp_path: Path,
         with pytest.raises(StateError, match="state changed since it was read: serial 7 on "
                                              "disk, 1 expected"):
             loaded.write(doc)
+
+
+def test_a_write_through_the_same_backend_keeps_what_changed_deep_in_the_top_level(
+        tmp_path: Path) -> None:
+    # The document read by its index must not share its values with what the backend keeps
+    # of the file: a write compares the two (found in review).
+    doc = document(["a"], [{"v": 1}])
+    doc.pending["client.b"] = {"kind": "client", "parent_id": None, "attributes": {"p": 25}}
+    doc.wire["x"] = {"value": {"n": 1}, "source": "apply", "at": "t"}
+    backend = written(tmp_path, doc)
+    loaded = LocalBackend(backend.path)
+    doc = loaded.load(by_index=True)
+    doc.pending["client.b"]["attributes"]["p"] = 26
+    doc.wire["x"]["value"]["n"] = 2
+    loaded.write(doc)
+    assert doc.serial == 2
+    on_disk = json.loads(backend.path.read_text(encoding="utf-8"))
+    assert on_disk["pending"]["client.b"]["attributes"]["p"] == 26
+    assert on_disk["wire"]["x"]["value"]["n"] == 2
+
+
+class FailingFile:
+    """A state file whose every read fails, as one changed since it was checked."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    def record(self, start: int, end: int) -> str:
+        self.reads += 1
+        raise self.misplaced()
+
+    def misplaced(self) -> StateError:
+        return StateError("changed")
+
+
+def test_a_write_whose_stored_text_cannot_be_read_encodes_the_rest_at_once(
+        tmp_path: Path) -> None:
+    # Not a read per record, each of up to `_RUN_BYTES` (found in review: quadratic).
+    backend = written(tmp_path, document([f"c{n:02d}" for n in range(40)],
+                                         [{"v": n} for n in range(40)]))
+    doc = LocalBackend(backend.path).load()  # records as stored, packed
+    indexed = record_index.read(backend.path)
+    assert indexed is not None
+    failing = FailingFile()
+    stored = {a: StoredSlice(failing, s.start, s.end, s.remote_id)
+              for a, s in indexed.records.items()}
+    out = io.StringIO()
+    doc.write_json(out, stored=stored)
+    assert out.getvalue() == doc.to_json()
+    assert failing.reads == 1
