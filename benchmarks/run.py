@@ -278,8 +278,8 @@ def run_size(shape: Shape, work: Path, codes: list[Code], latency_ms: int, paral
             run = run_lexsync(code, sandbox, space.directory, "plan", "--detailed-exitcode",
                               "--target", "client.buyer00000")
             rows.append(row(shape, "--target 1 client", code, [run], 6, bound(6), 2))
-        # + a token, the one write, and reading back that client's accounts (and the list).
-        change_min = plan_reads + 1 + 1 + 2
+        # + a token, the one write, and reading back that client's accounts.
+        change_min = plan_reads + 1 + 1 + 1
         for code in codes:
             space.restore("applied")
             write(space.directory, shape, price_bump=1, parallelism=parallelism)
