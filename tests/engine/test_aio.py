@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 
 from lexsync.engine import aio
 
@@ -28,9 +29,15 @@ def test_result_is_returned_and_never_repr_formatted() -> None:
 
 
 def test_plain_asyncio_run_does_format_the_result() -> None:
-    # The reason aio.run exists: if this stops holding, aio.run may go.
-    value = CountsRepr()
-    asyncio.run(produce(value))
+    # The reason aio.run exists: if this stops holding, aio.run may go. asyncio.run handles
+    # Ctrl-C only where SIGINT has Python's own handler: not where whoever started the tests
+    # ignores it, as a shell does for a job it starts in the background.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        value = CountsRepr()
+        asyncio.run(produce(value))
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert value.reprs > 0
 
 
