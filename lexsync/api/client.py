@@ -138,7 +138,6 @@ class LeadExecApi:
         # Names to send whatever else is known (doctor's write probe tries each candidate):
         # list field -> item element name, "mapping_list" and "rest_lists".
         self.trying: dict[str, str] = {}
-        self._behaviour_known: asyncio.Event | None = None
 
     async def __aenter__(self) -> LeadExecApi:
         self._http = open_client(self.settings, self._transport)
@@ -150,8 +149,6 @@ class LeadExecApi:
         self._asmx = AsmxReader(sender, self.settings)
         self._soap = SoapWriter(sender, self.settings)
         self._rest = RestWriter(sender, self.settings, self.tokens)
-        self._behaviour_known = asyncio.Event()
-        self._behaviour_known.set()
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,
@@ -163,23 +160,10 @@ class LeadExecApi:
 
     # --- what lexsync knows of this LeadExec ---
 
-    def expect_behaviour(self) -> None:
-        """Reads that depend on the measured behaviour (a client status as a number) wait for
-        `use_behaviour`: the first reads go out before state, which holds it, is loaded."""
-        assert self._behaviour_known is not None, "use LeadExecApi inside 'async with'"
-        self._behaviour_known.clear()
-
     def use_behaviour(self, behaviour: WireBehaviour) -> None:
         self.behaviour = behaviour
         if self._sender is not None and not self.tokens.fell_back:
             self.tokens.encoding = behaviour.get("token_encoding")
-        if self._behaviour_known is not None:
-            self._behaviour_known.set()
-
-    async def _known_behaviour(self) -> WireBehaviour:
-        if self._behaviour_known is not None and not self._behaviour_known.is_set():
-            await self._behaviour_known.wait()
-        return self.behaviour
 
     def item_tags(self) -> dict[str, str]:
         """The SOAP item element name of each list field: the one LeadExec's answers used this
@@ -217,7 +201,7 @@ class LeadExecApi:
 
     async def get_client_list(self) -> list[dict[str, Any]]:
         rows = await self._array("GetClientList", CLIENT_ITEM)
-        numbering = (await self._known_behaviour()).get("client_status")
+        numbering = self.behaviour.get("client_status")
         for row in rows:
             if "Status" in row:
                 raw = row["Status"]

@@ -3,7 +3,6 @@ client's status as a number or a name; unknown elements are ignored and noted.""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import httpx
@@ -126,22 +125,6 @@ def test_a_client_status_is_read_as_a_number_or_a_name(answered: str, numbering:
             assert api.seen.client_status == {1: int(answered) if answered.isdigit() else answered}
             return row["Status"]
     assert run(go()) == name
-
-
-def test_the_client_list_waits_for_the_behaviour_state_holds() -> None:
-    async def go() -> list[str]:
-        order: list[str] = []
-        async with make_api(lambda r: xml_response(client_list("7"))) as api:
-            api.expect_behaviour()
-            reading = asyncio.ensure_future(api.get_client_list())
-            await asyncio.sleep(0.01)
-            order.append("waiting" if not reading.done() else "answered early")
-            api.use_behaviour(WireBehaviour.from_state({"client_status": {
-                "value": "index1", "source": "doctor", "at": "x"}}))
-            [row] = await reading
-            order.append(row["Status"])
-        return order
-    assert run(go()) == ["waiting", "Active"]
 
 
 def test_unknown_elements_are_listed_with_lexsync_debug_once(caplog: pytest.LogCaptureFixture) -> None:
