@@ -94,3 +94,44 @@ def test_a_backup_is_compared_by_content_a_block_at_a_time(tmp_path: Path,
     with backend.lock("plan"):
         pass
     assert backend.backup_path.read_bytes() == backend.path.read_bytes()
+
+
+@pytest.mark.parametrize("command", [["apply", "--api", "sandbox", "--auto-approve"],
+                                     ["state", "rm", "client.acme"]])
+def test_a_damaged_state_never_replaces_the_backup(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]) -> None:
+    # A locked run renews a backup that differs from the state: a damaged state file copied
+    # over it destroyed the only good copy, which the error then advised restoring from.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ACME_PORTAL_PASSWORD", "portal-secret")
+    runner = CliRunner()
+    assert runner.invoke(main, ["init"]).exit_code == 0
+    first = runner.invoke(main, ["apply", "--api", "sandbox", "--auto-approve"])
+    assert first.exit_code == 0, first.output
+    state = tmp_path / ".lexsync" / "state.json"
+    backup = tmp_path / ".lexsync" / "state.json.backup"
+    good = backup.read_bytes()
+    state.write_bytes(good[:len(good) // 2])  # cut short, say by a full disk
+    broken = runner.invoke(main, command)
+    assert broken.exit_code == 1
+    assert "restore it from" in broken.output and "state.json.backup" in broken.output
+    assert backup.read_bytes() == good
+    shutil.copyfile(backup, state)
+    after = runner.invoke(main, ["plan", "--api", "sandbox", "--detailed-exitcode"])
+    assert after.exit_code == 0, after.output
+
+
+def test_a_state_lexsync_did_not_index_still_renews_the_backup_when_it_reads(
+        tmp_path: Path) -> None:
+    # Written by an older lexsync (no record index), the backup the previous version.
+    backend = LocalBackend(tmp_path / "state.json")
+    doc = backend.load()
+    backend.write(doc)
+    old = backend.path.read_text()
+    doc.resources["client.a"] = _resource("client.a", 1)
+    backend.write(doc)
+    backend.index_path.unlink()
+    backend.backup_path.write_text(old)
+    with backend.lock("plan"):
+        pass
+    assert backend.backup_path.read_bytes() == backend.path.read_bytes()
