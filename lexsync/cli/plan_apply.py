@@ -86,7 +86,7 @@ def plan(config: str | None, api: str | None, state_path: str | None, output_for
         render_plan(bundle.plan, out_console)
     if out:
         save_plan(bundle.plan, Path(out), api_of(session.api_url()[0], session.options.sandbox is not None),
-                  retire_all=retire_all)
+                  retire_all=retire_all, targets=targets)
         if output_format == "text":
             options = run_options(config, state_path)
             out_console.print(f"\nSaved the plan to {out}; it remembers {session.where()}. Apply "
@@ -125,7 +125,7 @@ def apply(config: str | None, api: str | None, state_path: str | None, plan_file
     against the LeadExec it was made against."""
     from lexsync.cli.progress import RefreshSpinner, StepCounter
     from lexsync.engine import aio
-    from lexsync.engine.planfile import api_for_apply, load_saved_plan
+    from lexsync.engine.planfile import api_for_apply, load_saved_plan, targets_for_apply
     from lexsync.render.lines import summary
     from lexsync.render.text import render_plan
 
@@ -135,6 +135,7 @@ def apply(config: str | None, api: str | None, state_path: str | None, plan_file
     if saved_file is not None and plan_file is not None:
         api = api_for_apply(saved_file, Path(plan_file), api, api_source(api))
         retire_all = retire_all or saved_file.retire_all
+        targets = targets_for_apply(saved_file, Path(plan_file), targets)
     interactive = sys.stdin.isatty()
     if saved is None and not auto_approve and not interactive:
         raise LexsyncError("apply needs --auto-approve (or a saved plan file) when not run interactively")

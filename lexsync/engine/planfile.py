@@ -25,6 +25,7 @@ class SavedPlan:
     plan: Plan
     api: str | None = None  # "sandbox" or a base URL; None from a plan saved before it was kept
     retire_all: bool = False  # made with --retire-all: applying exactly it needs no flag again
+    targets: tuple[str, ...] = ()  # made with --target: applied with the same
 
 
 def check_not_stale(saved: Plan, fresh: Plan) -> None:
@@ -79,13 +80,16 @@ def api_for_apply(saved: SavedPlan, path: Path, given: str | None, source: str) 
     return given
 
 
-def save_plan(plan: Plan, path: Path, api: str | None = None, retire_all: bool = False) -> None:
+def save_plan(plan: Plan, path: Path, api: str | None = None, retire_all: bool = False,
+              targets: tuple[str, ...] = ()) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data: dict[str, Any] = plan.to_dict()
     if api is not None:
         data["api"] = api
     if retire_all:
         data["retire_all"] = True
+    if targets:
+        data["targets"] = list(targets)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(data, handle, indent=2, sort_keys=True)
@@ -98,11 +102,25 @@ def load_saved_plan(path: Path) -> SavedPlan:
         api = data.get("api")
         if api is not None and not isinstance(api, str):
             raise ValueError("api is not text")
-        return SavedPlan(Plan.from_dict(data), api, data.get("retire_all") is True)
+        targets = data.get("targets", [])
+        if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
+            raise ValueError("targets is not a list of addresses")
+        return SavedPlan(Plan.from_dict(data), api, data.get("retire_all") is True,
+                         tuple(targets))
     except FileNotFoundError:
         raise LexsyncError(f"plan file {path} does not exist") from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise LexsyncError(f"plan file {path} is not a lexsync plan: {exc}") from None
+
+
+def targets_for_apply(saved: SavedPlan, path: Path, targets: tuple[str, ...]) -> tuple[str, ...]:
+    """The targets a saved plan is applied with: those it was made with. A --target given
+    with it must name the same, as the plan it checks against is made with them."""
+    if targets and set(targets) != set(saved.targets):
+        made = " ".join(f"--target {t}" for t in saved.targets) or "no --target"
+        raise LexsyncError(f"plan file {path} was made with {made}: apply it without --target, "
+                           "and it applies with what it was made with")
+    return saved.targets
 
 
 def load_plan(path: Path) -> Plan:

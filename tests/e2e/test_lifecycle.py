@@ -146,6 +146,23 @@ def test_saved_plan_applies_exactly_and_refuses_when_stale(cli: Cli, sandbox: Sa
     assert again.returncode == 1 and "serial" in again.stderr
 
 
+def test_a_saved_targeted_plan_applies_with_its_targets(cli: Cli, sandbox: Sandbox) -> None:
+    # It was planned again without them, and so refused as stale whatever changed.
+    cli.write(config_text("rest"))
+    apply_ok(cli)
+    cli.write(config_text("rest", price="40"))
+    assert cli("plan", "--target", "client.acme", "--out", "t.plan").returncode == 0
+    other = cli("apply", "--target", "client_group.premium", "t.plan")
+    assert other.returncode == 1
+    assert "t.plan was made with --target client.acme: apply it without --target" in other.stderr
+    sandbox.reset_requests()
+    result = cli("apply", "t.plan")
+    assert result.returncode == 0, result.stderr
+    assert sandbox.writes() == {WRITE_CALL["rest"]: 1}
+    assert account(sandbox.dump(), "acme-ca")["Price"] == 40
+    assert plan_exit(cli)[0] == 0
+
+
 def test_json_plan_has_terraform_shape_and_no_secret(cli: Cli) -> None:
     cli.write(config_text("rest"))
     result = cli("plan", "--json")
