@@ -142,6 +142,7 @@ async def _read_lists(api: LeadExecReads, view: LiveView, read_groups: bool) -> 
     if groups is not None:
         view.groups = {int(row["ClientGroupUID"]): row for row in groups}
     view.clients = {int(row["ClientUID"]): row for row in clients}
+    view.clients_listed = True
 
 
 async def _read_beside_the_list(api: LeadExecReads, view: LiveView, read_groups: bool,

@@ -572,11 +572,15 @@ class DeliveryMethodKind(ResourceKind):
         wire = view.methods.get(remote_id)
         if wire is not None:
             return self._live(wire, ctx)
-        if previous is not None:
-            # No account shows it: what was last applied is all there is to know.
-            return Live(remote_id, {}, dict(previous.attrs), parent_id=previous.parent_id,
-                        sub_ids=dict(previous.sub_ids), observable=False)
-        return None
+        if previous is None:
+            return None
+        client_uid = previous.parent_id or (ctx.ids.get(f"client.{client_key}") if client_key
+                                            else None)
+        if view.clients_listed and client_uid and client_uid not in view.clients:
+            return None  # its client is not in LeadExec (deleted by hand): nor is it
+        # No account shows it: what was last applied is all there is to know.
+        return Live(remote_id, {}, dict(previous.attrs), parent_id=previous.parent_id,
+                    sub_ids=dict(previous.sub_ids), observable=False)
 
     def release(self, view: LiveView, live: Live) -> None:
         if live.observable:  # its accounts still hold the answer until they are let go too

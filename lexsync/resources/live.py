@@ -23,6 +23,9 @@ class LiveView:
     client_fields: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     accounts: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # by ClientUID
     methods: dict[int, dict[str, Any]] = field(default_factory=dict)  # DeliveryDetails by ClientDeliveryUID
+    # Whether `clients` is GetClientList's answer: a client missing from it is not in LeadExec
+    # (a view of read-backs alone holds no list).
+    clients_listed: bool = False
 
     def account(self, client_uid: int, account_uid: int) -> dict[str, Any] | None:
         for row in self.accounts.get(client_uid, []):

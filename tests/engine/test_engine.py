@@ -271,3 +271,29 @@ def test_adopt_never_takes_an_object_state_records_under_another_address(harness
     assert "client.acme.delivery_account.ca" in problem.summary
     assert "lexsync state mv client.acme.delivery_account.ca client.acme.delivery_account.ca2" \
         in (problem.detail or "")
+
+
+@pytest.mark.parametrize("targets", [(), ("client.acme",)])
+def test_a_client_deleted_in_leadexec_is_created_again_with_its_methods(
+        harness: Harness, targets: tuple[str, ...]) -> None:
+    # A method is seen only through the accounts that use it, so one no account showed was
+    # taken to be as last applied, even with its client gone: the client and its accounts
+    # were created again, the accounts naming the old method, which LeadExec refused.
+    harness.apply()
+    api = harness.api
+    [old_client] = list(api.clients)
+    old_methods = {uid for uid, m in api.methods.items() if m["ClientUID"] == old_client}
+    del api.clients[old_client]
+    api.accounts = {uid: a for uid, a in api.accounts.items() if a["ClientUID"] != old_client}
+    api.methods = {uid: m for uid, m in api.methods.items() if uid not in old_methods}
+    plan = harness.plan(targets=targets)
+    assert {(c.address, c.action) for c in plan.actionable} == {
+        ("client.acme", Action.CREATE), ("client.acme.delivery_method.post", Action.CREATE),
+        ("client.acme.delivery_account.ca", Action.CREATE)}
+    _plan, result = harness.apply(targets=targets)
+    assert result is not None and not result.failed and not result.verify_problems
+    [client] = list(api.clients)
+    [method] = [uid for uid, m in api.methods.items() if m["ClientUID"] == client]
+    [account] = api.accounts.values()
+    assert account["ClientUID"] == client and account["DeliveryUID"] == method
+    assert harness.plan().has_changes is False
