@@ -34,27 +34,37 @@ def test_after_an_apply_the_backup_holds_everything_it_recorded(tmp_path: Path) 
     assert set(restored.resources) == {"client.c0", "client.c1", "client.c2"}
 
 
-def test_a_backup_older_than_the_state_is_renewed_by_the_next_locked_run(tmp_path: Path) -> None:
+@pytest.mark.parametrize("indexed", [True, False], ids=["its index", "no index"])
+def test_a_backup_older_than_the_state_is_renewed_by_the_next_locked_run(tmp_path: Path,
+                                                                          indexed: bool) -> None:
     backend = LocalBackend(tmp_path / "state.json")
     doc = backend.load()
     backend.write(doc)
     old = backend.path.read_text()
     doc.resources["client.a"] = _resource("client.a", 1)
     backend.write(doc)
+    if not indexed:  # a state an older lexsync wrote: renewed once it parses
+        backend.index_path.unlink()
     backend.backup_path.write_text(old)  # as an earlier lexsync left it: the previous version
     with backend.lock("plan"):
         pass
     assert backend.backup_path.read_bytes() == backend.path.read_bytes()
 
 
-def test_restoring_the_backup_as_the_error_advises_creates_no_duplicate(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def applied_quick_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """The quick start written by `lexsync init` in `tmp_path` and applied to its sandbox."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("ACME_PORTAL_PASSWORD", "portal-secret")
     runner = CliRunner()
     assert runner.invoke(main, ["init"]).exit_code == 0
     first = runner.invoke(main, ["apply", "--api", "sandbox", "--auto-approve"])
     assert first.exit_code == 0, first.output
+    return runner
+
+
+def test_restoring_the_backup_as_the_error_advises_creates_no_duplicate(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runner = applied_quick_start(tmp_path, monkeypatch)
     state = tmp_path / ".lexsync" / "state.json"
     state.write_text(state.read_text()[:-40])  # damaged, say by a hand edit
     broken = runner.invoke(main, ["plan", "--api", "sandbox"])
@@ -102,12 +112,7 @@ def test_a_damaged_state_never_replaces_the_backup(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]) -> None:
     # A locked run renews a backup that differs from the state: a damaged state file copied
     # over it destroyed the only good copy, which the error then advised restoring from.
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("ACME_PORTAL_PASSWORD", "portal-secret")
-    runner = CliRunner()
-    assert runner.invoke(main, ["init"]).exit_code == 0
-    first = runner.invoke(main, ["apply", "--api", "sandbox", "--auto-approve"])
-    assert first.exit_code == 0, first.output
+    runner = applied_quick_start(tmp_path, monkeypatch)
     state = tmp_path / ".lexsync" / "state.json"
     backup = tmp_path / ".lexsync" / "state.json.backup"
     good = backup.read_bytes()
@@ -119,19 +124,3 @@ def test_a_damaged_state_never_replaces_the_backup(
     shutil.copyfile(backup, state)
     after = runner.invoke(main, ["plan", "--api", "sandbox", "--detailed-exitcode"])
     assert after.exit_code == 0, after.output
-
-
-def test_a_state_lexsync_did_not_index_still_renews_the_backup_when_it_reads(
-        tmp_path: Path) -> None:
-    # Written by an older lexsync (no record index), the backup the previous version.
-    backend = LocalBackend(tmp_path / "state.json")
-    doc = backend.load()
-    backend.write(doc)
-    old = backend.path.read_text()
-    doc.resources["client.a"] = _resource("client.a", 1)
-    backend.write(doc)
-    backend.index_path.unlink()
-    backend.backup_path.write_text(old)
-    with backend.lock("plan"):
-        pass
-    assert backend.backup_path.read_bytes() == backend.path.read_bytes()
