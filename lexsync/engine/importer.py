@@ -43,7 +43,7 @@ from lexsync.engine.import_keys import (
 )
 from lexsync.engine.plan import Action
 from lexsync.engine.planner import PlanBundle, build_plan
-from lexsync.engine.refresh import gather_all, read_client, read_client_fields, refresh
+from lexsync.engine.refresh import in_turn, read_client, read_client_fields, refresh
 from lexsync.errors import ConfigError
 from lexsync.resources.base import Context, Live
 from lexsync.resources.catalog import Catalog, name_key
@@ -93,8 +93,8 @@ async def read_for_import(api: LeadExecReads, catalog: Catalog, wanted: tuple[st
     else:
         view = await refresh(api, read_groups=True, client_uids=set(), field_uids=set())
         chosen = await select_clients(api, view, wanted, keys_by_uid)
-        await gather_all(*(read_client(api, view, uid, uid not in view.client_fields)
-                           for uid in chosen))
+        await in_turn(chosen, lambda place, uid: read_client(api, view, uid,
+                                                             uid not in view.client_fields))
     await catalog.load(api, set(), need_states=False)
     lead_type_names = {name for _, name in catalog.lead_types.values()}
     await catalog.load(api, lead_type_names, need_states=True)

@@ -88,9 +88,7 @@ async def gather_all(*awaitables: Awaitable[Any]) -> list[Any]:
     try:
         return await asyncio.gather(*tasks)
     except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await _cancel_and_wait(tasks)
         raise
 
 
