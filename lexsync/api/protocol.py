@@ -74,6 +74,11 @@ class LeadExecClient(LeadExecReads, LeadExecWrites, Protocol):
         """The SOAP item element name each list field is sent with."""
         ...
 
+    def prefetch(self) -> None:
+        """Start the reads every plan makes first, whatever state holds, while state loads:
+        the next `get_client_list()` and `get_lead_types()` take their answers."""
+        ...
+
 
 class SavedWithoutId(ApiError):
     """LeadExec accepted a create (a 2xx, no fault) but its answer carries no saved ID.

@@ -198,10 +198,20 @@ class Session:
         """Plan without the lock. The state's records are read as the plan asks for them
         where the state has a record index: a large state is never all in memory (at 10,000
         buyers its packed records were ~100 MB of the plan's peak)."""
-        state = self.load_state(create=saving, lazily=bool(self.options.targets), by_index=True)
         async with self.open_api() as api:
-            wire_limits.use_state_behaviour(api, state)  # how this LeadExec answers, as measured
+            state = await self._load_state_prefetching(
+                api, create=saving, lazily=bool(self.options.targets), by_index=True)
             return await self.make_plan(api, state), state
+
+    async def _load_state_prefetching(self, api: LeadExecClient, **how: bool) -> StateDocument:
+        """State, loaded on a thread while the reads every plan makes first (the client list,
+        the lead types) travel: at 10,000 buyers state takes ~0.2 s to load, and LeadExec
+        answers the client list in about as long. What state says of how LeadExec answers
+        (`use_state_behaviour`) is taken before any answer is decoded."""
+        api.prefetch()
+        state = await asyncio.to_thread(self.load_state, **how)
+        wire_limits.use_state_behaviour(api, state)  # how this LeadExec answers, as measured
+        return state
 
     async def make_plan(self, api: LeadExecClient, state: StateDocument) -> PlanBundle:
         options = self.options
@@ -335,9 +345,8 @@ class Session:
         with self.backend.lock("apply", timeout=lock_timeout):
             # Records read where they are stored as the plan asks for them, as a plan reads
             # them: the write then takes an untouched record's text from that same file.
-            state = self.load_state(by_index=True)
             async with self.open_api() as api:
-                wire_limits.use_state_behaviour(api, state)
+                state = await self._load_state_prefetching(api, by_index=True)
                 return await self._apply_under_lock(api, state, confirm, saved_plan, on_step)
 
     async def _apply_under_lock(self, api: LeadExecClient, state: StateDocument,

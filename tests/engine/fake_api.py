@@ -45,6 +45,9 @@ class FakeApi:
     def item_tags(self) -> dict[str, str]:
         return {}  # writes are stored as bodies: no SOAP element names
 
+    def prefetch(self) -> None:
+        return None  # answers are in memory: nothing travels
+
     async def __aenter__(self) -> FakeApi:
         return self
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import threading
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from lexsync.config.models import Settings
 from lexsync.engine.refresh import READERS, refresh
 from lexsync.errors import ApiError, ConfigError, LexsyncError
+from lexsync.state.local import LocalBackend
 from tests.engine.conftest import BASE_CONFIG, Harness
 from tests.engine.fake_api import FakeApi
 
@@ -118,6 +120,29 @@ def test_configuration_errors_come_before_a_broken_state(harness: Harness) -> No
     with pytest.raises(LexsyncError, match="state") as failure:
         harness.plan()
     assert not isinstance(failure.value, ApiError)  # state is read before LeadExec
+
+
+@pytest.mark.parametrize("run", ["plan", "apply"])
+def test_the_lists_are_prefetched_while_state_loads_and_decoded_after(
+        harness: Harness, monkeypatch: pytest.MonkeyPatch, run: str) -> None:
+    harness.apply()
+    events: list[tuple[str, bool]] = []
+    loop_thread = threading.get_ident()
+
+    def noted(what: str, call: Any) -> Any:
+        def note(*args: Any, **kwargs: Any) -> Any:
+            events.append((what, threading.get_ident() == loop_thread))
+            return call(*args, **kwargs)
+        return note
+
+    api = harness.api
+    monkeypatch.setattr(api, "prefetch", noted("prefetch", api.prefetch))
+    monkeypatch.setattr(api, "use_behaviour", noted("behaviour", api.use_behaviour))
+    monkeypatch.setattr(api, "get_client_list", noted("list", api.get_client_list))
+    monkeypatch.setattr(LocalBackend, "load", noted("state", LocalBackend.load))
+    getattr(harness, run)()
+    assert events[:4] == [("prefetch", True), ("state", False), ("behaviour", True),
+                          ("list", True)]
 
 
 def many_clients(api: FakeApi, count: int) -> set[int]:
