@@ -9,6 +9,7 @@ instead of a surprise in the next plan.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shutil
 import tempfile
@@ -43,7 +44,7 @@ from lexsync.engine.import_keys import (
 )
 from lexsync.engine.plan import Action
 from lexsync.engine.planner import PlanBundle, build_plan
-from lexsync.engine.refresh import in_turn, read_client, read_client_fields, refresh
+from lexsync.engine.refresh import gather_all, in_turn, read_client, read_client_fields, refresh
 from lexsync.errors import ConfigError
 from lexsync.resources.base import Context, Live
 from lexsync.resources.catalog import Catalog, name_key
@@ -86,18 +87,25 @@ async def read_for_import(api: LeadExecReads, catalog: Catalog, wanted: tuple[st
     client's accounts, which carry the methods, and field data). `--client`: the groups, the
     client list, and the chosen clients' accounts and field data only (`select_clients`:
     every client's field data only for a name that is nobody's ID, key or username)."""
-    if everything:
-        view = await refresh(api, read_groups=True, client_uids=set(), field_uids=set(),
-                             also_read=_every_client)
-        chosen = sorted(view.clients)
-    else:
+
+    async def read_clients() -> tuple[LiveView, list[int]]:
+        if everything:
+            view = await refresh(api, read_groups=True, client_uids=set(), field_uids=set(),
+                                 also_read=_every_client)
+            return view, sorted(view.clients)
         view = await refresh(api, read_groups=True, client_uids=set(), field_uids=set())
         chosen = await select_clients(api, view, wanted, keys_by_uid)
         await in_turn(chosen, lambda place, uid: read_client(api, view, uid,
                                                              uid not in view.client_fields))
-    await catalog.load(api, set(), need_states=False)
-    lead_type_names = {name for _, name in catalog.lead_types.values()}
-    await catalog.load(api, lead_type_names, need_states=True)
+        return view, chosen
+
+    async def read_catalog() -> None:
+        await catalog.load(api, set(), need_states=False)
+        lead_type_names = {name for _, name in catalog.lead_types.values()}
+        await catalog.load(api, lead_type_names, need_states=True)
+
+    # The catalog's two round trips beside the clients' reads, not after them.
+    (view, chosen), _ = await gather_all(read_clients(), read_catalog())
     return view, chosen
 
 
@@ -516,16 +524,22 @@ async def run_import(out: Path, settings: Settings, backend: StateBackend, open_
     if not clients and not everything:
         raise ImportFailed("say what to import: --all, or --client NAME_OR_ID (repeatable)")
     with backend.lock("import"):
-        state = backend.load(by_index=True)
-        await endpoints.check_in_thread(state, endpoint)
-        catalog = Catalog()
-        # (From the remote IDs, which build no record: state/records.py.)
-        keys_by_uid = {remote_id: address.split(".")[1]
-                       for address, remote_id in state.resources.remote_ids().items()
-                       if kind_name(address) == "client"}
         async with open_api() as api:
-            wire_limits.use_state_behaviour(api, state)  # how it answers (a client's status)
-            view, uids = await read_for_import(api, catalog, clients, everything, keys_by_uid)
+            # The client list and the lead types travel while state loads, as in a plan
+            # (session.py); state's measured behaviour decodes them (a client's status).
+            api.prefetch()
+            state = await asyncio.to_thread(backend.load, by_index=True)
+            wire_limits.use_state_behaviour(api, state)
+            # (From the remote IDs, which build no record: state/records.py.)
+            keys_by_uid = {remote_id: address.split(".")[1]
+                           for address, remote_id in state.resources.remote_ids().items()
+                           if kind_name(address) == "client"}
+            catalog = Catalog()
+            # Reads, like a plan's, go out while the state's endpoint is checked; nothing is
+            # written unless it passes.
+            (view, uids), _ = await gather_all(
+                read_for_import(api, catalog, clients, everything, keys_by_uid),
+                endpoints.check_in_thread(state, endpoint))
         result = plan_import(view, catalog, state, settings, out, uids, everything, write_settings, environ)
         endpoints.record(state, endpoint)
         write_files(result.files)
