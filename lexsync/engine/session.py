@@ -1,7 +1,8 @@
 """One run: configuration → state → refresh → expand → plan, and apply. The CLI drives this.
 
 A plan reads as its steps (`make_plan`): the configuration is loaded when the session opens
-(its errors come first), then state is loaded, the live objects and the catalog are read
+(its errors come first), then state is loaded (on a thread, while the client list and the
+lead types, read by every plan, travel), the live objects and the catalog are read
 concurrently, the configuration is expanded into desired resources as soon as the catalog
 is read (on a thread, while the clients are still read), and the plan is built.
 """
