@@ -13,10 +13,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent / "lexsync"
 
-# What each package may import of lexsync, besides itself. `errors`, `collector` (the
-# garbage collector's setting for a CLI run) and the version are shared by all, and import
-# nothing of lexsync; `routing.rules` and `routing.states` import nothing (see below).
-ANYONE = {"errors", "collector", "__version__"}
+# What each package may import of lexsync, besides itself. `errors`, `collector` and
+# `allocator` (the garbage collector's and malloc's settings for a CLI run) and the version
+# are shared by all, and import nothing of lexsync; `routing.rules` and `routing.states` import nothing (see below).
+ANYONE = {"errors", "collector", "allocator", "__version__"}
 MAY_IMPORT: dict[str, set[str]] = {
     "cli": {"engine", "resources", "api", "config", "state", "render", "routing", "sandbox"},
     "render": {"engine", "resources"},  # it prints the engine's Plan and DriftReport

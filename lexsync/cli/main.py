@@ -18,9 +18,10 @@ def main() -> None:
     """Declarative configuration-as-code for LeadExec: plan, then apply."""
     if click.get_current_context().invoked_subcommand == "sandbox":
         return  # `sandbox serve` runs until stopped: the collector keeps its defaults
-    from lexsync import collector  # here, not at import: `--help` stays light
+    from lexsync import allocator, collector  # here, not at import: `--help` stays light
 
     collector.set_for_one_run()
+    allocator.one_arena()
     click.get_current_context().call_on_close(collector.end_of_the_run)
 
 
