@@ -13,12 +13,15 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from lexsync.errors import LexsyncError
 from lexsync.state.document import StateDocument
+
+T = TypeVar("T")
 
 # scrypt's interactive-login cost: tens of milliseconds per hash, on a worker thread.
 _SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 16}
@@ -112,6 +115,26 @@ async def check_in_thread(state: StateDocument, endpoint: Endpoint | None) -> No
     """`check` on a worker thread: the hashes take tens of milliseconds, reads go on meanwhile."""
     if state.endpoint and endpoint is not None:
         await asyncio.to_thread(check, state, endpoint)
+
+
+async def checked_beside(state: StateDocument, endpoint: Endpoint | None,
+                         work: Awaitable[T]) -> T:
+    """`work` (the reads) while the state's endpoint is checked on a thread. A state of another
+    LeadExec is reported as such whatever the reads answered: reads of the wrong LeadExec
+    fail for that reason (a refused key, no such client), and the check's refusal says why.
+    The check refusing first stops the reads; nothing is left running either way."""
+    check = asyncio.ensure_future(check_in_thread(state, endpoint))
+    job = asyncio.ensure_future(work)
+    try:
+        await asyncio.wait((check, job), return_when=asyncio.FIRST_EXCEPTION)
+        if not job.done():  # the check refused first
+            job.cancel()
+        await check  # its refusal, if any, is the one told
+        return await job
+    finally:
+        for task in (check, job):
+            task.cancel()
+        await asyncio.gather(check, job, return_exceptions=True)
 
 
 def record(state: StateDocument, endpoint: Endpoint | None) -> bool:

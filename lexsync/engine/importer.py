@@ -537,9 +537,8 @@ async def run_import(out: Path, settings: Settings, backend: StateBackend, open_
             catalog = Catalog()
             # Reads, like a plan's, go out while the state's endpoint is checked; nothing is
             # written unless it passes.
-            (view, uids), _ = await gather_all(
-                read_for_import(api, catalog, clients, everything, keys_by_uid),
-                endpoints.check_in_thread(state, endpoint))
+            view, uids = await endpoints.checked_beside(
+                state, endpoint, read_for_import(api, catalog, clients, everything, keys_by_uid))
         result = plan_import(view, catalog, state, settings, out, uids, everything, write_settings, environ)
         endpoints.record(state, endpoint)
         write_files(result.files)

@@ -199,10 +199,19 @@ class Session:
         """Plan without the lock. The state's records are read as the plan asks for them
         where the state has a record index: a large state is never all in memory (at 10,000
         buyers its packed records were ~100 MB of the plan's peak)."""
-        async with self.open_api() as api:
-            state = await self._load_state_prefetching(
-                api, create=saving, lazily=bool(self.options.targets), by_index=True)
+        how = {"create": saving, "lazily": bool(self.options.targets), "by_index": True}
+        async with self._open_api_state_first(**how) as api:
+            state = await self._load_state_prefetching(api, **how)
             return await self.make_plan(api, state), state
+
+    def _open_api_state_first(self, **how: bool) -> LeadExecClient:
+        """The API client. Where its settings are wrong (the URL, the credentials), state is
+        loaded first all the same: a broken state, the more urgent problem, is told first."""
+        try:
+            return self.open_api()
+        except LexsyncError:
+            self.load_state(**how)
+            raise
 
     async def _load_state_prefetching(self, api: LeadExecClient, **how: bool) -> StateDocument:
         """State, loaded on a thread while the reads every plan makes first (the client list,
@@ -263,11 +272,10 @@ class Session:
             await ctx.catalog.load(api, reads.lead_types, reads.need_states)
             return await asyncio.to_thread(self._expand_models, ctx, model)
 
-        desired, view, _checked = await gather_all(
+        desired, view = await endpoints.checked_beside(state, self.endpoint(), gather_all(
             desired_once_the_catalog_is_read(),
             refresh(api, read_groups=reads.groups, client_uids=reads.client_uids,
-                    field_uids=reads.field_uids, also_read=reads.also_read),
-            endpoints.check_in_thread(state, self.endpoint()))
+                    field_uids=reads.field_uids, also_read=reads.also_read)))
         keep_until_the_end()
         self.last_view = view  # drift lists the live objects nothing claims
         record_method_lead_types(desired, reads.recorded_lead_types, ctx)
@@ -331,8 +339,8 @@ class Session:
                                               all_expanded=what == "expanded")
 
         try:
-            await gather_all(expand_once_the_catalog_is_read(), read(), plan_as_parts_are_ready(),
-                             endpoints.check_in_thread(state, self.endpoint()))
+            await endpoints.checked_beside(state, self.endpoint(), gather_all(
+                expand_once_the_catalog_is_read(), read(), plan_as_parts_are_ready()))
         finally:
             ahead.close()
         keep_until_the_end()
@@ -346,7 +354,7 @@ class Session:
         with self.backend.lock("apply", timeout=lock_timeout):
             # Records read where they are stored as the plan asks for them, as a plan reads
             # them: the write then takes an untouched record's text from that same file.
-            async with self.open_api() as api:
+            async with self._open_api_state_first(by_index=True) as api:
                 state = await self._load_state_prefetching(api, by_index=True)
                 return await self._apply_under_lock(api, state, confirm, saved_plan, on_step)
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import pytest
 
 from lexsync.engine import endpoint as endpoints
 from lexsync.engine.endpoint import Endpoint, EndpointMismatch
+from lexsync.errors import ApiError
 from lexsync.state.document import StateDocument
 
 KEY, CLIENT_ID = "live-api-key-8f2c", "client-id-51"
@@ -69,3 +71,47 @@ def test_state_show_prints_the_endpoint() -> None:
     shown = endpoints.summary(state)
     assert shown["endpoint"] == state.endpoint and shown["lineage"] == state.lineage
     json.dumps(shown)
+
+
+ELSEWHERE = Endpoint("http://127.0.0.1:8765", KEY, CLIENT_ID)
+HERE = Endpoint("https://api.leadexec.net", KEY, CLIENT_ID)
+
+
+def beside(endpoint: Endpoint, work: Any) -> Any:
+    return asyncio.run(endpoints.checked_beside(recorded(), endpoint, work()))
+
+
+def test_reads_beside_the_check_answer_when_it_passes_and_fail_as_they_failed() -> None:
+    async def reads() -> str:
+        return "read"
+
+    async def refused() -> None:
+        raise ApiError("GetClientList", "LeadExec refused the API key", 500)
+
+    assert beside(HERE, reads) == "read"
+    with pytest.raises(ApiError, match="refused the API key"):
+        beside(HERE, refused)
+
+
+def test_a_state_of_another_leadexec_is_told_even_when_the_reads_failed_first() -> None:
+    # Reads of the wrong LeadExec fail for that reason, faster than the check's slow hashes.
+    async def refused() -> None:
+        raise ApiError("GetClientList", "LeadExec refused the API key", 500)
+
+    with pytest.raises(EndpointMismatch):
+        beside(ELSEWHERE, refused)
+
+
+def test_the_check_refusing_first_stops_the_reads() -> None:
+    stopped: list[bool] = []
+
+    async def slow_reads() -> None:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            stopped.append(True)
+            raise
+
+    with pytest.raises(EndpointMismatch):
+        beside(ELSEWHERE, slow_reads)
+    assert stopped == [True]

@@ -12,6 +12,7 @@ import pytest
 
 from lexsync.config.models import Settings
 from lexsync.engine.refresh import READERS, refresh
+from lexsync.engine.session import RunOptions, Session
 from lexsync.errors import ApiError, ConfigError, LexsyncError
 from lexsync.state.local import LocalBackend
 from tests.engine.conftest import BASE_CONFIG, Harness
@@ -143,6 +144,23 @@ def test_the_lists_are_prefetched_while_state_loads_and_decoded_after(
     getattr(harness, run)()
     assert events[:4] == [("prefetch", True), ("state", False), ("behaviour", True),
                           ("list", True)]
+
+
+@pytest.mark.parametrize("run", ["plan", "apply"])
+def test_a_broken_state_is_told_before_missing_credentials(harness: Harness, run: str) -> None:
+    harness.apply()
+    state = harness.dir / ".lexsync" / "state.json"
+    state.write_text("{not json", encoding="utf-8")
+    session = Session(RunOptions(config_path=harness.config, environ={"PW": "s3cret-portal"},
+                                 api_url="https://api.example.test"))
+    go = session.plan() if run == "plan" else session.apply(lambda plan: True)
+    with pytest.raises(LexsyncError, match="state") as failure:
+        asyncio.run(go)
+    assert "credentials" not in str(failure.value)
+    state.write_bytes(state.with_name("state.json.backup").read_bytes())  # restored
+    with pytest.raises(LexsyncError, match="credentials"):
+        asyncio.run(Session(RunOptions(config_path=harness.config, environ={"PW": "s3cret-portal"},
+                                       api_url="https://api.example.test")).plan())
 
 
 def many_clients(api: FakeApi, count: int) -> set[int]:
