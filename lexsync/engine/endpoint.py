@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from lexsync.errors import LexsyncError
+from lexsync.errors import AuthError, LexsyncError
 from lexsync.state.document import StateDocument
 
 T = TypeVar("T")
@@ -120,13 +120,16 @@ async def check_in_thread(state: StateDocument, endpoint: Endpoint | None) -> No
 async def checked_beside(state: StateDocument, endpoint: Endpoint | None,
                          work: Awaitable[T]) -> T:
     """`work` (the reads) while the state's endpoint is checked on a thread. A state of another
-    LeadExec is reported as such whatever the reads answered: reads of the wrong LeadExec
-    fail for that reason (a refused key, no such client), and the check's refusal says why.
-    The check refusing first stops the reads; nothing is left running either way."""
+    LeadExec is reported as such whatever the reads answered (reads of the wrong LeadExec
+    fail for that reason: no such client), unless LeadExec refused the credentials: a key it
+    calls invalid is what to fix, not the state. The check refusing first stops the reads;
+    nothing is left running either way."""
     check = asyncio.ensure_future(check_in_thread(state, endpoint))
     job = asyncio.ensure_future(work)
     try:
         await asyncio.wait((check, job), return_when=asyncio.FIRST_EXCEPTION)
+        if job.done() and not job.cancelled() and isinstance(job.exception(), AuthError):
+            return await job  # (raises it)
         if not job.done():  # the check refused first
             job.cancel()
         await check  # its refusal, if any, is the one told

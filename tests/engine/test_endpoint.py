@@ -10,7 +10,7 @@ import pytest
 
 from lexsync.engine import endpoint as endpoints
 from lexsync.engine.endpoint import Endpoint, EndpointMismatch
-from lexsync.errors import ApiError
+from lexsync.errors import ApiError, AuthError
 from lexsync.state.document import StateDocument
 
 KEY, CLIENT_ID = "live-api-key-8f2c", "client-id-51"
@@ -96,10 +96,18 @@ def test_reads_beside_the_check_answer_when_it_passes_and_fail_as_they_failed() 
 def test_a_state_of_another_leadexec_is_told_even_when_the_reads_failed_first() -> None:
     # Reads of the wrong LeadExec fail for that reason, faster than the check's slow hashes.
     async def refused() -> None:
-        raise ApiError("GetClientList", "LeadExec refused the API key", 500)
+        raise ApiError("GetClientList", "no live client matches 'x'", 200)
 
     with pytest.raises(EndpointMismatch):
         beside(ELSEWHERE, refused)
+
+
+def test_credentials_leadexec_refused_are_told_rather_than_the_state() -> None:
+    async def refused() -> None:
+        raise AuthError("GetClientList", "LeadExec refused the API key: Invalid API key", 500)
+
+    with pytest.raises(AuthError, match="Invalid API key"):
+        beside(Endpoint("https://api.leadexec.net", "mistyped-key", CLIENT_ID), refused)
 
 
 def test_the_check_refusing_first_stops_the_reads() -> None:
