@@ -9,7 +9,7 @@ instead of a surprise in the next plan.
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import re
 import shutil
 import tempfile
@@ -525,11 +525,8 @@ async def run_import(out: Path, settings: Settings, backend: StateBackend, open_
         raise ImportFailed("say what to import: --all, or --client NAME_OR_ID (repeatable)")
     with backend.lock("import"):
         async with open_api() as api:
-            # The client list and the lead types travel while state loads, as in a plan
-            # (session.py); state's measured behaviour decodes them (a client's status).
-            api.prefetch()
-            state = await asyncio.to_thread(backend.load, by_index=True)
-            wire_limits.use_state_behaviour(api, state)
+            state = await wire_limits.load_state_prefetching(
+                api, functools.partial(backend.load, by_index=True))
             # (From the remote IDs, which build no record: state/records.py.)
             keys_by_uid = {remote_id: address.split(".")[1]
                            for address, remote_id in state.resources.remote_ids().items()

@@ -10,6 +10,7 @@ is read (on a thread, while the clients are still read), and the plan is built.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -201,7 +202,8 @@ class Session:
         buyers its packed records were ~100 MB of the plan's peak)."""
         how = {"create": saving, "lazily": bool(self.options.targets), "by_index": True}
         async with self._open_api_state_first(**how) as api:
-            state = await self._load_state_prefetching(api, **how)
+            state = await wire_limits.load_state_prefetching(
+                api, functools.partial(self.load_state, **how))
             return await self.make_plan(api, state), state
 
     def _open_api_state_first(self, **how: bool) -> LeadExecClient:
@@ -212,16 +214,6 @@ class Session:
         except LexsyncError:
             self.load_state(**how)
             raise
-
-    async def _load_state_prefetching(self, api: LeadExecClient, **how: bool) -> StateDocument:
-        """State, loaded on a thread while the reads every plan makes first (the client list,
-        the lead types) travel: at 10,000 buyers state takes ~0.2 s to load, and LeadExec
-        answers the client list in about as long. What state says of how LeadExec answers
-        (`use_state_behaviour`) is taken before any answer is decoded."""
-        api.prefetch()
-        state = await asyncio.to_thread(self.load_state, **how)
-        wire_limits.use_state_behaviour(api, state)  # how this LeadExec answers, as measured
-        return state
 
     async def make_plan(self, api: LeadExecClient, state: StateDocument) -> PlanBundle:
         options = self.options
@@ -355,7 +347,8 @@ class Session:
             # Records read where they are stored as the plan asks for them, as a plan reads
             # them: the write then takes an untouched record's text from that same file.
             async with self._open_api_state_first(by_index=True) as api:
-                state = await self._load_state_prefetching(api, by_index=True)
+                state = await wire_limits.load_state_prefetching(
+                    api, functools.partial(self.load_state, by_index=True))
                 return await self._apply_under_lock(api, state, confirm, saved_plan, on_step)
 
     async def _apply_under_lock(self, api: LeadExecClient, state: StateDocument,

@@ -11,7 +11,8 @@ check make of it (docs/wire.md, "Open points").
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -257,6 +258,19 @@ def _status_numbering(wanted: str, raw: Any, out: Explained) -> str:
 
 def use_state_behaviour(api: LeadExecClient, state: StateDocument) -> None:
     api.use_behaviour(WireBehaviour.from_state(state.wire))
+
+
+async def load_state_prefetching(api: LeadExecClient, load: Callable[[], StateDocument]
+                                 ) -> StateDocument:
+    """State, loaded (`load`) on a thread while the reads every plan and import make first,
+    whatever state holds (the client list, the lead types), travel: at 10,000 buyers state
+    takes ~0.2 s to load, and LeadExec answers the client list in about as long. What state
+    says of how LeadExec answers (a client's status numbering) is taken before any answer is
+    decoded."""
+    api.prefetch()
+    state = await asyncio.to_thread(load)
+    use_state_behaviour(api, state)
+    return state
 
 
 def check_plan(bundle: PlanBundle, api: LeadExecClient) -> None:
