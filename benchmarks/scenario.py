@@ -2,7 +2,8 @@
 
     python benchmarks/scenario.py PHASES_JSON plan -c DIR --api URL ...
 
-Runs `lexsync.cli.main:main` with the arguments after PHASES_JSON, exactly as the `lexsync`
+Runs the `lexsync` console script's function (`lexsync.cli.main:run`; `main` in a checkout
+older than it) with the arguments after PHASES_JSON, exactly as the `lexsync`
 script does, after wrapping the few functions that make up each phase so that their CPU time
 (on whichever thread runs them) is added up. At exit it writes one JSON object to PHASES_JSON:
 CPU seconds of `load` (reading and validating the configuration, plus any child process),
@@ -100,7 +101,9 @@ def main() -> None:
             json.dump({**cpu, **peak_rss()}, file)
 
     atexit.register(report)
-    from lexsync.cli.main import main as lexsync
+    import lexsync.cli.main as cli
+
+    lexsync = getattr(cli, "run", cli.main)  # the console script's function
 
     sys.argv = ["lexsync", *sys.argv[2:]]
     sys.exit(lexsync())

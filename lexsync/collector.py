@@ -7,6 +7,11 @@ CPU (docs/performance.md). A CLI run therefore collects young objects less often
 end of each phase moves what is alive out of the collector's sight (`gc.freeze`). Frozen
 objects are still freed when their last reference goes; only a reference cycle among them
 waits for the end of the command, when the setting is given back (`end_of_the_run`).
+
+When the `lexsync` program itself exits, everything alive is frozen once more
+(`leave_to_the_os`): the interpreter's last collection then walks nothing, and the memory of a
+large run goes back to the system whole rather than object by object (~0.08 s of a targeted
+plan at 10,000 buyers).
 """
 
 from __future__ import annotations
@@ -44,3 +49,11 @@ def end_of_the_run() -> None:
         if _before is not None:
             gc.set_threshold(*_before)
     _one_run, _before = False, None
+
+
+def leave_to_the_os() -> None:
+    """The process is about to exit: the interpreter's final collection need not walk what
+    is alive, nor free its cycles one by one; exiting returns their memory whole. Only the
+    program's entry point calls this, after its command (files are closed and flushed by
+    then; the standard streams and atexit handlers are not affected)."""
+    gc.freeze()

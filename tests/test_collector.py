@@ -72,3 +72,25 @@ def test_the_sandbox_server_keeps_the_collectors_defaults(
     result = CliRunner().invoke(main, ["sandbox", "serve"])
     assert result.exit_code == 0, result.output
     assert seen == [(700, 10, 10)]
+
+
+def test_the_program_leaves_what_is_alive_frozen_as_it_exits(
+        restored: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    # The console script's function: the command gives the collector back as in-process
+    # callers need, then everything alive is frozen so the interpreter's last collection
+    # walks nothing. Its exit code is the command's.
+    from lexsync.cli.main import run
+
+    gc.unfreeze()
+    monkeypatch.setattr("sys.argv", ["lexsync", "schema"])
+    with pytest.raises(SystemExit) as exited:
+        run()
+    assert exited.value.code == 0
+    assert '"$schema"' in capsys.readouterr().out
+    assert gc.get_freeze_count() > 0
+    gc.unfreeze()
+    monkeypatch.setattr("sys.argv", ["lexsync", "no-such-command"])
+    with pytest.raises(SystemExit) as exited:
+        run()
+    assert exited.value.code == 2
+    assert gc.get_freeze_count() > 0

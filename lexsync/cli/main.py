@@ -41,5 +41,17 @@ main.add_command(routing.lint)
 main.add_command(routing.coverage)
 main.add_command(doctor.doctor)
 
+
+def run() -> None:
+    """The `lexsync` program (its console script): the command, then an exit that leaves the
+    run's objects to the system (`collector.leave_to_the_os`)."""
+    try:
+        main()
+    finally:
+        from lexsync import collector
+
+        collector.leave_to_the_os()
+
+
 if __name__ == "__main__":
-    main()
+    run()
