@@ -38,10 +38,13 @@ def show(doc: StateDocument, address: str) -> dict[str, Any]:
     return json.loads(json.dumps(_get(doc, address).to_dict(), default=secret_hash.to_json))
 
 
-def remove(doc: StateDocument, address: str) -> list[str]:
-    """Forget `address` and everything under it (LeadExec is not touched); returns what went."""
-    _get(doc, address)
-    removed = list_addresses(doc, address)
+def remove(doc: StateDocument, *addresses: str) -> list[str]:
+    """Forget each address and everything under it (LeadExec is not touched); returns what
+    went, sorted. Every address is checked before anything goes: one that state does not hold
+    removes nothing."""
+    for address in addresses:
+        _get(doc, address)
+    removed = sorted({a for address in addresses for a in list_addresses(doc, address)})
     for addr in removed:
         del doc.resources[addr]
     return removed
@@ -61,9 +64,12 @@ def move(doc: StateDocument, src: str, dst: str) -> list[str]:
         raise StateError(f"cannot move {src} to {dst}: {', '.join(taken)} already exists in state")
     moved = {new: replace(doc.resources.pop(old), address=new) for old, new in renames.items()}
     doc.resources.update(moved)
-    # Keep dependency edges pointing at the renamed resources.
-    for res in doc.resources.values():
-        res.depends_on = [renames.get(dep, dep) for dep in res.depends_on]
+    # Keep dependency edges pointing at the renamed resources: only the records that name one
+    # are built (a 10,000-buyer state holds ~90,000).
+    for address in doc.resources.naming(renames):
+        res = doc.resources[address]
+        if any(dep in renames for dep in res.depends_on):
+            res.depends_on = [renames.get(dep, dep) for dep in res.depends_on]
     return [f"{old} -> {new}" for old, new in sorted(renames.items())]
 
 
@@ -83,9 +89,23 @@ def _get(doc: StateDocument, address: str) -> ResourceState:
     try:
         return doc.resources[address]
     except KeyError:
-        hint = difflib.get_close_matches(address, list(doc.resources), n=1)
-        suggestion = f"; did you mean {hint[0]}?" if hint else ""
+        hint = _close_match(address, list(doc.resources))
+        suggestion = f"; did you mean {hint}?" if hint else ""
         raise StateError(f"no resource {address} in state{suggestion}") from None
+
+
+def _close_match(address: str, addresses: list[str]) -> str | None:
+    """The address in state most like a mistyped one: first among those under the same
+    client, then among those of the same depth (comparing with each of a 10,000-buyer
+    state's ~90,000 took ~2 s)."""
+    depth = address.count(".")
+    client = _client_of(address) + "."
+    for pool in ([a for a in addresses if a.startswith(client)],
+                 [a for a in addresses if a.count(".") == depth]):
+        found = difflib.get_close_matches(address, pool, n=1)
+        if found:
+            return found[0]
+    return None
 
 
 def _is_under(address: str, prefix: str) -> bool:
@@ -109,8 +129,9 @@ def resolve_pending(doc: StateDocument, address: str, remote_id: int | None) -> 
         return f"{address}: recorded as not created; the next apply creates it"
     if address in doc.resources:
         raise StateError(f"{address} is already in state with ID {doc.resources[address].remote_id}")
-    holder = next((r.address for r in doc.resources.values()
-                   if r.kind == marker["kind"] and r.remote_id == remote_id), None)
+    # Only the records holding that ID are built.
+    holder = next((a for a, found in doc.resources.remote_ids().items()
+                   if found == remote_id and doc.resources[a].kind == marker["kind"]), None)
     if holder is not None:
         # Two addresses on one object: each apply would write it from both.
         raise StateError(f"ID {remote_id} is already recorded for {holder}; give the ID LeadExec "

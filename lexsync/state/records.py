@@ -11,6 +11,7 @@ record's stored form as it was read, with the shape `ResourceState.to_dict` give
 
 from __future__ import annotations
 
+import json
 import marshal
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
@@ -189,6 +190,27 @@ class Records(MutableMapping[str, "ResourceState"]):
         for address in list(self._items):
             if address in wanted or address.startswith(dotted):
                 yield address, self[address]
+
+    def naming(self, addresses: Iterable[str]) -> list[str]:
+        """The addresses of the records whose `depends_on` may name any of `addresses`,
+        building none: a record as stored is looked at in its text (an address as lexsync's
+        JSON writes it, or escaped to ASCII), a built one in its list. A record whose text
+        names one elsewhere is given too; the asker builds it and looks."""
+        wanted = set(addresses)
+        quoted = {json.dumps(a, ensure_ascii=ascii) for a in wanted for ascii in (False, True)}
+        found = []
+        for address, value in self._items.items():
+            if isinstance(value, StoredText):
+                text = value.json()
+                if any(q in text for q in quoted):
+                    found.append(address)
+                continue
+            if type(value) is Packed:
+                value = value.entry()
+            listed = value.get("depends_on") if type(value) is dict else value.depends_on
+            if isinstance(listed, list) and not wanted.isdisjoint(listed):
+                found.append(address)
+        return found
 
     def stored(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Each record's stored form: an untouched one as read, in `to_dict`'s shape."""

@@ -117,3 +117,34 @@ def test_sandbox_serve_answers_on_its_port(tmp_path: Path) -> None:
 def test_sandbox_serve_rejects_a_bad_fault_rate() -> None:
     result = run("sandbox", "serve", "--fault-rate", "2")
     assert result.exit_code == 1 and "between 0 and 1" in result.output
+
+
+def test_state_commands_read_only_the_settings_and_rm_takes_several(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A folder configuration: the state commands parse no file that holds only clients (so
+    # one being edited, invalid for now, stops none of them), and `state rm` removes several
+    # addresses in one write.
+    import shutil
+
+    monkeypatch.setenv("NETWORK_PORTAL_PASSWORD", "network-pw")
+    for file in (REPO / "examples" / "insurance-network").glob("*.yaml"):
+        shutil.copy(file, project / file.name)
+    assert run("apply", "--api", "sandbox", "--auto-approve", "-c", ".").exit_code == 0
+    serial = json.loads(run("state", "show", "-c", ".").output)["serial"]
+    buyers = project / "auto-buyers.yaml"
+    buyers.write_text(buyers.read_text().replace("status: Active", "status: Sleeping", 1))
+    assert run("validate", "-c", ".").exit_code == 1  # the file is invalid indeed
+
+    listed = run("state", "list", "-c", ".")
+    assert listed.exit_code == 0, listed.output
+    assert "client.summit-auto" in listed.output.split()
+    removed = run("state", "rm", "client.summit-auto", "client.keystone-home", "-c", ".")
+    assert removed.exit_code == 0, removed.output
+    assert "Removed client.summit-auto\n" in removed.output
+    assert "Removed client.keystone-home\n" in removed.output
+    left = run("state", "list", "-c", ".").output.split()
+    assert not any(a.startswith(("client.summit-auto", "client.keystone-home")) for a in left)
+    assert json.loads(run("state", "show", "-c", ".").output)["serial"] == serial + 1
+    refused = run("state", "rm", "client.bayview-property", "client.nobody", "-c", ".")
+    assert refused.exit_code == 1 and "no resource client.nobody in state" in refused.output
+    assert "client.bayview-property" in run("state", "list", "-c", ".").output.split()
