@@ -66,7 +66,15 @@ def interpolate(data: object, positions: Locator, sources: Sources, *,
     Containers are changed in place (the reader builds fresh ones for every path, aliases
     included): copying every container of a large network costs more than the few values
     that mention `${`."""
-    expander = _Expander(positions, sources, [] if inserted is None else inserted)
+    data, problems = interpolate_unlocated(data, sources, inserted=inserted)
+    return data, [Diagnostic(summary, positions.locate(path)) for summary, path in problems]
+
+
+def interpolate_unlocated(data: object, sources: Sources, *, inserted: list[str] | None = None
+                          ) -> tuple[object, list[tuple[str, tuple]]]:
+    """`interpolate`, each problem given with the path of its value rather than located: a
+    location costs a second parse of the file, which a reader may need for few of them."""
+    expander = _Expander(sources, [] if inserted is None else inserted)
     if isinstance(data, str):
         data = expander.expand(data, ())
     elif isinstance(data, (dict, list)):
@@ -75,12 +83,11 @@ def interpolate(data: object, positions: Locator, sources: Sources, *,
 
 
 class _Expander:
-    """Expands one string's references, noting each problem at the string's position."""
+    """Expands one string's references, noting each problem with the string's path."""
 
-    def __init__(self, positions: Locator, sources: Sources, inserted: list[str]) -> None:
-        self.positions = positions
+    def __init__(self, sources: Sources, inserted: list[str]) -> None:
         self.sources = sources
-        self.problems: list[Diagnostic] = []
+        self.problems: list[tuple[str, tuple]] = []
         self.inserted = inserted
 
     def expand(self, text: str, path: tuple) -> str:
@@ -100,7 +107,7 @@ class _Expander:
         """The text `${reference}` stands for."""
         result, problem = _resolve(reference, self.sources)
         if problem:
-            self.problems.append(Diagnostic(problem, self.positions.locate(path)))
+            self.problems.append((problem, path))
         self.inserted.append(result)
         return result
 

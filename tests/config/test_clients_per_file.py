@@ -129,3 +129,39 @@ def test_an_unset_variable_that_leaves_a_client_value_invalid_is_an_error(tmp_pa
         load_configuration(tmp_path, {}, need_variables=False)
     found = locations(caught)
     assert len(found) == 1 and "ACME_PRICE" in found[0], found
+
+
+def test_a_variable_unset_in_every_file_is_located_in_the_first_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `validate` runs without the secrets: each client's password is a reference to a variable
+    # that is not set. The warning names the first reference; only its file is parsed again
+    # for positions (each file's, all held, was most of a large network's validate).
+    from lexsync.config import loader
+
+    parsed: list[str] = []
+
+    def parse_yaml(text: str, display: str):  # type: ignore[no-untyped-def]
+        parsed.append(display)
+        return real_parse_yaml(text, display)
+
+    real_parse_yaml = loader.parse_yaml
+    monkeypatch.setattr(loader, "parse_yaml", parse_yaml)
+    write(tmp_path, "a.yaml", SETTINGS)
+    for key in ("bolt", "acme", "crane"):
+        write(tmp_path, f"{key}.yaml", client_file(key).replace(
+            f"username: {key}-portal", f"username: {key}-portal\n    password: ${{env:PW}}"))
+    loaded = load_configuration(tmp_path, {}, need_variables=False)
+    [warning] = loaded.warnings
+    assert str(warning) == (f"{tmp_path / 'acme.yaml'}:5:15: environment variable PW is not set "
+                            "(referenced here and 2 more places); plan and apply need it")
+    assert [Path(p).name for p in parsed] == ["acme.yaml"]
+
+    # An unset variable that leaves a value invalid is an error where it is referenced; the
+    # files referencing others are not parsed again.
+    parsed.clear()
+    write(tmp_path, "crane.yaml", client_file("crane", price="${env:PRICE}"))
+    with pytest.raises(ConfigError) as caught:
+        load_configuration(tmp_path, {}, need_variables=False)
+    found = locations(caught)
+    assert len(found) == 1 and found[0].startswith("crane.yaml:16:") and "PRICE" in found[0], found
+    assert [Path(p).name for p in parsed] == ["crane.yaml"]
