@@ -87,7 +87,8 @@ def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | Non
 
     With `need_variables` false (validate: the configuration, not the secrets), an unset
     `${env:NAME}` is a warning, once per variable, unless the value it leaves empty makes the
-    configuration invalid.
+    configuration invalid. Else it is an error, once per variable too (a secret forgotten in
+    a 10,000-buyer network is one problem, not 10,000).
 
     With `clients` (a targeted run: the client keys it names), a file whose lines show it
     holds only other clients (`config/scan.py`) is not parsed, interpolated or validated:
@@ -141,7 +142,7 @@ def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | Non
         # Located only when the warnings are asked for: positions cost a second parse.
         written.extend((located, path, why) for path, why in _written_secrets(values))
         watched = _Watched(environ)
-        sources = Sources(environ if need_variables else watched, file.parent, root, allow_outside_files)
+        sources = Sources(watched, file.parent, root, allow_outside_files)
         inserted_before = len(inserted)
         data, missing = interpolate_unlocated(values, sources, inserted=inserted) \
             if may_interpolate(text) else (values, [])
@@ -155,6 +156,8 @@ def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | Non
         invalid += _validate_clients(data, located, read.sendable, fields_sets)
         documents.append(Document(display, data, located))
         del text, values, data
+    if need_variables:
+        problems += [_unset_reported(name, refs, error=True) for name, refs in unset.items()]
     merged, clashes, layout = merge_documents(documents)
     del documents  # the clients are models now: the files' values are let go
     positions = LazyPositions(lambda: _merged_positions(reads, layout))
@@ -171,19 +174,22 @@ def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | Non
         invalid += exc.diagnostics
     if invalid:
         # A value whose interpolation failed was left empty: don't report it twice. An unset
-        # variable whose empty value is invalid is an error after all.
+        # variable whose empty value is invalid is an error after all (without
+        # `need_variables`, where it is no error of itself).
         failed = {d.location for d in invalid}
         in_files = {location.file for location in failed if location is not None}
-        problems += [d for refs in unset.values() for ref in refs if ref.file in in_files
-                     for d in [ref.diagnostic()] if d.location in failed]
-        unresolved = {p.location for p in problems}
+        left_empty = [d for refs in unset.values() for ref in refs if ref.file in in_files
+                      for d in [ref.diagnostic()] if d.location in failed]
+        if not need_variables:
+            problems += left_empty
+        unresolved = {p.location for p in problems + left_empty}
         raise ConfigError(_in_file_order(problems + [
             d for d in invalid if d.location not in unresolved]))
     model = rest if clients is None else rest.model_copy(update={"clients": clients})
     problems.extend(check_configuration(model, positions))
     if problems:
         raise ConfigError(_in_file_order(problems))
-    unset_warnings = [_unset_warning(name, refs) for name, refs in unset.items()]
+    unset_warnings = [_unset_reported(name, refs, error=False) for name, refs in unset.items()]
 
     def warnings() -> list[Diagnostic]:
         return _in_file_order(unset_warnings + [Diagnostic(why, located.locate(path))
@@ -263,12 +269,17 @@ class _Unset:
         return Diagnostic(self.summary, self.located.locate(self.path))
 
 
-def _unset_warning(name: str, references: list[_Unset]) -> Diagnostic:
+def _unset_reported(name: str, references: list[_Unset], *, error: bool) -> Diagnostic:
+    """One variable's unset references, told once, at the first: an error where the run needs
+    the variable, else a warning."""
     # The first in file order: located among those of the first file that references it.
     first_file = min(ref.file for ref in references)
     first = _in_file_order([ref.diagnostic() for ref in references if ref.file == first_file])[0]
     more = len(references) - 1
     also = f" and {more} more place{'s' if more > 1 else ''}" if more else ""
+    if error:
+        summary = first.summary if not more else f"{first.summary[:-1]} here{also})"
+        return Diagnostic(summary, first.location)
     return Diagnostic(f"environment variable {name} is not set (referenced here{also}); "
                       "plan and apply need it", first.location)
 

@@ -165,3 +165,26 @@ def test_a_variable_unset_in_every_file_is_located_in_the_first_only(
     found = locations(caught)
     assert len(found) == 1 and found[0].startswith("crane.yaml:16:") and "PRICE" in found[0], found
     assert [Path(p).name for p in parsed] == ["crane.yaml"]
+
+
+def test_a_variable_a_run_needs_is_one_error_however_many_files_reference_it(
+        tmp_path: Path) -> None:
+    # A plan needs the secrets: an unset one is an error, told once at its first reference,
+    # and the values it leaves empty are not reported again as invalid.
+    write(tmp_path, "a.yaml", SETTINGS)
+    for key in ("bolt", "acme", "crane"):
+        write(tmp_path, f"{key}.yaml", client_file(key, price="${env:PRICE}").replace(
+            f"username: {key}-portal", f"username: {key}-portal\n    password: ${{env:PW}}"))
+    with pytest.raises(ConfigError) as caught:
+        load_configuration(tmp_path, {})
+    assert locations(caught) == [
+        "acme.yaml:5: environment variable PW is not set (referenced as ${env:PW} here and 2 "
+        "more places)",
+        "acme.yaml:17: environment variable PRICE is not set (referenced as ${env:PRICE} here "
+        "and 2 more places)"]
+    # One reference: told as it always was.
+    write(tmp_path, "crane.yaml", client_file("crane", extra="\n        agent_name: ${env:AGENT}"))
+    with pytest.raises(ConfigError) as caught:
+        load_configuration(tmp_path, {"PRICE": "25", "PW": "x"})
+    assert locations(caught) == [
+        "crane.yaml:17: environment variable AGENT is not set (referenced as ${env:AGENT})"]
