@@ -90,7 +90,8 @@ def _settings(config: str | None) -> tuple[Any, Path]:
         raise LexsyncError(f"configuration {path} does not exist")
     from lexsync.config.loader import load_configuration
 
-    loaded = load_configuration(path, os.environ)
+    # The settings only: a file that holds only clients is not parsed (config/scan.py).
+    loaded = load_configuration(path, os.environ, clients=())
     return loaded.model.lexsync, loaded.root
 
 

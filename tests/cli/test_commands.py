@@ -148,3 +148,19 @@ def test_state_commands_read_only_the_settings_and_rm_takes_several(
     refused = run("state", "rm", "client.bayview-property", "client.nobody", "-c", ".")
     assert refused.exit_code == 1 and "no resource client.nobody in state" in refused.output
     assert "client.bayview-property" in run("state", "list", "-c", ".").output.split()
+
+
+def test_doctor_reads_only_the_settings_of_a_folder(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The route to LeadExec needs the `lexsync:` block: not the clients' secrets, nor clients
+    # that are valid (one being edited stops no check of the route).
+    import shutil
+
+    monkeypatch.delenv("NETWORK_PORTAL_PASSWORD", raising=False)
+    for file in (REPO / "examples" / "insurance-network").glob("*.yaml"):
+        shutil.copy(file, project / file.name)
+    buyers = project / "auto-buyers.yaml"
+    buyers.write_text(buyers.read_text().replace("status: Active", "status: Sleeping", 1))
+    checked = run("doctor", "--api", "sandbox", "-c", ".")
+    assert checked.exit_code == 0, checked.output
+    assert "Verdict: lexsync can work with this LeadExec" in checked.output
