@@ -200,6 +200,16 @@ class _Placeholders:
     by_path: dict[tuple[str, ...], list[tuple[str, str]]] = field(default_factory=dict)
     words: dict[tuple[str, ...], str] = field(default_factory=dict)
     addresses: dict[tuple[str, ...], str] = field(default_factory=dict)
+    # (section, key) -> the paths under that top-level object: placing one object looks at
+    # its own, not at every object's (quadratic in a 10,000-buyer import).
+    under: dict[tuple[str, ...], list[tuple[str, ...]]] = field(default_factory=dict)
+
+    def add(self, path: tuple[str, ...], missing: list[tuple[str, str]], word: str,
+            address: str) -> None:
+        self.by_path[path] = missing
+        self.words[path] = word
+        self.addresses[path] = address
+        self.under.setdefault(path[:2], []).append(path)
 
     def summary(self) -> list[str]:
         return [f"{self.addresses[path]}: {', '.join(key for key, _ in keys)}"
@@ -228,9 +238,8 @@ def _yaml_of(item: Imported, ctx: Context, existing: Existing, secrets: _Secrets
     body: dict[str, Any] = escaped(item.kind.to_yaml(item.key, live.attrs, ctx, refs))
     missing = item.kind.unknown_placeholders(live.attrs, ctx)
     if missing:
-        placeholders.by_path[path] = missing
-        placeholders.words[path] = item.kind.kind.replace("_", " ").removeprefix("delivery ")
-        placeholders.addresses[path] = item.address
+        placeholders.add(path, missing, item.kind.kind.replace("_", " ").removeprefix("delivery "),
+                         item.address)
     for kind in children_of(item.kind):
         section = {c.key: _yaml_of(c, ctx, existing, secrets, known, placeholders,
                                    (*path, kind.section, c.key))
@@ -350,9 +359,8 @@ def _render_files(out: Path, existing: Existing, sections: dict[str, dict[str, A
             mapping[key] = styled(body)
         if placeholders is None:
             return
-        for path, missing in placeholders.by_path.items():
-            if path[:2] == (section, key):
-                _comment_placeholders(doc, path, missing, placeholders.words[path])
+        for path in placeholders.under.get((section, key), []):
+            _comment_placeholders(doc, path, placeholders.by_path[path], placeholders.words[path])
 
     per_file = BY_NAME[FILE_PER]
     for key, body in sections.pop(per_file.section, {}).items():
