@@ -166,17 +166,22 @@ class Workspace:
         shutil.copytree(self.directory.with_name(f"{self.directory.name}.{name}"), self.directory)
 
 
-def run_lexsync(code: Code, sandbox: Sandbox, directory: Path, *args: str) -> Run:
-    """`lexsync ARGS -c CONFIG --api URL` in a new process, timed from its start to its exit."""
+def run_lexsync(code: Code, sandbox: Sandbox, directory: Path, *args: str, api: bool = True,
+                exits: tuple[int, ...] = (0, 2), unset: tuple[str, ...] = ()) -> Run:
+    """`lexsync ARGS -c CONFIG --api URL` in a new process, timed from its start to its exit.
+    Without `api`, no `--api` (the state commands); `exits`: the exit codes that are no
+    failure of the run; `unset`: variables of the workload's environment left unset."""
     phases = directory.with_name(directory.name + ".phases.json")
     phases.unlink(missing_ok=True)
     env = {**os.environ, **CREDENTIALS, **ENVIRONMENT, "PYTHONPATH": str(code.root)}
+    for name in unset:
+        env.pop(name, None)
     sandbox.reset_requests()
     sandbox_cpu = sandbox.cpu()
     started = time.perf_counter()
     process = subprocess.Popen(
         [code.python, str(SCENARIO), str(phases), *args, "-c", str(config_path(directory)),
-         "--api", sandbox.url], cwd=code.root, env=env, stdin=subprocess.DEVNULL,
+         *(["--api", sandbox.url] if api else [])], cwd=code.root, env=env, stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert process.stderr is not None
     stderr = process.stderr.read()  # until the process closes it, at its exit
@@ -184,7 +189,7 @@ def run_lexsync(code: Code, sandbox: Sandbox, directory: Path, *args: str) -> Ru
     wall = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     exit_code = process.returncode
-    if exit_code not in (0, 2):
+    if exit_code not in exits:
         raise RuntimeError(f"lexsync {' '.join(args)} exited {exit_code}:\n{stderr[-3000:].decode()}")
     cpu = {"total": usage.ru_utime + usage.ru_stime, **json.loads(phases.read_text())}
     # The process's own peak (scenario.py); wait4's is at least this process's RSS.
@@ -299,7 +304,7 @@ def table(rows: list[Row]) -> str:
                f"| {r.cpu['render']:.2f} | {r.peak_mb:.0f}") if r.cpu else "— | — | — | — | —"
         lines.append(
             f"| {r.clients} | {r.scenario} | {r.code} | {r.calls} | {r.minimum} | {r.writes} "
-            f"| {r.wall:.2f} | {r.lower_bound:.2f} | {r.ratio:.2f} | {cpu} |"
+            f"| {r.wall:.2f} | {r.lower_bound:.2f} | {r.ratio:.2f} | {cpu} |".replace("| nan |", "| — |")
             + (f" {r.note}" if r.note else ""))
     return "\n".join(lines)
 

@@ -10,7 +10,9 @@ state, with their own IDs and names (grow.py). Then start the sandbox with 50 ms
 and run, each in a new process as a user runs it: the no-change plan (`--plan-runs` times,
 median shown), the sandbox floor before each, and a plan targeted at one client after
 changing that client, with `drift --target` of it, `import --client` of it into a new
-folder and `apply --target` of it (its one account's price; then back, not measured). The
+folder and `apply --target` of it (its one account's price; then back, not measured); then
+`state list`, `state show` of a client, `state mv` of a method (and back, not measured),
+`validate` without the secrets and a plan without them (its error expected). The
 no-change plan must find no change: if it does, the set-up is wrong and the run stops with
 an error. `--compare ROOT` also runs another checkout's lexsync
 in each scenario, alternating with this one. With `--workdir`, the networks set up there are
@@ -29,6 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -37,13 +40,14 @@ from benchmarks.grow import grow  # noqa: E402
 from benchmarks.run import (  # noqa: E402
     Code,
     Row,
+    Sandbox,
     Workspace,
     alternating_plans,
     row,
     run_lexsync,
     table,
 )
-from benchmarks.workload import Shape, render, write_per_client  # noqa: E402
+from benchmarks.workload import ENVIRONMENT, Shape, render, write_per_client  # noqa: E402
 
 # Clients created through the API; the rest are copies of them (grow.py).
 TEMPLATE = 100
@@ -53,6 +57,8 @@ IMPORT_CALLS = 10
 # An apply targeted at the client whose account's price changed: the targeted plan's 6 reads,
 # a token, the write and the client's accounts read back.
 TARGET_APPLY_CALLS = 9
+# The secrets the workload's configuration references (each client's portal password).
+SECRETS = tuple(ENVIRONMENT)
 
 
 def write_client(directory: Path, shape: Shape, i: int, price_bump: int = 0) -> None:
@@ -159,8 +165,32 @@ def run_size(shape: Shape, work: Path, codes: list[Code], latency_ms: int, paral
                         "--auto-approve")
             write_client(space.directory, shape, 0, price_bump=1)
         write_per_client(space.directory, shape, parallelism=parallelism)
+        rows += other_commands(shape, space.directory, codes, sandbox)
     finally:
         space.stop()
+    return rows
+
+
+def other_commands(shape: Shape, directory: Path, codes: list[Code],
+                   sandbox: Sandbox) -> list[Row]:
+    """The commands a large network runs besides plan and apply, each as a user runs it: the
+    state commands (`state mv` of one method, and back, not measured), and `validate` and a
+    plan without the secrets (the plan's error, expected: one problem however many clients
+    reference the variable)."""
+    rows: list[Row] = []
+    method = "client.buyer00001.delivery_method.m0"
+
+    def run(code: Code, scenario: str, *args: str, expected: int = 0, **options: Any) -> None:
+        done = run_lexsync(code, sandbox, directory, *args, exits=(expected,), **options)
+        rows.append(row(shape, scenario, code, [done], 0, 0.0, expected))
+
+    for code in codes:
+        run(code, "state list", "state", "list", api=False)
+        run(code, "state show 1 client", "state", "show", "client.buyer00001", api=False)
+        run(code, "state mv 1 method", "state", "mv", method, f"{method}-moved", api=False)
+        run_lexsync(code, sandbox, directory, "state", "mv", f"{method}-moved", method, api=False)
+        run(code, "validate, no secrets", "validate", api=False, unset=SECRETS)
+        run(code, "plan, a secret unset", "plan", expected=1, unset=SECRETS)
     return rows
 
 
