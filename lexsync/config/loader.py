@@ -138,24 +138,33 @@ def load_configuration(path: str | os.PathLike, environ: Mapping[str, str] | Non
             continue
         read = _Read(display, text)
         reads.append(read)
-        located = LazyPositions(read.positions)
-        # Located only when the warnings are asked for: positions cost a second parse.
-        written.extend((located, path, why) for path, why in _written_secrets(values))
+        # Positions cost a second parse, so they are computed only when a problem is located:
+        # `located` for this file's problems found now, let go with the file; `kept` for
+        # what may be located later (the warnings, a clash), computed only then. A value
+        # invalid in every file of a large network otherwise held every file's positions.
+        located, kept = LazyPositions(read.positions), LazyPositions(read.positions)
+        written.extend((kept, path, why) for path, why in _written_secrets(values))
         watched = _Watched(environ)
         sources = Sources(watched, file.parent, root, allow_outside_files)
         inserted_before = len(inserted)
         data, missing = interpolate_unlocated(values, sources, inserted=inserted) \
             if may_interpolate(text) else (values, [])
+        unset_here: list[tuple[str, _Unset]] = []
         for summary, where in missing:
             name = watched.unset_in(summary)
             if name is None:
                 problems.append(Diagnostic(summary, located.locate(where)))
             else:
-                unset.setdefault(name, []).append(_Unset(summary, display, located, where))
+                unset_here.append((name, _Unset(summary, display, kept, where)))
         read.sendable = surely_sendable([text], inserted[inserted_before:])
-        invalid += _validate_clients(data, located, read.sendable, fields_sets)
-        documents.append(Document(display, data, located))
-        del text, values, data
+        invalid_here = _validate_clients(data, located, read.sendable, fields_sets)
+        invalid += invalid_here
+        for name, ref in unset_here:
+            if invalid_here:  # it may be what left a value invalid: placed with the same parse
+                ref.diagnostic(located)
+            unset.setdefault(name, []).append(ref)
+        documents.append(Document(display, data, kept))
+        del text, values, data, located
     if need_variables:
         problems += [_unset_reported(name, refs, error=True) for name, refs in unset.items()]
     merged, clashes, layout = merge_documents(documents)
@@ -253,7 +262,7 @@ class _Watched(Mapping[str, str]):
         return None
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Unset:
     """A reference to a variable that is not set, located only when told: `validate` runs
     without the secrets, whose variables a large network references in every file, and
@@ -264,9 +273,13 @@ class _Unset:
     file: str
     located: Locator
     path: tuple
+    _told: Diagnostic | None = None
 
-    def diagnostic(self) -> Diagnostic:
-        return Diagnostic(self.summary, self.located.locate(self.path))
+    def diagnostic(self, located: Locator | None = None) -> Diagnostic:
+        """The problem at its place, found once (with `located`, where given)."""
+        if self._told is None:
+            self._told = Diagnostic(self.summary, (located or self.located).locate(self.path))
+        return self._told
 
 
 def _unset_reported(name: str, references: list[_Unset], *, error: bool) -> Diagnostic:
@@ -327,7 +340,6 @@ class _Read:
     def __init__(self, display: str, text: str) -> None:
         self.display = display
         self._packed = zlib.compress(text.encode("utf-8"), 1)
-        self._positions: Positions | None = None
         self.sendable = True  # see validate.surely_sendable
 
     @property
@@ -335,9 +347,8 @@ class _Read:
         return zlib.decompress(self._packed).decode("utf-8")
 
     def positions(self) -> Positions:
-        if self._positions is None:
-            self._positions = parse_yaml(self.text, self.display)[1]
-        return self._positions
+        """Computed each time asked (each asker keeps what it asked for, `LazyPositions`)."""
+        return parse_yaml(self.text, self.display)[1]
 
 
 def _merged_positions(reads: list[_Read], layout: Layout) -> Positions:
