@@ -106,10 +106,17 @@ class PlanBuilder:
         self.claimed: set[tuple[str, int]] = set()
         self.changing: set[str] = set()  # addresses of steps that write: their dependants may move
         self.unsettled: dict[str, Unsettled] = {}  # lost creates only a person can settle
+        # Adoption's candidates by (kind, client key), then by natural key: observed once a
+        # plan, not once a desired resource (which was quadratic in the network's size).
+        self.candidates: dict[tuple[str, str | None], dict[str, list[Live]]] = {}
 
     def add(self, desired_list: list[Desired]) -> None:
         """Plan these desired resources, in kind order (a kind's dependencies first)."""
         for place, kind in enumerate(KINDS):
+            # An object is observed with the addresses of those of earlier kinds it refers
+            # to (a client's group, an account's method): candidates are observed anew once
+            # those are adopted.
+            self.candidates.clear()
             for index, desired in enumerate(desired_list):
                 if desired.kind != kind.kind:
                     continue
@@ -121,6 +128,15 @@ class PlanBuilder:
                         self.client_rank.setdefault(key, len(self.client_rank))
                     self.order[id(step)] = (rank, place * len(desired_list) + index)
 
+    def _candidates(self, kind: ResourceKind, client: str | None) -> dict[str, list[Live]]:
+        """The live objects of `kind` under `client`, by natural key (`live_candidates`)."""
+        found = self.candidates.get((kind.kind, client))
+        if found is None:
+            found = self.candidates[(kind.kind, client)] = {}
+            for live in kind.live_candidates(self.view, self.ctx, client):
+                found.setdefault(kind.natural_key(live.attrs), []).append(live)
+        return found
+
     def _plan(self, kind: ResourceKind, desired: Desired) -> Step:
         state, view, ctx = self.state, self.view, self.ctx
         # Built for this step, which keeps it: state keeps its record as stored, and a step
@@ -131,7 +147,8 @@ class PlanBuilder:
         if record and live is None:
             reason = "recorded in state but not found in LeadExec"
         if record is None and self.adopt:
-            live = _adopt(kind, desired, view, ctx, self.claimed, self.problems)
+            live = _adopt(kind, desired, self._candidates(kind, desired.client), ctx,
+                          self.claimed, self.problems)
             if live is not None:
                 reason = f"adopted live object {live.remote_id} by natural key"
         if live is not None:
@@ -297,11 +314,10 @@ def _under_targets(desired_by_kind: dict[str, list[Desired]], state: StateDocume
     return planned
 
 
-def _adopt(kind: ResourceKind, desired: Desired, view: LiveView, ctx: Context,
-           claimed: set[tuple[str, int]], problems: list[Diagnostic]) -> Live | None:
+def _adopt(kind: ResourceKind, desired: Desired, candidates: dict[str, list[Live]],
+           ctx: Context, claimed: set[tuple[str, int]], problems: list[Diagnostic]) -> Live | None:
     key = kind.natural_key(desired.attrs)
-    found = [c for c in kind.live_candidates(view, ctx, desired.client)
-             if kind.natural_key(c.attrs) == key and (kind.kind, c.remote_id) not in claimed]
+    found = [c for c in candidates.get(key, []) if (kind.kind, c.remote_id) not in claimed]
     # An object state records under another address is managed, not to be adopted: the same
     # plan would write it as this resource and retire it as that one (a key renamed in the
     # YAML, whose state record was not moved).

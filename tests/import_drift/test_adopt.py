@@ -35,3 +35,35 @@ def test_apply_adopt_records_unchanged_and_updated_objects(tmp_path: Path) -> No
     assert {a: r["remote_id"] for a, r in recorded.items()} == ids
     assert recorded["client.acme.delivery_method.post"]["sub_ids"]  # in place from now on
     assert not harness.plan().has_changes  # no --adopt needed any more
+
+
+def test_adoption_observes_each_clients_candidates_once_a_plan(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each desired client looked at every live client (observing each): quadratic, hours at
+    # 10,000 buyers. Candidates are observed once per kind and client a plan.
+    from lexsync.resources import registry
+
+    clients = ["acme", "bolt", "crane"]
+    text = BASE_CONFIG.split("clients:\n")[0] + "clients:\n" + "".join(
+        BASE_CONFIG.split("clients:\n")[1].replace("acme", key) for key in clients).replace(
+        "price: 25", "price: 25\n        alternate_posting: ~\n        offer: none")
+    harness = Harness(tmp_path)
+    harness.write(text)
+    harness.apply()
+    for path in (tmp_path / ".lexsync").iterdir():
+        path.unlink()
+    asked: list[tuple[str, str | None]] = []
+    for kind in registry.KINDS:
+        real = kind.live_candidates
+
+        def counted(view, ctx, client_key, kind=kind, real=real):  # type: ignore[no-untyped-def]
+            asked.append((kind.kind, client_key))
+            return real(view, ctx, client_key)
+
+        monkeypatch.setattr(kind, "live_candidates", counted)
+    plan = harness.plan(adopt=True)
+    assert sorted(asked) == sorted(
+        [("client_group", None), ("client", None)]
+        + [(kind, key) for key in clients for kind in ("delivery_method", "delivery_account")])
+    # Every object was adopted, not created.
+    assert not [c.address for c in plan.changes if c.action.value == "create"]
