@@ -11,7 +11,7 @@ from lexsync.api.protocol import LeadExecWrites
 from lexsync.config.models import Configuration
 from lexsync.errors import ApiError
 from lexsync.resources.catalog import Catalog
-from lexsync.resources.live import LiveView, ReadSet
+from lexsync.resources.live import IndexedDict, LiveView, ReadSet
 from lexsync.resources.values import text
 from lexsync.resources.wirefields import (
     UNKNOWN,
@@ -64,7 +64,7 @@ class Live:
     released: bool = False  # its answer was let go (a plan will not write it): `wire` is empty
 
 
-class IdMap(dict[str, int]):
+class IdMap(IndexedDict[str, int]):
     """address → remote ID, with a reverse index so finding the address of an observed ID
     costs O(1) instead of a scan over every resource (a scan per object is quadratic). The
     reverse index is built when first asked for: a targeted plan of a large state may never
@@ -103,15 +103,6 @@ class IdMap(dict[str, int]):
         if address in self and self._index is not None:
             self._index[self[address]].remove(address)
         return super().pop(address, *default)
-
-    def setdefault(self, address: str, remote_id: int) -> int:
-        if address not in self:
-            self[address] = remote_id
-        return self[address]
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        for address, remote_id in dict(*args, **kwargs).items():
-            self[address] = remote_id
 
     def clear(self) -> None:
         self._index = None

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -16,7 +19,22 @@ class ReadSet:
     fields: frozenset[int] = frozenset()
 
 
-class Methods(dict[int, dict[str, Any]]):
+class IndexedDict(dict[K, V]):
+    """A dict that keeps an index beside it (a subclass's), so every change goes through the
+    methods it overrides: `setdefault` and `update` set each item through `__setitem__`,
+    where dict's own would pass it by."""
+
+    def setdefault(self, key: K, value: V) -> V:
+        if key not in self:
+            self[key] = value
+        return self[key]
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+
+class Methods(IndexedDict[int, dict[str, Any]]):
     """DeliveryDetails by ClientDeliveryUID, with each client's kept beside them: finding a
     client's methods by scanning every method was quadratic (an import of 10,000 buyers spent
     ~30 s there). The index follows every change made through the dict's methods."""
@@ -64,15 +82,6 @@ class Methods(dict[int, dict[str, Any]]):
         uid, details = super().popitem()
         self._by_client[self._client(details)].pop(uid)
         return uid, details
-
-    def setdefault(self, uid: int, details: dict[str, Any]) -> dict[str, Any]:
-        if uid not in self:
-            self[uid] = details
-        return self[uid]
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        for uid, details in dict(*args, **kwargs).items():
-            self[uid] = details
 
     def clear(self) -> None:
         self._by_client.clear()
